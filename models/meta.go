@@ -1,0 +1,90 @@
+package models
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+)
+
+// Meta is a checkpoint's provenance and everything needed to rebuild its model; it is
+// stored as JSON under the metadata key "musae".
+type Meta struct {
+	Model   string             `json:"model"`  // canonical config name, such as "mnist-conv"
+	Domain  string             `json:"domain"` // "mnist" or "melody"
+	Config  json.RawMessage    `json:"config"` // the model's config struct
+	Dataset string             `json:"dataset,omitempty"`
+	Seed    uint64             `json:"seed"`
+	Steps   int                `json:"steps"`
+	Epochs  float64            `json:"epochs"`
+	Version string             `json:"version"`
+	Command string             `json:"command,omitempty"` // the command line that trained it
+	Train   json.RawMessage    `json:"train,omitempty"`   // trainer settings and position, for --resume
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Checkpoint is a loaded checkpoint: its provenance and its tensors.
+type Checkpoint struct {
+	Meta    Meta
+	Tensors map[string]Tensor
+	Source  string // file name, or "built-in NAME"
+}
+
+// SaveCheckpoint writes params (and the optimiser's state when opt is not nil) with meta
+// to path, atomically.
+func SaveCheckpoint(path string, params []*Param, opt *Adam, meta Meta) error {
+	t := ParamTensors(params)
+	if opt != nil {
+		maps.Copy(t, opt.State())
+	}
+	meta.Version = Version
+	js, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("models: encode metadata: %w", err)
+	}
+	return WriteTensors(path, t, map[string]string{"format": Format, "musae": string(js)})
+}
+
+// LoadCheckpoint reads a musae checkpoint from path.
+func LoadCheckpoint(path string) (*Checkpoint, error) {
+	t, meta, err := ReadTensors(path)
+	if err != nil {
+		return nil, err
+	}
+	return checkpointFrom(t, meta, path)
+}
+
+// ParseCheckpoint reads a musae checkpoint held in b (an embedded model); name is used in errors.
+func ParseCheckpoint(b []byte, name string) (*Checkpoint, error) {
+	t, meta, err := ParseTensors(b, name)
+	if err != nil {
+		return nil, err
+	}
+	return checkpointFrom(t, meta, name)
+}
+
+func checkpointFrom(t map[string]Tensor, meta map[string]string, name string) (*Checkpoint, error) {
+	if meta["format"] != Format {
+		return nil, fmt.Errorf("models: read %s: %w (a safetensors file without musae's metadata; format %q, want %q)", name, ErrNotCheckpoint, meta["format"], Format)
+	}
+	c := &Checkpoint{Tensors: t, Source: name}
+	if err := json.Unmarshal([]byte(meta["musae"]), &c.Meta); err != nil {
+		return nil, fmt.Errorf("models: read %s: bad musae metadata: %w", name, err)
+	}
+	if c.Meta.Model == "" || c.Meta.Domain == "" {
+		return nil, fmt.Errorf("models: read %s: %w (metadata names no model or domain)", name, ErrNotCheckpoint)
+	}
+	return c, nil
+}
+
+// ErrWrongModel is returned when a checkpoint holds a different model than the one asked for.
+var ErrWrongModel = errors.New("checkpoint holds a different model")
+
+// Restore copies the checkpoint's parameters into params, refusing a mismatch with an
+// error naming the file.
+func (c *Checkpoint) Restore(params []*Param) error {
+	if err := LoadParams(params, c.Tensors); err != nil {
+		return fmt.Errorf("models: %s (model %s): %w", c.Source, c.Meta.Model, errors.Join(ErrWrongModel, err))
+	}
+	return nil
+}

@@ -1,0 +1,321 @@
+package models
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// Dataset is what the trainer reads: a fixed number of examples it can put in a batch.
+type Dataset interface {
+	Len() int
+	// Fill writes the examples at idx into b (b.N == len(idx)); augmentation, if any,
+	// draws from rng.
+	Fill(b *Batch, idx []int, rng *rand.Rand)
+}
+
+// TrainConfig holds the trainer's settings.
+type TrainConfig struct {
+	Epochs    int        `json:"epochs"`
+	BatchSize int        `json:"batch_size"`
+	Seed      uint64     `json:"seed"`
+	Optim     AdamConfig `json:"optim"`
+	Loss      Loss       `json:"loss"`
+	// Out is the checkpoint path; the CSV log (OUT.log.csv) and the loss curves
+	// (OUT.loss.png) are written beside it.
+	Out       string        `json:"-"`
+	SaveEvery time.Duration `json:"-"` // periodic checkpoints besides each epoch's end; 0: only then
+	LogEvery  int           `json:"log_every"`
+}
+
+// position is where training stands, saved in checkpoints for --resume.
+type position struct {
+	Config TrainConfig `json:"config"`
+	Step   int         `json:"step"`  // updates done
+	Epoch  int         `json:"epoch"` // current epoch, from 0
+	Batch  int         `json:"batch"` // batches done in the current epoch
+}
+
+// Trainer runs epochs of VAE steps with Adam over a dataset, logging, checkpointing and
+// stopping cleanly on cancellation.
+type Trainer struct {
+	Config TrainConfig
+	VAE    *VAE
+	Meta   Meta // provenance written into every checkpoint
+	Data   Dataset
+	Shape  [3]int // T, D, and 1 for categorical data
+	// Validate, when set, runs after each epoch; its figures go to the log, the progress
+	// output and the checkpoint's metrics.
+	Validate func() (map[string]float64, error)
+	// Plot, when set, draws the CSV log's loss curves into a PNG.
+	Plot     func(csvPath, pngPath string) error
+	Progress io.Writer // progress and log lines, normally stderr
+	Bar      bool      // draw a progress bar (stderr is a terminal)
+	// Resume, when set, continues the run saved in this checkpoint exactly.
+	Resume *Checkpoint
+}
+
+// LogPath and PlotPath return the files written beside a checkpoint.
+func LogPath(out string) string  { return strings.TrimSuffix(out, ".safetensors") + ".log.csv" }
+func PlotPath(out string) string { return strings.TrimSuffix(out, ".safetensors") + ".loss.png" }
+
+// Result summarises a finished or interrupted run.
+type Result struct {
+	Steps       int
+	Epochs      float64
+	Seconds     float64
+	Last        Terms
+	Metrics     map[string]float64
+	ExamplesSec float64
+}
+
+// ErrInterrupted is returned (wrapped with the context's error) when training stops
+// early; a checkpoint has been written.
+var ErrInterrupted = errors.New("training interrupted")
+
+// Run trains until the configured epochs are done or ctx is cancelled. Either way it writes
+// a checkpoint (with the optimiser's state, so that --resume continues exactly).
+func (t *Trainer) Run(ctx context.Context) (Result, error) {
+	c := t.Config
+	if c.BatchSize <= 0 || c.Epochs <= 0 {
+		return Result{}, fmt.Errorf("models: train: batch size and epochs must be positive (got %d and %d)", c.BatchSize, c.Epochs)
+	}
+	n := t.Data.Len()
+	perEpoch := n / c.BatchSize
+	if perEpoch == 0 {
+		return Result{}, fmt.Errorf("models: train: %d examples are fewer than one batch of %d", n, c.BatchSize)
+	}
+	params := t.VAE.Params()
+	opt := NewAdam(params, c.Optim)
+	pos := position{Config: c}
+	if t.Resume != nil {
+		if err := json.Unmarshal(t.Resume.Meta.Train, &pos); err != nil {
+			return Result{}, fmt.Errorf("models: resume from %s: no trainer state: %w", t.Resume.Source, err)
+		}
+		if err := t.Resume.Restore(params); err != nil {
+			return Result{}, err
+		}
+		if err := opt.Restore(t.Resume.Tensors, pos.Step); err != nil {
+			return Result{}, fmt.Errorf("models: resume from %s: %w", t.Resume.Source, err)
+		}
+		// The schedule and batch come from the checkpoint; only the length may grow.
+		pos.Config.Epochs = c.Epochs
+		pos.Config.Out, pos.Config.SaveEvery = c.Out, c.SaveEvery
+		c = pos.Config
+		opt.Config = c.Optim
+	}
+	if c.LogEvery <= 0 {
+		c.LogEvery = 50
+	}
+
+	logw, err := openLog(LogPath(c.Out), t.Resume != nil)
+	if err != nil {
+		return Result{}, err
+	}
+	defer logw.close()
+
+	total := c.Epochs * perEpoch
+	bar := t.newBar(total, pos.Step)
+	b := NewBatch(c.BatchSize, t.Shape[0], t.Shape[1], t.Shape[2] == 1)
+	var (
+		res        Result
+		acc        Terms
+		accN       int
+		start      = time.Now()
+		lastSave   = start
+		lastLine   = start
+		stepsStart = pos.Step
+		metrics    map[string]float64
+	)
+	save := func() error {
+		meta := t.Meta
+		meta.Seed = c.Seed
+		meta.Steps = pos.Step
+		meta.Epochs = float64(pos.Epoch) + float64(pos.Batch)/float64(perEpoch)
+		meta.Metrics = metrics
+		js, _ := json.Marshal(pos)
+		meta.Train = js
+		if err := SaveCheckpoint(c.Out, params, opt, meta); err != nil {
+			return err
+		}
+		if t.Plot != nil {
+			logw.flush()
+			if err := t.Plot(LogPath(c.Out), PlotPath(c.Out)); err != nil {
+				fmt.Fprintf(t.Progress, "warning: loss plot: %v\n", err)
+			}
+		}
+		return nil
+	}
+	finish := func() {
+		res.Steps = pos.Step
+		res.Epochs = float64(pos.Epoch) + float64(pos.Batch)/float64(perEpoch)
+		res.Seconds = time.Since(start).Seconds()
+		if res.Seconds > 0 {
+			res.ExamplesSec = float64((pos.Step-stepsStart)*c.BatchSize) / res.Seconds
+		}
+		res.Metrics = metrics
+		if bar != nil {
+			bar.Finish()
+			fmt.Fprintln(t.Progress)
+		}
+	}
+
+	for pos.Epoch < c.Epochs {
+		perm := rand.New(rand.NewPCG(c.Seed, 1<<40+uint64(pos.Epoch))).Perm(n)
+		for pos.Batch < perEpoch {
+			if ctx.Err() != nil {
+				finish()
+				if err := save(); err != nil {
+					return res, err
+				}
+				return res, fmt.Errorf("models: %w at step %d (checkpoint written to %s; continue with --resume): %w", ErrInterrupted, pos.Step, c.Out, ctx.Err())
+			}
+			rng := rand.New(rand.NewPCG(c.Seed, uint64(pos.Step)))
+			t.Data.Fill(b, perm[pos.Batch*c.BatchSize:(pos.Batch+1)*c.BatchSize], rng)
+			ZeroGrads(params)
+			beta := c.Loss.Beta(pos.Step)
+			lr := opt.LR()
+			terms := t.VAE.Step(b, beta, c.Loss.FreeNats, rng)
+			if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) {
+				finish()
+				return res, fmt.Errorf("models: train: the loss became %v at step %d; lower the learning rate (the last good checkpoint is %s, if one was written)", terms.Loss, pos.Step, c.Out)
+			}
+			norm := opt.Update()
+			pos.Step++
+			pos.Batch++
+			res.Last = terms
+			acc.Loss += terms.Loss
+			acc.Reconstruction += terms.Reconstruction
+			acc.KL += terms.KL
+			accN++
+			if accN == c.LogEvery {
+				k := float64(accN)
+				logw.row(pos.Step, float64(pos.Epoch)+float64(pos.Batch)/float64(perEpoch), "train", acc.Loss/k, acc.Reconstruction/k, acc.KL/k, beta, lr, norm, nil)
+				acc, accN = Terms{}, 0
+			}
+			rate := float64((pos.Step-stepsStart)*c.BatchSize) / time.Since(start).Seconds()
+			desc := fmt.Sprintf("epoch %d/%d  loss %.2f  rec %.2f  kl %.2f  %.0f ex/s", pos.Epoch+1, c.Epochs, terms.Loss, terms.Reconstruction, terms.KL, rate)
+			if bar != nil {
+				bar.Describe(desc)
+				bar.Add(1)
+			} else if time.Since(lastLine) > 30*time.Second {
+				eta := time.Duration(float64(total-pos.Step) * float64(c.BatchSize) / rate * float64(time.Second)).Round(time.Second)
+				fmt.Fprintf(t.Progress, "step %d/%d  %s  ETA %s\n", pos.Step, total, desc, eta)
+				lastLine = time.Now()
+			}
+			if c.SaveEvery > 0 && time.Since(lastSave) > c.SaveEvery {
+				if err := save(); err != nil {
+					return res, err
+				}
+				lastSave = time.Now()
+			}
+		}
+		pos.Epoch++
+		pos.Batch = 0
+		if t.Validate != nil {
+			m, err := t.Validate()
+			if err != nil {
+				return res, err
+			}
+			metrics = m
+			logw.row(pos.Step, float64(pos.Epoch), "validation", m["loss"], m["reconstruction"], m["kl"], c.Loss.Beta(pos.Step), opt.LR(), math.NaN(), m)
+			fmt.Fprintf(t.Progress, "\repoch %d/%d  validation: %s\n", pos.Epoch, c.Epochs, FormatMetrics(m))
+		}
+		if err := save(); err != nil {
+			return res, err
+		}
+		lastSave = time.Now()
+	}
+	finish()
+	return res, nil
+}
+
+func (t *Trainer) newBar(total, done int) *progressbar.ProgressBar {
+	if !t.Bar {
+		return nil
+	}
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(t.Progress),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+	)
+	bar.Set(done)
+	return bar
+}
+
+// FormatMetrics writes figures as "name value" pairs in name order.
+func FormatMetrics(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var sb strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteString("  ")
+		}
+		fmt.Fprintf(&sb, "%s %.4g", k, m[k])
+	}
+	return sb.String()
+}
+
+// LogColumns are the CSV log's columns.
+var LogColumns = []string{"step", "epoch", "split", "loss", "reconstruction", "kl", "beta", "lr", "grad_norm", "accuracy"}
+
+type logWriter struct {
+	f *os.File
+	w *csv.Writer
+}
+
+func openLog(path string, appendTo bool) (*logWriter, error) {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if appendTo {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("models: training log: %w", err)
+	}
+	l := &logWriter{f: f, w: csv.NewWriter(f)}
+	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+		l.w.Write(LogColumns)
+	}
+	return l, nil
+}
+
+func (l *logWriter) row(step int, epoch float64, split string, loss, rec, kl, beta, lr, norm float64, m map[string]float64) {
+	f := func(v float64) string {
+		if math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', 6, 64)
+	}
+	accuracy := math.NaN()
+	if v, ok := m["accuracy"]; ok {
+		accuracy = v
+	}
+	l.w.Write([]string{strconv.Itoa(step), f(epoch), split, f(loss), f(rec), f(kl), f(beta), f(lr), f(norm), f(accuracy)})
+}
+
+func (l *logWriter) flush() { l.w.Flush() }
+
+func (l *logWriter) close() {
+	l.w.Flush()
+	l.f.Close()
+}

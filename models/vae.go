@@ -1,0 +1,177 @@
+package models
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Batch is one minibatch in the layout every encoder and decoder shares: N examples of T
+// steps of D features. Images are T = 28 rows of D = 28 pixels; melodies are T = 32 steps
+// of D = 90 one-hot classes.
+type Batch struct {
+	N, T, D int
+	X       []float32 // [N, T, D]
+	Classes []int32   // [N, T] class indices for categorical data; nil for pixels
+}
+
+// NewBatch returns a zeroed batch; classes adds room for class indices.
+func NewBatch(n, t, d int, classes bool) *Batch {
+	b := &Batch{N: n, T: t, D: d, X: make([]float32, n*t*d)}
+	if classes {
+		b.Classes = make([]int32, n*t)
+	}
+	return b
+}
+
+// Example returns example i's features, [T, D].
+func (b *Batch) Example(i int) []float32 { return b.X[i*b.T*b.D : (i+1)*b.T*b.D] }
+
+// SetClasses stores class indices for example i and writes their one-hot rows into X.
+func (b *Batch) SetClasses(i int, classes []int32) {
+	copy(b.Classes[i*b.T:(i+1)*b.T], classes)
+	x := b.Example(i)
+	clear(x)
+	for t, c := range classes {
+		x[t*b.D+int(c)] = 1
+	}
+}
+
+// Encoder maps a batch to the parameters of the diagonal Gaussian posterior q(z|x).
+type Encoder interface {
+	// Encode returns mu and logvar, each [N, Z]. With train set, it keeps what Backward needs.
+	Encode(b *Batch, train bool) (mu, logvar []float32)
+	// Backward adds the parameter gradients of the last training Encode, given
+	// d loss/d mu and d loss/d logvar.
+	Backward(dmu, dlogvar []float32)
+	Params() []*Param
+}
+
+// Decoder gives the likelihood p(x|z): Bernoulli logits for pixels, categorical logits for
+// melody events.
+type Decoder interface {
+	// NLL returns -log p(x|z) per example in nats for z [N, Z]; a sequence decoder is
+	// teacher-forced on b. With train set, it keeps what Backward needs.
+	NLL(z []float32, b *Batch, train bool) []float64
+	// Backward adds the parameter gradients of the last training NLL, given d loss/d nll
+	// per example, and returns d loss/d z [N, Z].
+	Backward(dnll []float32) []float32
+	Params() []*Param
+}
+
+// VAE joins an encoder and a decoder through a Z-dimensional Gaussian latent.
+type VAE struct {
+	Enc Encoder
+	Dec Decoder
+	Z   int
+
+	eps, z, dmu, dlv, dnll []float32
+}
+
+// Params returns the encoder's parameters, then the decoder's.
+func (v *VAE) Params() []*Param {
+	ps := append(append([]*Param{}, v.Enc.Params()...), v.Dec.Params()...)
+	CheckUnique(ps)
+	return ps
+}
+
+// Loss holds the KL weighting: loss = rec + beta·max(KL − FreeNats, 0).
+type Loss struct {
+	FreeNats float64
+	MaxBeta  float64
+	BetaRate float64 // beta = (1 − BetaRate^step)·MaxBeta; 0 keeps beta at MaxBeta
+}
+
+// Beta returns the KL weight at a training step (MusicVAE's schedule).
+func (l Loss) Beta(step int) float64 {
+	if l.BetaRate == 0 {
+		return l.MaxBeta
+	}
+	return (1 - math.Pow(l.BetaRate, float64(step))) * l.MaxBeta
+}
+
+// Terms are the mean loss terms of a batch, in nats per example.
+type Terms struct {
+	Loss, Reconstruction, KL, Beta float64
+}
+
+// KL returns KL(N(mu, exp(logvar)) ‖ N(0, I)) in nats, summed over the latent dimensions.
+func KL(mu, logvar []float32) float64 {
+	var s float64
+	for j := range mu {
+		m, lv := float64(mu[j]), float64(logvar[j])
+		s += -0.5 * (1 + lv - m*m - math.Exp(lv))
+	}
+	return s
+}
+
+// Reparameterize writes z = mu + exp(logvar/2)·eps with eps ~ N(0, I) drawn from rng into
+// z, and the noise into eps. A nil rng gives z = mu.
+func Reparameterize(z, eps, mu, logvar []float32, rng *rand.Rand) {
+	for j := range mu {
+		e := float32(0)
+		if rng != nil {
+			e = float32(rng.NormFloat64())
+		}
+		eps[j] = e
+		z[j] = mu[j] + float32(math.Exp(0.5*float64(logvar[j])))*e
+	}
+}
+
+// Step runs one training forward and backward pass: it samples z, scores the batch, and adds
+// the gradients of the mean loss over the batch into the parameters. beta weighs the KL
+// above freeNats per example, as MusicVAE does.
+func (v *VAE) Step(b *Batch, beta, freeNats float64, rng *rand.Rand) Terms {
+	mu, lv := v.Enc.Encode(b, true)
+	n, zd := b.N, v.Z
+	v.eps, v.z = Buf(v.eps, n*zd), Buf(v.z, n*zd)
+	Reparameterize(v.z, v.eps, mu, lv, rng)
+	rec := v.Dec.NLL(v.z, b, true)
+
+	v.dnll = Buf(v.dnll, n)
+	inv := float32(1 / float64(n))
+	for i := range v.dnll {
+		v.dnll[i] = inv
+	}
+	dz := v.Dec.Backward(v.dnll)
+
+	v.dmu, v.dlv = Buf(v.dmu, n*zd), Buf(v.dlv, n*zd)
+	var t Terms
+	t.Beta = beta
+	for i := 0; i < n; i++ {
+		lo, hi := i*zd, (i+1)*zd
+		kl := KL(mu[lo:hi], lv[lo:hi])
+		t.Reconstruction += rec[i]
+		t.KL += kl
+		t.Loss += rec[i] + beta*max(kl-freeNats, 0)
+		w := float32(0)
+		if kl > freeNats {
+			w = float32(beta) * inv
+		}
+		for j := lo; j < hi; j++ {
+			s := float32(math.Exp(0.5 * float64(lv[j])))
+			v.dmu[j] = dz[j] + w*mu[j]
+			v.dlv[j] = dz[j]*v.eps[j]*0.5*s + w*0.5*(s*s-1)
+		}
+	}
+	v.Enc.Backward(v.dmu, v.dlv)
+	t.Loss /= float64(n)
+	t.Reconstruction /= float64(n)
+	t.KL /= float64(n)
+	return t
+}
+
+// Score returns the single-sample reconstruction and KL terms per example, in nats, with z
+// drawn from q(z|x) using rng (nil: z = mu). Their sum is the negative ELBO.
+func (v *VAE) Score(b *Batch, rng *rand.Rand) (rec, kl []float64) {
+	mu, lv := v.Enc.Encode(b, false)
+	n, zd := b.N, v.Z
+	v.eps, v.z = Buf(v.eps, n*zd), Buf(v.z, n*zd)
+	Reparameterize(v.z, v.eps, mu, lv, rng)
+	r := v.Dec.NLL(v.z, b, false)
+	rec, kl = make([]float64, n), make([]float64, n)
+	copy(rec, r)
+	for i := range kl {
+		kl[i] = KL(mu[i*zd:(i+1)*zd], lv[i*zd:(i+1)*zd])
+	}
+	return rec, kl
+}
