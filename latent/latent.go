@@ -1,9 +1,3 @@
-// Package latent moves in a VAE's latent space: prior samples, linear and spherical
-// interpolation, grids, similar points, attribute vectors and arithmetic. It works on plain
-// []float32 vectors and knows nothing of models or domains.
-//
-// Invariants: functions never modify their arguments; interpolations include both
-// endpoints exactly; randomness comes from the *rand.Rand passed in.
 package latent
 
 import (
@@ -12,7 +6,9 @@ import (
 	"math/rand/v2"
 )
 
-// SamplePrior draws n vectors of size dim from N(0, temperature²·I).
+// SamplePrior draws n vectors of size dim from N(0, temperature²·I), the VAE's prior
+// scaled by temperature: vector by vector, element by element, one rng.NormFloat64 each.
+// A sample's norm is close to temperature·√dim for large dim.
 func SamplePrior(n, dim int, temperature float64, rng *rand.Rand) [][]float32 {
 	zs := make([][]float32, n)
 	for i := range zs {
@@ -24,9 +20,17 @@ func SamplePrior(n, dim int, temperature float64, rng *rand.Rand) [][]float32 {
 	return zs
 }
 
-// Lerp returns (1−t)·a + t·b.
+// Lerp returns (1−t)·a + t·b: a at t = 0 and b at t = 1 exactly; t outside [0, 1]
+// extrapolates. It panics if a and b differ in size.
 func Lerp(a, b []float32, t float64) []float32 {
 	checkLen(a, b)
+	// Copies at the ends keep them exact even where 0·b would be NaN (b infinite).
+	if t == 0 {
+		return clone(a)
+	}
+	if t == 1 {
+		return clone(b)
+	}
 	z := make([]float32, len(a))
 	for i := range a {
 		z[i] = float32((1-t)*float64(a[i]) + t*float64(b[i]))
@@ -34,32 +38,39 @@ func Lerp(a, b []float32, t float64) []float32 {
 	return z
 }
 
-// Slerp interpolates along the great circle from a to b, as MusicVAE does, scaling the
-// norm linearly between the endpoints' norms; it falls back to Lerp when a and b are
-// (anti)parallel or one of them is zero.
+// Slerp interpolates spherically from a to b, with the formula MusicVAE's slerp uses:
+//
+//	slerp(a, b, t) = sin((1−t)·Ω)/sin Ω · a + sin(t·Ω)/sin Ω · b,   cos Ω = a·b / (|a|·|b|)
+//
+// It returns a at t = 0 and b at t = 1 exactly. The path lies in the plane of a and b;
+// where |a| = |b| it is the arc of the great circle through them, and every point keeps
+// that norm, so interpolating between two typical prior samples never passes through the
+// low-norm region near the origin that a straight line crosses (a Gaussian in many
+// dimensions puts almost all its mass near the sphere of radius √dim). Where the norms
+// differ the path bends between the two spheres; the norm is not interpolated linearly.
+//
+// Slerp falls back to Lerp where the angle is undefined or degenerate: one vector is
+// zero, or a and b are (anti)parallel (sin Ω < 1e-6). It panics if a and b differ in size.
 func Slerp(a, b []float32, t float64) []float32 {
 	checkLen(a, b)
 	if t == 0 {
-		return append([]float32(nil), a...)
+		return clone(a)
 	}
 	if t == 1 {
-		return append([]float32(nil), b...)
+		return clone(b)
 	}
 	na, nb := Norm(a), Norm(b)
 	if na == 0 || nb == 0 {
 		return Lerp(a, b, t)
 	}
-	var dot float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-	}
-	cos := math.Max(-1, math.Min(1, dot/(na*nb)))
+	cos := math.Max(-1, math.Min(1, dot(a, b)/(na*nb)))
 	omega := math.Acos(cos)
-	if math.Sin(omega) < 1e-6 {
+	so := math.Sin(omega)
+	if so < 1e-6 {
 		return Lerp(a, b, t)
 	}
-	wa := math.Sin((1-t)*omega) / math.Sin(omega)
-	wb := math.Sin(t*omega) / math.Sin(omega)
+	wa := math.Sin((1-t)*omega) / so
+	wb := math.Sin(t*omega) / so
 	z := make([]float32, len(a))
 	for i := range a {
 		z[i] = float32(wa*float64(a[i]) + wb*float64(b[i]))
@@ -67,18 +78,19 @@ func Slerp(a, b []float32, t float64) []float32 {
 	return z
 }
 
-// Interpolate returns steps points from a to b inclusive, by "slerp" or "lerp".
+// Interpolate returns steps points from a to b inclusive, evenly spaced in t, by
+// mode "slerp" (the default, also for "") or "lerp". The first point is a and the last
+// is b, exactly.
 func Interpolate(a, b []float32, steps int, mode string) ([][]float32, error) {
 	if steps < 2 {
 		return nil, fmt.Errorf("latent: interpolate: %d steps; at least 2 (the endpoints)", steps)
 	}
-	f := Slerp
-	switch mode {
-	case "slerp", "":
-	case "lerp":
-		f = Lerp
-	default:
-		return nil, fmt.Errorf("latent: interpolate: mode %q: want slerp or lerp", mode)
+	f, err := interpolator(mode)
+	if err != nil {
+		return nil, fmt.Errorf("latent: interpolate: %w", err)
+	}
+	if len(a) != len(b) {
+		return nil, fmt.Errorf("latent: interpolate: endpoints of sizes %d and %d", len(a), len(b))
 	}
 	zs := make([][]float32, steps)
 	for i := range zs {
@@ -87,13 +99,32 @@ func Interpolate(a, b []float32, steps int, mode string) ([][]float32, error) {
 	return zs, nil
 }
 
+// interpolator returns the two-point interpolation a mode names.
+func interpolator(mode string) (func(a, b []float32, t float64) []float32, error) {
+	switch mode {
+	case "slerp", "":
+		return Slerp, nil
+	case "lerp":
+		return Lerp, nil
+	}
+	return nil, fmt.Errorf("mode %q: want slerp or lerp", mode)
+}
+
 // Norm returns the Euclidean norm of z.
 func Norm(z []float32) float64 {
+	return math.Sqrt(dot(z, z))
+}
+
+func dot(a, b []float32) float64 {
 	var s float64
-	for _, v := range z {
-		s += float64(v) * float64(v)
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
 	}
-	return math.Sqrt(s)
+	return s
+}
+
+func clone(z []float32) []float32 {
+	return append(make([]float32, 0, len(z)), z...)
 }
 
 func checkLen(a, b []float32) {
