@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"musae/midi"
+)
+
+type inspectOptions struct {
+	Path        string
+	Track       string // "" shows every track's melody, and the merged one
+	AllPrograms bool
+	Bars        int  // bars of each melody shown; 0 shows all
+	Events      bool // list every event of every track
+	Align       bool // shift the file onto its notes' own 16th grid and beats first
+}
+
+func newInspectCmd() *cobra.Command { return newInspectCmdWith(runInspect) }
+
+// newInspectCmdWith lets tests see the parsed options instead of running.
+func newInspectCmdWith(run func(context.Context, *inspectOptions, io.Writer) error) *cobra.Command {
+	opts := &inspectOptions{}
+	cmd := &cobra.Command{
+		Use:   "inspect FILE.mid",
+		Short: "Show a MIDI file's tracks, tempo, meter and melodies",
+		Long: `Inspect reads a Standard MIDI File and shows its format, its tracks (names, channels,
+programs, notes), tempo and meter, what the reader had to repair, and the melody musae
+extracts from each track (and from all tracks merged) as a grid of 16th notes with
+note names in scientific pitch (60 = C4).`,
+		Example: "  musae inspect song.mid\n  musae inspect pop909/001.mid --track MELODY --bars 8",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("inspect takes one MIDI file, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			if opts.Bars < 0 {
+				return usagef("--bars %d: want 0 (all) or more", opts.Bars)
+			}
+			return run(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Track, "track", "t", "", "show only this track's melody: a name or an index from 0")
+	f.BoolVar(&opts.AllPrograms, "all-programs", false, "keep programs outside 0–31 in the merged melody")
+	f.IntVarP(&opts.Bars, "bars", "n", 0, "bars of each melody to show (0: all)")
+	f.BoolVar(&opts.Events, "events", false, "list every event of every track")
+	f.BoolVar(&opts.Align, "align", false, "shift the file onto its notes' own 16th grid and beats first")
+	return cmd
+}
+
+func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
+	f, err := midi.ReadFile(opts.Path)
+	if err != nil {
+		return err
+	}
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+
+	p("file      %s\n", opts.Path)
+	timing := fmt.Sprintf("%d ticks per quarter note", f.Division)
+	if f.Division == 0 {
+		timing = fmt.Sprintf("SMPTE %d fps × %d ticks per frame", f.SMPTE.FramesPerSecond, f.SMPTE.TicksPerFrame)
+	}
+	p("format    %d, %d track(s), %s\n", f.Format, len(f.Tracks), timing)
+	p("tempo     %s\n", tempoSummary(f))
+	meters := f.Meters()
+	p("meter     %s\n", meterSummary(f, meters))
+	secs := f.Seconds(f.Length())
+	p("length    %d:%04.1f\n", int(secs)/60, secs-float64(int(secs)/60*60))
+	if off, ok := f.GridOffset(); ok && off != 0 {
+		steps := float64(off) * midi.StepsPerQuarter / float64(f.Division)
+		if opts.Align {
+			f.Shift(off)
+			p("grid      shifted %+d ticks (%+.2f steps) onto the notes' own 16ths and beats\n", off, steps)
+		} else {
+			p("grid      the notes' 16ths and beats sit %+.2f steps off the file's (--align shifts them)\n", steps)
+		}
+	}
+	if len(f.Warnings) == 0 {
+		p("repairs   none\n")
+	}
+	for i, s := range f.Warnings {
+		p("%-10s%s\n", map[bool]string{true: "repairs"}[i == 0], s)
+	}
+
+	notes := f.Notes()
+	p("\ntrack  name                  channels  programs                             notes  range\n")
+	for _, t := range f.Tracks {
+		var ps []string
+		for _, pr := range t.Programs() {
+			ps = append(ps, fmt.Sprintf("%d %s", pr, midi.ProgramName(pr)))
+		}
+		var chs []string
+		for _, c := range t.Channels() {
+			s := strconv.Itoa(c + 1)
+			if c == midi.DrumChannel {
+				s += " (drums)"
+			}
+			chs = append(chs, s)
+		}
+		low, high, n := 128, -1, 0
+		for _, nt := range notes {
+			if nt.Track == t.Index {
+				low, high, n = min(low, nt.Pitch), max(high, nt.Pitch), n+1
+			}
+		}
+		rng := ""
+		if n > 0 {
+			rng = midi.PitchName(low) + "–" + midi.PitchName(high)
+		}
+		p("%5d  %-20s  %-8s  %-35s  %5d  %s\n", t.Index, clip(strconv.Quote(t.Name), 20), clip(strings.Join(chs, ","), 8), clip(strings.Join(ps, ", "), 35), n, rng)
+	}
+
+	if opts.Events {
+		for _, t := range f.Tracks {
+			p("\nevents of track %d %q\n", t.Index, t.Name)
+			for _, e := range t.Events {
+				p("  tick %8d  %s\n", e.Tick, e)
+			}
+			p("  tick %8d  end of track\n", t.End)
+		}
+	}
+
+	// Which melodies: the chosen track; or each track that has notes, and all merged.
+	type choice struct {
+		title string
+		opt   midi.ExtractOptions
+	}
+	var choices []choice
+	if opts.Track != "" {
+		i, err := f.TrackIndex(opts.Track)
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", opts.Path, err)
+		}
+		choices = append(choices, choice{trackTitle(f, i), midi.ExtractOptions{Track: strconv.Itoa(i)}})
+	} else {
+		var withNotes []int
+		for _, t := range f.Tracks {
+			if slices.ContainsFunc(notes, func(n midi.Note) bool { return n.Track == t.Index }) {
+				withNotes = append(withNotes, t.Index)
+			}
+		}
+		for _, i := range withNotes {
+			choices = append(choices, choice{trackTitle(f, i), midi.ExtractOptions{Track: strconv.Itoa(i)}})
+		}
+		if len(withNotes) != 1 {
+			title := "all tracks merged (drums and programs outside 0–31 left out)"
+			if opts.AllPrograms {
+				title = "all tracks merged (drums left out)"
+			}
+			choices = append(choices, choice{title, midi.ExtractOptions{AllPrograms: opts.AllPrograms}})
+		}
+	}
+	gridMeters := slices.Clone(meters)
+	for i := range gridMeters {
+		if gridMeters[i].StepsPerBar() < 8 {
+			// 1/4 is what POP909's exporter writes for 4/4 songs; a line a beat is no help.
+			gridMeters[i].Num, gridMeters[i].Den = 4, 4
+		}
+	}
+	for _, c := range choices {
+		p("\nmelody of %s\n", c.title)
+		m, err := f.Melody(c.opt)
+		if errors.Is(err, midi.ErrNoMelody) {
+			p("  %s\n", strings.TrimPrefix(err.Error(), "midi: "))
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", opts.Path, err)
+		}
+		ns := m.Notes()
+		low, high := 128, 0
+		for _, n := range ns {
+			low, high = min(low, n.Pitch), max(high, n.Pitch)
+		}
+		windows := "no 2-bar windows"
+		if ws, err := f.Windows(c.opt, midi.WindowBars, 1); err == nil {
+			windows = fmt.Sprintf("%d 2-bar windows", len(ws))
+		} else if errors.Is(err, midi.ErrNoMelody) {
+			windows = strings.TrimPrefix(err.Error(), "midi: no melody: ")
+		}
+		p("  %d notes, %s–%s, %d steps; %s\n", len(ns), midi.PitchName(low), midi.PitchName(high), len(m), windows)
+		grid := m.GridMeters(gridMeters)
+		if opts.Bars > 0 {
+			grid = firstBars(grid, opts.Bars)
+		}
+		p("%s", grid)
+	}
+	return nil
+}
+
+func trackTitle(f *midi.File, i int) string {
+	if name := f.Tracks[i].Name; name != "" {
+		return fmt.Sprintf("track %d %q", i, name)
+	}
+	return fmt.Sprintf("track %d", i)
+}
+
+func tempoSummary(f *midi.File) string {
+	if len(f.Tempos) == 0 {
+		return "120 qpm (none set)"
+	}
+	s := fmt.Sprintf("%.4g qpm", f.Tempos[0].QPM)
+	if f.Tempos[0].Tick > 0 {
+		s = fmt.Sprintf("120 qpm, then %.4g qpm at tick %d", f.Tempos[0].QPM, f.Tempos[0].Tick)
+	}
+	if n := len(f.Tempos); n > 1 {
+		lo, hi := f.Tempos[0].QPM, f.Tempos[0].QPM
+		for _, t := range f.Tempos {
+			lo, hi = min(lo, t.QPM), max(hi, t.QPM)
+		}
+		s += fmt.Sprintf(", %d changes in all, %.4g–%.4g qpm", n, lo, hi)
+	}
+	return s
+}
+
+func meterSummary(f *midi.File, meters []midi.Meter) string {
+	var parts []string
+	for i, m := range meters {
+		if i == 6 {
+			parts = append(parts, fmt.Sprintf("... %d changes in all", len(meters)))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%d/%d from step %d", m.Num, m.Den, m.Step))
+	}
+	s := strings.Join(parts, ", ")
+	if len(f.TimeSigs) == 0 {
+		s += " (none set)"
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// firstBars keeps the lines of a grid up to bar n, and says how many bars were left out.
+func firstBars(grid string, n int) string {
+	lines := strings.SplitAfter(grid, "\n")
+	var b strings.Builder
+	bars, total := 0, 0
+	for _, l := range lines {
+		if strings.Contains(l, "|") {
+			total++
+			if bars >= n {
+				continue
+			}
+			bars++
+		} else if bars >= n {
+			continue
+		}
+		b.WriteString(l)
+	}
+	if total > n {
+		fmt.Fprintf(&b, "  ... %d more bars (--bars 0 shows all)\n", total-n)
+	}
+	return b.String()
+}

@@ -1,0 +1,173 @@
+package datasets
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/nlpodyssey/safetensors"
+
+	"musae/midi"
+	"musae/models"
+)
+
+// MusicVAETranspose is the transposition range of MusicVAE's training, in semitones
+// either way.
+const MusicVAETranspose = 5
+
+// MelodySet serves melody windows to the trainer as batches of one-hot steps
+// (T = window length, D = midi.NumClasses) with their class indices.
+type MelodySet struct {
+	Windows []midi.Melody
+	// MaxTranspose transposes each window at each draw by a uniform number of semitones in
+	// -MaxTranspose..MaxTranspose, as MusicVAE augments (MusicVAETranspose); a shift that
+	// would leave the piano range leaves the window as it is. 0 serves windows unchanged.
+	MaxTranspose int
+}
+
+// Len returns the number of windows.
+func (s MelodySet) Len() int { return len(s.Windows) }
+
+// Fill writes the windows at idx into b, which must have T equal to their length and D
+// equal to midi.NumClasses, with room for classes.
+func (s MelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
+	classes := make([]int32, b.T)
+	for i, k := range idx {
+		w := s.Windows[k]
+		if s.MaxTranspose > 0 {
+			if t, ok := Transpose(w, rng.IntN(2*s.MaxTranspose+1)-s.MaxTranspose); ok {
+				w = t
+			}
+		}
+		for j, c := range w {
+			classes[j] = int32(c)
+		}
+		b.SetClasses(i, classes)
+	}
+}
+
+// MelodyBatch returns windows as one batch, unchanged (for evaluation). All windows must
+// have the same length.
+func MelodyBatch(windows []midi.Melody) *models.Batch {
+	t := midi.WindowSteps
+	if len(windows) > 0 {
+		t = len(windows[0])
+	}
+	b := models.NewBatch(len(windows), t, midi.NumClasses, true)
+	idx := make([]int, len(windows))
+	for i := range idx {
+		idx[i] = i
+	}
+	MelodySet{Windows: windows}.Fill(b, idx, nil)
+	return b
+}
+
+// MelodyStats summarises a corpus for people.
+type MelodyStats struct {
+	Files, Skipped              int // files that gave windows, files that gave none
+	TrainFiles, ValidationFiles int
+	Train, Validation           int // windows
+	Duplicates                  int // windows dropped as repeats within their file
+	Notes                       int // note onsets in all windows
+	LowPitch, HighPitch         int // the lowest and highest pitch in any window; 0 when none
+	MeanPitch                   float64
+	NotesPerBar                 float64        // onsets per 16-step bar
+	SoundingShare               float64        // share of steps where a note sounds
+	SkipReasons                 map[string]int // skipped files by kind of reason
+}
+
+// Stats counts the corpus's files, windows, pitch range and note density.
+func (c *MelodyCorpus) Stats() MelodyStats {
+	s := MelodyStats{Files: len(c.Files), Skipped: len(c.Skipped), Train: len(c.Train), Validation: len(c.Validation), SkipReasons: map[string]int{}}
+	for _, f := range c.Files {
+		if f.Validation {
+			s.ValidationFiles++
+		} else {
+			s.TrainFiles++
+		}
+		s.Duplicates += f.Duplicates
+	}
+	for _, f := range c.Skipped {
+		s.SkipReasons[skipKind(f.Reason)]++
+	}
+	var steps, sounding, pitchSum int
+	for _, w := range slices.Concat(c.Train, c.Validation) {
+		on := false
+		for _, x := range w {
+			if p, ok := midi.ClassPitch(x); ok {
+				on = true
+				s.Notes++
+				pitchSum += p
+				if s.LowPitch == 0 || p < s.LowPitch {
+					s.LowPitch = p
+				}
+				s.HighPitch = max(s.HighPitch, p)
+			} else if x == midi.NoteOff {
+				on = false
+			}
+			if on {
+				sounding++
+			}
+			steps++
+		}
+	}
+	if steps > 0 {
+		s.NotesPerBar = float64(s.Notes) / float64(steps) * midi.StepsPerBar
+		s.SoundingShare = float64(sounding) / float64(steps)
+	}
+	if s.Notes > 0 {
+		s.MeanPitch = float64(pitchSum) / float64(s.Notes)
+	}
+	return s
+}
+
+// skipKind shortens a skip reason to its kind, for counting.
+func skipKind(reason string) string {
+	for _, k := range [][2]string{
+		{"in a meter that divides 4/4", "no 2-bar window: not in 4/4, 2/2, 2/4 or 1/4"},
+		{"without a silent bar", "no 2-bar window without a silent bar"},
+		{"no such track", "no such track"},
+		{"has no notes", "no notes"},
+		{"is usable", "no usable notes (drums, programs outside 0–31, outside A0–C8)"},
+	} {
+		if strings.Contains(reason, k[0]) {
+			return k[1]
+		}
+	}
+	if strings.HasPrefix(reason, "byte ") {
+		return "not a readable MIDI file"
+	}
+	return reason
+}
+
+// WriteMelodySafetensors writes the corpus's windows as safetensors: I64 tensors "train"
+// and "validation" of shape [N, window length] holding class indices, unaugmented, with
+// metadata (string to string) in __metadata__. This is the input of the PyTorch peer's
+// train-melody.
+func WriteMelodySafetensors(w io.Writer, c *MelodyCorpus, metadata map[string]string) error {
+	tensors := map[string]safetensors.TensorView{}
+	for name, ws := range map[string][]midi.Melody{"train": c.Train, "validation": c.Validation} {
+		t := midi.WindowSteps
+		data := make([]byte, 0, len(ws)*t*8)
+		for i, m := range ws {
+			if len(m) != t {
+				return fmt.Errorf("datasets: export: %s window %d has %d steps, want %d", name, i, len(m), t)
+			}
+			for _, x := range m {
+				data = binary.LittleEndian.AppendUint64(data, uint64(int64(x)))
+			}
+		}
+		tv, err := safetensors.NewTensorView(safetensors.I64, []uint64{uint64(len(ws)), uint64(t)}, data)
+		if err != nil {
+			return fmt.Errorf("datasets: export: %w", err)
+		}
+		tensors[name] = tv
+	}
+	if err := safetensors.SerializeToWriter(tensors, metadata, w); err != nil {
+		return fmt.Errorf("datasets: export: %w", err)
+	}
+	return nil
+}
