@@ -1,0 +1,302 @@
+package rnn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"musae/models"
+)
+
+// Decoder is the autoregressive LSTM decoder of melodies. The initial (h, c) of every layer
+// is tanh(init(z)), laid out layer by layer as h then c; the input at step t is
+// [one-hot of the class at t−1 (zeros at t = 0), z]; a stack of LSTM layers feeds a linear
+// layer to the class logits. Parameter names follow PyTorch's Linear "init", nn.LSTM
+// "dec" (num_layers = len(Layers)) and Linear "out".
+//
+// NLL teacher-forces the decoder on the batch (optionally with scheduled sampling); Generate
+// feeds back its own choices through the one-step path with the same weights.
+type Decoder struct {
+	Classes, Steps, Z, Hidden int
+	Init                      *Linear
+	Layers                    []*LSTM
+	Out                       *Linear
+
+	// Scheduled sampling: in training, each step's input is, with probability SampleProb,
+	// drawn from the decoder's own output distribution at the step before instead of the
+	// true previous class. Rng supplies the draws and is needed when SampleProb > 0.
+	SampleProb float64
+	Rng        *rand.Rand
+
+	n                int
+	z                []float32 // the last NLL's latent (not owned)
+	st               []float32 // tanh(init(z)) [N, layers·2·H]
+	h0, c0           [][]float32
+	prev, tgt        []int32   // [T, N] previous and target classes
+	rowNLL           []float64 // [T·N]
+	nll              []float64 // [N]
+	dlogits, dst, dz []float32
+	states           []*State // decode's
+	pre, tc, zproj   []float32
+}
+
+// NewDecoder returns a decoder over classes categories and steps steps, with a
+// z-dimensional latent and len(hidden) LSTM layers (all of the same size, as in nn.LSTM).
+func NewDecoder(classes, steps, z int, hidden []int, rng *rand.Rand) *Decoder {
+	h := hidden[0]
+	d := &Decoder{Classes: classes, Steps: steps, Z: z, Hidden: h}
+	d.Init = NewLinear("init", z, 2*len(hidden)*h, rng)
+	for k := range hidden {
+		in := h
+		if k == 0 {
+			in = classes + z
+		}
+		d.Layers = append(d.Layers, NewLSTM("dec", fmt.Sprintf("_l%d", k), in, h, rng))
+	}
+	d.Out = NewLinear("out", h, classes, rng)
+	return d
+}
+
+// Params returns the parameters in PyTorch's state_dict order.
+func (d *Decoder) Params() []*models.Param {
+	ps := d.Init.Params()
+	for _, l := range d.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return append(ps, d.Out.Params()...)
+}
+
+// initialState computes tanh(init(z)) for n rows and splits it into per-layer h0 and c0.
+func (d *Decoder) initialState(z []float32, n int) {
+	H, L := d.Hidden, len(d.Layers)
+	st := d.Init.Forward(z, n)
+	d.st = grow(d.st, len(st))
+	for i, v := range st {
+		d.st[i] = tanhf(v)
+	}
+	for len(d.h0) < L {
+		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
+	}
+	for k := 0; k < L; k++ {
+		d.h0[k], d.c0[k] = grow(d.h0[k], n*H), grow(d.c0[k], n*H)
+		for i := 0; i < n; i++ {
+			row := d.st[(i*L+k)*2*H:]
+			copy(d.h0[k][i*H:(i+1)*H], row[:H])
+			copy(d.c0[k][i*H:(i+1)*H], row[H:2*H])
+		}
+	}
+}
+
+// NLL returns −log p(x|z) per example in nats for z [N, Z], teacher-forced on b's classes.
+func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
+	if b.Classes == nil || b.T != d.Steps || b.D != d.Classes {
+		panic(fmt.Sprintf("rnn: decoder of %d steps of %d classes given a batch of %d steps of %d features (classes set: %v)",
+			d.Steps, d.Classes, b.T, b.D, b.Classes != nil))
+	}
+	n, T, H := b.N, b.T, d.Hidden
+	d.n, d.z = n, z
+	d.prev, d.tgt = growInt(d.prev, T*n), growInt(d.tgt, T*n)
+	for i := 0; i < n; i++ {
+		d.prev[i] = -1
+		for t := 0; t < T; t++ {
+			c := b.Classes[i*T+t]
+			d.tgt[t*n+i] = c
+			if t+1 < T {
+				d.prev[(t+1)*n+i] = c
+			}
+		}
+	}
+	if train && d.SampleProb > 0 {
+		if d.Rng == nil {
+			panic("rnn: scheduled sampling needs Decoder.Rng")
+		}
+		d.scheduleInputs(z, n)
+	}
+	d.initialState(z, n)
+	for k, l := range d.Layers {
+		in := seqInput{n: n, t: T}
+		if k == 0 {
+			in.classes, in.oneHot, in.static, in.dStatic = d.prev, d.Classes, z, d.Z
+		} else {
+			in.dense, in.dDense = d.Layers[k-1].outputs(), H
+		}
+		l.forward(&in, d.h0[k], d.c0[k], train)
+	}
+	logits := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
+	d.rowNLL = growF64(d.rowNLL, T*n)
+	softmaxNLL(d.rowNLL, logits, d.tgt, d.Classes, train)
+	d.dlogits = logits // with train set, now the gradient of each row's NLL
+	d.nll = growF64(d.nll, n)
+	clear(d.nll)
+	for t := 0; t < T; t++ {
+		for i := 0; i < n; i++ {
+			d.nll[i] += d.rowNLL[t*n+i]
+		}
+	}
+	return d.nll
+}
+
+// Backward adds the parameter gradients of the last training NLL given d loss/d nll per
+// example, and returns d loss/d z [N, Z], valid until the next call.
+func (d *Decoder) Backward(dnll []float32) []float32 {
+	n, T, H, L := d.n, d.Steps, d.Hidden, len(d.Layers)
+	C := d.Classes
+	for t := 0; t < T; t++ {
+		for i := 0; i < n; i++ {
+			row := d.dlogits[(t*n+i)*C : (t*n+i+1)*C]
+			s := dnll[i]
+			for j := range row {
+				row[j] *= s
+			}
+		}
+	}
+	dh := d.Out.Backward(d.dlogits)
+	d.dst = grow(d.dst, n*L*2*H)
+	for k := L - 1; k >= 0; k-- {
+		l := d.Layers[k]
+		l.backward(dh, nil, nil, true, true)
+		dh = l.ddense
+		for i := 0; i < n; i++ {
+			row := d.dst[(i*L+k)*2*H:]
+			copy(row[:H], l.dh[i*H:(i+1)*H])
+			copy(row[H:2*H], l.dc[i*H:(i+1)*H])
+		}
+	}
+	for i, s := range d.st {
+		d.dst[i] *= 1 - s*s
+	}
+	dz := d.Init.Backward(d.dst)
+	d.dz = grow(d.dz, n*d.Z)
+	copy(d.dz, dz)
+	addTo(d.dz, d.Layers[0].dstatic)
+	return d.dz
+}
+
+// Generate decodes n sequences of Steps classes from the latents z [n, Z], feeding each
+// step's choice back as the next input. Temperature 0 picks the most likely class (greedy);
+// otherwise classes are drawn from softmax(logits/temperature) with rng, so a seeded rng
+// gives the same sequences.
+func (d *Decoder) Generate(z []float32, n int, temperature float64, rng *rand.Rand) [][]int32 {
+	if temperature < 0 || math.IsNaN(temperature) {
+		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
+	}
+	if temperature > 0 && rng == nil {
+		panic("rnn: Generate with a positive temperature needs a random source")
+	}
+	out := make([][]int32, n)
+	flat := make([]int32, n*d.Steps)
+	for i := range out {
+		out[i] = flat[i*d.Steps : (i+1)*d.Steps]
+	}
+	d.decode(z, n, func(t int, logits []float32) {
+		for i := 0; i < n; i++ {
+			row := logits[i*d.Classes : (i+1)*d.Classes]
+			if temperature == 0 {
+				out[i][t] = int32(argmax(row))
+			} else {
+				out[i][t] = int32(sample(row, temperature, rng))
+			}
+		}
+	}, func(t, i int) int32 { return out[i][t] })
+	return out
+}
+
+// decode runs the decoder autoregressively from z [n, Z] for Steps steps: after each step
+// choose sees the logits [n, Classes] and records its choices, which class(t, i) returns
+// as the next step's input. Its buffers are the decoder's, reused across calls.
+func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32), class func(t, i int) int32) {
+	H, G, L := d.Hidden, 4*d.Hidden, len(d.Layers)
+	d.initialState(z, n)
+	for len(d.states) < L {
+		d.states = append(d.states, &State{})
+	}
+	d.pre, d.tc, d.zproj = grow(d.pre, n*G), grow(d.tc, n*H), grow(d.zproj, n*G)
+	for k, l := range d.Layers {
+		l.prepare()
+		s := d.states[k]
+		s.H, s.C = grow(s.H, n*H), grow(s.C, n*H)
+		copy(s.H, d.h0[k])
+		copy(s.C, d.c0[k])
+		if k == 0 {
+			// z's part of the first layer's input projection, once for all steps.
+			for i := 0; i < n; i++ {
+				copy(d.zproj[i*G:(i+1)*G], l.bias)
+			}
+			l.ws.gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[d.Classes*G:], G, 1, d.zproj, G)
+		}
+	}
+	pre := d.pre
+	for t := 0; t < d.Steps; t++ {
+		for k, l := range d.Layers {
+			if k == 0 {
+				copy(pre, d.zproj)
+				if t > 0 {
+					for i := 0; i < n; i++ {
+						c := int(class(t-1, i))
+						addTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
+					}
+				}
+			} else {
+				for i := 0; i < n; i++ {
+					copy(pre[i*G:(i+1)*G], l.bias)
+				}
+				l.ws.gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
+			}
+			l.stepPrepared(d.states[k], pre, d.tc)
+		}
+		choose(t, d.Out.Forward(d.states[L-1].H, n))
+	}
+}
+
+// scheduleInputs replaces, with probability SampleProb each, the teacher-forced inputs in
+// d.prev ([T, N]; step 0 has none) by a class drawn from the decoder's own output at the
+// step before, running the steps in lockstep without keeping anything for Backward. The
+// training pass that follows on these inputs computes the same activations, and treats the
+// drawn classes as given (no gradient flows through the draw), as MusicVAE does.
+func (d *Decoder) scheduleInputs(z []float32, n int) {
+	T, C := d.Steps, d.Classes
+	d.decode(z, n, func(t int, logits []float32) {
+		if t+1 >= T {
+			return
+		}
+		for i := 0; i < n; i++ {
+			if d.Rng.Float64() < d.SampleProb {
+				d.prev[(t+1)*n+i] = int32(sample(logits[i*C:(i+1)*C], 1, d.Rng))
+			}
+		}
+	}, func(t, i int) int32 { return d.prev[(t+1)*n+i] })
+}
+
+func argmax(row []float32) int {
+	best := 0
+	for j, v := range row {
+		if v > row[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// sample draws an index from softmax(row/temperature).
+func sample(row []float32, temperature float64, rng *rand.Rand) int {
+	m := row[argmax(row)]
+	var s float64
+	for _, v := range row {
+		s += math.Exp(float64(v-m) / temperature)
+	}
+	u := rng.Float64() * s
+	for j, v := range row {
+		u -= math.Exp(float64(v-m) / temperature)
+		if u < 0 {
+			return j
+		}
+	}
+	return argmax(row)
+}
+
+func growF64(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}

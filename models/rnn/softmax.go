@@ -1,0 +1,35 @@
+package rnn
+
+import "math"
+
+// softmaxNLL writes, for each row r of logits [rows, classes], −log softmax(row)[target[r]]
+// into nll[r]. With grad set it overwrites the row with the gradient softmax − onehot(target);
+// otherwise it leaves the row's contents unspecified. It is models.SoftmaxNLL with the
+// vectorised float32 exp, split over the cores.
+func softmaxNLL(nll []float64, logits []float32, targets []int32, classes int, grad bool) {
+	rows := len(targets)
+	parallel(rows, 1, workers(rows*classes, 1<<14), func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := logits[r*classes : (r+1)*classes]
+			m := row[0]
+			for _, v := range row {
+				m = max(m, v)
+			}
+			tgt := targets[r]
+			vt := row[tgt]
+			expShift(row, m)
+			var s float32
+			for _, v := range row {
+				s += v
+			}
+			nll[r] = math.Log(float64(s)) + float64(m-vt)
+			if grad {
+				inv := 1 / s
+				for j := range row {
+					row[j] *= inv
+				}
+				row[tgt] -= 1
+			}
+		}
+	})
+}
