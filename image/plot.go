@@ -73,10 +73,16 @@ func LossCurves(path string, series []Series, title, xLabel string) error {
 // nil. Points are drawn in the order given, so pass them shuffled if one class should
 // not cover another.
 func Scatter(path string, points [][2]float64, labels []int, title string) error {
+	return ScatterAxes(path, points, labels, title, "z[0]", "z[1]")
+}
+
+// ScatterAxes is Scatter with the axes named, for points that are two chosen dimensions
+// of a larger latent, such as z[3] and z[11].
+func ScatterAxes(path string, points [][2]float64, labels []int, title, xLabel, yLabel string) error {
 	if labels != nil && len(labels) != len(points) {
 		return fmt.Errorf("image: scatter: %d points but %d labels", len(points), len(labels))
 	}
-	p := newPlot(title, "z[0]", "z[1]")
+	p := newPlot(title, xLabel, yLabel)
 	xy := make(plotter.XYs, 0, len(points))
 	var kept []int // indices into points of the finite ones
 	for i, pt := range points {

@@ -44,6 +44,12 @@ var (
 // note's end, rounded up to a whole bar. Notes are clipped to [0, steps); empty notes
 // (End ≤ Start) are not drawn. Consecutive notes at one pitch stay distinct.
 func PianoRoll(notes []RollNote, steps, stepsPerBar int) *image.RGBA {
+	return PianoRollFrom(notes, steps, stepsPerBar, 1)
+}
+
+// PianoRollFrom is PianoRoll for a part of a piece that starts at bar firstBar (from 1):
+// step 0 is that bar's first step, and the bars are numbered from firstBar.
+func PianoRollFrom(notes []RollNote, steps, stepsPerBar, firstBar int) *image.RGBA {
 	if stepsPerBar <= 0 {
 		panic(fmt.Sprintf("image: PianoRoll: %d steps per bar", stepsPerBar))
 	}
@@ -100,7 +106,7 @@ func PianoRoll(notes []RollNote, steps, stepsPerBar int) *image.RGBA {
 		fill(img, image.Rect(stepX(s), rollMarginT, stepX(s)+1, h), c)
 		if s%stepsPerBar == 0 && s < steps {
 			text.Dot = fixed.P(stepX(s)+3, rollMarginT-4)
-			text.DrawString(strconv.Itoa(s/stepsPerBar + 1))
+			text.DrawString(strconv.Itoa(s/stepsPerBar + firstBar))
 		}
 	}
 	// Frame: top and bottom edges of the grid.
