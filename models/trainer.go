@@ -59,6 +59,9 @@ type Trainer struct {
 	// Validate, when set, runs after each epoch; its figures go to the log, the progress
 	// output and the checkpoint's metrics.
 	Validate func() (map[string]float64, error)
+	// BeforeStep, when set, runs before each step with the number of updates done and the
+	// step's random source (a schedule such as scheduled sampling hooks in here).
+	BeforeStep func(step int, rng *rand.Rand)
 	// Plot, when set, draws the CSV log's loss curves into a PNG.
 	Plot     func(csvPath, pngPath string) error
 	Progress io.Writer // progress and log lines, normally stderr
@@ -119,6 +122,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if c.LogEvery <= 0 {
 		c.LogEvery = 50
 	}
+	c.LogEvery = min(c.LogEvery, perEpoch) // at least one row per epoch
 
 	logw, err := openLog(LogPath(c.Out), t.Resume != nil)
 	if err != nil {
@@ -184,6 +188,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			}
 			rng := rand.New(rand.NewPCG(c.Seed, uint64(pos.Step)))
 			t.Data.Fill(b, perm[pos.Batch*c.BatchSize:(pos.Batch+1)*c.BatchSize], rng)
+			if t.BeforeStep != nil {
+				t.BeforeStep(pos.Step, rng)
+			}
 			ZeroGrads(params)
 			beta := c.Loss.Beta(pos.Step)
 			lr := opt.LR()

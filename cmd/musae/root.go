@@ -34,7 +34,24 @@ func newRootCmd() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-	// Verbs are added here, one file per verb.
+		// Verbs are added here, one file per verb.
+		newTrainCmd(nil),
+		newSampleCmd(),
+		newInterpolateCmd(),
+		newReconstructCmd(),
+		newEvalCmd(),
+		newManifoldCmd(),
+		newBenchCmd(),
+		newInspectCmd(),
+		newDatasetsCmd(),
+		newEncodeCmd(nil),
+		newDecodeCmd(nil),
+		newSimilarCmd(nil),
+		newAttributeCmd(),
+		newArithCmd(nil),
+		newPlotCmd(nil),
+		newScatterCmd(nil),
+		newPianorollCmd(nil),
 	)
 	return root
 }

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/latent"
+	"musae/midi"
+)
+
+type arithOptions struct {
+	Domain, Model, Attrs, Track, Out string
+	Bar                              int
+	Temperature                      float64
+	Seed                             uint64
+	Expr                             string
+	Names, Files                     []string // NAME=FILE arguments, in the order given
+}
+
+func newArithCmd(runF func(*arithOptions) error) *cobra.Command {
+	o := &arithOptions{}
+	cmd := &cobra.Command{
+		Use:   `arith "a - b + c" a=x.mid b=y.mid c=z.mid [--attrs attrs.json] -o OUT`,
+		Short: "Latent arithmetic: decode an expression over the inputs' latent means",
+		Long: `Encode each NAME=FILE input's posterior mean mu, evaluate the expression over them, and
+decode the result. Expressions add and subtract vectors and scale them by numbers, with
+parentheses: "a - b + c", "0.5*a + 0.5*b", "(a+b)/2", "a + 2*density". With --attrs, the
+attribute vectors there (from "attribute compute") are names too.
+
+Melodies: the result as a MIDI file (default arith.mid) at the first input's tempo, decoded
+greedily unless --temperature; the inputs' and the result's step grids are printed.
+Digits: a PNG strip (default arith.png), the inputs in the order given, then the result.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef(`give an expression and its inputs: musae arith "a - b + c" a=x.mid b=y.mid c=z.mid`)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Expr = args[0]
+			o.Names, o.Files = nil, nil
+			for _, a := range args[1:] {
+				name, file, ok := strings.Cut(a, "=")
+				if !ok || name == "" || file == "" || !isName(name) {
+					return usagef("input %q: want NAME=FILE, where NAME is a letter or _ followed by letters, digits or _", a)
+				}
+				if slices.Contains(o.Names, name) {
+					return usagef("input name %s given twice", name)
+				}
+				o.Names, o.Files = append(o.Names, name), append(o.Files, file)
+			}
+			if len(o.Files) == 0 && o.Attrs == "" {
+				return usagef(`name the inputs of %q: NAME=FILE, such as a=x.mid`, o.Expr)
+			}
+			if o.Temperature < 0 {
+				return usagef("--temperature must not be negative")
+			}
+			if o.Bar < 0 {
+				return usagef("--bar %d: bars count from 1", o.Bar)
+			}
+			d, err := inputDomain(o.Domain, o.Model, o.Files)
+			if err != nil {
+				return err
+			}
+			o.Domain = d
+			if o.Domain == "" && o.Model == "" {
+				return usagef("say which domain: --domain mnist or --domain melody (or --model)")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runArith(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the inputs or --model)")
+	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
+	f.StringVar(&o.Attrs, "attrs", "", "attribute vectors from attribute compute, usable by name in the expression")
+	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
+	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
+	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (melodies, default arith.mid) or PNG (digits, default arith.png)")
+	return cmd
+}
+
+func runArith(ctx context.Context, o *arithOptions, stdout io.Writer) error {
+	m, err := openModelFor(o.Model, o.Domain, o.Files)
+	if err != nil {
+		return err
+	}
+	out := defaultString(o.Out, map[string]string{zoo.MNIST: "arith.png", zoo.Melody: "arith.mid"}[m.Meta.Domain])
+	if err := checkOutputExt(out, m.Meta.Domain); err != nil {
+		return err
+	}
+	if m.Meta.Domain == zoo.MNIST && o.Temperature != 0 {
+		return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
+	}
+	vars := map[string][]float32{}
+	if o.Attrs != "" {
+		attrs, err := readAttributesFor(o.Attrs, m)
+		if err != nil {
+			return err
+		}
+		for _, name := range attrs.Names() {
+			if slices.Contains(o.Names, name) {
+				return usagef("input name %s is also an attribute in %s; name the input otherwise", name, o.Attrs)
+			}
+			vars[name], _ = attrs.Vector(name)
+		}
+	}
+	in := &encodedInputs{}
+	if len(o.Files) > 0 {
+		if in, err = encodeInputs(m, o.Files, o.Track, o.Bar); err != nil {
+			return err
+		}
+	}
+	for i, name := range o.Names {
+		vars[name] = in.Mu[i]
+	}
+	z, err := latent.Eval(o.Expr, vars)
+	if err != nil {
+		var ee *latent.EvalError
+		if errors.As(err, &ee) {
+			return usageError{err}
+		}
+		return err
+	}
+	if m.Meta.Domain == zoo.MNIST {
+		if err := writeDigitStrip(out, append(slices.Clone(in.Digits), decodeImages(m, [][]float32{z})...)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %s, then %s\n", out, strings.Join(o.Names, ", "), o.Expr)
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x617269))
+	mel := decodeMelodies(m, [][]float32{z}, o.Temperature, rng)[0]
+	qpm := float64(midi.DefaultQPM)
+	if len(in.QPM) > 0 {
+		qpm = in.QPM[0]
+	}
+	for i, name := range o.Names {
+		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Where[i], in.Melodies[i])
+	}
+	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, mel)
+	if err := midi.WriteFile(out, qpm, mel); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", out)
+	return nil
+}
+
+// isName reports whether s is a name latent.Eval accepts: a letter or _ followed by
+// letters, digits or _.
+func isName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || (i > 0 && '0' <= r && r <= '9')) {
+			return false
+		}
+	}
+	return s != ""
+}

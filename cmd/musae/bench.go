@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/models"
+)
+
+type benchOptions struct {
+	Model   string
+	Batch   int
+	Z       int
+	Seconds float64
+}
+
+func newBenchCmd() *cobra.Command {
+	o := &benchOptions{}
+	cmd := &cobra.Command{
+		Use:   "bench MODEL [--batch 64] [--seconds 10]",
+		Short: "Time a training step (forward, backward, Adam) on random data, as torch_reference.py bench does",
+		Long: `Time one training step of a canonical model (mnist-conv, mnist-conv2, mel2-tiny, mel2-small)
+on random data, printing the same lines as ../shared/bench/torch_reference.py bench, so that
+the two compare line by line. Run both in one session on the same machine, interleaved.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Model = args[0]
+			if _, err := zoo.DomainOf(o.Model); err != nil {
+				return usageError{err}
+			}
+			if o.Batch <= 0 || o.Seconds <= 0 {
+				return usagef("--batch and --seconds must be positive")
+			}
+			return runBench(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Batch, "batch", 64, "examples per step")
+	f.IntVar(&o.Z, "z", 0, "latent size (0: the config's)")
+	f.Float64Var(&o.Seconds, "seconds", 10, "how long to time steps")
+	return cmd
+}
+
+func runBench(ctx context.Context, o *benchOptions, stdout io.Writer) error {
+	m, err := zoo.New(o.Model, o.Z, 0)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(0, 0))
+	params := m.Params()
+	opt := models.NewAdam(params, models.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+	data := make([]*models.Batch, 8)
+	for i := range data {
+		data[i] = randomBatch(m.Meta.Domain, o.Batch, rng)
+	}
+	step := func(i int) {
+		models.ZeroGrads(params)
+		m.VAE.Step(data[i%len(data)], 1, 0, rng)
+		opt.Update()
+	}
+	for i := 0; i < 3; i++ {
+		step(i)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	alloc0 := ms.TotalAlloc
+	var times []time.Duration
+	start := time.Now()
+	for time.Since(start).Seconds() < o.Seconds || len(times) < 5 {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s := time.Now()
+		step(len(times))
+		times = append(times, time.Since(s))
+	}
+	runtime.ReadMemStats(&ms)
+	slices.Sort(times)
+	med := times[len(times)/2]
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	fmt.Fprintf(stdout, "model %s\n", o.Model)
+	fmt.Fprintf(stdout, "params %d count\n", models.CountParams(params))
+	fmt.Fprintf(stdout, "batch %d examples\n", o.Batch)
+	fmt.Fprintf(stdout, "threads %d threads\n", runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "step_median %.2f ms\n", float64(med.Microseconds())/1000)
+	fmt.Fprintf(stdout, "examples_per_second %.1f examples/s\n", float64(o.Batch)/med.Seconds())
+	fmt.Fprintf(stdout, "peak_rss %.0f MiB\n", float64(ru.Maxrss)/1024)
+	fmt.Fprintf(stdout, "alloc_per_step %.3f MiB\n", float64(ms.TotalAlloc-alloc0)/float64(len(times))/(1<<20))
+	return nil
+}
+
+// randomBatch returns a batch of random data like the PyTorch peer's: Bernoulli(0.5) pixels,
+// or uniformly random melody classes.
+func randomBatch(domain string, n int, rng *rand.Rand) *models.Batch {
+	if domain == zoo.MNIST {
+		b := models.NewBatch(n, 28, 28, false)
+		for i := range b.X {
+			if rng.Float64() < 0.5 {
+				b.X[i] = 1
+			}
+		}
+		return b
+	}
+	b := models.NewBatch(n, 32, 90, true)
+	cls := make([]int32, 32)
+	for i := 0; i < n; i++ {
+		for t := range cls {
+			cls[t] = int32(rng.IntN(90))
+		}
+		b.SetClasses(i, cls)
+	}
+	return b
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestTrainOptions(t *testing.T) {
+	for _, tc := range []struct {
+		argv     string
+		wantErr  string
+		domain   string
+		clip     float64
+		maxBeta  float64
+		freeNats float64
+		betaRate float64
+	}{
+		{argv: "--domain mnist -o m.safetensors", domain: "mnist", maxBeta: 1},
+		{argv: "--config mnist-conv2 -o m.safetensors", domain: "mnist", maxBeta: 1},
+		{argv: "--config mel2-tiny -o m.safetensors", domain: "melody", clip: 1, maxBeta: 0.2, freeNats: 48, betaRate: 0.99999},
+		{argv: "--domain melody --free-nats 0 --clip 5 -o m.safetensors", domain: "melody", clip: 5, maxBeta: 0.2, betaRate: 0.99999},
+		{argv: "--domain mnist --max-beta 0.5 -o m.safetensors", domain: "mnist", maxBeta: 0.5},
+		{argv: "--domain melody --config mnist-conv -o m.safetensors", wantErr: "is a mnist model, not a melody one"},
+		{argv: "--domain mnist", wantErr: "-o model.safetensors"},
+		{argv: "--domain sound -o m.safetensors", wantErr: `--domain "sound"`},
+		{argv: "-o m.safetensors", wantErr: "say what to train"},
+		{argv: "--config mnist-big -o m.safetensors", wantErr: `unknown model "mnist-big"`},
+		{argv: "--domain mnist --epochs 0 -o m.safetensors", wantErr: "must be positive"},
+	} {
+		t.Run(tc.argv, func(t *testing.T) {
+			var o *trainOptions
+			cmd := newTrainCmd(func(got *trainOptions) error { o = got; return nil })
+			cmd.SetArgs(strings.Fields(tc.argv))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				var ue usageError
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &ue) {
+					t.Fatalf("error %v, want a usage error saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Domain != tc.domain || o.Optim.ClipNorm != tc.clip || o.Loss.MaxBeta != tc.maxBeta || o.Loss.FreeNats != tc.freeNats || o.Loss.BetaRate != tc.betaRate {
+				t.Fatalf("got domain %s clip %g beta %g free %g rate %g", o.Domain, o.Optim.ClipNorm, o.Loss.MaxBeta, o.Loss.FreeNats, o.Loss.BetaRate)
+			}
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		argv string
+		code int
+		say  string
+	}{
+		{"sample --domain sound", exitUsage, `--domain "sound"`},
+		{"sample --nope", exitUsage, "unknown flag"},
+		{"bench mnist-huge", exitUsage, "unknown model"},
+		{"sample --domain mnist --model /nonexistent/m.safetensors", exitFailure, "/nonexistent/m.safetensors"},
+		{"manifold --model mnist-conv -o /dev/null", exitFailure, "needs a 2-D one"},
+	} {
+		t.Run(tc.argv, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), strings.Fields(tc.argv), &out, &errb)
+			if code != tc.code || !strings.Contains(errb.String(), tc.say) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errb.String(), tc.code, tc.say)
+			}
+		})
+	}
+}
+
+// TestTrainMNISTEndToEnd trains on a few hundred real digits through the CLI and checks
+// that the loss falls, that the checkpoint, log and plot exist, and that the model then
+// samples and evaluates.
+func TestTrainMNISTEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "m.safetensors")
+	var out, errb bytes.Buffer
+	argv := []string{"train", "--domain", "mnist", "--limit", "640", "--epochs", "4", "--lr", "3e-3", "--seed", "3", "-o", ck}
+	if code := run(context.Background(), argv, &out, &errb); code != 0 {
+		if strings.Contains(errb.String(), "GoMNIST") {
+			t.Skipf("no MNIST here: %s", errb.String())
+		}
+		t.Fatalf("train exited %d: %s", code, errb.String())
+	}
+	for _, p := range []string{ck, filepath.Join(dir, "m.log.csv"), filepath.Join(dir, "m.loss.png")} {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Fatalf("%s missing or empty: %v", p, err)
+		}
+	}
+	f, _ := os.Open(filepath.Join(dir, "m.log.csv"))
+	rows, _ := csv.NewReader(f).ReadAll()
+	f.Close()
+	var train []float64
+	for _, r := range rows[1:] {
+		if r[2] == "train" {
+			v, _ := strconv.ParseFloat(r[3], 64)
+			train = append(train, v)
+		}
+	}
+	if len(train) < 2 || train[len(train)-1] > 0.8*train[0] {
+		t.Fatalf("training loss did not fall by 20%%: %v", train)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"sample", "--model", ck, "-n", "4", "-o", filepath.Join(dir, "s.png")}, &out, &errb); code != 0 {
+		t.Fatalf("sample exited %d: %s", code, errb.String())
+	}
+}

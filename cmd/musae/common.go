@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"golang.org/x/term"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/image"
+	"musae/models"
+)
+
+// isTerminal reports whether w is a terminal, where progress bars belong.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// checkDomain validates a --domain value; "" means "follow from the model or inputs".
+func checkDomain(d string) error {
+	switch d {
+	case "", zoo.MNIST, zoo.Melody:
+		return nil
+	}
+	return usagef("--domain %q: want %s or %s", d, zoo.MNIST, zoo.Melody)
+}
+
+// describeModel names a loaded model for the first line of a command's output.
+func describeModel(m *zoo.Model) string {
+	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", m.Meta.Model, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
+}
+
+// plotLog draws the curves of a training log (models.LogColumns) into a PNG.
+func plotLog(csvPath, pngPath string) error {
+	f, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", csvPath, err)
+	}
+	if len(rows) < 2 {
+		return nil
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	series := map[string]*image.Series{}
+	order := []string{"train loss", "train reconstruction", "train kl", "validation loss"}
+	for _, name := range order {
+		series[name] = &image.Series{Name: name}
+	}
+	for _, r := range rows[1:] {
+		x, _ := strconv.ParseFloat(r[col["step"]], 64)
+		for _, term := range []string{"loss", "reconstruction", "kl"} {
+			s := series[r[col["split"]]+" "+term]
+			if s == nil {
+				continue
+			}
+			y, err := strconv.ParseFloat(r[col[term]], 64)
+			if err != nil {
+				continue
+			}
+			s.X, s.Y = append(s.X, x), append(s.Y, y)
+		}
+	}
+	var list []image.Series
+	for _, name := range order {
+		if len(series[name].X) > 0 {
+			list = append(list, *series[name])
+		}
+	}
+	return image.LossCurves(pngPath, list, "training", "step")
+}

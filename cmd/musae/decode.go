@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+
+	"github.com/spf13/cobra"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/image"
+	"musae/midi"
+)
+
+type decodeOptions struct {
+	Domain, Model, Out string
+	Temperature        float64
+	Seed               uint64
+	File               string
+}
+
+func newDecodeCmd(runF func(*decodeOptions) error) *cobra.Command {
+	o := &decodeOptions{}
+	cmd := &cobra.Command{
+		Use:   "decode z.json [--model M] [--temperature T] [--seed S] -o OUT",
+		Short: "Decode the latent vectors of a JSON file from encode: a PNG grid of digits, or one MIDI file of melodies",
+		Long: `Decode every entry of a file that "musae encode" wrote: its "z" when present, else its
+"mu". The model is the one that encoded the file unless --model names another, which must
+be of the same configuration and latent size.
+
+Digits: a PNG grid of the decoded digits (pixel probabilities), in the file's order.
+Melodies: one MIDI file with the melodies in sequence, a bar of rest between, at the first
+input's tempo; the step grids are printed. Decoding is greedy (argmax) at temperature 0,
+or sampled at --temperature T with --seed.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("decode takes one JSON file from musae encode, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			if err := checkDomain(o.Domain); err != nil {
+				return err
+			}
+			if o.Temperature < 0 {
+				return usagef("--temperature must not be negative")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runDecode(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Domain, "domain", "", "mnist or melody: refuse a file of the other domain")
+	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the model that encoded the file)")
+	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default decoded.png) or MIDI (melodies, default decoded.mid)")
+	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	return cmd
+}
+
+func runDecode(ctx context.Context, o *decodeOptions, stdout, stderr io.Writer) error {
+	lf, err := readLatentFile(o.File)
+	if err != nil {
+		return err
+	}
+	if o.Domain != "" && o.Domain != lf.Domain {
+		return usagef("%s holds %s latents, not %s ones", o.File, lf.Domain, o.Domain)
+	}
+	ref := o.Model
+	if ref == "" {
+		ref = lf.Checkpoint
+	}
+	if ref == "" {
+		ref = lf.Model
+	}
+	m, err := zoo.Open(ref, lf.Domain)
+	if err != nil {
+		if o.Model == "" {
+			return fmt.Errorf("%s was encoded by %s: %w (say which model to decode with: --model)", o.File, ref, err)
+		}
+		return err
+	}
+	if m.Meta.Model != lf.Model || m.VAE.Z != lf.Z {
+		return fmt.Errorf("%s was encoded by %s with z size %d, but %s is %s with z size %d: decode with a model of the same configuration",
+			o.File, lf.Model, lf.Z, ref, m.Meta.Model, m.VAE.Z)
+	}
+	if o.Model != "" && lf.Checkpoint != "" && modelRef(o.Model, lf.Domain) != lf.Checkpoint {
+		fmt.Fprintf(stderr, "musae: note: %s was encoded by %s; decoding with %s, whose latent space may differ\n", o.File, lf.Checkpoint, o.Model)
+	}
+	zs := make([][]float32, len(lf.Entries))
+	for i, e := range lf.Entries {
+		zs[i] = e.vector()
+	}
+	if m.Meta.Domain == zoo.MNIST {
+		if o.Temperature != 0 {
+			return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
+		}
+		out := defaultString(o.Out, "decoded.png")
+		if err := checkOutputExt(out, zoo.MNIST); err != nil {
+			return err
+		}
+		if err := writeDigitGrid(out, decodeImages(m, zs)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d digits decoded by %s\n", out, len(zs), m.Meta.Model)
+		return nil
+	}
+	out := defaultString(o.Out, "decoded.mid")
+	if err := checkOutputExt(out, zoo.Melody); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x646563))
+	mels := decodeMelodies(m, zs, o.Temperature, rng)
+	for i, mel := range mels {
+		e := lf.Entries[i]
+		src := "mu"
+		if e.Z != nil {
+			src = "z"
+		}
+		fmt.Fprintf(stdout, "%d of %d: %s of %s (%s)\n%s", i+1, len(mels), src, defaultString(e.File, "entry"), defaultString(e.Where, "?"), mel)
+	}
+	qpm := lf.Entries[0].QPM
+	if qpm <= 0 {
+		qpm = midi.DefaultQPM
+	}
+	if err := midi.WriteFile(out, qpm, withRests(mels)...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d melodies at %.0f qpm, a bar of rest between them\n", out, len(mels), qpm)
+	return nil
+}
+
+// writeDigitGrid writes digits as a near-square PNG grid, doubled in size.
+func writeDigitGrid(path string, digits [][]float32) error {
+	n := len(digits)
+	cols := int(math.Ceil(math.Sqrt(float64(n))))
+	rows := (n + cols - 1) / cols
+	return image.WritePNG(path, image.Upscale(image.Grid(digits, rows, cols, 28, 28, 2), 2))
+}
+
+// writeDigitStrip writes digits left to right as a PNG strip, doubled in size.
+func writeDigitStrip(path string, digits [][]float32) error {
+	return image.WritePNG(path, image.Upscale(image.Strip(digits, 28, 28, 2), 2))
+}

@@ -1,0 +1,174 @@
+// Package zoo builds musae's models by name, from checkpoints, or from the weights built
+// into the binary, so that every command finds a model the same way.
+package zoo
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+
+	"musae/models"
+	"musae/models/conv"
+	"musae/models/rnn"
+)
+
+// Domains.
+const (
+	MNIST  = "mnist"
+	Melody = "melody"
+)
+
+// Names lists the canonical configurations.
+var Names = []string{"mnist-conv", "mnist-conv2", "mel2-tiny", "mel2-small"}
+
+// DefaultModel returns the model a domain uses when none is named.
+func DefaultModel(domain string) string {
+	if domain == Melody {
+		return "mel2-tiny"
+	}
+	return "mnist-conv"
+}
+
+// DomainOf returns the domain of a canonical configuration.
+func DomainOf(name string) (string, error) {
+	switch {
+	case !slices.Contains(Names, name):
+	case strings.HasPrefix(name, "mnist-"):
+		return MNIST, nil
+	case strings.HasPrefix(name, "mel2-"):
+		return Melody, nil
+	}
+	return "", fmt.Errorf("unknown model %q (one of %s)", name, strings.Join(Names, ", "))
+}
+
+// Model is a VAE of one of the canonical configurations, with its provenance.
+type Model struct {
+	Meta models.Meta
+	VAE  *models.VAE
+	Conv *conv.Model // set for the image models
+	RNN  *rnn.Model  // set for the melody models
+}
+
+// Params returns the model's parameters in PyTorch's order.
+func (m *Model) Params() []*models.Param { return m.VAE.Params() }
+
+// New returns a freshly initialised model of a canonical configuration; z > 0 overrides
+// the latent size.
+func New(name string, z int, seed uint64) (*Model, error) {
+	domain, err := DomainOf(name)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6d75736165))
+	m := &Model{Meta: models.Meta{Model: name, Domain: domain, Seed: seed}}
+	var cfg any
+	switch domain {
+	case MNIST:
+		c, err := conv.ConfigByName(name)
+		if err != nil {
+			return nil, err
+		}
+		if z > 0 {
+			c.Z = z
+		}
+		if m.Conv, err = conv.New(c, rng); err != nil {
+			return nil, err
+		}
+		m.VAE, cfg = m.Conv.VAE(), c
+	case Melody:
+		c, err := rnn.ConfigByName(name)
+		if err != nil {
+			return nil, err
+		}
+		if z > 0 {
+			c.Z = z
+		}
+		if m.RNN, err = rnn.New(c, rng); err != nil {
+			return nil, err
+		}
+		m.VAE, cfg = m.RNN.VAE(), c
+	}
+	m.Meta.Config, _ = json.Marshal(cfg)
+	return m, nil
+}
+
+// FromCheckpoint rebuilds the model a checkpoint describes and loads its weights.
+func FromCheckpoint(c *models.Checkpoint) (*Model, error) {
+	fail := func(err error) error { return fmt.Errorf("%s: %w", c.Source, err) }
+	m := &Model{Meta: c.Meta}
+	rng := rand.New(rand.NewPCG(0, 0))
+	switch c.Meta.Domain {
+	case MNIST:
+		var cfg conv.Config
+		if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
+			return nil, fail(fmt.Errorf("bad model config: %w", err))
+		}
+		cm, err := conv.New(cfg, rng)
+		if err != nil {
+			return nil, fail(err)
+		}
+		m.Conv, m.VAE = cm, cm.VAE()
+	case Melody:
+		var cfg rnn.Config
+		if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
+			return nil, fail(fmt.Errorf("bad model config: %w", err))
+		}
+		rm, err := rnn.New(cfg, rng)
+		if err != nil {
+			return nil, fail(err)
+		}
+		m.RNN, m.VAE = rm, rm.VAE()
+	default:
+		return nil, fail(fmt.Errorf("unknown domain %q", c.Meta.Domain))
+	}
+	if err := c.Restore(m.Params()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+//go:embed builtin
+var builtin embed.FS
+
+// Builtin returns the names of the models built into the binary.
+func Builtin() []string {
+	entries, _ := builtin.ReadDir("builtin")
+	var names []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".safetensors"); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Open loads a model: ref is a checkpoint path, the name of a built-in model, or "" for the
+// domain's built-in default. A model of another domain than the one asked for is refused.
+func Open(ref, domain string) (*Model, error) {
+	if ref == "" {
+		ref = DefaultModel(domain)
+	}
+	var (
+		c   *models.Checkpoint
+		err error
+	)
+	if slices.Contains(Builtin(), ref) {
+		b, _ := builtin.ReadFile("builtin/" + ref + ".safetensors")
+		c, err = models.ParseCheckpoint(b, "built-in model "+ref)
+	} else if _, statErr := os.Stat(ref); statErr == nil || strings.ContainsAny(ref, `/\.`) {
+		c, err = models.LoadCheckpoint(ref)
+	} else {
+		return nil, fmt.Errorf("no model %q: not a file, and the built-in models are %s", ref, strings.Join(Builtin(), ", "))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if domain != "" && c.Meta.Domain != domain {
+		return nil, fmt.Errorf("%s holds a %s model (%s), not a %s one", c.Source, c.Meta.Domain, c.Meta.Model, domain)
+	}
+	return FromCheckpoint(c)
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/datasets"
+	"musae/image"
+	"musae/latent"
+	"musae/midi"
+)
+
+type interpolateOptions struct {
+	Domain, Model, Out, Mode, Track string
+	Steps, Bar                      int
+	GridRows, GridCols              int
+	Temperature                     float64
+	Seed                            uint64
+	Each                            bool
+	Files                           []string
+}
+
+func newInterpolateCmd() *cobra.Command {
+	o := &interpolateOptions{}
+	var grid string
+	cmd := &cobra.Command{
+		Use:   "interpolate A B [--steps 5] [--mode slerp|lerp] -o OUT  |  interpolate A B C D --grid 5x5 -o OUT",
+		Short: "Morph between inputs through the latent space: melodies (.mid) or digits (.png)",
+		Long: `Encode the inputs' posterior means, interpolate between them (slerp by default, both
+endpoints included), decode every step, and write the result.
+
+Melodies: the 2-bar window of each input (the first with notes, or --bar N; --track picks
+the track) gives one MIDI file with the steps in sequence at the first input's tempo, a bar
+of rest between them; --each also writes one file per step. Decoding is greedy (argmax) at
+temperature 0, or sampled at --temperature T with --seed.
+Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
+(top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
+row after row.`,
+		Args: cobra.RangeArgs(2, 4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Files = args
+			if err := checkDomain(o.Domain); err != nil {
+				return err
+			}
+			if grid != "" {
+				if _, err := fmt.Sscanf(strings.ToLower(grid), "%dx%d", &o.GridRows, &o.GridCols); err != nil || o.GridRows < 2 || o.GridCols < 2 {
+					return usagef("--grid %q: want ROWSxCOLS, each at least 2, such as 5x5", grid)
+				}
+				if len(args) != 4 {
+					return usagef("--grid needs four inputs, the corners: top-left, top-right, bottom-left, bottom-right")
+				}
+			} else if len(args) != 2 {
+				return usagef("interpolate takes two inputs (four with --grid); got %d", len(args))
+			}
+			if o.Steps < 2 {
+				return usagef("--steps must be at least 2 (the endpoints)")
+			}
+			if o.Mode != "slerp" && o.Mode != "lerp" {
+				return usagef("--mode %q: want slerp or lerp", o.Mode)
+			}
+			if o.Domain == "" {
+				if o.Domain = domainOfFiles(args); o.Domain == "" && o.Model == "" {
+					return usagef("cannot tell the domain from %s: give .mid or .png files, or --domain", strings.Join(args, ", "))
+				}
+			}
+			return runInterpolate(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the inputs)")
+	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
+	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (default interpolation.mid) or PNG (default interpolation.png)")
+	f.StringVar(&o.Mode, "mode", "slerp", "slerp or lerp")
+	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
+	f.StringVar(&grid, "grid", "", "ROWSxCOLS: a grid from four corner inputs")
+	f.IntVar(&o.Steps, "steps", 5, "points from A to B, both included")
+	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
+	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
+	return cmd
+}
+
+func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer) error {
+	m, err := openModel(o.Model, o.Domain)
+	if err != nil {
+		return err
+	}
+	var (
+		mus [][]float32
+		ins []melodyInput
+	)
+	if m.Meta.Domain == zoo.Melody {
+		for _, p := range o.Files {
+			in, err := readMelodyInput(p, o.Track, o.Bar)
+			if err != nil {
+				return err
+			}
+			ins = append(ins, in)
+		}
+		windows := make([]midi.Melody, len(ins))
+		for i, in := range ins {
+			windows[i] = in.Window
+		}
+		mus, _ = encodeMelodies(m, windows)
+	} else {
+		digits, err := readDigits(o.Files)
+		if err != nil {
+			return err
+		}
+		mus, _ = encodeImages(m, datasets.ImageBatch(&datasets.Images{N: len(digits), Rows: 28, Cols: 28, Pixels: flatten(digits)}, 0, len(digits), false))
+	}
+	var zs [][]float32
+	rows, cols := 1, o.Steps
+	if o.GridRows > 0 {
+		rows, cols = o.GridRows, o.GridCols
+		zs, err = latent.Grid([4][]float32{mus[0], mus[1], mus[2], mus[3]}, rows, cols, o.Mode)
+	} else {
+		zs, err = latent.Interpolate(mus[0], mus[1], o.Steps, o.Mode)
+	}
+	if err != nil {
+		return err
+	}
+	if m.Meta.Domain == zoo.MNIST {
+		out := defaultString(o.Out, "interpolation.png")
+		img := image.Upscale(image.Grid(decodeImages(m, zs), rows, cols, 28, 28, 2), 2)
+		if err := image.WritePNG(out, img); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d×%d digits by %s, %s\n", out, rows, cols, m.Meta.Model, o.Mode)
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
+	mels := decodeMelodies(m, zs, o.Temperature, rng)
+	out := defaultString(o.Out, "interpolation.mid")
+	for i, in := range ins {
+		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Path, in.Where, in.Window)
+	}
+	for i, mel := range mels {
+		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(mels), i/cols+1, i%cols+1, mel)
+		if o.Each {
+			p := strings.TrimSuffix(out, filepath.Ext(out)) + fmt.Sprintf("-%02d.mid", i+1)
+			if err := midi.WriteFile(p, ins[0].QPM, mel); err != nil {
+				return err
+			}
+		}
+	}
+	if err := midi.WriteFile(out, ins[0].QPM, withRests(mels)...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d steps at %.0f qpm, a bar of rest between them\n", out, len(mels), ins[0].QPM)
+	return nil
+}

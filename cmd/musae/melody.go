@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/datasets"
+	"musae/midi"
+	"musae/models"
+)
+
+// evalWindows is how many validation windows the per-epoch check scores, as the PyTorch
+// peer's --eval-n does.
+const evalWindows = 2000
+
+func setupMelodyTraining(t *models.Trainer, m *zoo.Model, o *trainOptions) error {
+	if o.Data == "" {
+		return usagef("say where the MIDI files are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
+	}
+	corpus, err := datasets.LoadMelodies(o.Data, datasets.MelodyOptions{Track: o.Track, AlignGrid: true})
+	if err != nil {
+		return err
+	}
+	train := corpus.Train
+	if o.Limit > 0 && o.Limit < len(train) {
+		train = train[:o.Limit]
+	}
+	if len(corpus.Validation) == 0 {
+		return fmt.Errorf("%s: no validation windows (%d files gave windows); the corpus is too small to train on", o.Data, len(corpus.Files))
+	}
+	fmt.Fprintf(t.Progress, "corpus %s: %d files, %d skipped, %d training and %d validation windows\n",
+		o.Data, len(corpus.Files), len(corpus.Skipped), len(train), len(corpus.Validation))
+	abs, _ := filepath.Abs(o.Data)
+	t.Data = datasets.MelodySet{Windows: train, MaxTranspose: datasets.MusicVAETranspose}
+	t.Shape = [3]int{midi.WindowSteps, midi.NumClasses, 1}
+	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars from %d files, track %q, transposed ±%d)", filepath.Base(abs), len(train), len(corpus.Files), o.Track, datasets.MusicVAETranspose)
+	t.Meta.Data, t.Meta.Track = abs, o.Track
+	if k := o.SamplingRate; k > 0 {
+		// MusicVAE's inverse-sigmoid schedule: the decoder is teacher-forced with
+		// probability k/(k+exp(step/k)), and otherwise reads its own sample.
+		t.BeforeStep = func(step int, rng *rand.Rand) {
+			m.RNN.Dec.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
+			m.RNN.Dec.Rng = rng
+		}
+	}
+	valid := corpus.Validation[:min(evalWindows, len(corpus.Validation))]
+	t.Validate = func() (map[string]float64, error) { return scoreMelodies(m, valid, o.Seed), nil }
+	return nil
+}
+
+// scoreMelodies returns the greedy reconstruction accuracy from z = mu and the mean
+// single-sample reconstruction and KL terms in nats of windows.
+func scoreMelodies(m *zoo.Model, windows []midi.Melody, seed uint64) map[string]float64 {
+	rng := rand.New(rand.NewPCG(seed, 0x65766c))
+	const chunk = 500
+	var hits, total int
+	var rec, kl float64
+	for from := 0; from < len(windows); from += chunk {
+		b := datasets.MelodyBatch(windows[from:min(from+chunk, len(windows))])
+		h, n := m.RNN.Accuracy(b)
+		hits, total = hits+h, total+n
+		r, k := m.VAE.Score(b, rng)
+		for i := range r {
+			rec += r[i]
+			kl += k[i]
+		}
+	}
+	n := float64(len(windows))
+	return map[string]float64{"accuracy": float64(hits) / float64(total), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}
+}
+
+func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, stderr io.Writer) error {
+	dir, split := o.Data, "all"
+	if dir == "" {
+		if m.Meta.Data == "" {
+			return usagef("say which melodies to score: --data DIR")
+		}
+		if _, err := os.Stat(m.Meta.Data); err != nil {
+			return usagef("%s was trained on %s, which is not here; say which melodies to score: --data DIR", m.Meta.Model, m.Meta.Data)
+		}
+		dir = m.Meta.Data
+	}
+	abs, _ := filepath.Abs(dir)
+	track := o.Track
+	opt := datasets.MelodyOptions{Track: track, ValidationShare: -1, AlignGrid: true}
+	if abs == m.Meta.Data {
+		split = "validation"
+		if track == "" {
+			opt.Track = m.Meta.Track
+		}
+		opt.ValidationShare = 0
+	}
+	corpus, err := datasets.LoadMelodiesContext(ctx, dir, opt)
+	if err != nil {
+		return err
+	}
+	windows := corpus.Train
+	if split == "validation" {
+		windows = corpus.Validation
+	}
+	if o.Limit > 0 && o.Limit < len(windows) {
+		windows = windows[:o.Limit]
+	}
+	if len(windows) == 0 {
+		return fmt.Errorf("%s: no 2-bar windows to score (%d files skipped)", dir, len(corpus.Skipped))
+	}
+	s := scoreMelodies(m, windows, o.Seed)
+	fmt.Fprintf(stdout, "data %s (%s split, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, split, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
+	fmt.Fprintf(stdout, "accuracy %.4f fraction\nreconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n", s["accuracy"], s["reconstruction"], s["kl"], s["loss"])
+	return nil
+}
+
+func sampleMelodies(ctx context.Context, m *zoo.Model, o *sampleOptions, rng *rand.Rand, stdout io.Writer) error {
+	n := defaultInt(o.N, 8)
+	temp := defaultFloat(o.Temperature, 0.5)
+	dir := defaultString(o.Out, "samples")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	z := make([]float32, n*m.VAE.Z)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	seqs := toMelodies(m.RNN.Generate(z, n, temp, rng))
+	fmt.Fprintf(stdout, "%d melodies from %s at temperature %g\n", n, m.Meta.Model, temp)
+	for i, mel := range seqs {
+		path := filepath.Join(dir, fmt.Sprintf("sample-%02d.mid", i+1))
+		if err := midi.WriteFile(path, midi.DefaultQPM, mel); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n%s\n%s", path, mel)
+	}
+	all := filepath.Join(dir, "all.mid")
+	if err := midi.WriteFile(all, midi.DefaultQPM, withRests(seqs)...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%s: all %d in sequence, a bar of rest between\n", all, n)
+	return nil
+}
+
+// withRests returns the melodies with a bar of rest after each but the last, so that
+// played in sequence they stay apart.
+func withRests(ms []midi.Melody) []midi.Melody {
+	var out []midi.Melody
+	for i, m := range ms {
+		out = append(out, m)
+		if i < len(ms)-1 {
+			out = append(out, make(midi.Melody, midi.StepsPerBar))
+		}
+	}
+	return out
+}
+
+func toMelodies(seqs [][]int32) []midi.Melody {
+	out := make([]midi.Melody, len(seqs))
+	for i, s := range seqs {
+		out[i] = make(midi.Melody, len(s))
+		for t, c := range s {
+			out[i][t] = int(c)
+		}
+	}
+	return out
+}
+
+// melodyInput is the 2-bar window of a user's MIDI file that a command works on.
+type melodyInput struct {
+	Path   string
+	Window midi.Melody
+	QPM    float64
+	Where  string // which window, for people
+}
+
+// readMelodyInput reads the 2-bar window of a MIDI file: the one starting at bar (from 1),
+// or the first with notes when bar is 0. Without a track, a file with notes in several
+// tracks is refused with a list of them, since merging them would not give a melody.
+func readMelodyInput(path, track string, bar int) (melodyInput, error) {
+	f, err := midi.ReadFile(path)
+	if err != nil {
+		return melodyInput{}, err
+	}
+	// Files from sequencers are on the grid and stay as they are; recordings whose beats
+	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
+	f.AlignToGrid()
+	in := melodyInput{Path: path, QPM: f.QPM}
+	if track == "" {
+		var found []string
+		for _, t := range f.Tracks {
+			if n := t.NoteOns(); n > 0 && !onlyDrums(t.Channels()) {
+				found = append(found, fmt.Sprintf("  --track %d  %q: %d notes, channels %v, programs %v", t.Index, t.Name, n, oneBased(t.Channels()), t.Programs()))
+			}
+		}
+		if len(found) > 1 {
+			return in, usagef("%s has notes in %d tracks; say which one holds the melody:\n%s", path, len(found), strings.Join(found, "\n"))
+		}
+	}
+	opt := midi.ExtractOptions{Track: track}
+	if bar <= 0 {
+		ws, err := f.Windows(opt, midi.WindowBars, 1)
+		if err != nil {
+			return in, fmt.Errorf("%s: %w", path, err)
+		}
+		in.Window, in.Where = ws[0], "the first 2-bar window with notes"
+		return in, nil
+	}
+	m, err := f.Melody(opt)
+	if err != nil {
+		return in, fmt.Errorf("%s: %w", path, err)
+	}
+	start := (bar - 1) * midi.StepsPerBar
+	if start >= len(m) {
+		return in, usagef("%s: --bar %d is past the end of the melody, which has %d bars", path, bar, (len(m)+midi.StepsPerBar-1)/midi.StepsPerBar)
+	}
+	w := make(midi.Melody, midi.WindowSteps)
+	copy(w, m[start:])
+	w = w.Canonical()
+	if len(w.Notes()) == 0 {
+		return in, fmt.Errorf("%s: %w: bars %d–%d have no notes", path, midi.ErrNoMelody, bar, bar+1)
+	}
+	in.Window, in.Where = w, fmt.Sprintf("bars %d–%d", bar, bar+1)
+	return in, nil
+}
+
+func onlyDrums(chs []int) bool {
+	return len(chs) > 0 && allEqual(chs, midi.DrumChannel)
+}
+
+func allEqual(xs []int, v int) bool {
+	for _, x := range xs {
+		if x != v {
+			return false
+		}
+	}
+	return true
+}
+
+func oneBased(chs []int) []int {
+	out := make([]int, len(chs))
+	for i, c := range chs {
+		out[i] = c + 1
+	}
+	return out
+}
+
+// encodeMelodies returns the posterior means and log-variances of windows, each [Z].
+func encodeMelodies(m *zoo.Model, windows []midi.Melody) (mu, logvar [][]float32) {
+	b := datasets.MelodyBatch(windows)
+	muF, lvF := m.VAE.Enc.Encode(b, false)
+	zd := m.VAE.Z
+	for i := range windows {
+		mu = append(mu, append([]float32(nil), muF[i*zd:(i+1)*zd]...))
+		logvar = append(logvar, append([]float32(nil), lvF[i*zd:(i+1)*zd]...))
+	}
+	return mu, logvar
+}
+
+// decodeMelodies decodes latent vectors, greedily at temperature 0.
+func decodeMelodies(m *zoo.Model, zs [][]float32, temperature float64, rng *rand.Rand) []midi.Melody {
+	return toMelodies(m.RNN.Generate(flatten(zs), len(zs), temperature, rng))
+}
+
+func reconstructMelodies(ctx context.Context, m *zoo.Model, o *reconstructOptions, stdout io.Writer) error {
+	if len(o.Files) == 0 {
+		return usagef("name the MIDI files to reconstruct: musae reconstruct x.mid")
+	}
+	out := defaultString(o.Out, "reconstruction.mid")
+	var ins []melodyInput
+	for _, p := range o.Files {
+		in, err := readMelodyInput(p, o.Track, o.Bar)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, in)
+	}
+	windows := make([]midi.Melody, len(ins))
+	for i, in := range ins {
+		windows[i] = in.Window
+	}
+	mu, _ := encodeMelodies(m, windows)
+	recons := decodeMelodies(m, mu, 0, nil)
+	var seq []midi.Melody
+	for i, in := range ins {
+		hits := 0
+		for t, c := range recons[i] {
+			if c == in.Window[t] {
+				hits++
+			}
+		}
+		fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Path, in.Where, in.Window, hits, len(in.Window), recons[i])
+		seq = append(seq, in.Window, recons[i])
+	}
+	if err := midi.WriteFile(out, ins[0].QPM, withRests(seq)...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: each input window, then its reconstruction, a bar of rest between\n", out)
+	return nil
+}

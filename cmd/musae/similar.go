@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/latent"
+	"musae/midi"
+)
+
+type similarOptions struct {
+	Domain, Model, Track, Out string
+	Bar, N                    int
+	Similarity, Temperature   float64
+	Seed                      uint64
+	File                      string
+}
+
+func newSimilarCmd(runF func(*similarOptions) error) *cobra.Command {
+	o := &similarOptions{}
+	cmd := &cobra.Command{
+		Use:   "similar FILE --similarity 0.8 [-n 4] [--seed S] -o OUT",
+		Short: "Variations of a melody (.mid) or digit (.png): points of latent space near its mean",
+		Long: `Encode FILE's posterior mean mu and decode n points near it: point i moves along the
+great-circle arc (slerp) from a fresh prior sample towards mu, by the share --similarity
+(1 gives mu itself, 0 the prior sample; see latent.Similar). --seed picks the samples.
+
+Melodies: OUT is a folder (default "similar") that gets similar-01.mid, similar-02.mid, ...
+and all.mid, the input window then the variations with a bar of rest between; decoding is
+greedy unless --temperature. Digits: one PNG strip, the input first (OUT, or OUT/similar.png
+when OUT is not a .png; default similar.png).`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("similar takes one input, a .mid or .png file; got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			if !(o.Similarity >= 0 && o.Similarity <= 1) {
+				return usagef("--similarity %v: want a value in [0, 1] (1 = the input itself, 0 = a fresh prior sample)", o.Similarity)
+			}
+			if o.N <= 0 {
+				return usagef("-n must be positive")
+			}
+			if o.Temperature < 0 {
+				return usagef("--temperature must not be negative")
+			}
+			if o.Bar < 0 {
+				return usagef("--bar %d: bars count from 1", o.Bar)
+			}
+			d, err := inputDomain(o.Domain, o.Model, args)
+			if err != nil {
+				return err
+			}
+			o.Domain = d
+			if runF != nil {
+				return runF(o)
+			}
+			return runSimilar(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the input or --model)")
+	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
+	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
+	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
+	f.Float64Var(&o.Similarity, "similarity", 0.8, "how close to the input, from 0 (a prior sample) to 1 (the input's mean)")
+	f.IntVarP(&o.N, "n", "n", 4, "how many variations")
+	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed (the prior samples; sampling)")
+	f.StringVarP(&o.Out, "output", "o", "", `melodies: a folder (default "similar"); digits: a PNG (default similar.png)`)
+	return cmd
+}
+
+func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error {
+	m, err := openModelFor(o.Model, o.Domain, []string{o.File})
+	if err != nil {
+		return err
+	}
+	in, err := encodeInputs(m, []string{o.File}, o.Track, o.Bar)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x73696d))
+	zs, err := latent.Similar(in.Mu[0], o.Similarity, o.N, rng)
+	if err != nil {
+		return usageError{err}
+	}
+	if m.Meta.Domain == zoo.MNIST {
+		if o.Temperature != 0 {
+			return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
+		}
+		out := defaultString(o.Out, "similar.png")
+		if !strings.EqualFold(filepath.Ext(out), ".png") {
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			out = filepath.Join(out, "similar.png")
+		}
+		if err := writeDigitStrip(out, append([][]float32{in.Digits[0]}, decodeImages(m, zs)...)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %s, then %d variations at similarity %g by %s\n", out, o.File, o.N, o.Similarity, m.Meta.Model)
+		return nil
+	}
+	dir := defaultString(o.Out, "similar")
+	if ext := strings.ToLower(filepath.Ext(dir)); ext == ".mid" || ext == ".midi" || ext == ".png" {
+		return usagef("-o %s: melodies go to a folder (similar-01.mid, ... and all.mid there)", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	mels := decodeMelodies(m, zs, o.Temperature, rng)
+	qpm := in.QPM[0]
+	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, in.Where[0], in.Melodies[0])
+	for i, mel := range mels {
+		p := filepath.Join(dir, fmt.Sprintf("similar-%02d.mid", i+1))
+		if err := midi.WriteFile(p, qpm, mel); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, mel)
+	}
+	all := filepath.Join(dir, "all.mid")
+	if err := midi.WriteFile(all, qpm, withRests(append([]midi.Melody{in.Melodies[0]}, mels...))...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%s: the input, then the %d variations, a bar of rest between\n", all, len(mels))
+	return nil
+}
