@@ -14,8 +14,9 @@ type Meta struct {
 	Domain  string             `json:"domain"` // "mnist" or "melody"
 	Config  json.RawMessage    `json:"config"` // the model's config struct
 	Dataset string             `json:"dataset,omitempty"`
-	Data    string             `json:"data,omitempty"`  // the training folder, absolute (melodies)
-	Track   string             `json:"track,omitempty"` // the track read from each file (melodies)
+	Data    string             `json:"data,omitempty"`    // the training folder, absolute (melodies)
+	Encoder string             `json:"encoder,omitempty"` // "" for the configuration's own encoder
+	Track   string             `json:"track,omitempty"`   // the track read from each file (melodies)
 	Seed    uint64             `json:"seed"`
 	Steps   int                `json:"steps"`
 	Epochs  float64            `json:"epochs"`

@@ -21,6 +21,7 @@ type benchOptions struct {
 	Batch   int
 	Z       int
 	Seconds float64
+	Encoder string
 }
 
 func newBenchCmd() *cobra.Command {
@@ -47,11 +48,12 @@ the two compare line by line. Run both in one session on the same machine, inter
 	f.IntVar(&o.Batch, "batch", 64, "examples per step")
 	f.IntVar(&o.Z, "z", 0, "latent size (0: the config's)")
 	f.Float64Var(&o.Seconds, "seconds", 10, "how long to time steps")
+	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn (default: the model's own)")
 	return cmd
 }
 
 func runBench(ctx context.Context, o *benchOptions, stdout io.Writer) error {
-	m, err := zoo.New(o.Model, o.Z, 0)
+	m, err := zoo.New(o.Model, o.Z, o.Encoder, 0)
 	if err != nil {
 		return err
 	}

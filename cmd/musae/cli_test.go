@@ -34,6 +34,8 @@ func TestTrainOptions(t *testing.T) {
 		{argv: "-o m.safetensors", wantErr: "say what to train"},
 		{argv: "--config mnist-big -o m.safetensors", wantErr: `unknown model "mnist-big"`},
 		{argv: "--domain mnist --epochs 0 -o m.safetensors", wantErr: "must be positive"},
+		{argv: "--domain mnist --encoder rnn -o m.safetensors", domain: "mnist", maxBeta: 1},
+		{argv: "--domain mnist --encoder transformer -o m.safetensors", wantErr: `--encoder "transformer"`},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var o *trainOptions
@@ -67,6 +69,8 @@ func TestExitCodes(t *testing.T) {
 		say  string
 	}{
 		{"sample --domain sound", exitUsage, `--domain "sound"`},
+		{"smaple --domain mnist", exitUsage, `unknown command "smaple"`},
+		{"bench", exitUsage, "accepts 1 arg(s), received 0"},
 		{"sample --nope", exitUsage, "unknown flag"},
 		{"bench mnist-huge", exitUsage, "unknown model"},
 		{"sample --domain mnist --model /nonexistent/m.safetensors", exitFailure, "/nonexistent/m.safetensors"},

@@ -31,7 +31,11 @@ func checkDomain(d string) error {
 
 // describeModel names a loaded model for the first line of a command's output.
 func describeModel(m *zoo.Model) string {
-	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", m.Meta.Model, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
+	name := m.Meta.Model
+	if m.Meta.Encoder != "" {
+		name += " with a " + m.Meta.Encoder + " encoder"
+	}
+	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", name, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
 }
 
 // plotLog draws the curves of a training log (models.LogColumns) into a PNG.

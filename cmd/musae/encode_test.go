@@ -53,7 +53,7 @@ func wantUsageError(t *testing.T, err error, want string) {
 // a temporary checkpoint and returns its path; enough to test the plumbing.
 func tinyModel(t *testing.T, name string, z int) string {
 	t.Helper()
-	m, err := zoo.New(name, z, 7)
+	m, err := zoo.New(name, z, "", 7)
 	if err != nil {
 		t.Fatal(err)
 	}

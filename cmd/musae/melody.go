@@ -46,8 +46,8 @@ func setupMelodyTraining(t *models.Trainer, m *zoo.Model, o *trainOptions) error
 		// MusicVAE's inverse-sigmoid schedule: the decoder is teacher-forced with
 		// probability k/(k+exp(step/k)), and otherwise reads its own sample.
 		t.BeforeStep = func(step int, rng *rand.Rand) {
-			m.RNN.Dec.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			m.RNN.Dec.Rng = rng
+			m.Melodies.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
+			m.Melodies.Rng = rng
 		}
 	}
 	valid := corpus.Validation[:min(evalWindows, len(corpus.Validation))]
@@ -64,8 +64,15 @@ func scoreMelodies(m *zoo.Model, windows []midi.Melody, seed uint64) map[string]
 	var rec, kl float64
 	for from := 0; from < len(windows); from += chunk {
 		b := datasets.MelodyBatch(windows[from:min(from+chunk, len(windows))])
-		h, n := m.RNN.Accuracy(b)
-		hits, total = hits+h, total+n
+		mu, _ := m.VAE.Enc.Encode(b, false)
+		for i, seq := range m.Melodies.Generate(mu, b.N, 0, nil) {
+			for t, c := range seq {
+				if c == b.Classes[i*b.T+t] {
+					hits++
+				}
+			}
+			total += len(seq)
+		}
 		r, k := m.VAE.Score(b, rng)
 		for i := range r {
 			rec += r[i]
@@ -128,7 +135,7 @@ func sampleMelodies(ctx context.Context, m *zoo.Model, o *sampleOptions, rng *ra
 	for i := range z {
 		z[i] = float32(rng.NormFloat64())
 	}
-	seqs := toMelodies(m.RNN.Generate(z, n, temp, rng))
+	seqs := toMelodies(m.Melodies.Generate(z, n, temp, rng))
 	fmt.Fprintf(stdout, "%d melodies from %s at temperature %g\n", n, m.Meta.Model, temp)
 	for i, mel := range seqs {
 		path := filepath.Join(dir, fmt.Sprintf("sample-%02d.mid", i+1))
@@ -262,7 +269,7 @@ func encodeMelodies(m *zoo.Model, windows []midi.Melody) (mu, logvar [][]float32
 
 // decodeMelodies decodes latent vectors, greedily at temperature 0.
 func decodeMelodies(m *zoo.Model, zs [][]float32, temperature float64, rng *rand.Rand) []midi.Melody {
-	return toMelodies(m.RNN.Generate(flatten(zs), len(zs), temperature, rng))
+	return toMelodies(m.Melodies.Generate(flatten(zs), len(zs), temperature, rng))
 }
 
 func reconstructMelodies(ctx context.Context, m *zoo.Model, o *reconstructOptions, stdout io.Writer) error {

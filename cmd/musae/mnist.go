@@ -63,7 +63,7 @@ func scoreImages(m *zoo.Model, im *datasets.Images, seed uint64) (rec, kl float6
 // decodeImages returns the Bernoulli means (pixel probabilities) the decoder gives for
 // each latent vector.
 func decodeImages(m *zoo.Model, zs [][]float32) [][]float32 {
-	if m.Conv == nil {
+	if m.Images == nil {
 		panic("decodeImages on a model without an image decoder")
 	}
 	zd := m.VAE.Z
@@ -71,7 +71,7 @@ func decodeImages(m *zoo.Model, zs [][]float32) [][]float32 {
 	for _, z := range zs {
 		flat = append(flat, z...)
 	}
-	logits := m.Conv.Dec.Logits(flat, len(zs))
+	logits := m.Images.Logits(flat, len(zs))
 	px := len(logits) / len(zs)
 	out := make([][]float32, len(zs))
 	for i := range out {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -42,6 +43,7 @@ func newRootCmd() *cobra.Command {
 		newEvalCmd(),
 		newManifoldCmd(),
 		newBenchCmd(),
+		newWeightsCmd(),
 		newInspectCmd(),
 		newDatasetsCmd(),
 		newEncodeCmd(nil),
@@ -69,10 +71,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "musae: %v\n", err)
 	var ue usageError
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		return exitInterrupt
 	}
 	return exitFailure
+}
+
+// isCobraUsage tells the command-line errors cobra makes itself (an unknown verb, a wrong
+// number of arguments) from failures of the work.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, " arg(s), received ")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 type trainOptions struct {
 	Domain, Config, Out, Resume string
 	Data, Dataset, Track        string
+	Encoder                     string
 	Epochs, Batch, Z, Limit     int
 	Seed                        uint64
 	Optim                       models.AdamConfig
@@ -58,6 +60,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --config when omitted)")
 	f.StringVar(&o.Config, "config", "", "model: mnist-conv, mnist-conv2 (mnist); mel2-tiny, mel2-small (melody)")
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
+	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: conv for mnist, rnn for melody)")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
 	f.StringVar(&o.Data, "data", "", "data folder: MNIST IDX files, or MIDI files for melodies")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
@@ -99,6 +102,9 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 	}
 	if o.Domain == "" && o.Resume == "" {
 		return usagef("say what to train: --domain mnist or --domain melody (or --config NAME)")
+	}
+	if o.Encoder != "" && !slices.Contains(zoo.Encoders, o.Encoder) {
+		return usagef("--encoder %q: want %s", o.Encoder, strings.Join(zoo.Encoders, " or "))
 	}
 	if o.Epochs <= 0 || o.Batch <= 0 {
 		return usagef("--epochs and --batch must be positive")
@@ -145,7 +151,7 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		if name == "" {
 			name = zoo.DefaultModel(o.Domain)
 		}
-		if m, err = zoo.New(name, o.Z, o.Seed); err != nil {
+		if m, err = zoo.New(name, o.Z, o.Encoder, o.Seed); err != nil {
 			return err
 		}
 	}

@@ -47,24 +47,41 @@ func DomainOf(name string) (string, error) {
 
 // Model is a VAE of one of the canonical configurations, with its provenance.
 type Model struct {
-	Meta models.Meta
-	VAE  *models.VAE
-	Conv *conv.Model // set for the image models
-	RNN  *rnn.Model  // set for the melody models
+	Meta     models.Meta
+	VAE      *models.VAE
+	Images   *conv.Decoder // the decoder of an image model
+	Melodies *rnn.Decoder  // the decoder of a melody model
 }
 
 // Params returns the model's parameters in PyTorch's order.
 func (m *Model) Params() []*models.Param { return m.VAE.Params() }
 
+// Encoders are the encoders every domain takes: "conv" (2-D over images, 1-D over time on
+// melodies) and "rnn" (a bidirectional LSTM over melody steps, or over image rows).
+var Encoders = []string{"conv", "rnn"}
+
+// DefaultEncoder returns the canonical encoder of a domain.
+func DefaultEncoder(domain string) string {
+	if domain == Melody {
+		return "rnn"
+	}
+	return "conv"
+}
+
+// imageRNNHidden is the LSTM size per direction of the recurrent encoder on images.
+const imageRNNHidden = 128
+
 // New returns a freshly initialised model of a canonical configuration; z > 0 overrides
-// the latent size.
-func New(name string, z int, seed uint64) (*Model, error) {
+// the latent size, and encoder ("" for the canonical one) swaps the encoder.
+func New(name string, z int, encoder string, seed uint64) (*Model, error) {
 	domain, err := DomainOf(name)
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x6d75736165))
-	m := &Model{Meta: models.Meta{Model: name, Domain: domain, Seed: seed}}
+	if encoder == DefaultEncoder(domain) {
+		encoder = ""
+	}
+	meta := models.Meta{Model: name, Domain: domain, Seed: seed, Encoder: encoder}
 	var cfg any
 	switch domain {
 	case MNIST:
@@ -75,10 +92,7 @@ func New(name string, z int, seed uint64) (*Model, error) {
 		if z > 0 {
 			c.Z = z
 		}
-		if m.Conv, err = conv.New(c, rng); err != nil {
-			return nil, err
-		}
-		m.VAE, cfg = m.Conv.VAE(), c
+		cfg = c
 	case Melody:
 		c, err := rnn.ConfigByName(name)
 		if err != nil {
@@ -87,43 +101,63 @@ func New(name string, z int, seed uint64) (*Model, error) {
 		if z > 0 {
 			c.Z = z
 		}
-		if m.RNN, err = rnn.New(c, rng); err != nil {
+		cfg = c
+	}
+	meta.Config, _ = json.Marshal(cfg)
+	return build(meta, rand.New(rand.NewPCG(seed, 0x6d75736165)))
+}
+
+// build makes the model meta describes, with parameters initialised from rng.
+func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
+	m := &Model{Meta: meta}
+	switch meta.Domain {
+	case MNIST:
+		var cfg conv.Config
+		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+			return nil, fmt.Errorf("bad model config: %w", err)
+		}
+		cm, err := conv.New(cfg, rng)
+		if err != nil {
 			return nil, err
 		}
-		m.VAE, cfg = m.RNN.VAE(), c
+		m.Images = cm.Dec
+		var enc models.Encoder = cm.Enc
+		switch meta.Encoder {
+		case "", "conv":
+		case "rnn":
+			enc = rnn.NewEncoder(28, imageRNNHidden, cfg.Z, rng)
+		default:
+			return nil, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(Encoders, ", "))
+		}
+		m.VAE = &models.VAE{Enc: enc, Dec: cm.Dec, Z: cfg.Z}
+	case Melody:
+		var cfg rnn.Config
+		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+			return nil, fmt.Errorf("bad model config: %w", err)
+		}
+		rm, err := rnn.New(cfg, rng)
+		if err != nil {
+			return nil, err
+		}
+		m.Melodies = rm.Dec
+		var enc models.Encoder = rm.Enc
+		switch meta.Encoder {
+		case "", "rnn":
+		default:
+			return nil, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(Encoders, ", "))
+		}
+		m.VAE = &models.VAE{Enc: enc, Dec: rm.Dec, Z: cfg.Z}
+	default:
+		return nil, fmt.Errorf("unknown domain %q", meta.Domain)
 	}
-	m.Meta.Config, _ = json.Marshal(cfg)
 	return m, nil
 }
 
 // FromCheckpoint rebuilds the model a checkpoint describes and loads its weights.
 func FromCheckpoint(c *models.Checkpoint) (*Model, error) {
-	fail := func(err error) error { return fmt.Errorf("%s: %w", c.Source, err) }
-	m := &Model{Meta: c.Meta}
-	rng := rand.New(rand.NewPCG(0, 0))
-	switch c.Meta.Domain {
-	case MNIST:
-		var cfg conv.Config
-		if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
-			return nil, fail(fmt.Errorf("bad model config: %w", err))
-		}
-		cm, err := conv.New(cfg, rng)
-		if err != nil {
-			return nil, fail(err)
-		}
-		m.Conv, m.VAE = cm, cm.VAE()
-	case Melody:
-		var cfg rnn.Config
-		if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
-			return nil, fail(fmt.Errorf("bad model config: %w", err))
-		}
-		rm, err := rnn.New(cfg, rng)
-		if err != nil {
-			return nil, fail(err)
-		}
-		m.RNN, m.VAE = rm, rm.VAE()
-	default:
-		return nil, fail(fmt.Errorf("unknown domain %q", c.Meta.Domain))
+	m, err := build(c.Meta, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Source, err)
 	}
 	if err := c.Restore(m.Params()); err != nil {
 		return nil, err
