@@ -8,10 +8,11 @@ type Dense struct {
 	In, Out int
 	W, B    *Param
 
-	x  []float32 // the input of the last training Forward, [n, In] (not owned)
+	x  []float32 // the input of the last Forward, [n, In] (not owned)
 	y  []float32
 	dx []float32
 	n  int
+	ws GemmWorkspace
 }
 
 // NewDense returns a dense layer whose parameters are named prefix.weight and prefix.bias,
@@ -26,8 +27,8 @@ func NewDense(prefix string, in, out int, rng *rand.Rand) *Dense {
 // Params returns the weight and the bias.
 func (d *Dense) Params() []*Param { return []*Param{d.W, d.B} }
 
-// Forward returns x·Wᵀ + b for n rows of x. The layer keeps a reference to x for Backward:
-// the caller must not change x before then.
+// Forward returns x·Wᵀ + b for n rows of x, [n, Out], valid until the next call. The layer
+// keeps a reference to x for Backward: the caller must not change x before then.
 func (d *Dense) Forward(x []float32, n int) []float32 {
 	d.x, d.n = x[:n*d.In], n
 	d.y = Buf(d.y, n*d.Out)
@@ -35,22 +36,19 @@ func (d *Dense) Forward(x []float32, n int) []float32 {
 	for i := 0; i < n; i++ {
 		copy(d.y[i*d.Out:(i+1)*d.Out], b)
 	}
-	Gemm(false, true, n, d.Out, d.In, d.x, d.W.Data(), 1, d.y)
+	d.ws.Gemm(false, true, n, d.Out, d.In, d.x, d.In, d.W.Data(), d.In, 1, d.y, d.Out)
 	return d.y
 }
 
-// Backward accumulates the weight and bias gradients for dy [n, Out] and returns dx [n, In].
+// Backward accumulates the weight and bias gradients for dy [n, Out] and returns dx [n, In],
+// valid until the next call.
 func (d *Dense) Backward(dy []float32) []float32 {
 	n := d.n
-	Gemm(true, false, d.Out, d.In, n, dy, d.x, 1, d.W.Grad)
-	gb := d.B.Grad
+	d.ws.Gemm(true, false, d.Out, d.In, n, dy, d.Out, d.x, d.In, 1, d.W.Grad, d.In)
 	for i := 0; i < n; i++ {
-		row := dy[i*d.Out : (i+1)*d.Out]
-		for j, v := range row {
-			gb[j] += v
-		}
+		AddTo(d.B.Grad, dy[i*d.Out:(i+1)*d.Out])
 	}
 	d.dx = Buf(d.dx, n*d.In)
-	Gemm(false, false, n, d.In, d.Out, dy, d.W.Data(), 0, d.dx)
+	d.ws.Gemm(false, false, n, d.In, d.Out, dy, d.Out, d.W.Data(), d.In, 0, d.dx, d.In)
 	return d.dx
 }

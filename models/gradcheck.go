@@ -4,15 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-
-	"gorgonia.org/tensor"
 )
-
-// WrapParam returns a Param over data (no copy), so that a gradient check can treat an
-// input like a weight.
-func WrapParam(name string, data []float32, shape ...int) *Param {
-	return &Param{Name: name, Value: tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), Grad: make([]float32, len(data))}
-}
 
 // GradCheck compares the gradients that backward accumulates into params with central
 // finite differences of loss, at up to samples positions per parameter chosen by rng. loss

@@ -120,9 +120,44 @@ func TestLikelihoodGradients(t *testing.T) {
 			s := 1 / (1 + math.Exp(-float64(logits[j])))
 			want -= float64(targets[j])*math.Log(s) + (1-float64(targets[j]))*math.Log(1-s)
 		}
-		if math.Abs(nll[0]-want) > 1e-9*math.Max(1, want) {
+		if math.Abs(nll[0]-want) > 1e-6*math.Max(1, want) { // float32 terms
 			t.Fatalf("nll %g, want %g", nll[0], want)
 		}
+	})
+	t.Run("bernoulli-range", func(t *testing.T) {
+		// Logits from -100 to 100 against float64, with binary and soft targets, through
+		// each kernel (4001 values: whole vectors and a tail).
+		const d = 4001
+		logits, targets := make([]float32, 3*d), make([]float32, 3*d)
+		for r, tv := range []float32{0, 1, 0.3} {
+			for j := 0; j < d; j++ {
+				logits[r*d+j] = float32(j-d/2) / 20
+				targets[r*d+j] = tv
+			}
+		}
+		eachKernel(t, func(t *testing.T) {
+			nll, dl := make([]float64, 3), make([]float32, 3*d)
+			BernoulliNLL(nll, logits, targets, 3, dl)
+			for r := 0; r < 3; r++ {
+				var want float64
+				for j := r * d; j < (r+1)*d; j++ {
+					l, tv := float64(logits[j]), float64(targets[j])
+					want += math.Max(l, 0) - tv*l + math.Log1p(math.Exp(-math.Abs(l)))
+					if g, w := float64(dl[j]), 1/(1+math.Exp(-l))-tv; math.Abs(g-w) > 1e-7 {
+						t.Fatalf("row %d: d/dl at %g = %g, want %g", r, l, g, w)
+					}
+				}
+				if math.Abs(nll[r]-want) > 1e-6*want {
+					t.Errorf("row %d: nll %.9g, want %.9g", r, nll[r], want)
+				}
+			}
+			// Without gradients the likelihood is the same.
+			nll2 := make([]float64, 3)
+			BernoulliNLL(nll2, logits, targets, 3, nil)
+			if !slices.Equal(nll, nll2) {
+				t.Errorf("nll without gradients %v, with %v", nll2, nll)
+			}
+		})
 	})
 	t.Run("softmax", func(t *testing.T) {
 		logits := randSlice(rng, 3*5)
@@ -304,5 +339,21 @@ func TestReadsPyTorchExport(t *testing.T) {
 	again, _, err := ParseTensors(b, "re-encoded")
 	if err != nil || !slices.Equal(again["test.logits"].F32, tensors["test.logits"].F32) {
 		t.Fatalf("re-encoded file differs: %v", err)
+	}
+}
+
+func TestReLU(t *testing.T) {
+	x := []float32{-2, -0.0, 0, 1e-40, 3, float32(math.Inf(-1)), float32(math.Inf(1))}
+	x[1] = float32(math.Copysign(0, -1))
+	y := ReLU(make([]float32, len(x)), x)
+	want := []float32{0, 0, 0, 1e-40, 3, 0, float32(math.Inf(1))}
+	if !slices.Equal(y, want) || math.Signbit(float64(y[1])) {
+		t.Fatalf("ReLU(%v) = %v, want %v", x, y, want)
+	}
+	y[2] = float32(math.Copysign(0, -1)) // a −0 output also blocks the gradient
+	dy := []float32{1, 2, 3, 4, 5, 6, 7}
+	ReLUBackward(dy, y)
+	if wantDy := []float32{0, 0, 0, 4, 5, 0, 7}; !slices.Equal(dy, wantDy) {
+		t.Fatalf("ReLUBackward gives %v, want %v", dy, wantDy)
 	}
 }

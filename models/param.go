@@ -13,6 +13,8 @@ type Param struct {
 	Name  string
 	Value *tensor.Dense // float32, row-major, PyTorch's layout
 	Grad  []float32     // same length as Value's data
+
+	data []float32 // Value's backing array, kept by the constructors
 }
 
 // NewParam returns a zero parameter of the given shape.
@@ -21,15 +23,28 @@ func NewParam(name string, shape ...int) *Param {
 	for _, s := range shape {
 		n *= s
 	}
+	return WrapParam(name, make([]float32, n), shape...)
+}
+
+// WrapParam returns a Param over data (no copy), so that, for one, a gradient check can
+// treat an input like a weight.
+func WrapParam(name string, data []float32, shape ...int) *Param {
 	return &Param{
 		Name:  name,
-		Value: tensor.New(tensor.WithShape(shape...), tensor.WithBacking(make([]float32, n))),
-		Grad:  make([]float32, n),
+		Value: tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)),
+		Grad:  make([]float32, len(data)),
+		data:  data,
 	}
 }
 
-// Data returns the parameter's values, shared with Value.
-func (p *Param) Data() []float32 { return p.Value.Data().([]float32) }
+// Data returns the parameter's values, shared with Value. (Without a conversion from
+// Value's interface, which would allocate on every call of every layer.)
+func (p *Param) Data() []float32 {
+	if p.data != nil {
+		return p.data
+	}
+	return p.Value.Data().([]float32)
+}
 
 // Shape returns the parameter's shape.
 func (p *Param) Shape() []int { return []int(p.Value.Shape()) }

@@ -33,7 +33,7 @@ func checkDomain(d string) error {
 func describeModel(m *zoo.Model) string {
 	name := m.Meta.Model
 	if m.Meta.Encoder != "" {
-		name += " with a " + m.Meta.Encoder + " encoder"
+		name += " with the " + m.Meta.Encoder + " encoder"
 	}
 	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", name, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
 }

@@ -1,7 +1,10 @@
 // Package conv is musae's convolutional encoder and decoder: the canonical mnist-conv
 // (z = 16) and mnist-conv2 (z = 2) models of torch_reference.py's ConvVAE, built from
 // hand-written layers (Conv2D, MaxPool2, Upsample2, with models.Dense for the linear
-// layers) with hand-written backward passes.
+// layers) with hand-written backward passes; and SeqEncoder, a one-dimensional
+// convolutional encoder over time for melodies (or any sequence of one-hot steps), which
+// pairs with models/rnn's decoder as the recurrent encoder does. Each encoder and decoder
+// stands alone: the image Decoder takes z from any encoder.
 //
 // Invariants:
 //   - Tensors between layers are float32 NCHW ([examples, channels, height, width],
@@ -32,8 +35,10 @@
 //   - Work is split across runtime.GOMAXPROCS(0) goroutines that take ranges of tiles or
 //     channels from a shared counter, so a core slowed by other work takes fewer. Each
 //     output value is the same sum in the same order however the work is split.
-//   - The dense layers keep models.Dense's parameters but compute with this package's
-//     kernels (linear.go).
-//   - The kernels are AVX-512 assembly where the CPU has it (kernel_amd64.s) and portable
-//     Go elsewhere or with the purego build tag; tests check one against the other.
+//   - The dense layers are models.Dense, on the project's one GEMM (models.Gemm).
+//   - The kernels are chosen once, at start-up, from the CPU's features: AVX-512 assembly
+//     (kernel_amd64.s), else AVX2+FMA assembly (kernel_avx2_amd64.s), else portable Go,
+//     which is also what the purego build tag selects. All three compute the same tiles
+//     and rows; tests check each assembly set against Go, and the test flag -kernels
+//     (go test -bench . -kernels=avx2) runs any test or benchmark with the set named.
 package conv

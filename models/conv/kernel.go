@@ -17,6 +17,29 @@ package conv
 // Pooling and upsampling have row kernels too (poolFwdRow, poolBackRow, upFwdRow,
 // upBwdRow; planes.go): memory-bound, but the scalar versions spend a dozen instructions
 // per value ordering NaNs in max and selecting without branches.
+// isa names a set of kernels: the portable Go ones, or assembly for an instruction set.
+// The assembly sets compute the same values as the Go ones (tests check each against
+// them), in the same tile shapes, so the code around the kernels never knows which runs.
+type isa int
+
+const (
+	isaGo     isa = iota
+	isaAVX2       // AVX2 and FMA: x86-64-v3, as on Intel's desktop chips and AMD's before Zen 4
+	isaAVX512     // AVX-512 F and DQ, with BMI2: x86-64-v4
+)
+
+func (k isa) String() string { return [...]string{"go", "avx2", "avx512"}[k] }
+
+// bestISA returns the fastest kernel set that the CPU supports.
+func bestISA() isa {
+	for _, k := range []isa{isaAVX512, isaAVX2} {
+		if supported(k) {
+			return k
+		}
+	}
+	return isaGo
+}
+
 const (
 	mr    = 8  // output channels per tileConv tile
 	nr    = 48 // flat positions per tileConv tile (three 16-lane vectors)

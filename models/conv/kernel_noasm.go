@@ -26,5 +26,9 @@ func tileConv1(w, b []float32, offs []int, nci, ldb int, c []float32) {
 	tileConv1Go(w, b, offs, nci, ldb, c)
 }
 
-// kernelName says which kernels run, for benchmarks and reports.
-const kernelName = "go"
+// supported reports whether a kernel set can run: only the Go one, here.
+func supported(k isa) bool { return k == isaGo }
+
+// kernels is the kernel set in use; only the Go one exists in this build, and tests that
+// ask for another skip (see withKernels in kernel_test.go).
+var kernels = bestISA()

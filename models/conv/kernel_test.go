@@ -1,10 +1,42 @@
 package conv
 
 import (
+	"flag"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
+
+var kernelsFlag = flag.String("kernels", "", "run the tests and benchmarks with this kernel set (avx512, avx2 or go) instead of the best the CPU supports")
+
+// TestMain applies -kernels, so that any benchmark can be timed with any kernel set:
+// go test -bench TrainStep -kernels avx2.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if *kernelsFlag != "" {
+		k, err := parseISA(*kernelsFlag)
+		if err == nil && !supported(k) {
+			err = fmt.Errorf("this CPU cannot run the %s kernels", k)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "-kernels:", err)
+			os.Exit(2)
+		}
+		kernels = k
+	}
+	os.Exit(m.Run())
+}
+
+func parseISA(s string) (isa, error) {
+	for _, k := range []isa{isaGo, isaAVX2, isaAVX512} {
+		if s == k.String() {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown kernel set %q (want avx512, avx2 or go)", s)
+}
 
 func randSlice(rng *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
@@ -23,9 +55,38 @@ func maxRelDiff(a, b []float32) float64 {
 	return worst
 }
 
-// TestKernels compares the kernels that run on this machine with the portable ones.
-func TestKernels(t *testing.T) {
-	t.Logf("kernels: %s", kernelName)
+// asmKernels lists the assembly kernel sets, each of which tests run against the Go one
+// where the CPU supports it.
+var asmKernels = []isa{isaAVX512, isaAVX2}
+
+// withKernels switches the package to the kernel set k until the end of the test or
+// benchmark, skipping it when the CPU cannot run k. The kernel set is package state, so
+// tests that call it must not run in parallel with others.
+func withKernels(tb testing.TB, k isa) {
+	tb.Helper()
+	if !supported(k) {
+		tb.Skipf("this CPU cannot run the %s kernels", k)
+	}
+	old := kernels
+	kernels = k
+	tb.Cleanup(func() { kernels = old })
+}
+
+// forEachKernels runs f as a subtest with each assembly kernel set in turn.
+func forEachKernels(t *testing.T, f func(t *testing.T)) {
+	t.Logf("default kernels: %s", kernels)
+	for _, k := range asmKernels {
+		t.Run(k.String(), func(t *testing.T) {
+			withKernels(t, k)
+			f(t)
+		})
+	}
+}
+
+// TestKernels compares each assembly kernel set with the portable kernels.
+func TestKernels(t *testing.T) { forEachKernels(t, testKernels) }
+
+func testKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
 		nci, ldb, ldc int
@@ -34,6 +95,7 @@ func TestKernels(t *testing.T) {
 		{1, 0, nr, []int{0}},
 		{3, 200, 60, []int{0, 1, 2, 15, 16, 17, 30, 31, 32}},
 		{5, 97, 100, []int{3, 1, 4}},
+		{16, 150, 48, []int{0, 1, 2, 30, 31, 32, 60, 61, 62}},
 	} {
 		maxOff := 0
 		for _, o := range tc.offs {
@@ -41,8 +103,9 @@ func TestKernels(t *testing.T) {
 		}
 		w := randSlice(rng, tc.nci*len(tc.offs)*mr)
 		b := randSlice(rng, (tc.nci-1)*tc.ldb+maxOff+nr)
-		got := make([]float32, (mr-1)*tc.ldc+nr)
-		want := make([]float32, len(got))
+		// Random values around and after the tile must stay as they are.
+		got := randSlice(rng, (mr-1)*tc.ldc+nr+lanes)
+		want := append([]float32(nil), got...)
 		tileConv(w, b, tc.offs, tc.nci, tc.ldb, got, tc.ldc)
 		tileConvGo(w, b, tc.offs, tc.nci, tc.ldb, want, tc.ldc)
 		if d := maxRelDiff(got, want); d > 1e-5 {
@@ -53,7 +116,8 @@ func TestKernels(t *testing.T) {
 		offs := []int{0, 1, 2, 30, 31, 32, 60, 61, 62}
 		w := randSlice(rng, nci*len(offs))
 		b := randSlice(rng, (nci-1)*300+62+nr1)
-		got, want := make([]float32, nr1), make([]float32, nr1)
+		got := randSlice(rng, nr1+lanes)
+		want := append([]float32(nil), got...)
 		tileConv1(w, b, offs, nci, 300, got)
 		tileConv1Go(w, b, offs, nci, 300, want)
 		if d := maxRelDiff(got, want); d > 1e-5 {
@@ -70,8 +134,8 @@ func TestKernels(t *testing.T) {
 		for j := range boff {
 			boff[j] = rng.IntN(len(bbuf) - steps*lanes)
 		}
-		got, want := randSlice(rng, ar*br*lanes), make([]float32, ar*br*lanes)
-		copy(want, got)
+		got := randSlice(rng, ar*br*lanes+lanes)
+		want := append([]float32(nil), got...)
 		tileDot(steps, abuf, &aoff, bbuf, &boff, got)
 		tileDotGo(steps, abuf, &aoff, bbuf, &boff, want)
 		if d := maxRelDiff(got, want); d > 1e-5 {
@@ -80,11 +144,17 @@ func TestKernels(t *testing.T) {
 	}
 }
 
+// rowLengths are the row lengths the row kernels are tested on: around both vector widths
+// (8 and 16 outputs per group), and mnist-conv's 7 and 14.
+var rowLengths = []int{1, 3, 7, 8, 9, 14, 15, 16, 17, 24, 40}
+
 // TestPoolBackRow compares the vector pooling gradient with the portable one, on values
 // with many ties (the first maximum must win) and row lengths around the vector width.
-func TestPoolBackRow(t *testing.T) {
+func TestPoolBackRow(t *testing.T) { forEachKernels(t, testPoolBackRow) }
+
+func testPoolBackRow(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, wo := range []int{1, 7, 14, 16, 17, 40} {
+	for _, wo := range rowLengths {
 		for _, relu := range []bool{false, true} {
 			r0, r1, g := make([]float32, 2*wo), make([]float32, 2*wo), randSlice(rng, wo)
 			for i := range r0 {
@@ -112,9 +182,11 @@ func TestPoolBackRow(t *testing.T) {
 }
 
 // TestUpsampleRows compares the vector upsampling rows with the portable ones.
-func TestUpsampleRows(t *testing.T) {
+func TestUpsampleRows(t *testing.T) { forEachKernels(t, testUpsampleRows) }
+
+func testUpsampleRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, w := range []int{1, 7, 14, 16, 17, 40} {
+	for _, w := range rowLengths {
 		for _, relu := range []bool{false, true} {
 			src := randSlice(rng, w)
 			got0, got1 := randSlice(rng, 2*w+3), randSlice(rng, 2*w+3)

@@ -100,9 +100,9 @@ type Encoder struct {
 	C1, C2 *Conv2D
 	Mu, LV *models.Dense
 
-	x     []float32 // the images of the last Encode (not owned)
-	h     []float32 // pooled features [N, 3136]
-	heads heads
+	x []float32 // the images of the last Encode (not owned)
+	h []float32 // pooled features [N, 3136]
+	n int
 }
 
 // Params returns c1, c2, mu and lv's weights and biases.
@@ -139,13 +139,15 @@ func (e *Encoder) Encode(b *models.Batch, train bool) (mu, logvar []float32) {
 	c2.forwardPlanes()
 	e.h = models.Buf(e.h, n*flat)
 	maxPoolForward(nchw(e.h, c2Out, side/4, side/4), c2.outPlanes(), c2.act(), n, c2Out, side/2, side/2)
-	return e.heads.forward(e.Mu, e.LV, e.h, n)
+	e.n = n
+	return e.Mu.Forward(e.h, n), e.LV.Forward(e.h, n)
 }
 
 // Backward adds the gradients of the last Encode for dmu and dlogvar [N, Z].
 func (e *Encoder) Backward(dmu, dlogvar []float32) {
-	n, c2 := e.heads.n, e.C2
-	dh := e.heads.backward(e.Mu, e.LV, dmu, dlogvar)
+	n, c2 := e.n, e.C2
+	dh := e.Mu.Backward(dmu) // both heads read the features: their gradients add up
+	models.AddTo(dh, e.LV.Backward(dlogvar))
 	maxPoolBackward(c2.gradPlanes(), c2.outPlanes(), c2.act(), nchw(dh, c2Out, side/4, side/4), c2.B.Grad, n, c2Out, side/2, side/2)
 	c2.backwardPlanes()
 	for i := 0; i < n; i += chunk {
@@ -171,7 +173,7 @@ type Decoder struct {
 	D1     *models.Dense
 	C3, C4 *Conv2D
 
-	d1         expand
+	h          []float32 // relu(D1's output) of the last Logits
 	logits, du []float32
 	nll        []float64
 	dlogits    []float32
@@ -193,7 +195,8 @@ func (d *Decoder) Params() []*models.Param {
 // padded input directly.
 func (d *Decoder) Logits(z []float32, n int) []float32 {
 	c3, c4 := d.C3, d.C4
-	h := d.d1.forward(d.D1, z, n)
+	h := d.D1.Forward(z, n)
+	d.h = models.ReLU(h, h) // in place: Dense's Backward needs its input, not its output
 	c3.setGeom(n, side/2, side/2)
 	upsampleForward(c3.inPlanes(), nchw(h, c2Out, side/4, side/4), act{}, n, c2Out, side/4, side/4)
 	c3.forwardPlanes()
@@ -259,7 +262,8 @@ func (d *Decoder) Backward(dnll []float32) []float32 {
 	c3.backwardPlanes()
 	d.du = models.Buf(d.du, n*flat)
 	upsampleBackward(nchw(d.du, c2Out, side/4, side/4), planes{}, act{}, c3.dxPlanes(), nil, n, c2Out, side/4, side/4)
-	return d.d1.backward(d.D1, d.du)
+	models.ReLUBackward(d.du, d.h)
+	return d.D1.Backward(d.du)
 }
 
 func growF64(b []float64, n int) []float64 {

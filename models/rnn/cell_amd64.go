@@ -1,4 +1,21 @@
+//go:build amd64 && !purego
+
 package rnn
+
+//go:generate python3 asmgen.py
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"musae/models"
+)
+
+// The cell kernels are chosen once from the CPU's features (AVX-512, else AVX2+FMA, else
+// Go); tests switch them to check each against Go.
+var (
+	useAVX512 = cpu.X86.HasAVX512F
+	useAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
 
 //go:noescape
 func cellForwardAVX512(gates, cp, c, tc, h *float32, stride, n int)
@@ -64,6 +81,6 @@ func expShift(x []float32, shift float32) {
 		expShiftAVX2(&x[0], v, shift)
 	}
 	for j := v; j < len(x); j++ {
-		x[j] = expf(x[j] - shift)
+		x[j] = models.Exp32(x[j] - shift)
 	}
 }

@@ -18,9 +18,9 @@ import (
 // feeds back its own choices through the one-step path with the same weights.
 type Decoder struct {
 	Classes, Steps, Z, Hidden int
-	Init                      *Linear
+	Init                      *models.Dense
 	Layers                    []*LSTM
-	Out                       *Linear
+	Out                       *models.Dense
 
 	// Scheduled sampling: in training, each step's input is, with probability SampleProb,
 	// drawn from the decoder's own output distribution at the step before instead of the
@@ -45,7 +45,7 @@ type Decoder struct {
 func NewDecoder(classes, steps, z int, hidden []int, rng *rand.Rand) *Decoder {
 	h := hidden[0]
 	d := &Decoder{Classes: classes, Steps: steps, Z: z, Hidden: h}
-	d.Init = NewLinear("init", z, 2*len(hidden)*h, rng)
+	d.Init = models.NewDense("init", z, 2*len(hidden)*h, rng)
 	for k := range hidden {
 		in := h
 		if k == 0 {
@@ -53,7 +53,7 @@ func NewDecoder(classes, steps, z int, hidden []int, rng *rand.Rand) *Decoder {
 		}
 		d.Layers = append(d.Layers, NewLSTM("dec", fmt.Sprintf("_l%d", k), in, h, rng))
 	}
-	d.Out = NewLinear("out", h, classes, rng)
+	d.Out = models.NewDense("out", h, classes, rng)
 	return d
 }
 
@@ -70,7 +70,7 @@ func (d *Decoder) Params() []*models.Param {
 func (d *Decoder) initialState(z []float32, n int) {
 	H, L := d.Hidden, len(d.Layers)
 	st := d.Init.Forward(z, n)
-	d.st = grow(d.st, len(st))
+	d.st = models.Buf(d.st, len(st))
 	for i, v := range st {
 		d.st[i] = tanhf(v)
 	}
@@ -78,7 +78,7 @@ func (d *Decoder) initialState(z []float32, n int) {
 		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
 	}
 	for k := 0; k < L; k++ {
-		d.h0[k], d.c0[k] = grow(d.h0[k], n*H), grow(d.c0[k], n*H)
+		d.h0[k], d.c0[k] = models.Buf(d.h0[k], n*H), models.Buf(d.c0[k], n*H)
 		for i := 0; i < n; i++ {
 			row := d.st[(i*L+k)*2*H:]
 			copy(d.h0[k][i*H:(i+1)*H], row[:H])
@@ -151,7 +151,7 @@ func (d *Decoder) Backward(dnll []float32) []float32 {
 		}
 	}
 	dh := d.Out.Backward(d.dlogits)
-	d.dst = grow(d.dst, n*L*2*H)
+	d.dst = models.Buf(d.dst, n*L*2*H)
 	for k := L - 1; k >= 0; k-- {
 		l := d.Layers[k]
 		l.backward(dh, nil, nil, true, true)
@@ -166,9 +166,9 @@ func (d *Decoder) Backward(dnll []float32) []float32 {
 		d.dst[i] *= 1 - s*s
 	}
 	dz := d.Init.Backward(d.dst)
-	d.dz = grow(d.dz, n*d.Z)
+	d.dz = models.Buf(d.dz, n*d.Z)
 	copy(d.dz, dz)
-	addTo(d.dz, d.Layers[0].dstatic)
+	models.AddTo(d.dz, d.Layers[0].dstatic)
 	return d.dz
 }
 
@@ -210,11 +210,11 @@ func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32
 	for len(d.states) < L {
 		d.states = append(d.states, &State{})
 	}
-	d.pre, d.tc, d.zproj = grow(d.pre, n*G), grow(d.tc, n*H), grow(d.zproj, n*G)
+	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
 	for k, l := range d.Layers {
 		l.prepare()
 		s := d.states[k]
-		s.H, s.C = grow(s.H, n*H), grow(s.C, n*H)
+		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
 		copy(s.H, d.h0[k])
 		copy(s.C, d.c0[k])
 		if k == 0 {
@@ -222,7 +222,7 @@ func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32
 			for i := 0; i < n; i++ {
 				copy(d.zproj[i*G:(i+1)*G], l.bias)
 			}
-			l.ws.gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[d.Classes*G:], G, 1, d.zproj, G)
+			l.ws.Gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[d.Classes*G:], G, 1, d.zproj, G)
 		}
 	}
 	pre := d.pre
@@ -233,14 +233,14 @@ func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32
 				if t > 0 {
 					for i := 0; i < n; i++ {
 						c := int(class(t-1, i))
-						addTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
+						models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
 					}
 				}
 			} else {
 				for i := 0; i < n; i++ {
 					copy(pre[i*G:(i+1)*G], l.bias)
 				}
-				l.ws.gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
+				l.ws.Gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
 			}
 			l.stepPrepared(d.states[k], pre, d.tc)
 		}

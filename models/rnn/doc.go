@@ -53,7 +53,8 @@
 //
 // # Speed
 //
-// Matrix products use this package's packed, register-blocked kernels (gemm.go, AVX-512 or
-// AVX2+FMA assembly from asmgen.py, with a portable Go fallback), and the cell math uses a
-// vectorised float32 exp; see gemm.go for why models.Gemm is not used here.
+// Matrix products are models' packed, register-blocked GEMM (AVX-512 or AVX2+FMA kernels,
+// with a portable Go fallback); the recurrent weights are packed once per pass
+// (models.PackedMatrix) and each goroutine of the time loop keeps its own workspace. The
+// cell math uses a vectorised float32 exp (cell_amd64.s, from asmgen.py).
 package rnn

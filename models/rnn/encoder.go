@@ -17,7 +17,7 @@ import (
 // columns. Without Classes, X is fed as it is (images read row by row).
 type Encoder struct {
 	Fwd, Bwd *LSTM
-	Mu, LV   *Linear
+	Mu, LV   *models.Dense
 
 	n, steps       int
 	cls, rcls      []int32   // [T, N] classes, forwards and backwards in time
@@ -31,8 +31,8 @@ func NewEncoder(in, hidden, z int, rng *rand.Rand) *Encoder {
 	return &Encoder{
 		Fwd: NewLSTM("enc", "_l0", in, hidden, rng),
 		Bwd: NewLSTM("enc", "_l0_reverse", in, hidden, rng),
-		Mu:  NewLinear("mu", 2*hidden, z, rng),
-		LV:  NewLinear("lv", 2*hidden, z, rng),
+		Mu:  models.NewDense("mu", 2*hidden, z, rng),
+		LV:  models.NewDense("lv", 2*hidden, z, rng),
 	}
 }
 
@@ -64,7 +64,7 @@ func (e *Encoder) Encode(b *models.Batch, train bool) (mu, logvar []float32) {
 		fin = seqInput{n: n, t: T, classes: e.cls, oneHot: D}
 		bin = seqInput{n: n, t: T, classes: e.rcls, oneHot: D}
 	} else {
-		e.xt, e.xr = grow(e.xt, T*n*D), grow(e.xr, T*n*D)
+		e.xt, e.xr = models.Buf(e.xt, T*n*D), models.Buf(e.xr, T*n*D)
 		for i := 0; i < n; i++ {
 			for t := 0; t < T; t++ {
 				src := b.X[(i*T+t)*D : (i*T+t+1)*D]
@@ -80,7 +80,7 @@ func (e *Encoder) Encode(b *models.Batch, train bool) (mu, logvar []float32) {
 	H := e.Fwd.Hidden
 	hf, _ := e.Fwd.final()
 	hb, _ := e.Bwd.final()
-	e.hcat = grow(e.hcat, n*2*H)
+	e.hcat = models.Buf(e.hcat, n*2*H)
 	for i := 0; i < n; i++ {
 		copy(e.hcat[i*2*H:], hf[i*H:(i+1)*H])
 		copy(e.hcat[i*2*H+H:], hb[i*H:(i+1)*H])
@@ -92,15 +92,15 @@ func (e *Encoder) Encode(b *models.Batch, train bool) (mu, logvar []float32) {
 func (e *Encoder) Backward(dmu, dlogvar []float32) {
 	n, H := e.n, e.Fwd.Hidden
 	dh := e.Mu.Backward(dmu)
-	e.dhf, e.dhb = grow(e.dhf, n*H), grow(e.dhb, n*H)
+	e.dhf, e.dhb = models.Buf(e.dhf, n*H), models.Buf(e.dhb, n*H)
 	for i := 0; i < n; i++ {
 		copy(e.dhf[i*H:(i+1)*H], dh[i*2*H:])
 		copy(e.dhb[i*H:(i+1)*H], dh[i*2*H+H:])
 	}
 	dh = e.LV.Backward(dlogvar)
 	for i := 0; i < n; i++ {
-		addTo(e.dhf[i*H:(i+1)*H], dh[i*2*H:i*2*H+H])
-		addTo(e.dhb[i*H:(i+1)*H], dh[i*2*H+H:(i+1)*2*H])
+		models.AddTo(e.dhf[i*H:(i+1)*H], dh[i*2*H:i*2*H+H])
+		models.AddTo(e.dhb[i*H:(i+1)*H], dh[i*2*H+H:(i+1)*2*H])
 	}
 	e.Fwd.backward(nil, e.dhf, nil, false, false)
 	e.Bwd.backward(nil, e.dhb, nil, false, false)

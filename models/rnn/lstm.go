@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/viterin/vek/vek32"
-
 	"musae/models"
 )
 
@@ -23,10 +21,10 @@ type LSTM struct {
 
 	// Weights prepared from the parameters at every Forward (the optimiser changes them
 	// between steps).
-	bias []float32 // b_ih + b_hh
-	wihT []float32 // W_ihᵀ [In, 4H]: row c is input c's contribution, the one-hot gather table
-	whhT packedB   // W_hhᵀ packed, for h·W_hhᵀ
-	whh  packedB   // W_hh packed, for dG·W_hh in Backward
+	bias []float32           // b_ih + b_hh
+	wihT []float32           // W_ihᵀ [In, 4H]: row c is input c's contribution, the one-hot gather table
+	whhT models.PackedMatrix // W_hhᵀ packed, for h·W_hhᵀ
+	whh  models.PackedMatrix // W_hh packed, for dG·W_hh in Backward
 
 	// What a forward pass keeps, time-major ([T, N, ·]).
 	in    seqInput
@@ -36,7 +34,8 @@ type LSTM struct {
 	hs    []float32 // [T+1, N, H]: hs[0] = h0, hs[t+1] = h_t
 	cs    []float32 // [T+1, N, H]
 	tcs   []float32 // [T, N, H]: tanh(c_t)
-	ws    workspace
+	ws    models.GemmWorkspace
+	rec   []models.GemmWorkspace // one per goroutine of the time loops
 
 	// Backward's outputs and scratch.
 	dh, dc, ddense, dstatic, dwoh, ssum, bsum []float32
@@ -83,28 +82,33 @@ func (l *LSTM) Params() []*models.Param { return []*models.Param{l.WIH, l.WHH, l
 // prepare derives the forward pass's forms of the weights from the parameters.
 func (l *LSTM) prepare() {
 	g := 4 * l.Hidden
-	l.bias = grow(l.bias, g)
+	l.bias = models.Buf(l.bias, g)
 	bi, bh := l.BIH.Data(), l.BHH.Data()
 	for j := range l.bias {
 		l.bias[j] = bi[j] + bh[j]
 	}
-	l.wihT = grow(l.wihT, l.In*g)
-	w := workers(g*(l.In+l.Hidden), 1<<16)
+	l.wihT = models.Buf(l.wihT, l.In*g)
+	w := models.Workers(g*(l.In+l.Hidden), 1<<16)
 	transposeInto(l.wihT, l.WIH.Data(), g, l.In, w)
-	l.whhT.pack(true, l.Hidden, g, l.WHH.Data(), l.Hidden, w)
+	l.whhT.Pack(true, l.Hidden, g, l.WHH.Data(), l.Hidden)
 }
 
 // transposeInto writes the cols×rows transpose of the rows×cols matrix src into dst,
-// split over up to w goroutines.
+// split over up to w goroutines by rows of src.
+//
+// It goes eight columns of src at a time: dst's rows lie rows·4 bytes apart (4 KiB for
+// the decoder's 1024 gates), so they share a cache set, and more than eight of them at once
+// would evict one another before their lines are full (a 32-wide block ran 7× slower).
 func transposeInto(dst, src []float32, rows, cols, w int) {
-	const bs = 32
-	parallel(rows, bs, w, func(_, lo, hi int) {
-		for i0 := lo; i0 < hi; i0 += bs {
-			for j0 := 0; j0 < cols; j0 += bs {
-				for i := i0; i < min(i0+bs, hi); i++ {
-					row := src[i*cols : i*cols+cols]
-					for j := j0; j < min(j0+bs, cols); j++ {
-						dst[j*rows+i] = row[j]
+	const bi, bj = 64, 8
+	models.Parallel(rows, bi, w, func(_, lo, hi int) {
+		for i0 := lo; i0 < hi; i0 += bi {
+			i1 := min(i0+bi, hi)
+			for j0 := 0; j0 < cols; j0 += bj {
+				j1 := min(j0+bj, cols)
+				for i := i0; i < i1; i++ {
+					for j, v := range src[i*cols+j0 : i*cols+j1] {
+						dst[(j0+j)*rows+i] = v
 					}
 				}
 			}
@@ -112,9 +116,16 @@ func transposeInto(dst, src []float32, rows, cols, w int) {
 	})
 }
 
+// growRec makes sure there is a recurrent-product workspace for each of w goroutines.
+func (l *LSTM) growRec(w int) {
+	for len(l.rec) < w {
+		l.rec = append(l.rec, models.GemmWorkspace{})
+	}
+}
+
 // batchAlign is the granularity of the split of a batch between goroutines: whole
 // micro-tiles of the recurrent product.
-const batchAlign = mr
+const batchAlign = models.GemmTileRows
 
 // forward runs the layer over in from the initial state (h0, c0), each [N, H] (nil: zeros),
 // keeping gate activations and states. The outputs h_1…h_T are l.hs[N·H:] ([T, N, H]).
@@ -125,27 +136,27 @@ func (l *LSTM) forward(in *seqInput, h0, c0 []float32, train bool) {
 	H, G, n, T := l.Hidden, 4*l.Hidden, in.n, in.t
 	l.in, l.train = *in, train
 	l.prepare()
-	l.gates = grow(l.gates, T*n*G)
-	l.hs, l.cs = grow(l.hs, (T+1)*n*H), grow(l.cs, (T+1)*n*H)
-	l.tcs = grow(l.tcs, T*n*H)
+	l.gates = models.Buf(l.gates, T*n*G)
+	l.hs, l.cs = models.Buf(l.hs, (T+1)*n*H), models.Buf(l.cs, (T+1)*n*H)
+	l.tcs = models.Buf(l.tcs, T*n*H)
 	setOrClear(l.hs[:n*H], h0)
 	setOrClear(l.cs[:n*H], c0)
 
-	l.base = grow(l.base, n*G)
+	l.base = models.Buf(l.base, n*G)
 	for i := 0; i < n; i++ {
 		copy(l.base[i*G:(i+1)*G], l.bias)
 	}
 	if in.dStatic > 0 {
-		l.ws.gemm(false, false, n, G, in.dStatic, in.static, in.dStatic, l.wihT[(in.oneHot+in.dDense)*G:], G, 1, l.base, G)
+		l.ws.Gemm(false, false, n, G, in.dStatic, in.static, in.dStatic, l.wihT[(in.oneHot+in.dDense)*G:], G, 1, l.base, G)
 	}
 	if in.dDense > 0 {
-		l.ws.gemm(false, false, T*n, G, in.dDense, in.dense, in.dDense, l.wihT[in.oneHot*G:], G, 0, l.gates, G)
+		l.ws.Gemm(false, false, T*n, G, in.dDense, in.dense, in.dDense, l.wihT[in.oneHot*G:], G, 0, l.gates, G)
 	}
 	recur := h0 != nil
-	w := workers(T*n*G*H, 1<<20)
-	l.ws.worker(w - 1)
-	parallel(n, batchAlign, w, func(wi, lo, hi int) {
-		ap := &l.ws.ap[wi]
+	w := models.Workers(T*n*G*H, 1<<20)
+	l.growRec(w)
+	models.Parallel(n, batchAlign, w, func(wi, lo, hi int) {
+		ws := &l.rec[wi]
 		for t := 0; t < T; t++ {
 			g := l.gates[t*n*G : (t+1)*n*G]
 			for i := lo; i < hi; i++ {
@@ -156,18 +167,18 @@ func (l *LSTM) forward(in *seqInput, h0, c0 []float32, train bool) {
 				}
 				switch {
 				case in.dDense > 0:
-					addTo(row, base)
+					models.AddTo(row, base)
 					if c >= 0 {
-						addTo(row, l.wihT[int(c)*G:int(c+1)*G])
+						models.AddTo(row, l.wihT[int(c)*G:int(c+1)*G])
 					}
 				case c >= 0:
-					vek32.Add_Into(row, base, l.wihT[int(c)*G:int(c+1)*G])
+					models.Add(row, base, l.wihT[int(c)*G:int(c+1)*G])
 				default:
 					copy(row, base)
 				}
 			}
 			if t > 0 || recur {
-				*ap = gemmPacked(*ap, false, hi-lo, l.hs[(t*n+lo)*H:], H, &l.whhT, 0, G, 1, g[lo*G:], G)
+				ws.GemmPacked(false, hi-lo, l.hs[(t*n+lo)*H:], H, &l.whhT, 1, g[lo*G:], G, true)
 			}
 			cp := l.cs[t*n*H:]
 			hn, cn, tc := l.hs[(t+1)*n*H:], l.cs[(t+1)*n*H:], l.tcs[t*n*H:]
@@ -273,15 +284,15 @@ func (l *LSTM) backward(dhs, dhT, dcT []float32, wantState, wantInput bool) {
 	}
 	in := &l.in
 	H, G, n, T := l.Hidden, 4*l.Hidden, in.n, in.t
-	l.whh.pack(false, G, H, l.WHH.Data(), H, workers(G*H, 1<<16))
-	l.dh, l.dc = grow(l.dh, n*H), grow(l.dc, n*H)
+	l.whh.Pack(false, G, H, l.WHH.Data(), H)
+	l.dh, l.dc = models.Buf(l.dh, n*H), models.Buf(l.dc, n*H)
 	setOrClear(l.dh, dhT)
 	setOrClear(l.dc, dcT)
 
-	w := workers(T*n*G*H, 1<<20)
-	l.ws.worker(w - 1)
-	parallel(n, batchAlign, w, func(wi, lo, hi int) {
-		ap := &l.ws.ap[wi]
+	w := models.Workers(T*n*G*H, 1<<20)
+	l.growRec(w)
+	models.Parallel(n, batchAlign, w, func(wi, lo, hi int) {
+		ws := &l.rec[wi]
 		for t := T - 1; t >= 0; t-- {
 			g := l.gates[t*n*G : (t+1)*n*G]
 			tc, cp := l.tcs[t*n*H:], l.cs[t*n*H:]
@@ -294,7 +305,7 @@ func (l *LSTM) backward(dhs, dhT, dcT []float32, wantState, wantInput bool) {
 				cellBackward(g[i*G:(i+1)*G], tc[r:r+H], cp[r:r+H], dho, l.dh[r:r+H], l.dc[r:r+H])
 			}
 			if t > 0 || wantState {
-				*ap = gemmPacked(*ap, false, hi-lo, g[lo*G:], G, &l.whh, 0, H, 0, l.dh[lo*H:], H)
+				ws.GemmPacked(false, hi-lo, g[lo*G:], G, &l.whh, 0, l.dh[lo*H:], H, true)
 			}
 		}
 	})
@@ -307,34 +318,34 @@ func (l *LSTM) backward(dhs, dhT, dcT []float32, wantState, wantInput bool) {
 		t0 = 1
 	}
 	if T > t0 {
-		l.ws.gemm(true, false, G, H, (T-t0)*n, dg[t0*n*G:], G, l.hs[t0*n*H:], H, 1, l.WHH.Grad, H)
+		l.ws.Gemm(true, false, G, H, (T-t0)*n, dg[t0*n*G:], G, l.hs[t0*n*H:], H, 1, l.WHH.Grad, H)
 	}
 	gb, gbh := l.BIH.Grad, l.BHH.Grad
 	wih := l.WIH.Grad
-	l.dwoh = grow(l.dwoh, in.oneHot*G)
+	l.dwoh = models.Buf(l.dwoh, in.oneHot*G)
 	clear(l.dwoh)
-	l.bsum = grow(l.bsum, G)
+	l.bsum = models.Buf(l.bsum, G)
 	clear(l.bsum)
-	l.ssum = grow(l.ssum, n*G)
-	parallel(G, 16, workers(T*n*G, 1<<16), func(_, lo, hi int) {
+	l.ssum = models.Buf(l.ssum, n*G)
+	models.Parallel(G, 16, models.Workers(T*n*G, 1<<16), func(_, lo, hi int) {
 		bs := l.bsum[lo:hi]
 		if in.oneHot == 0 {
 			// Bias gradients (the same for bias_ih and bias_hh): column sums of dG.
 			for r := 0; r < T*n; r++ {
-				addTo(bs, dg[r*G+lo:r*G+hi])
+				models.AddTo(bs, dg[r*G+lo:r*G+hi])
 			}
 		} else {
 			// One-hot inputs: d W_ih[:, c] += dG_t[n] for every step whose class is c. The
 			// bias gradient is then the sum of those rows plus the steps with no class.
 			for r := 0; r < T*n; r++ {
 				if c := in.classes[r]; c >= 0 {
-					addTo(l.dwoh[int(c)*G+lo:int(c)*G+hi], dg[r*G+lo:r*G+hi])
+					models.AddTo(l.dwoh[int(c)*G+lo:int(c)*G+hi], dg[r*G+lo:r*G+hi])
 				} else {
-					addTo(bs, dg[r*G+lo:r*G+hi])
+					models.AddTo(bs, dg[r*G+lo:r*G+hi])
 				}
 			}
 			for c := 0; c < in.oneHot; c++ {
-				addTo(bs, l.dwoh[c*G+lo:c*G+hi])
+				models.AddTo(bs, l.dwoh[c*G+lo:c*G+hi])
 			}
 			for j := lo; j < hi; j++ {
 				row := wih[j*l.In : j*l.In+in.oneHot]
@@ -343,33 +354,33 @@ func (l *LSTM) backward(dhs, dhT, dcT []float32, wantState, wantInput bool) {
 				}
 			}
 		}
-		addTo(gb[lo:hi], bs)
-		addTo(gbh[lo:hi], bs)
+		models.AddTo(gb[lo:hi], bs)
+		models.AddTo(gbh[lo:hi], bs)
 		if in.dStatic > 0 {
 			// Σ_t dG_t, the gradient reaching the static input's projection.
 			for i := 0; i < n; i++ {
 				row := l.ssum[i*G+lo : i*G+hi]
 				copy(row, dg[i*G+lo:i*G+hi])
 				for t := 1; t < T; t++ {
-					addTo(row, dg[(t*n+i)*G+lo:(t*n+i)*G+hi])
+					models.AddTo(row, dg[(t*n+i)*G+lo:(t*n+i)*G+hi])
 				}
 			}
 		}
 	})
 
 	if in.dDense > 0 {
-		l.ws.gemm(true, false, G, in.dDense, T*n, dg, G, in.dense, in.dDense, 1, wih[in.oneHot:], l.In)
+		l.ws.Gemm(true, false, G, in.dDense, T*n, dg, G, in.dense, in.dDense, 1, wih[in.oneHot:], l.In)
 		if wantInput {
-			l.ddense = grow(l.ddense, T*n*in.dDense)
-			l.ws.gemm(false, false, T*n, in.dDense, G, dg, G, l.WIH.Data()[in.oneHot:], l.In, 0, l.ddense, in.dDense)
+			l.ddense = models.Buf(l.ddense, T*n*in.dDense)
+			l.ws.Gemm(false, false, T*n, in.dDense, G, dg, G, l.WIH.Data()[in.oneHot:], l.In, 0, l.ddense, in.dDense)
 		}
 	}
 	if in.dStatic > 0 {
 		off := in.oneHot + in.dDense
-		l.ws.gemm(true, false, G, in.dStatic, n, l.ssum, G, in.static, in.dStatic, 1, wih[off:], l.In)
+		l.ws.Gemm(true, false, G, in.dStatic, n, l.ssum, G, in.static, in.dStatic, 1, wih[off:], l.In)
 		if wantInput {
-			l.dstatic = grow(l.dstatic, n*in.dStatic)
-			l.ws.gemm(false, false, n, in.dStatic, G, l.ssum, G, l.WIH.Data()[off:], l.In, 0, l.dstatic, in.dStatic)
+			l.dstatic = models.Buf(l.dstatic, n*in.dStatic)
+			l.ws.Gemm(false, false, n, in.dStatic, G, l.ssum, G, l.WIH.Data()[off:], l.In, 0, l.dstatic, in.dStatic)
 		}
 	}
 }
@@ -383,10 +394,10 @@ func (l *LSTM) backward(dhs, dhT, dcT []float32, wantState, wantInput bool) {
 // (one product) and applies the gates, the batch split between the cores.
 func (l *LSTM) Forward(x []float32, n, t int, h0, c0 []float32, train bool) []float32 {
 	H := l.Hidden
-	l.xt = grow(l.xt, n*t*l.In)
+	l.xt = models.Buf(l.xt, n*t*l.In)
 	swapNT(l.xt, x, n, t, l.In)
 	l.forward(&seqInput{n: n, t: t, dense: l.xt, dDense: l.In}, h0, c0, train)
-	l.out = grow(l.out, n*t*H)
+	l.out = models.Buf(l.out, n*t*H)
 	swapNT(l.out, l.outputs(), t, n, H)
 	return l.out
 }
@@ -402,12 +413,12 @@ func (l *LSTM) Backward(dhs, dhT, dcT []float32) (dx, dh0, dc0 []float32) {
 	n, t, H := l.in.n, l.in.t, l.Hidden
 	var dht []float32
 	if dhs != nil {
-		l.dhsT = grow(l.dhsT, n*t*H)
+		l.dhsT = models.Buf(l.dhsT, n*t*H)
 		swapNT(l.dhsT, dhs, n, t, H)
 		dht = l.dhsT
 	}
 	l.backward(dht, dhT, dcT, true, true)
-	l.dx = grow(l.dx, n*t*l.In)
+	l.dx = models.Buf(l.dx, n*t*l.In)
 	swapNT(l.dx, l.ddense, t, n, l.In)
 	return l.dx, l.dh, l.dc
 }
@@ -448,7 +459,7 @@ func (l *LSTM) NewState(n int) *State {
 func (l *LSTM) Next(s *State, x []float32) {
 	H, G := l.Hidden, 4*l.Hidden
 	n := len(s.H) / H
-	l.step = grow(l.step, n*G+n*H)
+	l.step = models.Buf(l.step, n*G+n*H)
 	pre, tc := l.step[:n*G], l.step[n*G:]
 	bi, bh := l.BIH.Data(), l.BHH.Data()
 	for i := 0; i < n; i++ {
@@ -457,8 +468,8 @@ func (l *LSTM) Next(s *State, x []float32) {
 			row[j] = bi[j] + bh[j]
 		}
 	}
-	l.ws.gemm(false, true, n, G, l.In, x, l.In, l.WIH.Data(), l.In, 1, pre, G)
-	l.ws.gemm(false, true, n, G, H, s.H, H, l.WHH.Data(), H, 1, pre, G)
+	l.ws.Gemm(false, true, n, G, l.In, x, l.In, l.WIH.Data(), l.In, 1, pre, G)
+	l.ws.Gemm(false, true, n, G, H, s.H, H, l.WHH.Data(), H, 1, pre, G)
 	for i := 0; i < n; i++ {
 		r := i * H
 		cellForward(pre[i*G:(i+1)*G], s.C[r:r+H], s.C[r:r+H], tc[r:r+H], s.H[r:r+H])
@@ -470,7 +481,7 @@ func (l *LSTM) Next(s *State, x []float32) {
 func (l *LSTM) stepPrepared(s *State, pre, tc []float32) {
 	H, G := l.Hidden, 4*l.Hidden
 	n := len(s.H) / H
-	l.ws.gemmPacked(false, n, s.H, H, &l.whhT, 1, pre, G, workers(n*G*H, 1<<18))
+	l.ws.GemmPacked(false, n, s.H, H, &l.whhT, 1, pre, G, false)
 	for i := 0; i < n; i++ {
 		r := i * H
 		cellForward(pre[i*G:(i+1)*G], s.C[r:r+H], s.C[r:r+H], tc[r:r+H], s.H[r:r+H])

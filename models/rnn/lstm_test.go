@@ -56,10 +56,10 @@ func TestLSTMGradients(t *testing.T) {
 			backward := func() {
 				loss()
 				dx, dh0, dc0 := l.Backward(rh, rhT, rcT)
-				addTo(xp.Grad, dx)
+				models.AddTo(xp.Grad, dx)
 				if tc.withState {
-					addTo(h0p.Grad, dh0)
-					addTo(c0p.Grad, dc0)
+					models.AddTo(h0p.Grad, dh0)
+					models.AddTo(c0p.Grad, dc0)
 				}
 			}
 			if err := models.GradCheck(params, loss, backward, 40, 1e-2, 2e-2, rng); err != nil {
@@ -88,6 +88,25 @@ func TestLSTMNextMatchesForward(t *testing.T) {
 			for j := 0; j < h; j++ {
 				if a, b := s.H[i*h+j], hs[(i*steps+st)*h+j]; math.Abs(float64(a-b)) > 1e-5 {
 					t.Fatalf("step %d example %d unit %d: Next %g, Forward %g", st, i, j, a, b)
+				}
+			}
+		}
+	}
+}
+
+func TestTransposeInto(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for _, sh := range [][2]int{{1, 1}, {7, 13}, {130, 9}, {1024, 154}} {
+		rows, cols := sh[0], sh[1]
+		src := randSlice(rng, rows*cols)
+		for _, w := range []int{1, 3} {
+			dst := make([]float32, rows*cols)
+			transposeInto(dst, src, rows, cols, w)
+			for i := 0; i < rows; i++ {
+				for j := 0; j < cols; j++ {
+					if dst[j*rows+i] != src[i*cols+j] {
+						t.Fatalf("%dx%d over %d goroutines: dst[%d,%d] = %g, want %g", rows, cols, w, j, i, dst[j*rows+i], src[i*cols+j])
+					}
 				}
 			}
 		}

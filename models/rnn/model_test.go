@@ -143,7 +143,7 @@ func TestDecoderGradients(t *testing.T) {
 		}
 		backward := func() {
 			loss()
-			addTo(zp.Grad, d.Backward(w))
+			models.AddTo(zp.Grad, d.Backward(w))
 		}
 		if err := models.GradCheck(append(d.Params(), zp), loss, backward, 30, 1e-2, 2e-2, rng); err != nil {
 			t.Errorf("%d layers: %v", layers, err)

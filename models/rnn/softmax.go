@@ -1,6 +1,10 @@
 package rnn
 
-import "math"
+import (
+	"math"
+
+	"musae/models"
+)
 
 // softmaxNLL writes, for each row r of logits [rows, classes], −log softmax(row)[target[r]]
 // into nll[r]. With grad set it overwrites the row with the gradient softmax − onehot(target);
@@ -8,7 +12,7 @@ import "math"
 // vectorised float32 exp, split over the cores.
 func softmaxNLL(nll []float64, logits []float32, targets []int32, classes int, grad bool) {
 	rows := len(targets)
-	parallel(rows, 1, workers(rows*classes, 1<<14), func(_, lo, hi int) {
+	models.Parallel(rows, 1, models.Workers(rows*classes, 1<<14), func(_, lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row := logits[r*classes : (r+1)*classes]
 			m := row[0]

@@ -6,8 +6,17 @@ import (
 	"testing"
 )
 
-// eachVariant runs f with each kernel implementation this CPU can run (AVX-512, AVX2,
-// portable Go), restoring the native choice afterwards.
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// eachVariant runs f with each cell-kernel implementation this CPU can run (AVX-512, AVX2,
+// portable Go), restoring the native choice afterwards. (models tests the matrix product's
+// kernels the same way.)
 func eachVariant(t *testing.T, f func(t *testing.T)) {
 	a512, a2 := useAVX512, useAVX2
 	defer func() { useAVX512, useAVX2 = a512, a2 }()
@@ -76,7 +85,5 @@ func TestCellKernels(t *testing.T) {
 		}
 	})
 }
-
-func TestGemmVariants(t *testing.T) { eachVariant(t, TestGemm) }
 
 func TestLSTMGradientsVariants(t *testing.T) { eachVariant(t, TestLSTMGradients) }

@@ -143,6 +143,12 @@ func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 		var enc models.Encoder = rm.Enc
 		switch meta.Encoder {
 		case "", "rnn":
+		case "conv":
+			sc := conv.DefaultSeqConfig()
+			sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
+			if enc, err = conv.NewSeqEncoder(sc, rng); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(Encoders, ", "))
 		}
