@@ -187,7 +187,7 @@ type melodyInput struct {
 // readMelodyInput reads the 2-bar window of a MIDI file: the one starting at bar (from 1),
 // or the first with notes when bar is 0. Without a track, a file with notes in several
 // tracks is refused with a list of them, since merging them would not give a melody.
-func readMelodyInput(path, track string, bar int) (melodyInput, error) {
+func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
 	f, err := midi.ReadFile(path)
 	if err != nil {
 		return melodyInput{}, err
@@ -195,7 +195,13 @@ func readMelodyInput(path, track string, bar int) (melodyInput, error) {
 	// Files from sequencers are on the grid and stay as they are; recordings whose beats
 	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
 	f.AlignToGrid()
-	in := melodyInput{Path: path, QPM: f.QPM}
+	in = melodyInput{Path: path, QPM: f.QPM}
+	defer func() {
+		// A repaired file is read as far as it is sound; say so wherever the window is shown.
+		if len(f.Warnings) > 0 {
+			in.Where += fmt.Sprintf(" (the file needed %d repairs; first: %s)", len(f.Warnings), f.Warnings[0])
+		}
+	}()
 	if track == "" {
 		var found []string
 		for _, t := range f.Tracks {
