@@ -27,6 +27,7 @@ type arithOptions struct {
 
 func newArithCmd(runF func(*arithOptions) error) *cobra.Command {
 	o := &arithOptions{}
+	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   `arith "a - b + c" a=x.mid b=y.mid c=z.mid [--attrs attrs.json] -o OUT`,
 		Short: "Latent arithmetic: decode an expression over the inputs' latent means",
@@ -60,17 +61,12 @@ Digits: a PNG strip (default arith.png), the inputs in the order given, then the
 			if len(o.Files) == 0 && o.Attrs == "" {
 				return usagef(`name the inputs of %q: NAME=FILE, such as a=x.mid`, o.Expr)
 			}
-			if o.Temperature < 0 {
-				return usagef("--temperature must not be negative")
-			}
-			if o.Bar < 0 {
-				return usagef("--bar %d: bars count from 1", o.Bar)
-			}
-			d, err := inputDomain(o.Domain, o.Model, o.Files)
-			if err != nil {
+			if err := checkTemperature(o.Temperature); err != nil {
 				return err
 			}
-			o.Domain = d
+			if err := in.complete(o.Files); err != nil {
+				return err
+			}
 			if o.Domain == "" && o.Model == "" {
 				return usagef("say which domain: --domain mnist or --domain melody (or --model)")
 			}
@@ -81,12 +77,9 @@ Digits: a PNG strip (default arith.png), the inputs in the order given, then the
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the inputs or --model)")
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
+	in.addFlags(f)
 	f.StringVar(&o.Attrs, "attrs", "", "attribute vectors from attribute compute, usable by name in the expression")
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
-	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
-	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (melodies, default arith.mid) or PNG (digits, default arith.png)")
 	return cmd

@@ -228,6 +228,7 @@ type attrApplyOptions struct {
 
 func newAttributeApplyCmd(runF func(*attrApplyOptions) error) *cobra.Command {
 	o := &attrApplyOptions{}
+	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   "apply FILE --name NAME [--amount 1.0] [--attrs attrs.json] -o OUT",
 		Short: "Add an attribute vector to a melody (.mid) or digit (.png) and decode it",
@@ -250,17 +251,12 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 			if len(o.Amounts) == 0 {
 				o.Amounts = []float64{1}
 			}
-			if o.Temperature < 0 {
-				return usagef("--temperature must not be negative")
-			}
-			if o.Bar < 0 {
-				return usagef("--bar %d: bars count from 1", o.Bar)
-			}
-			d, err := inputDomain(o.Domain, o.Model, args)
-			if err != nil {
+			if err := checkTemperature(o.Temperature); err != nil {
 				return err
 			}
-			o.Domain = d
+			if err := in.complete(args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -268,15 +264,13 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the input or --model)")
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
+	in.addFlags(f)
+	f.Lookup("domain").Usage = "mnist or melody (follows from the input or --model)"
 	f.StringVar(&o.Attrs, "attrs", "attrs.json", "attribute vectors from attribute compute")
 	f.StringVar(&o.Name, "name", "", "the attribute to add (melodies: density, pitch, stepwise; digits: digit0 ... digit9)")
 	f.Float64SliceVar(&o.Amounts, "amount", nil, "the amount `A` of the attribute vector to add; several, comma-separated (-1,0,1,2), for a sweep")
 	f.Lookup("amount").DefValue = "1" // what help shows; RunE fills it in
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
-	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
-	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (melodies, default applied.mid) or PNG (digits, default applied.png)")
 	return cmd

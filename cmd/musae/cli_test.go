@@ -136,6 +136,7 @@ func TestInterpolateUsage(t *testing.T) {
 		{"interpolate a.mid b.mid --mode cubic", `--mode "cubic"`},
 		{"interpolate a.mid b.mid --steps 1", "--steps must be at least 2"},
 		{"interpolate a.txt b.txt", "cannot tell the domain"},
+		{"interpolate a.mid b.mid --temperature -1", "--temperature must not be negative"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var out, errb bytes.Buffer

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"musae/cmd/musae/internal/zoo"
@@ -27,6 +28,20 @@ func checkDomain(d string) error {
 		return nil
 	}
 	return usagef("--domain %q: want %s or %s", d, zoo.MNIST, zoo.Melody)
+}
+
+// addTemperatureFlag registers --temperature for a verb that decodes melodies greedily
+// unless told otherwise.
+func addTemperatureFlag(f *pflag.FlagSet, t *float64) {
+	f.Float64Var(t, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+}
+
+// checkTemperature validates a --temperature value.
+func checkTemperature(t float64) error {
+	if t < 0 {
+		return usagef("--temperature must not be negative")
+	}
+	return nil
 }
 
 // describeModel names a loaded model for the first line of a command's output.

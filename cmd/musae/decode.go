@@ -45,8 +45,8 @@ or sampled at --temperature T with --seed.`,
 			if err := checkDomain(o.Domain); err != nil {
 				return err
 			}
-			if o.Temperature < 0 {
-				return usagef("--temperature must not be negative")
+			if err := checkTemperature(o.Temperature); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
@@ -58,7 +58,7 @@ or sampled at --temperature T with --seed.`,
 	f.StringVar(&o.Domain, "domain", "", "mnist or melody: refuse a file of the other domain")
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the model that encoded the file)")
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default decoded.png) or MIDI (melodies, default decoded.mid)")
-	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	return cmd
 }

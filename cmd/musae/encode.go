@@ -27,6 +27,7 @@ type encodeOptions struct {
 
 func newEncodeCmd(runF func(*encodeOptions) error) *cobra.Command {
 	o := &encodeOptions{}
+	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   "encode FILE... [--model M] [--track T] [--bar N] -o z.json",
 		Short: "Write the posterior mean and log-variance of each input (.mid or .png) as JSON",
@@ -46,14 +47,9 @@ the JSON to standard output.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
-			if o.Bar < 0 {
-				return usagef("--bar %d: bars count from 1", o.Bar)
-			}
-			d, err := inputDomain(o.Domain, o.Model, args)
-			if err != nil {
+			if err := in.complete(args); err != nil {
 				return err
 			}
-			o.Domain = d
 			if runF != nil {
 				return runF(o)
 			}
@@ -61,10 +57,8 @@ the JSON to standard output.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the inputs or --model)")
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the domain's built-in model)")
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
-	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
+	in.addFlags(f)
+	f.Lookup("model").Usage = "checkpoint path or built-in model name (default: the domain's built-in model)"
 	f.StringVarP(&o.Out, "output", "o", "z.json", "the JSON file to write (- for standard output)")
 	return cmd
 }
@@ -225,27 +219,6 @@ func (e latentEntry) vector() []float32 {
 		return e.Z
 	}
 	return e.Mu
-}
-
-// inputDomain settles a command's domain from --domain, else from the inputs' extensions;
-// "" leaves it to --model. Inputs whose extensions name no domain need --domain or --model.
-func inputDomain(domain, model string, files []string) (string, error) {
-	if err := checkDomain(domain); err != nil {
-		return "", err
-	}
-	if len(files) == 0 {
-		return domain, nil
-	}
-	fd := domainOfFiles(files)
-	switch {
-	case fd == "" && domain == "" && model == "":
-		return "", usagef("cannot tell the domain from %s: give .mid or .png files, or --domain", strings.Join(files, ", "))
-	case fd != "" && domain != "" && fd != domain:
-		return "", usagef("--domain %s, but %s are %s inputs", domain, strings.Join(files, ", "), fd)
-	case domain == "":
-		domain = fd
-	}
-	return domain, nil
 }
 
 // openModelFor opens the model for a command whose inputs are files, and refuses a model of

@@ -29,6 +29,7 @@ type interpolateOptions struct {
 
 func newInterpolateCmd() *cobra.Command {
 	o := &interpolateOptions{}
+	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	var grid string
 	cmd := &cobra.Command{
 		Use:   "interpolate A B [--steps 5] [--mode slerp|lerp] -o OUT  |  interpolate A B C D --grid 5x5 -o OUT",
@@ -46,9 +47,6 @@ row after row.`,
 		Args: cobra.RangeArgs(2, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
-			if err := checkDomain(o.Domain); err != nil {
-				return err
-			}
 			if grid != "" {
 				if _, err := fmt.Sscanf(strings.ToLower(grid), "%dx%d", &o.GridRows, &o.GridCols); err != nil || o.GridRows < 2 || o.GridCols < 2 {
 					return usagef("--grid %q: want ROWSxCOLS, each at least 2, such as 5x5", grid)
@@ -59,30 +57,29 @@ row after row.`,
 			} else if len(args) != 2 {
 				return usagef("interpolate takes two inputs (four with --grid); got %d", len(args))
 			}
+			if err := checkTemperature(o.Temperature); err != nil {
+				return err
+			}
 			if o.Steps < 2 {
 				return usagef("--steps must be at least 2 (the endpoints)")
 			}
 			if o.Mode != "slerp" && o.Mode != "lerp" {
 				return usagef("--mode %q: want slerp or lerp", o.Mode)
 			}
-			if o.Domain == "" {
-				if o.Domain = domainOfFiles(args); o.Domain == "" && o.Model == "" {
-					return usagef("cannot tell the domain from %s: give .mid or .png files, or --domain", strings.Join(args, ", "))
-				}
+			if err := in.complete(args); err != nil {
+				return err
 			}
 			return runInterpolate(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the inputs)")
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
+	in.addFlags(f)
+	f.Lookup("domain").Usage = "mnist or melody (follows from the inputs)"
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (default interpolation.mid) or PNG (default interpolation.png)")
 	f.StringVar(&o.Mode, "mode", "slerp", "slerp or lerp")
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
 	f.StringVar(&grid, "grid", "", "ROWSxCOLS: a grid from four corner inputs")
 	f.IntVar(&o.Steps, "steps", 5, "points from A to B, both included")
-	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
-	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
 	return cmd

@@ -22,6 +22,7 @@ type reconstructOptions struct {
 
 func newReconstructCmd() *cobra.Command {
 	o := &reconstructOptions{}
+	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   "reconstruct [FILE...] [--domain mnist|melody] -o OUT",
 		Short: "Encode and decode: test digits above their reconstructions, or a melody and its reconstruction",
@@ -31,24 +32,18 @@ Digits: with no files, N test digits picked by --seed; the PNG shows each row of
 above the row of their reconstructions. Melodies: the 2-bar window of FILE.mid (the first
 with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkDomain(o.Domain); err != nil {
-				return err
-			}
 			o.Files = args
-			if o.Domain == "" && len(args) > 0 {
-				o.Domain = domainOfFiles(args)
+			if err := in.complete(args); err != nil {
+				return err
 			}
 			return runReconstruct(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the inputs or --model)")
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
+	in.addFlags(f)
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default reconstructions.png) or MIDI (melodies, default reconstruction.mid)")
 	f.StringVar(&o.Data, "data", "", "MNIST folder")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
-	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
 	f.IntVarP(&o.N, "n", "n", 32, "digits: how many test digits")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (which test digits; sampling)")
 	return cmd

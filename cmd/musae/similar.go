@@ -26,6 +26,7 @@ type similarOptions struct {
 
 func newSimilarCmd(runF func(*similarOptions) error) *cobra.Command {
 	o := &similarOptions{}
+	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   "similar FILE --similarity 0.8 [-n 4] [--seed S] -o OUT",
 		Short: "Variations of a melody (.mid) or digit (.png): points of latent space near its mean",
@@ -51,17 +52,12 @@ when OUT is not a .png; default similar.png).`,
 			if o.N <= 0 {
 				return usagef("-n must be positive")
 			}
-			if o.Temperature < 0 {
-				return usagef("--temperature must not be negative")
-			}
-			if o.Bar < 0 {
-				return usagef("--bar %d: bars count from 1", o.Bar)
-			}
-			d, err := inputDomain(o.Domain, o.Model, args)
-			if err != nil {
+			if err := checkTemperature(o.Temperature); err != nil {
 				return err
 			}
-			o.Domain = d
+			if err := in.complete(args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -69,13 +65,11 @@ when OUT is not a .png; default similar.png).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from the input or --model)")
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
-	f.IntVar(&o.Bar, "bar", 0, "melodies: the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
+	in.addFlags(f)
+	f.Lookup("domain").Usage = "mnist or melody (follows from the input or --model)"
 	f.Float64Var(&o.Similarity, "similarity", 0.8, "how close to the input, from 0 (a prior sample) to 1 (the input's mean)")
 	f.IntVarP(&o.N, "n", "n", 4, "how many variations")
-	f.Float64Var(&o.Temperature, "temperature", 0, "melodies: 0 decodes greedily; above 0 samples")
+	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (the prior samples; sampling)")
 	f.StringVarP(&o.Out, "output", "o", "", `melodies: a folder (default "similar"); digits: a PNG (default similar.png)`)
 	return cmd
