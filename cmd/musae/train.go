@@ -146,6 +146,13 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 			return usagef("%s holds a %s model; --domain says %s", o.Resume, m.Meta.Domain, o.Domain)
 		}
 		o.Domain = m.Meta.Domain
+		// Continue on the same data unless told otherwise.
+		if o.Data == "" {
+			o.Data = m.Meta.Data
+		}
+		if o.Track == "" {
+			o.Track = m.Meta.Track
+		}
 	} else {
 		name := o.Config
 		if name == "" {
