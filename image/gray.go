@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 
 	"golang.org/x/image/draw"
 )
@@ -64,6 +65,8 @@ func FromGray(img image.Image) (pix []float32, rows, cols int) {
 //
 //   - Transparent pixels take the shade opposite to the mean of the opaque ones, so ink
 //     drawn on a transparent canvas stays visible whatever its colour.
+//   - A uniform frame whose shade differs from the picture inside it (the padding of a
+//     cell cut from a grid) is removed first, so that it is taken for neither ink nor paper.
 //   - If the outermost ring of pixels is mostly light (a dark digit on paper), the
 //     picture is inverted to MNIST's white ink on black.
 //   - The border's mean level becomes 0 and the brightest pixel 1, which removes the
@@ -73,7 +76,7 @@ func FromGray(img image.Image) (pix []float32, rows, cols int) {
 //
 // A picture without ink gives all zeros.
 func FitDigit(img image.Image, rows, cols int) []float32 {
-	pix, h, w := digitIntensities(img)
+	pix, h, w := stripFrame(digitIntensities(img))
 	out := make([]float32, rows*cols)
 	if h == 0 || w == 0 {
 		return out
@@ -161,6 +164,48 @@ func FitDigit(img image.Image, rows, cols int) []float32 {
 		}
 	}
 	return out
+}
+
+// stripFrame removes up to a quarter of the picture's size of uniform outer rings of one
+// shade, when the median of what they enclose differs from that shade by more than a
+// quarter of the range: a frame, not paper.
+func stripFrame(pix []float32, h, w int) ([]float32, int, int) {
+	if h == 0 || w == 0 {
+		return pix, h, w
+	}
+	v := pix[0]
+	same := func(x float32) bool { return math.Abs(float64(x-v)) <= 2.0/255 }
+	uniform := func(k int) bool {
+		for c := k; c < w-k; c++ {
+			if !same(pix[k*w+c]) || !same(pix[(h-1-k)*w+c]) {
+				return false
+			}
+		}
+		for r := k; r < h-k; r++ {
+			if !same(pix[r*w+k]) || !same(pix[r*w+w-1-k]) {
+				return false
+			}
+		}
+		return true
+	}
+	k := 0
+	for k < min(h, w)/4 && uniform(k) {
+		k++
+	}
+	if k == 0 {
+		return pix, h, w
+	}
+	ih, iw := h-2*k, w-2*k
+	inner := make([]float32, 0, ih*iw)
+	for r := k; r < h-k; r++ {
+		inner = append(inner, pix[r*w+k:r*w+w-k]...)
+	}
+	sorted := slices.Clone(inner)
+	slices.Sort(sorted)
+	if math.Abs(float64(sorted[len(sorted)/2]-v)) <= 0.25 {
+		return pix, h, w
+	}
+	return inner, ih, iw
 }
 
 // digitIntensities returns luminance with transparent pixels composited over the shade

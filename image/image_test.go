@@ -416,3 +416,33 @@ func TestScatter(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestFitDigitFramed: a digit cut from one of musae's own grids (grey padding, upscaled)
+// must prepare like the bare digit, not as a box.
+func TestFitDigitFramed(t *testing.T) {
+	digit := make([]float32, 28*28)
+	for r := 5; r < 23; r++ { // a slanted stroke and a bar, like a 7
+		digit[r*28+20-(r-5)/2] = 1
+		digit[r*28+21-(r-5)/2] = 1
+	}
+	for c := 8; c < 22; c++ {
+		digit[5*28+c] = 1
+	}
+	bare := FitDigit(ToGray(digit, 28, 28), 28, 28)
+	framed := FitDigit(Upscale(Grid([][]float32{digit}, 1, 1, 28, 28, 2), 2), 28, 28)
+	var diff float64
+	for i := range bare {
+		diff += math.Abs(float64(bare[i] - framed[i]))
+	}
+	if mean := diff / float64(len(bare)); mean > 0.03 {
+		t.Fatalf("framed digit differs from the bare one by %.3f per pixel on average", mean)
+	}
+	// The frame must not survive as ink along the edges.
+	var edge float32
+	for c := range 28 {
+		edge = max(edge, framed[c], framed[27*28+c])
+	}
+	if edge > 0.1 {
+		t.Fatalf("ink %.2f on the top or bottom row: the frame was read as ink", edge)
+	}
+}
