@@ -10,20 +10,22 @@ import (
 // Meta is a checkpoint's provenance and everything needed to rebuild its model; it is
 // stored as JSON under the metadata key "musae".
 type Meta struct {
-	Model   string             `json:"model"`  // canonical config name, such as "mnist-conv"
-	Domain  string             `json:"domain"` // "mnist" or "melody"
-	Config  json.RawMessage    `json:"config"` // the model's config struct
-	Dataset string             `json:"dataset,omitempty"`
-	Data    string             `json:"data,omitempty"`    // the training folder, absolute (melodies)
-	Encoder string             `json:"encoder,omitempty"` // "" for the configuration's own encoder
-	Track   string             `json:"track,omitempty"`   // the track read from each file (melodies)
-	Seed    uint64             `json:"seed"`
-	Steps   int                `json:"steps"`
-	Epochs  float64            `json:"epochs"`
-	Version string             `json:"version"`
-	Command string             `json:"command,omitempty"` // the command line that trained it
-	Train   json.RawMessage    `json:"train,omitempty"`   // trainer settings and position, for --resume
-	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Model        string             `json:"model"`  // canonical config name, such as "mnist-conv"
+	Domain       string             `json:"domain"` // "mnist" or "melody"
+	Config       json.RawMessage    `json:"config"` // the model's config struct
+	Dataset      string             `json:"dataset,omitempty"`
+	Data         string             `json:"data,omitempty"`          // the training folder, absolute (melodies)
+	Encoder      string             `json:"encoder,omitempty"`       // "" for the configuration's own encoder
+	Track        string             `json:"track,omitempty"`         // the track read from each file (melodies)
+	SamplingRate float64            `json:"sampling_rate,omitempty"` // scheduled sampling's rate (melodies); 0 = teacher forcing
+	Limit        int                `json:"limit,omitempty"`         // training used the first Limit examples only
+	Seed         uint64             `json:"seed"`
+	Steps        int                `json:"steps"`
+	Epochs       float64            `json:"epochs"`
+	Version      string             `json:"version"`
+	Command      string             `json:"command,omitempty"` // the command line that trained it
+	Train        json.RawMessage    `json:"train,omitempty"`   // trainer settings and position, for --resume
+	Metrics      map[string]float64 `json:"metrics,omitempty"`
 }
 
 // Checkpoint is a loaded checkpoint: its provenance and its tensors.

@@ -46,6 +46,9 @@ type position struct {
 	Step   int         `json:"step"`  // updates done
 	Epoch  int         `json:"epoch"` // current epoch, from 0
 	Batch  int         `json:"batch"` // batches done in the current epoch
+	// Examples is the size of the training set, which a resumed run must find again
+	// (the epoch's order depends on it).
+	Examples int `json:"examples"`
 }
 
 // Trainer runs epochs of VAE steps with Adam over a dataset, logging, checkpointing and
@@ -102,11 +105,15 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	params := t.VAE.Params()
 	opt := NewAdam(params, c.Optim)
-	pos := position{Config: c}
+	pos := position{Config: c, Examples: n}
 	if t.Resume != nil {
 		if err := json.Unmarshal(t.Resume.Meta.Train, &pos); err != nil {
 			return Result{}, fmt.Errorf("models: resume from %s: no trainer state: %w", t.Resume.Source, err)
 		}
+		if pos.Examples != 0 && pos.Examples != n {
+			return Result{}, fmt.Errorf("models: resume from %s: it was trained on %d examples, the data now has %d; resume needs the same data (and --limit)", t.Resume.Source, pos.Examples, n)
+		}
+		pos.Examples = n
 		if err := t.Resume.Restore(params); err != nil {
 			return Result{}, err
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -120,6 +121,13 @@ func TestTrainerResumeIsExact(t *testing.T) {
 		if !slices.Equal(p.Data(), want[i].Data()) {
 			t.Fatalf("%s differs between the resumed and the uninterrupted run", p.Name)
 		}
+	}
+	// Resuming on other data is refused: the epoch's order depends on its size.
+	third := newToyTrainer(dir, 7)
+	third.Data = bars{n: 40}
+	third.Resume = ck
+	if _, err := third.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "trained on 64 examples, the data now has 40") {
+		t.Fatalf("resume on other data: %v", err)
 	}
 	if res.Steps != 48 {
 		t.Fatalf("%d steps, want 48", res.Steps)

@@ -42,6 +42,7 @@ func setupMelodyTraining(t *models.Trainer, m *zoo.Model, o *trainOptions) error
 	t.Shape = [3]int{midi.WindowSteps, midi.NumClasses, 1}
 	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars from %d files, track %q, transposed ±%d)", filepath.Base(abs), len(train), len(corpus.Files), o.Track, datasets.MusicVAETranspose)
 	t.Meta.Data, t.Meta.Track = abs, o.Track
+	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
 		// MusicVAE's inverse-sigmoid schedule: the decoder is teacher-forced with
 		// probability k/(k+exp(step/k)), and otherwise reads its own sample.

@@ -26,7 +26,8 @@ type trainOptions struct {
 	Loss                        models.Loss
 	SaveEvery                   time.Duration
 	SamplingRate                float64 // melodies: scheduled sampling's inverse-sigmoid rate; 0 = teacher forcing
-	Command                     string  // the command line, recorded in the checkpoint
+	samplingRateSet             bool
+	Command                     string // the command line, recorded in the checkpoint
 }
 
 // newTrainCmd returns the train verb; runF, when not nil, replaces the work (tests pass one
@@ -118,6 +119,7 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 			}
 		}
 	}
+	o.samplingRateSet = f.Changed("sampling-rate")
 	set("clip", &o.Optim.ClipNorm, 0, 1)
 	set("max-beta", &o.Loss.MaxBeta, 1, 0.2)
 	set("beta-rate", &o.Loss.BetaRate, 0, 0.99999)
@@ -153,6 +155,12 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		if o.Track == "" {
 			o.Track = m.Meta.Track
 		}
+		if o.Limit == 0 {
+			o.Limit = m.Meta.Limit
+		}
+		if !o.samplingRateSet {
+			o.SamplingRate = m.Meta.SamplingRate
+		}
 	} else {
 		name := o.Config
 		if name == "" {
@@ -175,6 +183,7 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		Resume:   ck,
 	}
 	t.Meta.Command = o.Command
+	t.Meta.Limit = o.Limit
 	switch o.Domain {
 	case zoo.MNIST:
 		err = setupMNISTTraining(t, m, o)
