@@ -296,7 +296,7 @@ func encodeDigits(m *zoo.Model, digits [][]float32) (mu, logvar [][]float32) {
 	for from := 0; from < len(digits); from += chunk {
 		part := digits[from:min(from+chunk, len(digits))]
 		im := &datasets.Images{N: len(part), Rows: 28, Cols: 28, Pixels: flatten(part)}
-		mu1, lv1 := encodeImages(m, datasets.ImageBatch(im, 0, len(part), false))
+		mu1, lv1 := encodeBatch(m, datasets.ImageBatch(im, 0, len(part), false))
 		mu, logvar = append(mu, mu1...), append(logvar, lv1...)
 	}
 	return mu, logvar

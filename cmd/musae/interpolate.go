@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"musae/cmd/musae/internal/zoo"
-	"musae/datasets"
 	"musae/image"
 	"musae/latent"
 	"musae/midi"
@@ -90,30 +89,11 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	var (
-		mus [][]float32
-		ins []melodyInput
-	)
-	if m.Meta.Domain == zoo.Melody {
-		for _, p := range o.Files {
-			in, err := readMelodyInput(p, o.Track, o.Bar)
-			if err != nil {
-				return err
-			}
-			ins = append(ins, in)
-		}
-		windows := make([]midi.Melody, len(ins))
-		for i, in := range ins {
-			windows[i] = in.Window
-		}
-		mus, _ = encodeMelodies(m, windows)
-	} else {
-		digits, err := readDigits(o.Files)
-		if err != nil {
-			return err
-		}
-		mus, _ = encodeImages(m, datasets.ImageBatch(&datasets.Images{N: len(digits), Rows: 28, Cols: 28, Pixels: flatten(digits)}, 0, len(digits), false))
+	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	if err != nil {
+		return err
 	}
+	mus := in.Mu
 	var zs [][]float32
 	rows, cols := 1, o.Steps
 	if o.GridRows > 0 {
@@ -137,21 +117,21 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
 	mels := decodeMelodies(m, zs, o.Temperature, rng)
 	out := defaultString(o.Out, "interpolation.mid")
-	for i, in := range ins {
-		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Path, in.Where, in.Window)
+	for i, w := range in.Melodies {
+		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], in.Where[i], w)
 	}
 	for i, mel := range mels {
 		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(mels), i/cols+1, i%cols+1, mel)
 		if o.Each {
 			p := strings.TrimSuffix(out, filepath.Ext(out)) + fmt.Sprintf("-%02d.mid", i+1)
-			if err := midi.WriteFile(p, ins[0].QPM, mel); err != nil {
+			if err := midi.WriteFile(p, in.QPM[0], mel); err != nil {
 				return err
 			}
 		}
 	}
-	if err := midi.WriteFile(out, ins[0].QPM, withRests(mels)...); err != nil {
+	if err := midi.WriteFile(out, in.QPM[0], withRests(mels)...); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d steps at %.0f qpm, a bar of rest between them\n", out, len(mels), ins[0].QPM)
+	fmt.Fprintf(stdout, "wrote %s: %d steps at %.0f qpm, a bar of rest between them\n", out, len(mels), in.QPM[0])
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"musae/cmd/musae/internal/zoo"
 	"musae/datasets"
+	"musae/latent"
 	"musae/midi"
 	"musae/models"
 )
@@ -66,14 +67,8 @@ func scoreMelodies(m *zoo.Model, windows []midi.Melody, seed uint64) map[string]
 	for from := 0; from < len(windows); from += chunk {
 		b := datasets.MelodyBatch(windows[from:min(from+chunk, len(windows))])
 		mu, _ := m.VAE.Enc.Encode(b, false)
-		for i, seq := range m.Melodies.Generate(mu, b.N, 0, nil) {
-			for t, c := range seq {
-				if c == b.Classes[i*b.T+t] {
-					hits++
-				}
-			}
-			total += len(seq)
-		}
+		h, n := m.Melodies.Accuracy(mu, b)
+		hits, total = hits+h, total+n
 		r, k := m.VAE.Score(b, rng)
 		for i := range r {
 			rec += r[i]
@@ -132,11 +127,7 @@ func sampleMelodies(ctx context.Context, m *zoo.Model, o *sampleOptions, rng *ra
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	z := make([]float32, n*m.VAE.Z)
-	for i := range z {
-		z[i] = float32(rng.NormFloat64())
-	}
-	seqs := toMelodies(m.Melodies.Generate(z, n, temp, rng))
+	seqs := decodeMelodies(m, latent.SamplePrior(n, m.VAE.Z, 1, rng), temp, rng)
 	fmt.Fprintf(stdout, "%d melodies from %s at temperature %g\n", n, m.Meta.Model, temp)
 	for i, mel := range seqs {
 		path := filepath.Join(dir, fmt.Sprintf("sample-%02d.mid", i+1))
@@ -264,14 +255,7 @@ func oneBased(chs []int) []int {
 
 // encodeMelodies returns the posterior means and log-variances of windows, each [Z].
 func encodeMelodies(m *zoo.Model, windows []midi.Melody) (mu, logvar [][]float32) {
-	b := datasets.MelodyBatch(windows)
-	muF, lvF := m.VAE.Enc.Encode(b, false)
-	zd := m.VAE.Z
-	for i := range windows {
-		mu = append(mu, append([]float32(nil), muF[i*zd:(i+1)*zd]...))
-		logvar = append(logvar, append([]float32(nil), lvF[i*zd:(i+1)*zd]...))
-	}
-	return mu, logvar
+	return encodeBatch(m, datasets.MelodyBatch(windows))
 }
 
 // decodeMelodies decodes latent vectors, greedily at temperature 0.
@@ -284,32 +268,23 @@ func reconstructMelodies(ctx context.Context, m *zoo.Model, o *reconstructOption
 		return usagef("name the MIDI files to reconstruct: musae reconstruct x.mid")
 	}
 	out := defaultString(o.Out, "reconstruction.mid")
-	var ins []melodyInput
-	for _, p := range o.Files {
-		in, err := readMelodyInput(p, o.Track, o.Bar)
-		if err != nil {
-			return err
-		}
-		ins = append(ins, in)
+	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	if err != nil {
+		return err
 	}
-	windows := make([]midi.Melody, len(ins))
-	for i, in := range ins {
-		windows[i] = in.Window
-	}
-	mu, _ := encodeMelodies(m, windows)
-	recons := decodeMelodies(m, mu, 0, nil)
+	recons := decodeMelodies(m, in.Mu, 0, nil)
 	var seq []midi.Melody
-	for i, in := range ins {
+	for i, w := range in.Melodies {
 		hits := 0
 		for t, c := range recons[i] {
-			if c == in.Window[t] {
+			if c == w[t] {
 				hits++
 			}
 		}
-		fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Path, in.Where, in.Window, hits, len(in.Window), recons[i])
-		seq = append(seq, in.Window, recons[i])
+		fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Files[i], in.Where[i], w, hits, len(w), recons[i])
+		seq = append(seq, w, recons[i])
 	}
-	if err := midi.WriteFile(out, ins[0].QPM, withRests(seq)...); err != nil {
+	if err := midi.WriteFile(out, in.QPM[0], withRests(seq)...); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: each input window, then its reconstruction, a bar of rest between\n", out)

@@ -83,8 +83,8 @@ func decodeImages(m *zoo.Model, zs [][]float32) [][]float32 {
 	return out
 }
 
-// encodeImages returns the posterior means and log-variances of images, each [Z].
-func encodeImages(m *zoo.Model, b *models.Batch) (mu, logvar [][]float32) {
+// encodeBatch returns the posterior means and log-variances of a batch's examples, each [Z].
+func encodeBatch(m *zoo.Model, b *models.Batch) (mu, logvar [][]float32) {
 	muF, lvF := m.VAE.Enc.Encode(b, false)
 	zd := m.VAE.Z
 	for i := 0; i < b.N; i++ {

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"musae/cmd/musae/internal/zoo"
-	"musae/datasets"
 	"musae/image"
 )
 
@@ -73,8 +72,7 @@ func runReconstruct(ctx context.Context, o *reconstructOptions, stdout io.Writer
 			originals = append(originals, test.Image(k))
 		}
 	}
-	b := datasets.ImageBatch(&datasets.Images{N: len(originals), Rows: 28, Cols: 28, Pixels: flatten(originals)}, 0, len(originals), false)
-	mu, _ := encodeImages(m, b)
+	mu, _ := encodeDigits(m, originals)
 	recons := decodeImages(m, mu)
 	const cols = 8
 	var cells [][]float32

@@ -172,6 +172,19 @@ func (d *Decoder) Backward(dnll []float32) []float32 {
 	return d.dz
 }
 
+// Accuracy decodes mu [N, Z] greedily, feeding back its own argmax, and returns how many
+// of b's steps it gets right and how many steps there are. mu may come from any encoder.
+func (d *Decoder) Accuracy(mu []float32, b *models.Batch) (hits, total int) {
+	for i, seq := range d.Generate(mu, b.N, 0, nil) {
+		for t, c := range seq {
+			if c == b.Classes[i*b.T+t] {
+				hits++
+			}
+		}
+	}
+	return hits, b.N * b.T
+}
+
 // Generate decodes n sequences of Steps classes from the latents z [n, Z], feeding each
 // step's choice back as the next input. Temperature 0 picks the most likely class (greedy);
 // otherwise classes are drawn from softmax(logits/temperature) with rng, so a seeded rng

@@ -112,12 +112,6 @@ func (m *Model) Reconstruct(b *models.Batch) [][]int32 {
 // Accuracy returns how many of b's steps the greedy reconstruction from z = mu gets right,
 // and how many steps there are (torch_reference.py greedy_accuracy).
 func (m *Model) Accuracy(b *models.Batch) (hits, total int) {
-	for i, seq := range m.Reconstruct(b) {
-		for t, c := range seq {
-			if c == b.Classes[i*b.T+t] {
-				hits++
-			}
-		}
-	}
-	return hits, b.N * b.T
+	mu, _ := m.Enc.Encode(b, false)
+	return m.Dec.Accuracy(mu, b)
 }
