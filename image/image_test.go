@@ -288,6 +288,32 @@ func TestPianoRoll(t *testing.T) {
 	}
 }
 
+func TestPianoRollRange(t *testing.T) {
+	notes := []RollNote{{Pitch: 64, Start: 0, End: 4}, {Pitch: 67, Start: 4, End: 8}, {Pitch: 30, Start: 8, End: 8}}
+	if lo, hi := RollRange(notes); lo != 62 || hi != 69 {
+		t.Errorf("RollRange = %d..%d, want 62..69 (the empty note at 30 does not count)", lo, hi)
+	}
+	if lo, hi := RollRange(nil); lo != 60 || hi != 72 {
+		t.Errorf("RollRange(nil) = %d..%d, want 60..72", lo, hi)
+	}
+	// A wider shared range: the same notes sit lower in a taller picture.
+	roll := PianoRollRange(notes, 16, 16, 1, 48, 84)
+	if want := rollMarginT + 37*rollRowH + 1; roll.Bounds().Dy() != want {
+		t.Fatalf("height %d, want %d", roll.Bounds().Dy(), want)
+	}
+	if c := roll.RGBAAt(rollMarginL+2*rollStepW, rollMarginT+(84-64)*rollRowH+rollRowH/2); c != rollNoteFill {
+		t.Errorf("E4 at steps 0–4 is %v, not note-coloured", c)
+	}
+	// A note outside the range is not drawn, and the range is clamped to MIDI's.
+	roll = PianoRollRange(notes, 16, 16, 1, 66, 200)
+	if roll.Bounds().Dy() != rollMarginT+62*rollRowH+1 {
+		t.Errorf("range 66..200 gives height %d", roll.Bounds().Dy())
+	}
+	if c := roll.RGBAAt(rollMarginL+2*rollStepW, roll.Bounds().Dy()-rollRowH/2); c == rollNoteFill {
+		t.Error("E4 drawn below a range starting at 66")
+	}
+}
+
 func TestWritePNGAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.png")

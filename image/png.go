@@ -14,9 +14,12 @@ import (
 // same folder and renames it over path, so that readers see the old file or the whole
 // new one, and an error leaves nothing behind.
 func WritePNG(path string, img image.Image) error {
-	return writeAtomic(path, func(w io.Writer) error {
-		return (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(w, img)
-	})
+	return writeAtomic(path, func(w io.Writer) error { return EncodePNG(w, img) })
+}
+
+// EncodePNG writes img to w as a PNG, compressed as WritePNG compresses it.
+func EncodePNG(w io.Writer, img image.Image) error {
+	return (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(w, img)
 }
 
 // writeAtomic calls write with a temporary file beside path and renames it to path

@@ -53,19 +53,42 @@ func PianoRollFrom(notes []RollNote, steps, stepsPerBar, firstBar int) *image.RG
 	if stepsPerBar <= 0 {
 		panic(fmt.Sprintf("image: PianoRoll: %d steps per bar", stepsPerBar))
 	}
-	lo, hi := 128, -1
-	last := 0
+	lo, hi := RollRange(notes)
+	return PianoRollRange(notes, steps, stepsPerBar, firstBar, lo, hi)
+}
+
+// RollRange returns the pitches a piano roll of notes shows: those used ±2, or C4 to C5
+// when no note sounds. Pictures to be compared side by side (the steps of an
+// interpolation) share one range: the lowest lo and highest hi of theirs.
+func RollRange(notes []RollNote) (lo, hi int) {
+	lo, hi = 128, -1
 	for _, n := range notes {
-		if n.End <= n.Start {
-			continue
+		if n.End > n.Start {
+			lo, hi = min(lo, n.Pitch), max(hi, n.Pitch)
 		}
-		lo, hi = min(lo, n.Pitch), max(hi, n.Pitch)
-		last = max(last, n.End)
 	}
 	if hi < 0 {
-		lo, hi = 60, 72
+		return 60, 72
 	}
-	lo, hi = max(0, lo-2), min(127, hi+2)
+	return max(0, lo-2), min(127, hi+2)
+}
+
+// PianoRollRange is PianoRollFrom showing the pitches lo to hi (clamped to 0–127);
+// notes outside them are not drawn.
+func PianoRollRange(notes []RollNote, steps, stepsPerBar, firstBar, lo, hi int) *image.RGBA {
+	if stepsPerBar <= 0 {
+		panic(fmt.Sprintf("image: PianoRoll: %d steps per bar", stepsPerBar))
+	}
+	lo, hi = max(0, lo), min(127, hi)
+	if hi < lo {
+		panic(fmt.Sprintf("image: PianoRoll: pitch range %d..%d", lo, hi))
+	}
+	last := 0
+	for _, n := range notes {
+		if n.End > n.Start {
+			last = max(last, n.End)
+		}
+	}
 	if steps <= 0 {
 		steps = max(1, (last+stepsPerBar-1)/stepsPerBar) * stepsPerBar
 	}
