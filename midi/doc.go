@@ -85,4 +85,34 @@
 // where a NoteOff repeats a rest).
 //
 // Note names shown to people are in scientific pitch: 60 is C4 (PitchName).
+//
+// # Audio
+//
+// File.Render and RenderMelody play notes through a small built-in synthesiser, with no
+// randomness, so that the same input gives the same samples: 16-bit mono at 44.1 kHz
+// (RenderOptions.SampleRate), tuned in equal temperament with A4 (69) at 440 Hz. Its voice
+// is additive, a fundamental and four weaker harmonics whose upper part fades within a few
+// tenths of a second after the attack (a soft electric piano), shaped by an envelope of
+// 6 ms attack, a decay towards a sustain of 0.55 and a 120 ms release; a note sounds at
+// least through its attack, and partials above the Nyquist frequency are left out. Its
+// level is proportional to velocity, and notes add up: at the default gain (DefaultGain)
+// one note at velocity 127 peaks at a quarter of full scale, so that four such notes
+// together cannot clip; more are clamped. Drum-channel notes are not played.
+//
+// The audio lasts exactly as long as the MIDI: round(seconds × rate) samples, where
+// seconds is f.Seconds(f.Length()) for a file (to its latest end-of-track, through its
+// tempo map) and the melodies' steps × 60/qpm/4 for RenderMelody. Releases that would
+// ring past the end are cut there, and whatever still sounds at the end fades out over the
+// last 5 ms instead of clicking. WriteWAV and WriteWAVFile write the samples as RIFF/WAVE
+// PCM.
+//
+// # Notation
+//
+// Melody.MusicXML and Melody.ABC write a melody as a score of one part in 4/4 with 16th
+// notes as the smallest value. Bars are counted from step 0; a note or rest crossing a
+// bar line is split there, and within a bar split into written values (16th, 8th, dotted
+// 8th, quarter, dotted quarter, half, dotted half, whole), each starting at a multiple of
+// its undotted length, crossing the middle of the bar only from its start and, below a
+// quarter, staying within its beat; the pieces of a note are tied. The last bar is filled
+// with rests, and an empty melody is one bar of rest.
 package midi

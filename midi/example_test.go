@@ -44,3 +44,39 @@ func Example() {
 	// E4 from step 8 to 12
 	// windows: 1
 }
+
+// Write a melody in ABC notation: a note crossing the bar line, or the middle of the bar,
+// is tied, and sharps are written out.
+func ExampleMelody_ABC() {
+	c := midi.NoteOnClass
+	m := midi.Melody{
+		c(67), 0, 0, 0, c(69), 0, c(71), 0, c(72), 0, 0, 0, 0, 0, c(66), 0,
+		0, 0, 0, 0, c(67), 0, 0, 0, 0, 0, 0, 0, midi.NoteOff,
+	}
+	abc, err := m.ABC(midi.NotationOptions{Title: "Tied", QPM: 96})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(abc))
+	// Output:
+	// X:1
+	// T:Tied
+	// M:4/4
+	// L:1/16
+	// Q:1/4=96
+	// K:C
+	// G4 A2B2 c6^F2- | ^F4 G4- G4 z4 |]
+}
+
+// Render a melody as audio and write it as a WAV file: a bar at 120 qpm lasts 2 s.
+func ExampleRenderMelody() {
+	m := midi.Melody{midi.NoteOnClass(69), 0, 0, 0, midi.NoteOnClass(72), 0, 0, 0, midi.NoteOnClass(76), 0, 0, 0, 0, 0, 0, 0}
+	samples := midi.RenderMelody(120, midi.RenderOptions{}, m)
+	var wav bytes.Buffer
+	if err := midi.WriteWAV(&wav, samples, midi.SampleRate); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d samples, %.1f s, %d bytes of WAV\n", len(samples), float64(len(samples))/midi.SampleRate, wav.Len())
+	// Output:
+	// 88200 samples, 2.0 s, 176444 bytes of WAV
+}

@@ -1,0 +1,368 @@
+package midi
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fromNotes builds a melody of length steps from notes.
+func fromNotes(steps int, ns ...StepNote) Melody {
+	m := make(Melody, steps)
+	for _, n := range ns {
+		m[n.Start] = NoteOnClass(n.Pitch)
+		if n.End < steps {
+			m[n.End] = NoteOff
+		}
+	}
+	return m.Canonical()
+}
+
+// randomMelody is a melody of steps steps with notes and rests of random lengths up to
+// two bars, at random pitches over the whole piano range.
+func randomMelody(rng *rand.Rand, steps int) Melody {
+	m := make(Melody, steps)
+	for i := 0; i < steps; {
+		d := 1 + rng.IntN(min(steps-i, 2*StepsPerBar))
+		if rng.IntN(4) > 0 {
+			m[i] = NoteOnClass(MinPitch + rng.IntN(MaxPitch-MinPitch+1))
+		} else {
+			m[i] = NoteOff
+		}
+		i += d
+	}
+	return m.Canonical()
+}
+
+// notationCases are melodies for the notation tests: notes across bar lines, long
+// notes, sharps, the extremes of the piano, syncopation and rests at both ends.
+func notationCases(t *testing.T) []struct {
+	name string
+	m    Melody
+} {
+	cases := []struct {
+		name string
+		m    Melody
+	}{
+		{"scale", mel(t, "C4", "-", "-", "-", "D4", "-", "-", "-", "E4", "-", "-", "-", "F4", "-", "-", "-")},
+		{"across the bar line", fromNotes(32, StepNote{60, 0, 12}, StepNote{64, 12, 20}, StepNote{67, 20, 32})},
+		{"held three bars", fromNotes(48, StepNote{62, 0, 48})},
+		{"held three bars from an offbeat", fromNotes(56, StepNote{62, 3, 51})},
+		{"sharps and naturals", mel(t, "C#4", "C4", "C#5", "-", "C4", "-", "F#3", "F3", "G#4", "-", "G4", "-", "A#6", "x", "A6", "D#4")},
+		{"tied sharp across the bar", fromNotes(32, StepNote{61, 8, 24}, StepNote{60, 24, 28})},
+		{"lowest and highest", fromNotes(32, StepNote{21, 0, 4}, StepNote{108, 4, 8}, StepNote{22, 8, 12}, StepNote{107, 12, 30})},
+		{"bass line", fromNotes(16, StepNote{36, 0, 4}, StepNote{43, 4, 8}, StepNote{40, 8, 12}, StepNote{72, 12, 16})},
+		{"rests at both ends", fromNotes(40, StepNote{67, 5, 9}, StepNote{65, 9, 11}, StepNote{64, 20, 27})},
+		{"note to the end of an uneven melody", fromNotes(21, StepNote{60, 2, 21})},
+		{"syncopated", fromNotes(32, StepNote{60, 1, 4}, StepNote{62, 4, 7}, StepNote{64, 7, 13}, StepNote{65, 13, 19}, StepNote{67, 19, 21}, StepNote{69, 22, 31})},
+		{"every length in every place", func() Melody {
+			var ns []StepNote
+			at := 0
+			for d := 1; d <= 17; d++ {
+				ns = append(ns, StepNote{48 + d, at, at + d})
+				at += d + 1
+			}
+			return fromNotes(at, ns...)
+		}()},
+		{"only rests", make(Melody, 20)},
+		{"empty", Melody{}},
+	}
+	rng := rand.New(rand.NewPCG(7, 1))
+	for i := range 12 {
+		cases = append(cases, struct {
+			name string
+			m    Melody
+		}{"random " + string(rune('a'+i)), randomMelody(rng, 16+rng.IntN(100))})
+	}
+	return cases
+}
+
+// padded is the melody as notation writes it: filled with rest to whole bars (at least
+// one), in canonical form.
+func padded(m Melody) Melody {
+	bars := max(1, (len(m)+StepsPerBar-1)/StepsPerBar)
+	p := make(Melody, bars*StepsPerBar)
+	copy(p, m)
+	if len(m) > 0 && len(m) < len(p) && sounding(m)[len(m)-1] {
+		p[len(m)] = NoteOff
+	}
+	return p.Canonical()
+}
+
+// MusicXML as read back by the test.
+type (
+	xmlScore struct {
+		XMLName xml.Name       `xml:"score-partwise"`
+		Version string         `xml:"version,attr"`
+		Title   string         `xml:"work>work-title"`
+		Parts   []xmlScorePart `xml:"part-list>score-part"`
+		Part    []xmlPart      `xml:"part"`
+	}
+	xmlScorePart struct {
+		ID   string `xml:"id,attr"`
+		Name string `xml:"part-name"`
+	}
+	xmlPart struct {
+		ID       string       `xml:"id,attr"`
+		Measures []xmlMeasure `xml:"measure"`
+	}
+	xmlMeasure struct {
+		Number    string `xml:"number,attr"`
+		Divisions int    `xml:"attributes>divisions"`
+		Beats     int    `xml:"attributes>time>beats"`
+		BeatType  int    `xml:"attributes>time>beat-type"`
+		Clef      string `xml:"attributes>clef>sign"`
+		Direction struct {
+			Sound struct {
+				Tempo string `xml:"tempo,attr"`
+			} `xml:"sound"`
+		} `xml:"direction"`
+		Notes []xmlNote `xml:"note"`
+	}
+	xmlNote struct {
+		Rest     *struct{}  `xml:"rest"`
+		Step     string     `xml:"pitch>step"`
+		Alter    int        `xml:"pitch>alter"`
+		Octave   int        `xml:"pitch>octave"`
+		Duration int        `xml:"duration"`
+		Tie      []xmlType  `xml:"tie"`
+		Tied     []xmlType  `xml:"notations>tied"`
+		Type     string     `xml:"type"`
+		Dot      []struct{} `xml:"dot"`
+	}
+	xmlType struct {
+		Type string `xml:"type,attr"`
+	}
+)
+
+func (n xmlNote) has(ts []xmlType, typ string) bool {
+	return slices.ContainsFunc(ts, func(x xmlType) bool { return x.Type == typ })
+}
+
+// readMusicXML checks the structure of a score and reads its melody back: pitches and
+// tied durations in steps.
+func readMusicXML(t *testing.T, doc []byte) (Melody, xmlScore) {
+	t.Helper()
+	if !bytes.Contains(doc, []byte(`<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD MusicXML 4.0 Partwise//EN"`)) {
+		t.Error("no MusicXML 4.0 DOCTYPE")
+	}
+	var s xmlScore
+	if err := xml.Unmarshal(doc, &s); err != nil {
+		t.Fatalf("not XML: %v", err)
+	}
+	if s.Version != "4.0" || len(s.Parts) != 1 || len(s.Part) != 1 || s.Parts[0].ID != s.Part[0].ID || s.Parts[0].Name == "" {
+		t.Fatalf("score-partwise version %q, score-parts %+v, parts %d: want 4.0 and one named part whose id matches", s.Version, s.Parts, len(s.Part))
+	}
+	ms := s.Part[0].Measures
+	if len(ms) == 0 {
+		t.Fatal("no measures")
+	}
+	div := ms[0].Divisions
+	if div <= 0 || ms[0].Beats != 4 || ms[0].BeatType != 4 || ms[0].Clef == "" {
+		t.Fatalf("measure 1 has divisions %d, time %d/%d, clef %q", div, ms[0].Beats, ms[0].BeatType, ms[0].Clef)
+	}
+	if StepsPerQuarter%div != 0 && div%StepsPerQuarter != 0 {
+		t.Fatalf("divisions %d", div)
+	}
+	values := map[string]int{"whole": 16, "half": 8, "quarter": 4, "eighth": 2, "16th": 1}
+	var (
+		m        Melody
+		open     = -1 // pitch of a tie awaiting its stop
+		sounding bool
+	)
+	for i, me := range ms {
+		if me.Number != strconv.Itoa(i+1) {
+			t.Fatalf("measure %d is numbered %q", i+1, me.Number)
+		}
+		sum := 0
+		for _, n := range me.Notes {
+			sum += n.Duration
+			steps := n.Duration * StepsPerQuarter / div
+			v, ok := values[n.Type]
+			if len(n.Dot) == 1 {
+				v = v * 3 / 2
+			}
+			if !ok || len(n.Dot) > 1 || v != steps {
+				t.Fatalf("measure %d: a note of type %q with %d dots lasts %d steps", i+1, n.Type, len(n.Dot), steps)
+			}
+			stop, start := n.has(n.Tie, "stop"), n.has(n.Tie, "start")
+			if stop != n.has(n.Tied, "stop") || start != n.has(n.Tied, "start") {
+				t.Fatalf("measure %d: tie and tied disagree: %+v %+v", i+1, n.Tie, n.Tied)
+			}
+			from := len(m)
+			m = append(m, make(Melody, steps)...)
+			if n.Rest != nil {
+				if stop || start || open >= 0 {
+					t.Fatalf("measure %d: a rest tied, or a tie ending in a rest", i+1)
+				}
+				if sounding {
+					m[from] = NoteOff
+				}
+				sounding = false
+				continue
+			}
+			p := (n.Octave+1)*12 + strings.Index("C D EF G A B", n.Step) + n.Alter
+			if stop != (open >= 0) || stop && p != open {
+				t.Fatalf("measure %d: tie stop %v on %s after a tie start on %d", i+1, stop, PitchName(p), open)
+			}
+			open = -1
+			if start {
+				open = p
+			}
+			if !stop {
+				m[from] = NoteOnClass(p)
+			}
+			sounding = true
+		}
+		if sum != 4*div {
+			t.Fatalf("measure %d lasts %d divisions, want %d", i+1, sum, 4*div)
+		}
+	}
+	if open >= 0 {
+		t.Fatal("the last note's tie is never stopped")
+	}
+	return m, s
+}
+
+func TestMusicXML(t *testing.T) {
+	for _, tc := range notationCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := tc.m.MusicXML(NotationOptions{Title: "A & B <tune>", QPM: 96})
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, s := readMusicXML(t, doc)
+			if want := padded(tc.m); !slices.Equal(back, want) {
+				t.Fatalf("read back\n%swant\n%s\n%s", back, want, doc)
+			}
+			if s.Title != "A & B <tune>" || s.Part[0].Measures[0].Direction.Sound.Tempo != "96" {
+				t.Errorf("title %q, tempo %q", s.Title, s.Part[0].Measures[0].Direction.Sound.Tempo)
+			}
+		})
+	}
+}
+
+func TestMusicXMLClef(t *testing.T) {
+	for _, tc := range []struct {
+		m    Melody
+		clef string
+	}{
+		{fromNotes(16, StepNote{36, 0, 4}, StepNote{43, 4, 8}, StepNote{59, 8, 12}, StepNote{72, 12, 16}), "F"},
+		{fromNotes(16, StepNote{36, 0, 4}, StepNote{60, 4, 8}, StepNote{62, 8, 12}, StepNote{59, 12, 16}), "G"},
+		{Melody{}, "G"},
+	} {
+		doc, err := tc.m.MusicXML(NotationOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, s := readMusicXML(t, doc); s.Part[0].Measures[0].Clef != tc.clef {
+			t.Errorf("%v: clef %s, want %s", tc.m.Notes(), s.Part[0].Measures[0].Clef, tc.clef)
+		}
+	}
+}
+
+func TestNotationErrors(t *testing.T) {
+	for _, tc := range []struct {
+		m   Melody
+		opt NotationOptions
+		say string
+	}{
+		{Melody{NoteOnClass(60), NumClasses}, NotationOptions{}, "step 1 has class 90"},
+		{Melody{NoteOnClass(60)}, NotationOptions{QPM: -1}, "tempo -1 qpm"},
+	} {
+		_, err1 := tc.m.MusicXML(tc.opt)
+		_, err2 := tc.m.ABC(tc.opt)
+		for _, err := range []error{err1, err2} {
+			if err == nil || !strings.HasPrefix(err.Error(), "midi: ") || !strings.Contains(err.Error(), tc.say) {
+				t.Errorf("error %v, want one saying %q", err, tc.say)
+			}
+		}
+	}
+}
+
+// TestABCText pins how notes are split into written values: within a beat, on beats,
+// and not across the middle of the bar unless from its start.
+func TestABCText(t *testing.T) {
+	for _, tc := range []struct {
+		m    Melody
+		want string
+	}{
+		{fromNotes(16, StepNote{60, 4, 16}), "z4 C4- C8 |]"},
+		{fromNotes(16, StepNote{60, 0, 12}, StepNote{72, 12, 16}), "C12 c4 |]"},
+		{fromNotes(16, StepNote{60, 2, 8}, StepNote{62, 8, 14}), "z2C2- C4 D6z2 |]"},
+		{fromNotes(16, StepNote{60, 1, 4}, StepNote{61, 4, 7}, StepNote{60, 7, 9}), "zC-C2 ^C3=C- =Czz2 z4 |]"},
+		{fromNotes(32, StepNote{61, 14, 18}, StepNote{49, 18, 19}), "z12 z2^C2- | ^C2^C,z z4 z8 |]"},
+		{fromNotes(8, StepNote{21, 0, 2}, StepNote{108, 2, 4}, StepNote{59, 4, 5}), "A,,,,2c'''2 B,zz2 z8 |]"},
+		{Melody{}, "z16 |]"},
+	} {
+		abc, err := tc.m.ABC(NotationOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := string(abc[bytes.Index(abc, []byte("K:C\n"))+4:])
+		if strings.TrimSpace(body) != tc.want {
+			t.Errorf("%v: wrote %q, want %q", tc.m.Notes(), body, tc.want)
+		}
+	}
+}
+
+// TestABCRoundTrip has abc2midi (Debian's abcmidi) play what ABC writes and reads the
+// melody back from its MIDI file. abc2midi starts each note a tick late and ends the
+// track a few ticks after the last bar, which quantising to 16ths absorbs.
+func TestABCRoundTrip(t *testing.T) {
+	abc2midi, err := exec.LookPath("abc2midi")
+	if err != nil {
+		if os.Getenv("MUSAE_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("abc2midi is not installed (Debian: apt-get install abcmidi): %v", err)
+		}
+		t.Skipf("abc2midi is not installed (Debian: apt-get install abcmidi): %v", err)
+	}
+	dir := t.TempDir()
+	for i, tc := range notationCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			abc, err := tc.m.ABC(NotationOptions{Title: tc.name, QPM: 90})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, out := filepath.Join(dir, itoa(i)+".abc"), filepath.Join(dir, itoa(i)+".mid")
+			if err := os.WriteFile(src, abc, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			log, err := exec.Command(abc2midi, src, "-o", out).CombinedOutput()
+			if err != nil || bytes.Contains(bytes.ToLower(log), []byte("error")) || bytes.Contains(bytes.ToLower(log), []byte("warning")) {
+				t.Fatalf("abc2midi: %v\n%s\n%s", err, log, abc)
+			}
+			f, err := ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.QPM < 89.99 || f.QPM > 90.01 {
+				t.Errorf("tempo %v qpm, want 90", f.QPM)
+			}
+			want := padded(tc.m)
+			got, err := f.Melody(ExtractOptions{})
+			if len(want.Notes()) == 0 {
+				if !errors.Is(err, ErrNoMelody) {
+					t.Fatalf("a melody of rests gave %v, %v", got, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Canonical(), want) {
+				t.Fatalf("abc2midi played\n%swant\n%s\n%s", got, want, abc)
+			}
+		})
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
