@@ -1,0 +1,697 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/image"
+	"musae/latent"
+	"musae/midi"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+type serveOptions struct {
+	Addr, MelodyModel, DigitModel string
+	MaxUpload                     int64
+}
+
+func newServeCmd(runF func(*serveOptions) error) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:8080]",
+		Short: "Explore the latent spaces in the browser: morph, sample and listen to melodies, click through the digit map",
+		Long: `Serve a local web page for exploring the models:
+
+  - pick two melodies (built-in tunes, your own MIDI files, or samples) and drag a slider
+    through their interpolation, seeing each step's piano roll and hearing it;
+  - sample new melodies at a chosen temperature;
+  - click in the 2-D digit latent map to decode a digit there.
+
+The page binds to loopback unless --addr says otherwise. Uploaded files are limited to
+--max-upload bytes and are kept in a temporary folder that is removed when the server stops
+(Ctrl-C); nothing else is written.`,
+		Args: noArgs("serve"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+				return usagef("--addr %q: want HOST:PORT, such as 127.0.0.1:8080", o.Addr)
+			}
+			if o.MaxUpload < 1024 {
+				return usagef("--max-upload must be at least 1024 bytes")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runServe(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (HOST:PORT; port 0 picks a free one)")
+	f.StringVar(&o.MelodyModel, "melody-model", "", "melody checkpoint or built-in name (default: the built-in melody model)")
+	f.StringVar(&o.DigitModel, "mnist-model", "mnist-conv2", "digit model with a 2-D latent, for the map")
+	f.Int64Var(&o.MaxUpload, "max-upload", 1<<20, "largest MIDI file accepted, in bytes")
+	return cmd
+}
+
+func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error {
+	s, err := newExplorer(o)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if host, _, _ := net.SplitHostPort(o.Addr); !isLoopback(host) {
+		fmt.Fprintf(stderr, "warning: %s is reachable from other machines; anyone who can reach it can use the page and upload files\n", ln.Addr())
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(shut)
+		case <-done:
+		}
+	}()
+	defer close(done)
+	fmt.Fprintf(stdout, "musae explorer on http://%s/ (%s); Ctrl-C stops it\n", ln.Addr(), s.describe())
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// explorer is the web page's server: the models, the uploads' folder, and the handlers.
+// The models are not safe for concurrent use, so every call into one holds mu.
+type explorer struct {
+	mu        sync.Mutex
+	melody    *zoo.Model
+	digits    *zoo.Model // nil when the digit model has no 2-D latent
+	digitNote string     // why there is no map, when digits is nil
+	maxUpload int64
+	tmp       string // uploads go here, and nowhere else
+	page      *template.Template
+	uploads   int
+}
+
+func newExplorer(o *serveOptions) (*explorer, error) {
+	mel, err := zoo.Open(o.MelodyModel, zoo.Melody)
+	if err != nil {
+		return nil, err
+	}
+	s := &explorer{melody: mel, maxUpload: o.MaxUpload}
+	dig, err := zoo.Open(o.DigitModel, zoo.MNIST)
+	switch {
+	case err != nil:
+		return nil, err
+	case dig.VAE.Z != 2:
+		s.digitNote = fmt.Sprintf("%s has a %d-D latent; the map needs a 2-D one (--mnist-model mnist-conv2)", dig.Meta.Model, dig.VAE.Z)
+	default:
+		s.digits = dig
+	}
+	s.page, err = template.ParseFS(webFiles, "web/index.html")
+	if err != nil {
+		return nil, err
+	}
+	s.tmp, err = os.MkdirTemp("", "musae-serve-")
+	if err != nil {
+		return nil, fmt.Errorf("serve: a folder for uploads: %w", err)
+	}
+	return s, nil
+}
+
+// Close removes the uploads' folder.
+func (s *explorer) Close() error { return os.RemoveAll(s.tmp) }
+
+func (s *explorer) describe() string {
+	d := "melodies by " + s.melody.Meta.Model
+	if s.digits != nil {
+		d += ", digits by " + s.digits.Meta.Model
+	}
+	return d
+}
+
+// Handler routes the page, its assets and its API.
+func (s *explorer) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(webFiles, "web")
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /api/examples", s.examples)
+	mux.HandleFunc("POST /api/upload", s.upload)
+	mux.HandleFunc("GET /api/interpolate", s.interpolate)
+	mux.HandleFunc("GET /api/sample", s.sample)
+	mux.HandleFunc("GET /api/roll.png", s.roll)
+	mux.HandleFunc("GET /api/melody.wav", s.wav)
+	mux.HandleFunc("GET /api/melody.mid", s.mid)
+	mux.HandleFunc("GET /api/digits/map.png", s.digitMap)
+	mux.HandleFunc("GET /api/digits/decode", s.digitAt)
+	return securityHeaders(mux)
+}
+
+// securityHeaders keeps the page from being framed or loading anything from elsewhere.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *explorer) index(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	err := s.page.Execute(&buf, map[string]any{
+		"MelodyModel": s.melody.Meta.Model,
+		"DigitModel":  s.digitModelName(),
+		"DigitNote":   s.digitNote,
+		"MaxUpload":   s.maxUpload,
+		"MaxUploadKB": s.maxUpload >> 10,
+		"Steps":       serveDefaultSteps,
+	})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+func (s *explorer) digitModelName() string {
+	if s.digits == nil {
+		return ""
+	}
+	return s.digits.Meta.Model
+}
+
+// Limits on what one request may ask for.
+const (
+	serveDefaultSteps = 9
+	serveMaxSteps     = 33
+	serveMaxSamples   = 16
+	serveMaxTemp      = 2
+	serveMapCells     = 16
+)
+
+// melodyJSON is a melody as the page sees it: its classes (what the other calls take back),
+// its notes with scientific pitch names, and its step grid for reading.
+type melodyJSON struct {
+	Name    string     `json:"name"`
+	Classes string     `json:"classes"`
+	QPM     float64    `json:"qpm"`
+	Notes   []noteJSON `json:"notes"`
+	Grid    string     `json:"grid"`
+	Where   string     `json:"where,omitempty"`
+}
+
+type noteJSON struct {
+	Pitch      int    `json:"pitch"`
+	Name       string `json:"name"`
+	Start, End int    `json:"-"`
+	Steps      [2]int `json:"steps"`
+}
+
+func melodyView(name string, m midi.Melody, qpm float64) melodyJSON {
+	v := melodyJSON{Name: name, Classes: formatClasses(m), QPM: qpm, Grid: m.String(), Notes: []noteJSON{}}
+	for _, n := range m.Notes() {
+		v.Notes = append(v.Notes, noteJSON{Pitch: n.Pitch, Name: midi.PitchName(n.Pitch), Steps: [2]int{n.Start, n.End}})
+	}
+	return v
+}
+
+func formatClasses(m midi.Melody) string {
+	var b strings.Builder
+	for i, c := range m {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(c))
+	}
+	return b.String()
+}
+
+// parseClasses reads a melody of the model's window length from a request.
+func parseClasses(s string) (midi.Melody, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) != midi.WindowSteps {
+		return nil, fmt.Errorf("a melody has %d steps (classes 0–%d separated by commas), not %d", midi.WindowSteps, midi.NumClasses-1, len(fields))
+	}
+	m := make(midi.Melody, len(fields))
+	for i, f := range fields {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("step %d: %q is not a class number", i+1, f)
+		}
+		m[i] = c
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// requestError is a problem with what the page sent; the page shows its message.
+type requestError struct {
+	status int
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, a ...any) error {
+	return &requestError{http.StatusBadRequest, fmt.Sprintf(format, a...)}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+// fail answers with the error as JSON {"error": ...}: the request's fault (4xx) with its
+// message, anything else as a server error.
+func fail(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	var re *requestError
+	if errors.As(err, &re) {
+		status = re.status
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+}
+
+func (s *explorer) examples(w http.ResponseWriter, r *http.Request) {
+	var out []melodyJSON
+	for _, t := range exampleTunes {
+		out = append(out, melodyView(t.name, t.melody(), t.qpm))
+	}
+	writeJSON(w, out)
+}
+
+// upload reads a MIDI file from a multipart form (field "file"; "track" and "bar" as the
+// command line's --track and --bar) into its 2-bar window.
+func (s *explorer) upload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxUpload+64<<10)
+	v, err := s.readUpload(r)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, v)
+}
+
+func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
+	file, hdr, err := r.FormFile("file")
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %d KiB this page accepts", s.maxUpload>>10)}
+	case err != nil:
+		return melodyJSON{}, badRequest("no MIDI file in the upload: %v", err)
+	}
+	defer file.Close()
+	name := filepath.Base(hdr.Filename)
+	if name == "." || name == "/" || name == "" {
+		name = "upload.mid"
+	}
+	if hdr.Size > s.maxUpload {
+		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is %d KiB; this page accepts up to %d KiB", name, hdr.Size>>10, s.maxUpload>>10)}
+	}
+	bar := 0
+	if b := r.FormValue("bar"); b != "" {
+		if bar, err = strconv.Atoi(b); err != nil || bar < 1 {
+			return melodyJSON{}, badRequest("bar %q: want a bar number from 1", b)
+		}
+	}
+	// The file is kept under a name of ours, inside the server's own folder, only while
+	// it is read.
+	s.mu.Lock()
+	s.uploads++
+	path := filepath.Join(s.tmp, fmt.Sprintf("upload-%d.mid", s.uploads))
+	s.mu.Unlock()
+	defer os.Remove(path)
+	if err := copyToFile(path, file, s.maxUpload); err != nil {
+		return melodyJSON{}, err
+	}
+	in, err := readMelodyInput(path, r.FormValue("track"), bar)
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), path, name)
+		msg = strings.ReplaceAll(msg, "--track ", "track ")
+		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
+		return melodyJSON{}, badRequest("%s", msg)
+	}
+	v := melodyView(strings.TrimSuffix(name, filepath.Ext(name)), in.Window, in.QPM)
+	v.Where = in.Where
+	return v, nil
+}
+
+func copyToFile(path string, r io.Reader, limit int64) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(f, io.LimitReader(r, limit+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > limit {
+		err = &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %d KiB this page accepts", limit>>10)}
+	}
+	return err
+}
+
+// query reads the request's numeric parameters, each with a default and bounds.
+type query struct {
+	r   *http.Request
+	err error
+}
+
+func (q *query) float(name string, def, lo, hi float64) float64 {
+	s := q.r.FormValue(name)
+	if s == "" || q.err != nil {
+		return def
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || v < lo || v > hi {
+		q.err = badRequest("%s %q: want a number from %g to %g", name, s, lo, hi)
+		return def
+	}
+	return v
+}
+
+func (q *query) int(name string, def, lo, hi int) int {
+	return int(q.float(name, float64(def), float64(lo), float64(hi)))
+}
+
+func (q *query) melody(name string) midi.Melody {
+	if q.err != nil {
+		return nil
+	}
+	m, err := parseClasses(q.r.FormValue(name))
+	if err != nil {
+		q.err = badRequest("melody %s: %v", name, err)
+	}
+	return m
+}
+
+// interpolate encodes melodies a and b, interpolates between their posterior means and
+// decodes each step, as `musae interpolate` does.
+func (s *explorer) interpolate(w http.ResponseWriter, r *http.Request) {
+	q := &query{r: r}
+	a, b := q.melody("a"), q.melody("b")
+	steps := q.int("steps", serveDefaultSteps, 2, serveMaxSteps)
+	temp := q.float("temperature", 0, 0, serveMaxTemp)
+	seed := uint64(q.int("seed", 1, 0, math.MaxInt32))
+	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
+	mode := r.FormValue("mode")
+	if mode == "" {
+		mode = "slerp"
+	}
+	if q.err != nil {
+		fail(w, q.err)
+		return
+	}
+	s.mu.Lock()
+	mu, _ := encodeMelodies(s.melody, []midi.Melody{a, b})
+	zs, err := latent.Interpolate(mu[0], mu[1], steps, mode)
+	var mels []midi.Melody
+	if err == nil {
+		mels = decodeMelodies(s.melody, zs, temp, rand.New(rand.NewPCG(seed, 0x696e74)))
+	}
+	s.mu.Unlock()
+	if err != nil {
+		fail(w, badRequest("%v", err))
+		return
+	}
+	var all []image.RollNote
+	out := struct {
+		Steps  []melodyJSON `json:"steps"`
+		Range  [2]int       `json:"range"`
+		Inputs []melodyJSON `json:"inputs"`
+	}{Inputs: []melodyJSON{melodyView("A", a, qpm), melodyView("B", b, qpm)}}
+	for i, m := range mels {
+		out.Steps = append(out.Steps, melodyView(fmt.Sprintf("step %d of %d", i+1, len(mels)), m, qpm))
+		all = append(all, rollNotes(m)...)
+	}
+	for _, m := range []midi.Melody{a, b} {
+		all = append(all, rollNotes(m)...)
+	}
+	out.Range[0], out.Range[1] = image.RollRange(all)
+	writeJSON(w, out)
+}
+
+func rollNotes(m midi.Melody) []image.RollNote {
+	var ns []image.RollNote
+	for _, n := range m.Notes() {
+		ns = append(ns, image.RollNote{Pitch: n.Pitch, Start: n.Start, End: n.End})
+	}
+	return ns
+}
+
+func (s *explorer) sample(w http.ResponseWriter, r *http.Request) {
+	q := &query{r: r}
+	n := q.int("n", 4, 1, serveMaxSamples)
+	temp := q.float("temperature", 0.5, 0, serveMaxTemp)
+	seed := uint64(q.int("seed", 1, 0, math.MaxInt32))
+	if q.err != nil {
+		fail(w, q.err)
+		return
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x73616d))
+	s.mu.Lock()
+	mels := decodeMelodies(s.melody, latent.SamplePrior(n, s.melody.VAE.Z, 1, rng), temp, rng)
+	s.mu.Unlock()
+	out := []melodyJSON{}
+	for i, m := range mels {
+		out = append(out, melodyView(fmt.Sprintf("sample %d (seed %d, T %g)", i+1, seed, temp), m, midi.DefaultQPM))
+	}
+	writeJSON(w, out)
+}
+
+// roll draws melody m as a piano roll, over pitches lo..hi when given.
+func (s *explorer) roll(w http.ResponseWriter, r *http.Request) {
+	q := &query{r: r}
+	m := q.melody("m")
+	lo := q.int("lo", -1, 0, 127)
+	hi := q.int("hi", -1, 0, 127)
+	if q.err == nil && (lo < 0) != (hi < 0) || hi < lo {
+		q.err = badRequest("lo and hi: give both, lo ≤ hi")
+	}
+	if q.err != nil {
+		fail(w, q.err)
+		return
+	}
+	notes := rollNotes(m)
+	if lo < 0 {
+		lo, hi = image.RollRange(notes)
+	}
+	var buf bytes.Buffer
+	if err := image.EncodePNG(&buf, image.PianoRollRange(notes, len(m), midi.StepsPerBar, 1, lo, hi)); err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "max-age=3600")
+	w.Write(buf.Bytes())
+}
+
+func (s *explorer) wav(w http.ResponseWriter, r *http.Request) {
+	q := &query{r: r}
+	m := q.melody("m")
+	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
+	if q.err != nil {
+		fail(w, q.err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := midi.WriteWAV(&buf, midi.RenderMelody(qpm, midi.RenderOptions{}, m), midi.SampleRate); err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Cache-Control", "max-age=3600")
+	http.ServeContent(w, r, "melody.wav", time.Time{}, bytes.NewReader(buf.Bytes()))
+}
+
+func (s *explorer) mid(w http.ResponseWriter, r *http.Request) {
+	q := &query{r: r}
+	m := q.melody("m")
+	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
+	if q.err != nil {
+		fail(w, q.err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := midi.WriteMelodies(&buf, qpm, m); err != nil {
+		fail(w, err)
+		return
+	}
+	name := "melody.mid"
+	if n := r.FormValue("name"); n != "" {
+		name = safeFileName(n) + ".mid"
+	}
+	w.Header().Set("Content-Type", "audio/midi")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.Write(buf.Bytes())
+}
+
+// safeFileName keeps letters, digits, '-' and '_' of a name offered for download.
+func safeFileName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		case r == ' ':
+			b.WriteByte('-')
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "melody"
+	}
+	return b.String()
+}
+
+func (s *explorer) noDigits(w http.ResponseWriter) bool {
+	if s.digits == nil {
+		fail(w, &requestError{http.StatusNotFound, s.digitNote})
+		return true
+	}
+	return false
+}
+
+// digitMap draws the digit model's decodings over its latent plane (image.Manifold).
+func (s *explorer) digitMap(w http.ResponseWriter, r *http.Request) {
+	if s.noDigits(w) {
+		return
+	}
+	s.mu.Lock()
+	img := image.Manifold(func(z [][]float32) [][]float32 { return decodeImages(s.digits, z) }, serveMapCells, 28, 28)
+	s.mu.Unlock()
+	var buf bytes.Buffer
+	if err := image.EncodePNG(&buf, img); err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "max-age=3600")
+	w.Write(buf.Bytes())
+}
+
+// mapLatent turns a place on the map, x and y from 0 to 1 across and down the picture,
+// into the latent point there: the map's cell centres sit at the normal quantiles that
+// image.ManifoldZ gives them, and between and beyond them the quantile follows linearly.
+func mapLatent(x, y float64, n int) []float32 {
+	at := func(f float64) float64 {
+		c := f*float64(n) - 0.5 // in cells, 0 at the first centre
+		p := 0.05 + 0.9*c/float64(n-1)
+		return image.NormalQuantile(min(max(p, 0.001), 0.999))
+	}
+	return []float32{float32(at(x)), float32(at(1 - y))}
+}
+
+// digitAt decodes the digit at a place on the map: {"z": [z0, z1], "png": data URL}.
+func (s *explorer) digitAt(w http.ResponseWriter, r *http.Request) {
+	if s.noDigits(w) {
+		return
+	}
+	q := &query{r: r}
+	x := q.float("x", 0.5, 0, 1)
+	y := q.float("y", 0.5, 0, 1)
+	if q.err != nil {
+		fail(w, q.err)
+		return
+	}
+	z := mapLatent(x, y, serveMapCells)
+	s.mu.Lock()
+	pix := decodeImages(s.digits, [][]float32{z})[0]
+	s.mu.Unlock()
+	var buf bytes.Buffer
+	if err := image.EncodePNG(&buf, image.Upscale(image.ToGray(pix, 28, 28), 4)); err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, map[string]any{
+		"z":   z,
+		"png": "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()),
+	})
+}
+
+// exampleTune is a built-in two-bar melody to start from: notes as pitch (−1 for a rest)
+// and length in sixteenths, filling 32 steps.
+type exampleTune struct {
+	name  string
+	qpm   float64
+	notes [][2]int
+}
+
+func (t exampleTune) melody() midi.Melody {
+	m := make(midi.Melody, 0, midi.WindowSteps)
+	for _, n := range t.notes {
+		first := midi.NoteOff
+		if n[0] >= 0 {
+			first = midi.NoteOnClass(n[0])
+		}
+		m = append(m, first)
+		for range n[1] - 1 {
+			m = append(m, midi.NoEvent)
+		}
+	}
+	if len(m) != midi.WindowSteps {
+		panic(fmt.Sprintf("example %q has %d steps", t.name, len(m)))
+	}
+	return m.Canonical()
+}
+
+// exampleTunes are the openings of public-domain tunes, in C.
+var exampleTunes = []exampleTune{
+	{"Ode to Joy", 120, [][2]int{{64, 4}, {64, 4}, {65, 4}, {67, 4}, {67, 4}, {65, 4}, {64, 4}, {62, 4}}},
+	{"Twinkle, Twinkle", 110, [][2]int{{60, 4}, {60, 4}, {67, 4}, {67, 4}, {69, 4}, {69, 4}, {67, 8}}},
+	{"Frère Jacques", 120, [][2]int{{60, 4}, {62, 4}, {64, 4}, {60, 4}, {60, 4}, {62, 4}, {64, 4}, {60, 4}}},
+	{"Au clair de la lune", 100, [][2]int{{60, 4}, {60, 4}, {60, 4}, {62, 4}, {64, 8}, {62, 8}}},
+	{"When the Saints", 120, [][2]int{{-1, 4}, {60, 4}, {64, 4}, {65, 4}, {67, 14}, {-1, 2}}},
+	{"Mary Had a Little Lamb", 120, [][2]int{{64, 3}, {62, 1}, {60, 2}, {62, 2}, {64, 2}, {64, 2}, {64, 4}, {62, 2}, {62, 2}, {62, 4}, {64, 2}, {67, 2}, {67, 4}}},
+	{"Scale up and down", 120, [][2]int{{60, 2}, {62, 2}, {64, 2}, {65, 2}, {67, 2}, {69, 2}, {71, 2}, {72, 2}, {71, 2}, {69, 2}, {67, 2}, {65, 2}, {64, 2}, {62, 2}, {60, 4}}},
+}

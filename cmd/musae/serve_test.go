@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/midi"
+)
+
+// newTestExplorer serves the built-in models from an httptest server.
+func newTestExplorer(t *testing.T, maxUpload int64) (*explorer, *httptest.Server) {
+	t.Helper()
+	s, err := newExplorer(&serveOptions{DigitModel: "mnist-conv2", MaxUpload: maxUpload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+		if _, err := os.Stat(s.tmp); !os.IsNotExist(err) {
+			t.Errorf("the uploads' folder %s is still there after Close", s.tmp)
+		}
+	})
+	return s, srv
+}
+
+func get(t *testing.T, url string) (status int, contentType string, body []byte) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err = io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header.Get("Content-Type"), body
+}
+
+func postFile(t *testing.T, url, name string, data []byte, fields map[string]string) (int, map[string]any) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	mw.Close()
+	res, err := http.Post(url, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatalf("upload %s: answer is not JSON: %v", name, err)
+	}
+	return res.StatusCode, out
+}
+
+func melodyBytes(t *testing.T, ms ...midi.Melody) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := midi.WriteMelodies(&buf, 96, ms...); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestServeAPI(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	ode := formatClasses(exampleTunes[0].melody())
+	twinkle := formatClasses(exampleTunes[1].melody())
+	for _, tc := range []struct {
+		url, status, ctype, want string
+	}{
+		{"/", "200", "text/html", `melodies: <b>mel2-tiny</b>`},
+		{"/static/app.js", "200", "javascript", "async function interpolate"},
+		{"/static/style.css", "200", "text/css", ".slider-row"},
+		{"/api/examples", "200", "application/json", `"name":"Ode to Joy"`},
+		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
+		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=1", "400", "application/json", "steps \\\"1\\\": want a number from 2 to 33"},
+		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&mode=cubic", "400", "application/json", "cubic"},
+		{"/api/interpolate?a=1,2&b=" + twinkle, "400", "application/json", "melody a: a melody has 32 steps"},
+		{"/api/interpolate?a=" + strings.Replace(ode, "45", "95", 1) + "&b=" + twinkle, "400", "application/json", "melody a:"},
+		{"/api/sample?n=2&temperature=0.7&seed=3", "200", "application/json", `"name":"sample 2 (seed 3, T 0.7)"`},
+		{"/api/sample?n=1000", "400", "application/json", "want a number from 1 to 16"},
+		{"/api/sample?temperature=NaN", "400", "application/json", "temperature"},
+		{"/api/roll.png?m=" + ode, "200", "image/png", "\x89PNG"},
+		{"/api/roll.png?m=" + ode + "&lo=60", "400", "application/json", "give both"},
+		{"/api/melody.wav?m=" + ode + "&qpm=120", "200", "audio/wav", "RIFF"},
+		{"/api/melody.wav?m=" + ode + "&qpm=5000", "400", "application/json", "qpm"},
+		{"/api/melody.mid?m=" + ode + "&name=../../etc/passwd", "200", "audio/midi", "MThd"},
+		{"/api/digits/map.png", "200", "image/png", "\x89PNG"},
+		{"/api/digits/decode?x=0.25&y=0.75", "200", "application/json", `"png":"data:image/png;base64,`},
+		{"/api/digits/decode?x=2", "400", "application/json", "want a number from 0 to 1"},
+		{"/api/nothing", "404", "text/plain", "not found"},
+	} {
+		t.Run(tc.url[:min(len(tc.url), 40)], func(t *testing.T) {
+			status, ctype, body := get(t, srv.URL+tc.url)
+			if fmt.Sprint(status) != tc.status || !strings.Contains(ctype, tc.ctype) || !bytes.Contains(body, []byte(tc.want)) {
+				t.Errorf("GET %s: %d %s %.200q; want %s %s containing %q", tc.url, status, ctype, body, tc.status, tc.ctype, tc.want)
+			}
+		})
+	}
+}
+
+func TestServeInterpolateEnds(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	a, b := exampleTunes[0].melody(), exampleTunes[1].melody()
+	_, _, body := get(t, srv.URL+"/api/interpolate?steps=4&a="+formatClasses(a)+"&b="+formatClasses(b))
+	var res struct {
+		Steps []melodyJSON
+		Range [2]int
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) != 4 {
+		t.Fatalf("%d steps, want 4", len(res.Steps))
+	}
+	// The steps are what `musae interpolate` decodes: greedy decodings along the slerp.
+	m := testExplorerModel(t)
+	mu, _ := encodeMelodies(m, []midi.Melody{a, b})
+	want := decodeMelodies(m, [][]float32{mu[0]}, 0, nil)[0]
+	if res.Steps[0].Classes != formatClasses(want) {
+		t.Errorf("step 1 is %s, want A's reconstruction %s", res.Steps[0].Classes, formatClasses(want))
+	}
+	if res.Steps[1].Classes == res.Steps[3].Classes {
+		t.Error("steps 2 and 4 are the same melody")
+	}
+	// The shared range covers every step's notes and the inputs'.
+	for _, s := range res.Steps {
+		for _, n := range s.Notes {
+			if n.Pitch < res.Range[0] || n.Pitch > res.Range[1] {
+				t.Errorf("%s: %s outside the shared range %v", s.Name, n.Name, res.Range)
+			}
+		}
+	}
+}
+
+func testExplorerModel(t *testing.T) *zoo.Model {
+	t.Helper()
+	m, err := zoo.Open("", zoo.Melody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// syncBuffer is a bytes.Buffer that a server goroutine writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestServeUpload(t *testing.T) {
+	s, srv := newTestExplorer(t, 4<<10)
+	twoBars := exampleTunes[2].melody()
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		fields map[string]string
+		status int
+		want   string
+	}{
+		{"tune.mid", melodyBytes(t, twoBars), nil, 200, `"where":"the first 2-bar window with notes"`},
+		{"tune.mid", melodyBytes(t, make(midi.Melody, 16), twoBars), map[string]string{"bar": "2"}, 200, `"where":"bars 2–3"`},
+		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"bar": "9"}, 400, "bar 9 is past the end"},
+		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"bar": "x"}, 400, `bar \"x\"`},
+		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"track": "7"}, 400, "track"},
+		{"notes.txt", []byte("not a MIDI file"), nil, 400, "notes.txt: byte 0: not a Standard MIDI File"},
+		{"../../../escape.mid", []byte("MThd"), nil, 400, "escape.mid"},
+		{"big.mid", bytes.Repeat([]byte{0}, 5<<10), nil, 413, "accepts up to 4 KiB"},
+		{"huge.mid", bytes.Repeat([]byte{0}, 200<<10), nil, 413, "4 KiB"},
+	} {
+		t.Run(tc.name+fmt.Sprint(tc.fields), func(t *testing.T) {
+			status, res := postFile(t, srv.URL+"/api/upload", tc.name, tc.data, tc.fields)
+			got, _ := json.Marshal(res)
+			if status != tc.status || !strings.Contains(string(got), tc.want) {
+				t.Errorf("upload %s: %d %s; want %d containing %q", tc.name, status, got, tc.status, tc.want)
+			}
+			if strings.Contains(string(got), s.tmp) {
+				t.Errorf("the answer shows the server's folder: %s", got)
+			}
+		})
+	}
+	// Nothing is left behind, inside the folder or beside it.
+	left, err := os.ReadDir(s.tmp)
+	if err != nil || len(left) != 0 {
+		t.Errorf("uploads' folder holds %v (%v)", left, err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(s.tmp), "escape.mid")); err == nil {
+		t.Error("an upload named ../escape.mid was written outside the uploads' folder")
+	}
+}
+
+func TestServeCommand(t *testing.T) {
+	for _, tc := range []struct{ argv, want string }{
+		{"serve --addr nonsense", "want HOST:PORT"},
+		{"serve --max-upload 10", "at least 1024"},
+		{"serve extra", "takes no"},
+	} {
+		code, _, errb := musae(t, strings.Fields(tc.argv)...)
+		if code == exitOK || !strings.Contains(errb, tc.want) {
+			t.Errorf("%s: exit %d, %q; want an error saying %q", tc.argv, code, errb, tc.want)
+		}
+	}
+
+	// It serves until the context ends, then stops cleanly and removes its folder.
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, &serveOptions{Addr: "127.0.0.1:0", DigitModel: "mnist-conv2", MaxUpload: 1 << 20}, &out, &errb)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "http://") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	var addr string
+	fmt.Sscanf(out.String()[strings.Index(out.String(), "http://"):], "http://%s", &addr)
+	status, _, _ := get(t, "http://"+strings.TrimSuffix(addr, "/")+"/api/examples")
+	if status != 200 {
+		t.Errorf("GET /api/examples: %d", status)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop when its context ended")
+	}
+	if errb.String() != "" {
+		t.Errorf("stderr on loopback: %q", errb.String())
+	}
+}
+
+func TestMapLatent(t *testing.T) {
+	// The centres of the map's corner cells are the corners of image.ManifoldZ.
+	const n = 16
+	half := 0.5 / n
+	for _, tc := range []struct {
+		x, y   float64
+		z0, z1 float64
+	}{
+		{half, half, -1.6449, 1.6449},
+		{1 - half, 1 - half, 1.6449, -1.6449},
+		{0.5, 0.5, 0, 0},
+	} {
+		z := mapLatent(tc.x, tc.y, n)
+		if d0, d1 := float64(z[0])-tc.z0, float64(z[1])-tc.z1; d0*d0+d1*d1 > 1e-6 {
+			t.Errorf("mapLatent(%g, %g) = %v, want (%g, %g)", tc.x, tc.y, z, tc.z0, tc.z1)
+		}
+	}
+	// Beyond the centres it goes on, bounded.
+	if z := mapLatent(0, 0, n); z[0] > -1.6449 || z[0] < -3.1 {
+		t.Errorf("mapLatent(0, 0) = %v", z)
+	}
+}
+
+func TestSafeFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"step 3 of 9":      "step-3-of-9",
+		"../../etc/passwd": "etcpasswd",
+		"":                 "melody",
+		"Frère Jacques":    "Frre-Jacques",
+	} {
+		if got := safeFileName(in); got != want {
+			t.Errorf("safeFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,266 @@
+// musae explorer: the page's behaviour. Plain JavaScript, no build step; the server does
+// the model work and draws the pictures, the page asks for them.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+// state holds what the page shows. body.dataset.state says to tests (and to anyone
+// curious) whether an interpolation is on screen: "loading", "ready" or "error".
+const state = {
+  melodies: [],     // every melody that can be picked: examples, uploads, samples
+  steps: [],        // the current interpolation's steps
+  range: [60, 72],  // the pitches the interpolation's rolls share
+  qpm: 120,
+  request: 0,       // to drop answers to requests the user has moved past
+};
+
+function showError(msg) {
+  const el = $("error");
+  el.textContent = msg;
+  el.hidden = !msg;
+}
+
+async function getJSON(url, options) {
+  const res = await fetch(url, options);
+  let body;
+  try {
+    body = await res.json();
+  } catch (e) {
+    throw new Error(`${res.status} ${res.statusText}`);
+  }
+  if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
+  return body;
+}
+
+function rollURL(m, range) {
+  let url = `/api/roll.png?m=${m.classes}`;
+  if (range) url += `&lo=${range[0]}&hi=${range[1]}`;
+  return url;
+}
+
+function wavURL(m) {
+  return `/api/melody.wav?m=${m.classes}&qpm=${m.qpm}`;
+}
+
+function midURL(m) {
+  return `/api/melody.mid?m=${m.classes}&qpm=${m.qpm}&name=${encodeURIComponent(m.name)}`;
+}
+
+function describeNotes(m) {
+  if (!m.notes.length) return "silence";
+  return m.notes.map((n) => n.name).join(" ");
+}
+
+// addMelody makes a melody pickable on both sides, and returns its index.
+function addMelody(m, group) {
+  m.group = group;
+  state.melodies.push(m);
+  const i = state.melodies.length - 1;
+  for (const side of ["A", "B"]) {
+    const sel = $(`pick-${side}`);
+    let og = sel.querySelector(`optgroup[data-group="${group}"]`);
+    if (!og) {
+      og = document.createElement("optgroup");
+      og.label = group;
+      og.dataset.group = group;
+      sel.appendChild(og);
+    }
+    const opt = document.createElement("option");
+    opt.value = String(i);
+    opt.textContent = m.name;
+    og.appendChild(opt);
+  }
+  return i;
+}
+
+function picked(side) {
+  return state.melodies[Number($(`pick-${side}`).value)];
+}
+
+function pick(side, i) {
+  $(`pick-${side}`).value = String(i);
+  $(`thumb-${side}`).src = rollURL(state.melodies[i]);
+  $(`thumb-${side}`).title = describeNotes(state.melodies[i]);
+  interpolate();
+}
+
+async function interpolate() {
+  const a = picked("A"), b = picked("B");
+  if (!a || !b) return;
+  const id = ++state.request;
+  document.body.dataset.state = "loading";
+  state.qpm = a.qpm;
+  const params = new URLSearchParams({
+    a: a.classes, b: b.classes,
+    steps: $("steps").value, mode: $("mode").value,
+    temperature: $("morph-temp").value, qpm: a.qpm,
+  });
+  try {
+    const res = await getJSON(`/api/interpolate?${params}`);
+    if (id !== state.request) return;
+    state.steps = res.steps;
+    state.range = res.range;
+    const slider = $("slider");
+    slider.max = String(res.steps.length - 1);
+    slider.value = String(Math.min(Number(slider.value), res.steps.length - 1));
+    showError("");
+    showStep(Number(slider.value));
+    document.body.dataset.state = "ready";
+  } catch (e) {
+    if (id !== state.request) return;
+    showError(e.message);
+    document.body.dataset.state = "error";
+  }
+}
+
+function showStep(i) {
+  const m = state.steps[i];
+  if (!m) return;
+  const n = state.steps.length;
+  const t = n > 1 ? i / (n - 1) : 0;
+  $("step-label").textContent = `${m.name} · ${Math.round(100 * (1 - t))}% A, ${Math.round(100 * t)}% B · ${describeNotes(m)}`;
+  const roll = $("roll");
+  roll.src = rollURL(m, state.range);
+  roll.alt = `piano roll of ${m.name}: ${describeNotes(m)}`;
+  $("audio").src = wavURL(m);
+  $("download").href = midURL(m);
+  $("download").download = `musae-${i + 1}.mid`;
+}
+
+// playAll plays the steps from the slider's place to B, moving the slider along.
+async function playAll() {
+  const audio = $("audio"), slider = $("slider");
+  const button = $("play-all");
+  if (button.dataset.playing) {
+    delete button.dataset.playing;
+    audio.pause();
+    button.textContent = "Play every step";
+    return;
+  }
+  button.dataset.playing = "yes";
+  button.textContent = "Stop";
+  let i = Number(slider.value) >= state.steps.length - 1 ? 0 : Number(slider.value);
+  while (button.dataset.playing && i < state.steps.length) {
+    slider.value = String(i);
+    showStep(i);
+    try {
+      await audio.play();
+      await new Promise((done) => audio.addEventListener("ended", done, { once: true }));
+    } catch (e) {
+      break; // the browser refused to play, or the user stopped it
+    }
+    i++;
+  }
+  delete button.dataset.playing;
+  button.textContent = "Play every step";
+}
+
+async function upload(form) {
+  const side = form.dataset.side;
+  const file = form.elements.file.files[0];
+  if (!file) return;
+  const max = Number(document.body.dataset.maxUpload);
+  if (file.size > max) {
+    showError(`${file.name} is ${Math.ceil(file.size / 1024)} KiB; this page accepts up to ${Math.floor(max / 1024)} KiB.`);
+    form.elements.file.value = "";
+    return;
+  }
+  showError("");
+  try {
+    const m = await getJSON("/api/upload", { method: "POST", body: new FormData(form) });
+    m.name = `${m.name} (${m.where})`;
+    pick(side, addMelody(m, "Your files"));
+  } catch (e) {
+    showError(`${file.name}: ${e.message}`);
+  }
+  form.elements.file.value = "";
+}
+
+async function sample() {
+  const params = new URLSearchParams({
+    n: $("sample-n").value, temperature: $("sample-temp").value, seed: $("sample-seed").value,
+  });
+  const out = $("samples");
+  out.textContent = "sampling…";
+  try {
+    const ms = await getJSON(`/api/sample?${params}`);
+    out.textContent = "";
+    for (const m of ms) {
+      const i = addMelody(m, "Samples");
+      const card = document.createElement("div");
+      card.className = "card";
+      const img = document.createElement("img");
+      img.src = rollURL(m);
+      img.alt = `piano roll of ${m.name}`;
+      const cap = document.createElement("p");
+      cap.textContent = m.name;
+      const audio = document.createElement("audio");
+      audio.controls = true;
+      audio.preload = "none";
+      audio.src = wavURL(m);
+      const buttons = document.createElement("div");
+      for (const side of ["A", "B"]) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = `use as ${side}`;
+        b.addEventListener("click", () => pick(side, i));
+        buttons.appendChild(b);
+      }
+      const dl = document.createElement("a");
+      dl.href = midURL(m);
+      dl.textContent = "MIDI";
+      dl.download = `musae-sample-${i}.mid`;
+      buttons.appendChild(dl);
+      card.append(img, cap, audio, buttons);
+      out.appendChild(card);
+    }
+    // The next press gives new melodies.
+    $("sample-seed").value = String(Number($("sample-seed").value) + 1);
+  } catch (e) {
+    out.textContent = e.message;
+  }
+}
+
+async function decodeDigit(ev) {
+  const map = ev.currentTarget;
+  const r = map.getBoundingClientRect();
+  const x = (ev.clientX - r.left) / r.width, y = (ev.clientY - r.top) / r.height;
+  try {
+    const res = await getJSON(`/api/digits/decode?x=${x.toFixed(4)}&y=${y.toFixed(4)}`);
+    $("digit").src = res.png;
+    $("digit-z").textContent = `z = (${res.z.map((v) => v.toFixed(2)).join(", ")})`;
+  } catch (e) {
+    $("digit-z").textContent = e.message;
+  }
+}
+
+async function start() {
+  document.body.dataset.state = "loading";
+  try {
+    const examples = await getJSON("/api/examples");
+    for (const m of examples) addMelody(m, "Tunes");
+    pick("A", 0);
+    pick("B", Math.min(1, examples.length - 1));
+  } catch (e) {
+    showError(e.message);
+    document.body.dataset.state = "error";
+  }
+  for (const side of ["A", "B"]) {
+    $(`pick-${side}`).addEventListener("change", (ev) => pick(side, Number(ev.target.value)));
+  }
+  for (const form of document.querySelectorAll("form.upload")) {
+    form.addEventListener("change", (ev) => {
+      if (ev.target.name === "file") upload(form);
+    });
+    form.addEventListener("submit", (ev) => ev.preventDefault());
+  }
+  for (const id of ["steps", "mode", "morph-temp"]) $(id).addEventListener("change", interpolate);
+  $("slider").addEventListener("input", (ev) => showStep(Number(ev.target.value)));
+  $("slider").addEventListener("change", () => $("audio").play().catch(() => {}));
+  $("play-all").addEventListener("click", playAll);
+  $("sample-temp").addEventListener("input", (ev) => { $("sample-temp-value").textContent = ev.target.value; });
+  $("sample-go").addEventListener("click", sample);
+  if (document.body.dataset.digits) $("digit-map").addEventListener("click", decodeDigit);
+}
+
+start();
