@@ -54,6 +54,7 @@ func newRootCmd() *cobra.Command {
 		newPlotCmd(nil),
 		newScatterCmd(nil),
 		newPianorollCmd(nil),
+		newServeCmd(nil),
 	)
 	return root
 }
