@@ -615,8 +615,8 @@ func (s *explorer) digitMap(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	// Not cached: another run of the server may serve another model at this address.
 	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "max-age=3600")
 	w.Write(buf.Bytes())
 }
 
