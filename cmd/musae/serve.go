@@ -182,8 +182,7 @@ func (s *explorer) Handler() http.Handler {
 	mux.HandleFunc("GET /api/interpolate", s.interpolate)
 	mux.HandleFunc("GET /api/sample", s.sample)
 	mux.HandleFunc("GET /api/roll.png", s.roll)
-	mux.HandleFunc("GET /api/melody.wav", s.wav)
-	mux.HandleFunc("GET /api/melody.mid", s.mid)
+	mux.HandleFunc("GET /api/melody/{format}", s.melodyFile)
 	mux.HandleFunc("GET /api/digits/map.png", s.digitMap)
 	mux.HandleFunc("GET /api/digits/decode", s.digitAt)
 	return securityHeaders(mux)
@@ -534,25 +533,27 @@ func (s *explorer) roll(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-func (s *explorer) wav(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
-	m := q.melody("m")
-	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
-	if q.err != nil {
-		fail(w, q.err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := midi.WriteWAV(&buf, midi.RenderMelody(qpm, midi.RenderOptions{}, m), midi.SampleRate); err != nil {
-		fail(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Cache-Control", "max-age=3600")
-	http.ServeContent(w, r, "melody.wav", time.Time{}, bytes.NewReader(buf.Bytes()))
+// melodyFormats are the files a melody is offered as: its media type, and whether the
+// page downloads it (rather than plays or shows it).
+var melodyFormats = map[string]struct {
+	mime     string
+	download bool
+}{
+	"wav":      {"audio/wav", false},
+	"mid":      {"audio/midi", true},
+	"musicxml": {"application/vnd.recordare.musicxml+xml", true},
+	"abc":      {"text/vnd.abc; charset=utf-8", true},
 }
 
-func (s *explorer) mid(w http.ResponseWriter, r *http.Request) {
+// melodyFile writes melody m at qpm as a WAV (for the page's audio), or for download as
+// MIDI, MusicXML or ABC, under the name given.
+func (s *explorer) melodyFile(w http.ResponseWriter, r *http.Request) {
+	format := r.PathValue("format")
+	kind, ok := melodyFormats[format]
+	if !ok {
+		fail(w, &requestError{http.StatusNotFound, fmt.Sprintf("no format %q: wav, mid, musicxml or abc", format)})
+		return
+	}
 	q := &query{r: r}
 	m := q.melody("m")
 	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
@@ -560,18 +561,35 @@ func (s *explorer) mid(w http.ResponseWriter, r *http.Request) {
 		fail(w, q.err)
 		return
 	}
+	name := safeFileName(r.FormValue("name"))
 	var buf bytes.Buffer
-	if err := midi.WriteMelodies(&buf, qpm, m); err != nil {
+	var err error
+	switch format {
+	case "wav":
+		err = midi.WriteWAV(&buf, midi.RenderMelody(qpm, midi.RenderOptions{}, m), midi.SampleRate)
+	case "mid":
+		err = midi.WriteMelodies(&buf, qpm, m)
+	case "musicxml", "abc":
+		var b []byte
+		opt := midi.NotationOptions{Title: r.FormValue("name"), QPM: qpm}
+		if format == "abc" {
+			b, err = m.ABC(opt)
+		} else {
+			b, err = m.MusicXML(opt)
+		}
+		buf.Write(b)
+	}
+	if err != nil {
 		fail(w, err)
 		return
 	}
-	name := "melody.mid"
-	if n := r.FormValue("name"); n != "" {
-		name = safeFileName(n) + ".mid"
+	w.Header().Set("Content-Type", kind.mime)
+	w.Header().Set("Cache-Control", "max-age=3600")
+	if kind.download {
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+"."+format))
 	}
-	w.Header().Set("Content-Type", "audio/midi")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	w.Write(buf.Bytes())
+	// ServeContent answers the range requests with which browsers fetch audio.
+	http.ServeContent(w, r, name+"."+format, time.Time{}, bytes.NewReader(buf.Bytes()))
 }
 
 // safeFileName keeps letters, digits, '-' and '_' of a name offered for download.

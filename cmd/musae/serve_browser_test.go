@@ -128,6 +128,12 @@ func TestServeInBrowser(t *testing.T) {
 		t.Errorf("the audio of step 5 lasts %.3f s, want 4 s", moved.Duration)
 	}
 
+	// The step's download links give its notation.
+	abc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.getElementById("dl-abc").href).then((r) => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(abc, "X:1\n") || !strings.Contains(abc, "T:step 5 of 9") {
+		t.Errorf("the step's ABC link gives %.80q, %v", abc, err)
+	}
+
 	// A broken upload is refused with a message on the page; a sound one becomes B.
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.mid")

@@ -38,12 +38,9 @@ function rollURL(m, range) {
   return url;
 }
 
-function wavURL(m) {
-  return `/api/melody.wav?m=${m.classes}&qpm=${m.qpm}`;
-}
-
-function midURL(m) {
-  return `/api/melody.mid?m=${m.classes}&qpm=${m.qpm}&name=${encodeURIComponent(m.name)}`;
+// fileURL is melody m as a file: wav (for the audio player), mid, musicxml or abc.
+function fileURL(m, format) {
+  return `/api/melody/${format}?m=${m.classes}&qpm=${m.qpm}&name=${encodeURIComponent(m.name)}`;
 }
 
 function describeNotes(m) {
@@ -122,9 +119,8 @@ function showStep(i) {
   const roll = $("roll");
   roll.src = rollURL(m, state.range);
   roll.alt = `piano roll of ${m.name}: ${describeNotes(m)}`;
-  $("audio").src = wavURL(m);
-  $("download").href = midURL(m);
-  $("download").download = `musae-${i + 1}.mid`;
+  $("audio").src = fileURL(m, "wav");
+  for (const format of ["mid", "musicxml", "abc"]) $(`dl-${format}`).href = fileURL(m, format);
 }
 
 // playAll plays the steps from the slider's place to B, moving the slider along.
@@ -197,7 +193,7 @@ async function sample() {
       const audio = document.createElement("audio");
       audio.controls = true;
       audio.preload = "none";
-      audio.src = wavURL(m);
+      audio.src = fileURL(m, "wav");
       const buttons = document.createElement("div");
       for (const side of ["A", "B"]) {
         const b = document.createElement("button");
@@ -206,11 +202,13 @@ async function sample() {
         b.addEventListener("click", () => pick(side, i));
         buttons.appendChild(b);
       }
-      const dl = document.createElement("a");
-      dl.href = midURL(m);
-      dl.textContent = "MIDI";
-      dl.download = `musae-sample-${i}.mid`;
-      buttons.appendChild(dl);
+      for (const [format, label] of [["mid", "MIDI"], ["musicxml", "MusicXML"], ["abc", "ABC"]]) {
+        const dl = document.createElement("a");
+        dl.href = fileURL(m, format);
+        dl.textContent = label;
+        dl.download = "";
+        buttons.appendChild(dl);
+      }
       card.append(img, cap, audio, buttons);
       out.appendChild(card);
     }
