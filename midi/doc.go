@@ -96,8 +96,10 @@
 // 6 ms attack, a decay towards a sustain of 0.55 and a 120 ms release; a note sounds at
 // least through its attack, and partials above the Nyquist frequency are left out. Its
 // level is proportional to velocity, and notes add up: at the default gain (DefaultGain)
-// one note at velocity 127 peaks at a quarter of full scale, so that four such notes
-// together cannot clip; more are clamped. Drum-channel notes are not played.
+// one note at velocity 127 peaks at a quarter of full scale. Above three quarters of full
+// scale the sum is compressed smoothly (a tanh knee) instead of clipping, which dense
+// pieces of a dozen voices reach; melodies and a few voices never do. Drum-channel notes
+// are not played.
 //
 // The audio lasts exactly as long as the MIDI: round(seconds × rate) samples, where
 // seconds is f.Seconds(f.Length()) for a file (to its latest end-of-track, through its

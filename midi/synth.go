@@ -10,7 +10,8 @@ import (
 const SampleRate = 44100
 
 // DefaultGain is the peak level, as a fraction of full scale, of one note at velocity 127
-// when RenderOptions.Gain is 0: four such notes together cannot clip.
+// when RenderOptions.Gain is 0: three such notes together stay below the level where the
+// mix starts to be compressed, and more never clip.
 const DefaultGain = 0.25
 
 // The voice of the synthesiser: times in seconds.
@@ -54,8 +55,9 @@ type tone struct {
 // past the end are cut there. The voice is additive (a fundamental and four harmonics,
 // the upper ones fading within a few tenths of a second, like a soft electric piano) with
 // an attack, decay, sustain and release envelope, tuned in equal temperament with A4
-// (pitch 69) at 440 Hz; its level is proportional to velocity, and notes add up. The
-// same file gives the same samples.
+// (pitch 69) at 440 Hz; its level is proportional to velocity, and notes add up, the sum
+// bending smoothly towards full scale above three quarters of it rather than clipping.
+// The same file gives the same samples.
 func (f *File) Render(opt RenderOptions) []int16 {
 	opt = opt.withDefaults()
 	rate := float64(opt.SampleRate)
@@ -229,17 +231,23 @@ func synthesise(ts []tone, n int, opt RenderOptions) []int16 {
 	}
 	out := make([]int16, n)
 	for i, v := range mix {
-		x := v * 32767
+		// Dense music (a dozen voices at once) can add up past full scale: above the
+		// knee, levels bend smoothly towards full scale instead of clipping.
 		switch {
-		case x >= 32767:
-			out[i] = 32767
-		case x <= -32768:
-			out[i] = -32768
-		case x >= 0:
-			out[i] = int16(x + 0.5)
-		default:
-			out[i] = int16(x - 0.5)
+		case v > kneeLevel:
+			v = kneeLevel + (1-kneeLevel)*float32(math.Tanh(float64(v-kneeLevel)/(1-kneeLevel)))
+		case v < -kneeLevel:
+			v = -kneeLevel - (1-kneeLevel)*float32(math.Tanh(float64(-v-kneeLevel)/(1-kneeLevel)))
+		}
+		x := v * 32767
+		if x >= 0 {
+			out[i] = int16(min(x+0.5, 32767))
+		} else {
+			out[i] = int16(max(x-0.5, -32767))
 		}
 	}
 	return out
 }
+
+// kneeLevel is the level, as a fraction of full scale, above which the mix is compressed.
+const kneeLevel = 0.75
