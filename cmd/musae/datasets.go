@@ -209,7 +209,7 @@ func runDatasetsExport(ctx context.Context, opts *datasetsOptions, stdout, stder
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	err = write(tmp)

@@ -13,7 +13,6 @@ import (
 	"musae/cmd/musae/internal/zoo"
 	"musae/image"
 	"musae/latent"
-	"musae/midi"
 )
 
 type interpolateOptions struct {
@@ -22,7 +21,7 @@ type interpolateOptions struct {
 	GridRows, GridCols              int
 	Temperature                     float64
 	Seed                            uint64
-	Each                            bool
+	Each, WAV                       bool
 	Files                           []string
 }
 
@@ -68,6 +67,9 @@ row after row.`,
 			if err := in.complete(args); err != nil {
 				return err
 			}
+			if o.WAV && o.Domain == zoo.MNIST {
+				return usagef("--wav is for melodies; digits are pictures")
+			}
 			return runInterpolate(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
@@ -81,6 +83,7 @@ row after row.`,
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
+	f.BoolVar(&o.WAV, "wav", false, "melodies: also write a WAV file beside each MIDI file (OUT.wav, and OUT-01.wav, ... with --each)")
 	return cmd
 }
 
@@ -106,6 +109,9 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 		return err
 	}
 	if m.Meta.Domain == zoo.MNIST {
+		if o.WAV {
+			return usagef("--wav is for melodies; %s draws digits, which are pictures", m.Meta.Model)
+		}
 		out := defaultString(o.Out, "interpolation.png")
 		img := image.Upscale(image.Grid(decodeImages(m, zs), rows, cols, 28, 28, 2), 2)
 		if err := image.WritePNG(out, img); err != nil {
@@ -124,14 +130,22 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(mels), i/cols+1, i%cols+1, mel)
 		if o.Each {
 			p := strings.TrimSuffix(out, filepath.Ext(out)) + fmt.Sprintf("-%02d.mid", i+1)
-			if err := midi.WriteFile(p, in.QPM[0], mel); err != nil {
+			if _, err := writeMelodyFiles(p, in.QPM[0], o.WAV, mel); err != nil {
 				return err
 			}
 		}
 	}
-	if err := midi.WriteFile(out, in.QPM[0], withRests(mels)...); err != nil {
+	wav, err := writeMelodyFiles(out, in.QPM[0], o.WAV, withRests(mels)...)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d steps at %.0f qpm, a bar of rest between them\n", out, len(mels), in.QPM[0])
+	fmt.Fprintf(stdout, "wrote %s%s: %d steps at %.0f qpm, a bar of rest between them\n", out, wav, len(mels), in.QPM[0])
+	if o.Each {
+		what := "a MIDI file"
+		if o.WAV {
+			what = "a MIDI and a WAV file"
+		}
+		fmt.Fprintf(stdout, "and %s per step: %s-01 to -%02d\n", what, strings.TrimSuffix(out, filepath.Ext(out)), len(mels))
+	}
 	return nil
 }

@@ -131,17 +131,36 @@ func sampleMelodies(ctx context.Context, m *zoo.Model, o *sampleOptions, rng *ra
 	fmt.Fprintf(stdout, "%d melodies from %s at temperature %g\n", n, m.Meta.Model, temp)
 	for i, mel := range seqs {
 		path := filepath.Join(dir, fmt.Sprintf("sample-%02d.mid", i+1))
-		if err := midi.WriteFile(path, midi.DefaultQPM, mel); err != nil {
+		wav, err := writeMelodyFiles(path, midi.DefaultQPM, o.WAV, mel)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s\n%s", path, mel)
+		fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, mel)
 	}
 	all := filepath.Join(dir, "all.mid")
-	if err := midi.WriteFile(all, midi.DefaultQPM, withRests(seqs)...); err != nil {
+	wav, err := writeMelodyFiles(all, midi.DefaultQPM, o.WAV, withRests(seqs)...)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%s: all %d in sequence, a bar of rest between\n", all, n)
+	fmt.Fprintf(stdout, "\n%s%s: all %d in sequence, a bar of rest between\n", all, wav, n)
 	return nil
+}
+
+// writeMelodyFiles writes the melodies in sequence to the MIDI file path and, when wav is
+// set, renders them to a WAV file beside it with the same name (x.mid, x.wav). It returns
+// what to add to the name of the MIDI file where it is shown: " and x.wav", or "".
+func writeMelodyFiles(path string, qpm float64, wav bool, ms ...midi.Melody) (string, error) {
+	if err := midi.WriteFile(path, qpm, ms...); err != nil {
+		return "", err
+	}
+	if !wav {
+		return "", nil
+	}
+	w := withExt(path, ".wav")
+	if err := midi.WriteWAVFile(w, midi.RenderMelody(qpm, midi.RenderOptions{}, ms...), midi.SampleRate); err != nil {
+		return "", err
+	}
+	return " and " + w, nil
 }
 
 // withRests returns the melodies with a bar of rest after each but the last, so that
@@ -180,13 +199,10 @@ type melodyInput struct {
 // or the first with notes when bar is 0. Without a track, a file with notes in several
 // tracks is refused with a list of them, since merging them would not give a melody.
 func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
-	f, err := midi.ReadFile(path)
+	f, err := openMelodyFile(path, track)
 	if err != nil {
 		return melodyInput{}, err
 	}
-	// Files from sequencers are on the grid and stay as they are; recordings whose beats
-	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
-	f.AlignToGrid()
 	in = melodyInput{Path: path, QPM: f.QPM}
 	defer func() {
 		// A repaired file is read as far as it is sound; say so wherever the window is shown.
@@ -194,17 +210,6 @@ func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
 			in.Where += fmt.Sprintf(" (the file needed %d repairs; first: %s)", len(f.Warnings), f.Warnings[0])
 		}
 	}()
-	if track == "" {
-		var found []string
-		for _, t := range f.Tracks {
-			if n := t.NoteOns(); n > 0 && !onlyDrums(t.Channels()) {
-				found = append(found, fmt.Sprintf("  --track %d  %q: %d notes, channels %v, programs %v", t.Index, t.Name, n, oneBased(t.Channels()), t.Programs()))
-			}
-		}
-		if len(found) > 1 {
-			return in, usagef("%s has notes in %d tracks; say which one holds the melody:\n%s", path, len(found), strings.Join(found, "\n"))
-		}
-	}
 	opt := midi.ExtractOptions{Track: track}
 	if bar <= 0 {
 		ws, err := f.Windows(opt, midi.WindowBars, 1)
@@ -230,6 +235,31 @@ func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
 	}
 	in.Window, in.Where = w, fmt.Sprintf("bars %d–%d", bar, bar+1)
 	return in, nil
+}
+
+// openMelodyFile reads a MIDI file whose melody a command works on, moved onto its notes'
+// 16th grid. Without a track, a file with notes in several tracks is refused (a usage
+// error) with a list of them, since merging them would not give a melody.
+func openMelodyFile(path, track string) (*midi.File, error) {
+	f, err := midi.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	// Files from sequencers are on the grid and stay as they are; recordings whose beats
+	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
+	f.AlignToGrid()
+	if track == "" {
+		var found []string
+		for _, t := range f.Tracks {
+			if n := t.NoteOns(); n > 0 && !onlyDrums(t.Channels()) {
+				found = append(found, fmt.Sprintf("  --track %d  %q: %d notes, channels %v, programs %v", t.Index, t.Name, n, oneBased(t.Channels()), t.Programs()))
+			}
+		}
+		if len(found) > 1 {
+			return nil, usagef("%s has notes in %d tracks; say which one holds the melody:\n%s", path, len(found), strings.Join(found, "\n"))
+		}
+	}
+	return f, nil
 }
 
 func onlyDrums(chs []int) bool {

@@ -54,6 +54,8 @@ func newRootCmd() *cobra.Command {
 		newPlotCmd(nil),
 		newScatterCmd(nil),
 		newPianorollCmd(nil),
+		newRenderCmd(nil),
+		newExportCmd(nil),
 		newServeCmd(nil),
 	)
 	return root

@@ -19,6 +19,7 @@ type sampleOptions struct {
 	N                  int
 	Temperature        float64
 	Seed               uint64
+	WAV                bool
 }
 
 func newSampleCmd() *cobra.Command {
@@ -34,6 +35,9 @@ func newSampleCmd() *cobra.Command {
 			if o.N < 0 || cmd.Flags().Changed("n") && o.N == 0 {
 				return usagef("-n must be positive")
 			}
+			if o.WAV && o.Domain == zoo.MNIST {
+				return usagef("--wav is for melodies; digits are pictures")
+			}
 			if cmd.Flags().Changed("temperature") && o.Temperature < 0 {
 				return usagef("--temperature must not be negative")
 			}
@@ -47,6 +51,7 @@ func newSampleCmd() *cobra.Command {
 	f.IntVarP(&o.N, "n", "n", 0, "how many (default 64 digits, 8 melodies)")
 	f.Float64Var(&o.Temperature, "temperature", -1, "prior scale for digits (default 1); sampling temperature for melodies (default 0.5)")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
+	f.BoolVar(&o.WAV, "wav", false, "melodies: also write a WAV file beside each MIDI file (sample-01.wav, ..., all.wav)")
 	return cmd
 }
 
@@ -58,6 +63,9 @@ func runSample(ctx context.Context, o *sampleOptions, stdout io.Writer) error {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x73616d))
 	switch m.Meta.Domain {
 	case zoo.MNIST:
+		if o.WAV {
+			return usagef("--wav is for melodies; %s draws digits, which are pictures", m.Meta.Model)
+		}
 		n := defaultInt(o.N, 64)
 		temp := defaultFloat(o.Temperature, 1)
 		out := defaultString(o.Out, "samples.png")

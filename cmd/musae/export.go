@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"musae/midi"
+)
+
+// exportOptions has no --seed: writing notation draws no random numbers.
+type exportOptions struct {
+	File, Track, Format, Out string
+}
+
+// exportFormats maps each --format to the extension of its files.
+var exportFormats = map[string]string{"musicxml": ".musicxml", "abc": ".abc"}
+
+func newExportCmd(runF func(*exportOptions) error) *cobra.Command {
+	o := &exportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export FILE.mid --format musicxml|abc [--track T] [-o OUT]",
+		Short: "Write the melody of a MIDI file as sheet music: MusicXML or ABC",
+		Long: `Write the melody of a MIDI file (as musae extracts it: one note at a time, quantised to
+16ths, moved onto the notes' own grid) as a score of one part: MusicXML 4.0, which
+MuseScore, Finale, Sibelius and Dorico open, or ABC notation, which abc2midi, abcm2ps and
+EasyABC read. The score is in 4/4 with 16 steps to the bar, at the file's first tempo,
+titled with the file's name; notes crossing bar lines are tied. A file in another meter
+(3/4, 6/8) is still written in 4/4, and export says so.
+
+Without --track, a file with notes in several tracks is refused with a list of them. The
+format follows from the extension of -o when --format is not given. The default output
+is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard output.`,
+		Example: `  musae export samples/sample-01.mid --format abc -o -
+  musae export pop909/001.mid --track MELODY --format musicxml`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("export takes one MIDI file, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			o.Format = strings.ToLower(o.Format)
+			if o.Format == "" {
+				switch strings.ToLower(filepath.Ext(o.Out)) {
+				case ".musicxml", ".xml":
+					o.Format = "musicxml"
+				case ".abc":
+					o.Format = "abc"
+				default:
+					return usagef("say which notation: --format musicxml or --format abc")
+				}
+			}
+			ext, ok := exportFormats[o.Format]
+			if !ok {
+				return usagef("--format %q: want musicxml or abc", o.Format)
+			}
+			if o.Out == "" {
+				o.Out = withExt(filepath.Base(o.File), ext)
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runExport(o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Format, "format", "", "musicxml or abc (default: from the extension of -o)")
+	f.StringVarP(&o.Track, "track", "t", "", "the track that holds the melody, by name or index")
+	f.StringVarP(&o.Out, "output", "o", "", "output file, or - for standard output (default: FILE.musicxml or FILE.abc)")
+	return cmd
+}
+
+func runExport(o *exportOptions, stdout, stderr io.Writer) error {
+	f, err := openMelodyFile(o.File, o.Track)
+	if err != nil {
+		return err
+	}
+	m, err := f.Melody(midi.ExtractOptions{Track: o.Track})
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.File, err)
+	}
+	title := withExt(filepath.Base(o.File), "")
+	opt := midi.NotationOptions{Title: title, QPM: f.QPM}
+	var doc []byte
+	if o.Format == "abc" {
+		doc, err = m.ABC(opt)
+	} else {
+		doc, err = m.MusicXML(opt)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.File, err)
+	}
+	// What export says goes beside the score: to stderr when the score goes to stdout.
+	info := stdout
+	if o.Out == "-" {
+		if _, err := stdout.Write(doc); err != nil {
+			return err
+		}
+		info = stderr
+	} else if err := writeFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(doc); return err }); err != nil {
+		return err
+	}
+	var other []string
+	for _, mt := range f.Meters() {
+		s := fmt.Sprintf("%d/%d", mt.Num, mt.Den)
+		if spb := mt.StepsPerBar(); (spb == 0 || midi.StepsPerBar%spb != 0) && !slices.Contains(other, s) {
+			other = append(other, s)
+		}
+	}
+	if len(other) > 0 {
+		fmt.Fprintf(info, "note: %s is in %s; the score is written in 4/4, 16 steps to the bar\n", o.File, strings.Join(other, ", "))
+	}
+	if o.Out == "-" {
+		return nil
+	}
+	ns := m.Notes()
+	lo, hi := 128, -1
+	for _, n := range ns {
+		lo, hi = min(lo, n.Pitch), max(hi, n.Pitch)
+	}
+	fmt.Fprintf(info, "wrote %s: %s, %d bars of 4/4, %d notes %s–%s, at %.4g qpm, from %s\n",
+		o.Out, o.Format, max(1, (len(m)+midi.StepsPerBar-1)/midi.StepsPerBar), len(ns), midi.PitchName(lo), midi.PitchName(hi), f.QPM, o.File)
+	return nil
+}

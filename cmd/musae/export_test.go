@@ -1,0 +1,99 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"musae/midi"
+)
+
+func TestExportOptions(t *testing.T) {
+	for _, tc := range []struct {
+		argv    string
+		want    exportOptions
+		wantErr string
+	}{
+		{argv: "songs/a.mid --format abc", want: exportOptions{File: "songs/a.mid", Format: "abc", Out: "a.abc"}},
+		{argv: "a.mid --format MusicXML -t MELODY", want: exportOptions{File: "a.mid", Format: "musicxml", Track: "MELODY", Out: "a.musicxml"}},
+		{argv: "a.mid -o score.xml", want: exportOptions{File: "a.mid", Format: "musicxml", Out: "score.xml"}},
+		{argv: "a.mid -o tune.ABC", want: exportOptions{File: "a.mid", Format: "abc", Out: "tune.ABC"}},
+		{argv: "a.mid --format abc -o -", want: exportOptions{File: "a.mid", Format: "abc", Out: "-"}},
+		{argv: "a.mid", wantErr: "say which notation: --format musicxml or --format abc"},
+		{argv: "a.mid -o -", wantErr: "say which notation"},
+		{argv: "a.mid --format pdf", wantErr: `--format "pdf": want musicxml or abc`},
+		{argv: "--format abc", wantErr: "export takes one MIDI file, got 0"},
+	} {
+		t.Run(tc.argv, func(t *testing.T) {
+			got, err := parseOptions(t, newExportCmd, strings.Fields(tc.argv))
+			if tc.wantErr != "" {
+				wantUsageError(t, err, tc.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *got != tc.want {
+				t.Errorf("options %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestExportRun(t *testing.T) {
+	dir := t.TempDir()
+	tunePath := filepath.Join(dir, "tune.mid")
+	// C4 D4 E4 F4 quarters, then G4 held across the bar line into bar 2.
+	m := append(tune([]int{60, 62, 64, 65}, false), midi.NoteOnClass(67), 0, 0, 0, 0, 0, 0, 0, midi.NoteOff)
+	if err := midi.WriteFile(tunePath, 96, m); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	twoTracks := write("two.mid", rawSMF(quarters(0, 60, 62, 64, 65), quarters(1, 48, 43)))
+	waltz := write("waltz.mid", rawSMF(append([]byte{0, 0xFF, 0x58, 4, 3, 2, 24, 8}, quarters(0, 67, 64, 64, 65, 62, 62)...)))
+	text := write("notes.mid", []byte("C D E F G\n"))
+
+	abc := "X:1\nT:tune\nM:4/4\nL:1/16\nQ:1/4=96\nK:C\nC4 D4 E4 F4 | G8 z8 |]\n"
+	if got := mustMusae(t, "export", tunePath, "--format", "abc", "-o", "-"); got != abc {
+		t.Errorf("-o - wrote\n%s\nwant\n%s", got, abc)
+	}
+	out := filepath.Join(dir, "tune.musicxml")
+	say := mustMusae(t, "export", tunePath, "-o", out)
+	if want := "wrote " + out + ": musicxml, 2 bars of 4/4, 5 notes C4–G4, at 96 qpm, from " + tunePath; !strings.Contains(say, want) {
+		t.Errorf("said %q, want %q", say, want)
+	}
+	if doc, err := os.ReadFile(out); err != nil || !strings.Contains(string(doc), "<score-partwise version=\"4.0\">") || !strings.Contains(string(doc), "<work-title>tune</work-title>") {
+		t.Errorf("%s: %v\n%s", out, err, doc)
+	}
+
+	for _, tc := range []struct {
+		argv []string
+		code int
+		say  string // on stderr, or on stdout when the exit code is 0
+	}{
+		{[]string{"export", twoTracks, "--format", "abc", "-o", "-"}, exitUsage, twoTracks + " has notes in 2 tracks"},
+		{[]string{"export", twoTracks, "--track", "1", "--format", "abc", "-o", "-"}, exitOK, "K:C\nC,4 G,,4 z8 |]\n"},
+		{[]string{"export", twoTracks, "--track", "7", "--format", "abc", "-o", "-"}, exitFailure, "no such track \"7\""},
+		{[]string{"export", waltz, "--format", "abc", "-o", filepath.Join(dir, "waltz.abc")}, exitOK, "note: " + waltz + " is in 3/4; the score is written in 4/4"},
+		{[]string{"export", filepath.Join(dir, "missing.mid"), "--format", "abc"}, exitFailure, filepath.Join(dir, "missing.mid")},
+		{[]string{"export", text, "--format", "musicxml"}, exitFailure, "midi: read " + text},
+		{[]string{"export", tunePath, "--format", "abc", "-o", filepath.Join(dir, "no", "t.abc")}, exitFailure, filepath.Join(dir, "no", "t.abc")},
+	} {
+		t.Run(strings.Join(tc.argv[1:], " "), func(t *testing.T) {
+			code, stdout, errb := musae(t, tc.argv...)
+			if tc.code == exitOK {
+				errb = stdout
+			}
+			if code != tc.code || !strings.Contains(errb, tc.say) {
+				t.Fatalf("exit %d, output %q; want %d and %q", code, errb, tc.code, tc.say)
+			}
+		})
+	}
+}

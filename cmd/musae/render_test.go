@@ -1,0 +1,179 @@
+package main
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"musae/midi"
+)
+
+func TestRenderOptions(t *testing.T) {
+	for _, tc := range []struct {
+		argv    string
+		want    renderOptions
+		wantErr string
+	}{
+		{argv: "songs/a.mid", want: renderOptions{File: "songs/a.mid", Out: "a.wav"}},
+		{argv: "a.mid -o out/b.WAV", want: renderOptions{File: "a.mid", Out: "out/b.WAV"}},
+		{argv: "a.mid -o b.mp3", wantErr: "-o b.mp3: the audio is a WAV file"},
+		{argv: "", wantErr: "render takes one MIDI file, got 0"},
+		{argv: "a.mid b.mid", wantErr: "render takes one MIDI file, got 2"},
+		{argv: "a.mid --seed 3", wantErr: "unknown flag: --seed"},
+	} {
+		t.Run(tc.argv, func(t *testing.T) {
+			got, err := parseOptions(t, newRenderCmd, strings.Fields(tc.argv))
+			if tc.wantErr != "" {
+				wantUsageError(t, err, tc.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *got != tc.want {
+				t.Errorf("options %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+// rawSMF builds a format-1 file at 96 ticks a quarter from track bodies of raw events
+// (delta times below 128), each closed with an end-of-track.
+func rawSMF(tracks ...[]byte) []byte {
+	b := []byte("MThd\x00\x00\x00\x06\x00\x01")
+	b = binary.BigEndian.AppendUint16(b, uint16(len(tracks)))
+	b = binary.BigEndian.AppendUint16(b, 96)
+	for _, tr := range tracks {
+		tr = append(tr, 0, 0xFF, 0x2F, 0)
+		b = append(b, "MTrk"...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(tr)))
+		b = append(b, tr...)
+	}
+	return b
+}
+
+// quarters is a track body of quarter notes of the pitches on channel ch (0–15).
+func quarters(ch byte, pitches ...byte) []byte {
+	var b []byte
+	for _, p := range pitches {
+		b = append(b, 0, 0x90|ch, p, 100, 96, 0x80|ch, p, 0)
+	}
+	return b
+}
+
+// wavSamples reads the sample count from the header of a WAV file written by musae, and
+// checks the file is as long as the header says.
+func wavSamples(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 44 || string(data[:4]) != "RIFF" || string(data[8:16]) != "WAVEfmt " || string(data[36:40]) != "data" {
+		t.Fatalf("%s is not a WAV file musae writes", path)
+	}
+	n := int(binary.LittleEndian.Uint32(data[40:44]))
+	if len(data) != 44+n {
+		t.Fatalf("%s: %d bytes, the header says %d of data", path, len(data), n)
+	}
+	return n / 2
+}
+
+func TestRenderRun(t *testing.T) {
+	dir := t.TempDir()
+	tunePath := filepath.Join(dir, "tune.mid")
+	if err := midi.WriteFile(tunePath, 100, tune([]int{60, 62, 64, 0, 67, 65, 64, 62}, false)); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	drums := write("drums.mid", rawSMF(quarters(midi.DrumChannel, 36, 38)))
+	empty := write("empty.mid", rawSMF([]byte{0, 0xFF, 0x51, 3, 0x07, 0xA1, 0x20}))
+	text := write("notes.mid", []byte("C D E F G\n"))
+	out := filepath.Join(dir, "tune.wav")
+
+	// 8 quarters at 100 qpm: 4.8 s.
+	say := mustMusae(t, "render", tunePath, "-o", out)
+	if !strings.Contains(say, "wrote "+out+": 0:04.8 (211680 samples at 44100 Hz), 7 notes of "+tunePath) {
+		t.Errorf("said %q", say)
+	}
+	if n := wavSamples(t, out); n != 211680 {
+		t.Errorf("%d samples, want 211680", n)
+	}
+	for _, tc := range []struct {
+		argv []string
+		code int
+		say  string
+	}{
+		{[]string{"render", filepath.Join(dir, "missing.mid"), "-o", out}, exitFailure, filepath.Join(dir, "missing.mid")},
+		{[]string{"render", text, "-o", out}, exitFailure, "midi: read " + text},
+		{[]string{"render", drums, "-o", out}, exitFailure, drums + ": no notes to render: its 2 notes are all drums"},
+		{[]string{"render", empty, "-o", out}, exitFailure, empty + ": no notes to render"},
+		{[]string{"render", tunePath, "-o", filepath.Join(dir, "no", "x.wav")}, exitFailure, filepath.Join(dir, "no", "x.wav")},
+	} {
+		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
+			code, _, errb := musae(t, tc.argv...)
+			if code != tc.code || !strings.Contains(errb, tc.say) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errb, tc.code, tc.say)
+			}
+		})
+	}
+	if n := wavSamples(t, out); n != 211680 {
+		t.Errorf("a failed render changed %s: %d samples", out, n)
+	}
+}
+
+// TestWAVBesideMIDI checks that --wav writes a WAV file beside every MIDI file that
+// sample and interpolate write, as long as its melodies at their tempo.
+func TestWAVBesideMIDI(t *testing.T) {
+	dir := t.TempDir()
+	say := mustMusae(t, "sample", "--domain", "melody", "-n", "2", "--wav", "-o", dir)
+	// Two 2-bar samples at 120 qpm (4 s each), and both with a bar of rest between (10 s).
+	for name, secs := range map[string]int{"sample-01": 4, "sample-02": 4, "all": 10} {
+		mid, wav := filepath.Join(dir, name+".mid"), filepath.Join(dir, name+".wav")
+		if _, err := os.Stat(mid); err != nil {
+			t.Fatal(err)
+		}
+		if n := wavSamples(t, wav); n != secs*midi.SampleRate {
+			t.Errorf("%s: %d samples, want %d", wav, n, secs*midi.SampleRate)
+		}
+		if !strings.Contains(say, mid+" and "+wav) {
+			t.Errorf("sample did not mention %s:\n%s", wav, say)
+		}
+	}
+
+	tunes := writeTunes(t, dir) // at 100 qpm
+	out := filepath.Join(dir, "morph.mid")
+	say = mustMusae(t, "interpolate", tunes[0], tunes[1], "--model", "mel2-tiny", "--steps", "3", "--each", "--wav", "-o", out)
+	if !strings.Contains(say, "wrote "+out+" and "+filepath.Join(dir, "morph.wav")) {
+		t.Errorf("interpolate did not mention the WAV:\n%s", say)
+	}
+	// 3 steps of 2 bars and 2 bars of rest between: 8 bars of 2.4 s at 100 qpm.
+	if n := wavSamples(t, filepath.Join(dir, "morph.wav")); n != 8*24*midi.SampleRate/10 {
+		t.Errorf("morph.wav: %d samples, want %d", n, 8*24*midi.SampleRate/10)
+	}
+	for i := 1; i <= 3; i++ {
+		p := filepath.Join(dir, "morph-0"+strconv.Itoa(i)+".wav")
+		if n := wavSamples(t, p); n != 2*24*midi.SampleRate/10 {
+			t.Errorf("%s: %d samples, want %d", p, n, 2*24*midi.SampleRate/10)
+		}
+	}
+
+	for _, argv := range [][]string{
+		{"sample", "--domain", "mnist", "--wav", "-o", filepath.Join(dir, "d.png")},
+		{"sample", "--model", "mnist-conv", "--wav", "-o", filepath.Join(dir, "d.png")},
+		{"interpolate", "a.png", "b.png", "--wav"},
+	} {
+		if code, _, errb := musae(t, argv...); code != exitUsage || !strings.Contains(errb, "--wav is for melodies") {
+			t.Errorf("%v: exit %d, %s", argv, code, errb)
+		}
+	}
+}
