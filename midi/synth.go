@@ -78,8 +78,9 @@ func (f *File) Render(opt RenderOptions) []int16 {
 
 // RenderMelody synthesises the melodies played one after another at qpm quarter notes a
 // minute (DefaultQPM when qpm is 0, or not a positive number), every note at
-// WriteVelocity, exactly as WriteMelodies would write them and Render would play that
-// file. The audio lasts exactly the melodies' total steps at 60/qpm/4 seconds a step,
+// WriteVelocity, as WriteMelodies would write them and Render would play that file (to
+// within the file's tempo, which is rounded to whole microseconds a quarter). The audio
+// lasts exactly the melodies' total steps at 60/qpm/4 seconds a step,
 // rounded to a whole sample; see Render for the voice and the end. Classes out of range
 // are treated as NoEvent.
 func RenderMelody(qpm float64, opt RenderOptions, ms ...Melody) []int16 {

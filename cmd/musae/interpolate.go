@@ -37,7 +37,8 @@ endpoints included), decode every step, and write the result.
 
 Melodies: the 2-bar window of each input (the first with notes, or --bar N; --track picks
 the track) gives one MIDI file with the steps in sequence at the first input's tempo, a bar
-of rest between them; --each also writes one file per step. Decoding is greedy (argmax) at
+of rest between them; --each also writes one file per step, and --wav a WAV file beside
+each MIDI file (musae's synthesiser, as musae render plays it). Decoding is greedy (argmax) at
 temperature 0, or sampled at --temperature T with --seed.
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,

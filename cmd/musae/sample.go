@@ -25,7 +25,7 @@ type sampleOptions struct {
 func newSampleCmd() *cobra.Command {
 	o := &sampleOptions{}
 	cmd := &cobra.Command{
-		Use:   "sample --domain mnist|melody [-n N] [--temperature T] -o OUT",
+		Use:   "sample --domain mnist|melody [-n N] [--temperature T] [--wav] -o OUT",
 		Short: "Draw new digits (a PNG grid) or melodies (MIDI files) from the prior",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
