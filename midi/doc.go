@@ -68,8 +68,9 @@
 // File.GridOffset estimates the offset from the onsets (the circular mean of their place
 // within a 16th, then the 16th of the beat that most onsets fall on, in meters beating in
 // quarter notes) and File.AlignToGrid shifts the file by it, less than half a quarter note
-// either way. It leaves files on the grid alone, cannot tell the downbeat, and is not done
-// unless asked (MusicVAE does not do it).
+// either way. It leaves alone a file whose onsets all sit on its own 16ths (a sequenced
+// file, however syncopated), cannot tell the downbeat, and is not done unless asked
+// (MusicVAE does not do it).
 //
 // Where this package differs from MusicVAE, on purpose: a phrase's last NoteOff is kept
 // (note_seq drops it and pads with NoEvent, lengthening the phrase's last note to the bar

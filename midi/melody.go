@@ -29,7 +29,7 @@ const (
 
 // ExtractVersion numbers the rules of File.Melody and File.Windows. It changes whenever
 // they change, so that caches of extracted windows can tell theirs are stale.
-const ExtractVersion = 1
+const ExtractVersion = 2
 
 // ErrNoMelody says that a file (or the chosen track) has no usable melody. Errors that
 // wrap it say why: no notes, only drums, programs outside 0–31, or no 2-bar window.

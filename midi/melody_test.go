@@ -362,6 +362,7 @@ func TestGridOffset(t *testing.T) {
 		{"on the grid", played(0, 4, 2), 0, true, 0},
 		{"a little late", played(50, 4, 2), -50, true, 0},
 		{"an 8th and a bit late: beats win", played(300, 4, 2), 180, true, 4},
+		{"an 8th late, on the file's 16ths: sequenced, left alone", played(240, 4, 2), 0, true, 2},
 		{"compound meter keeps its 8ths", played(240, 6, 3), 0, true, 2},
 		{"too few notes", played(50, 4, 2)[:10], 0, false, 0},
 	}

@@ -333,7 +333,9 @@ func (f *File) Length() int64 {
 // own, as in files recorded from performance (POP909) whose first beat is not at tick 0.
 // It returns the ticks to add to every event (negative: to take away), less than half a
 // quarter note either way, so that onsets fall on 16ths and, in meters that beat in
-// quarter notes, most of them on beats. ok is false, and the offset 0, for SMPTE timing,
+// quarter notes, most of them on beats. A file whose onsets all fall on its own 16ths is
+// on the grid already: its offset is 0, however many onsets fall off the beat. ok is
+// false, and the offset 0, for SMPTE timing,
 // for fewer than 16 onsets, and when the onsets share no 16th phase (triplets, rubato).
 // The downbeat cannot be told this way: bars still count from the start of the file.
 func (f *File) GridOffset() (ticks int64, ok bool) {
@@ -343,6 +345,17 @@ func (f *File) GridOffset() (ticks int64, ok bool) {
 	notes := f.Notes()
 	if len(notes) < 16 {
 		return 0, false
+	}
+	// A file whose every onset sits on its own 16ths was sequenced, not played: its
+	// beats are where it says, however syncopated the tune (musae's own files are such).
+	if step := int64(f.Division) / StepsPerQuarter; int64(f.Division)%StepsPerQuarter == 0 {
+		onGrid := true
+		for _, n := range notes {
+			onGrid = onGrid && n.Start%step == 0
+		}
+		if onGrid {
+			return 0, true
+		}
 	}
 	div := float64(f.Division)
 	q16 := div / StepsPerQuarter
