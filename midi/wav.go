@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 )
 
 // WriteWAV writes the samples as a RIFF/WAVE file: PCM, 16 bits, one channel, at
@@ -64,23 +62,5 @@ func writeWAV(w io.Writer, samples []int16, sampleRate int) error {
 // WriteWAVFile writes the samples to path as WriteWAV does, atomically: to a temporary
 // file beside it, renamed over path once complete, so that no half-written file is left.
 func WriteWAVFile(path string, samples []int16, sampleRate int) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("midi: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	err = writeWAV(tmp, samples, sampleRate)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("midi: write %s: %w", path, err)
-	}
-	return nil
+	return writeAtomic(path, func(w io.Writer) error { return writeWAV(w, samples, sampleRate) })
 }

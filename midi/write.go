@@ -84,23 +84,28 @@ func writeMelodies(w io.Writer, qpm float64, ms []Melody) (err error) {
 // WriteFile writes the melodies to path as WriteMelodies does, atomically: to a temporary
 // file beside it, renamed over path once complete.
 func WriteFile(path string, qpm float64, ms ...Melody) error {
+	return writeAtomic(path, func(w io.Writer) error { return writeMelodies(w, qpm, ms) })
+}
+
+// writeAtomic writes path through a temporary file beside it, renamed over path only once
+// write and the file's close have succeeded, so that no half-written file is left.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("midi: write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	if err := writeMelodies(tmp, qpm, ms); err != nil {
-		tmp.Close()
-		return fmt.Errorf("midi: write %s: %w", path, err)
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Chmod(0o644)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("midi: write %s: %w", path, err)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("midi: write %s: %w", path, err)
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err != nil {
 		return fmt.Errorf("midi: write %s: %w", path, err)
 	}
 	return nil
