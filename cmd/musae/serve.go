@@ -204,7 +204,7 @@ func (s *explorer) index(w http.ResponseWriter, r *http.Request) {
 		"DigitModel":  s.digitModelName(),
 		"DigitNote":   s.digitNote,
 		"MaxUpload":   s.maxUpload,
-		"MaxUploadKB": s.maxUpload >> 10,
+		"MaxUploadSize": sizeLabel(s.maxUpload),
 		"Steps":       serveDefaultSteps,
 	})
 	if err != nil {
@@ -343,7 +343,7 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %d KiB this page accepts", s.maxUpload>>10)}
+		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %s this page accepts", sizeLabel(s.maxUpload))}
 	case err != nil:
 		return melodyJSON{}, badRequest("no MIDI file in the upload: %v", err)
 	}
@@ -353,7 +353,7 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 		name = "upload.mid"
 	}
 	if hdr.Size > s.maxUpload {
-		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is %d KiB; this page accepts up to %d KiB", name, hdr.Size>>10, s.maxUpload>>10)}
+		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is %s; this page accepts up to %s", name, sizeLabel(hdr.Size), sizeLabel(s.maxUpload))}
 	}
 	bar := 0
 	if b := r.FormValue("bar"); b != "" {
@@ -383,6 +383,17 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 	return v, nil
 }
 
+// sizeLabel writes a size in bytes for people: 1 MiB, 64 KiB, 1.5 MiB, 900 bytes.
+func sizeLabel(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
 func copyToFile(path string, r io.Reader, limit int64) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -393,7 +404,7 @@ func copyToFile(path string, r io.Reader, limit int64) error {
 		err = cerr
 	}
 	if err == nil && n > limit {
-		err = &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %d KiB this page accepts", limit>>10)}
+		err = &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %s this page accepts", sizeLabel(limit))}
 	}
 	return err
 }

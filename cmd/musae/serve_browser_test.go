@@ -42,7 +42,7 @@ func TestServeInBrowser(t *testing.T) {
 		t.Skip("starts a browser")
 	}
 	chrome := browserPath(t)
-	_, srv := newTestExplorer(t, 64<<10)
+	_, srv := newTestExplorer(t, 1<<20)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),

@@ -295,6 +295,14 @@ func TestMapLatent(t *testing.T) {
 	}
 }
 
+func TestSizeLabel(t *testing.T) {
+	for n, want := range map[int64]string{1 << 20: "1 MiB", 64 << 10: "64 KiB", 3 << 19: "1.5 MiB", 900: "900 bytes", 5<<10 + 512: "5.5 KiB"} {
+		if got := sizeLabel(n); got != want {
+			t.Errorf("sizeLabel(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
 func TestSafeFileName(t *testing.T) {
 	for in, want := range map[string]string{
 		"step 3 of 9":      "step-3-of-9",

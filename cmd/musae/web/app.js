@@ -157,7 +157,7 @@ async function upload(form) {
   if (!file) return;
   const max = Number(document.body.dataset.maxUpload);
   if (file.size > max) {
-    showError(`${file.name} is ${Math.ceil(file.size / 1024)} KiB; this page accepts up to ${Math.floor(max / 1024)} KiB.`);
+    showError(`${file.name} is ${Math.ceil(file.size / 1024)} KiB; this page accepts up to ${document.body.dataset.maxUploadSize}.`);
     form.elements.file.value = "";
     return;
   }
