@@ -134,6 +134,13 @@ func TestServeInBrowser(t *testing.T) {
 		t.Errorf("the step's ABC link gives %.80q, %v", abc, err)
 	}
 
+	// Half the tempo, twice the length; the step stays.
+	do("slowing down", js(`(() => { const q = document.getElementById("qpm"); q.value = "60"; q.dispatchEvent(new Event("change")); })()`),
+		until(10*time.Second, `document.getElementById("audio").src.includes("qpm=60")`))
+	if slow := look(); math.Abs(slow.Duration-8) > 0.01 || slow.Slider != "4" || slow.Roll != moved.Roll {
+		t.Errorf("at 60 qpm: audio %.3f s (want 8), slider %s, roll %s", slow.Duration, slow.Slider, slow.Roll)
+	}
+
 	// A broken upload is refused with a message on the page; a sound one becomes B.
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.mid")
@@ -182,6 +189,7 @@ func TestServeInBrowser(t *testing.T) {
 	// The README's picture: the page at a middle step of the morph between two tunes.
 	do("setting up the screenshot",
 		js(`(() => { const b = document.getElementById("pick-B"); b.value = "1"; b.dispatchEvent(new Event("change")); })()`),
+		js(`(() => { const q = document.getElementById("qpm"); q.value = "120"; q.dispatchEvent(new Event("change")); })()`),
 		until(10*time.Second, `document.body.dataset.state === "ready" && document.getElementById("thumb-B").complete`),
 		js(`(() => { const s = document.getElementById("slider"); s.value = "4"; s.dispatchEvent(new Event("input")); })()`),
 	)

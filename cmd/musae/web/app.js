@@ -10,7 +10,6 @@ const state = {
   melodies: [],     // every melody that can be picked: examples, uploads, samples
   steps: [],        // the current interpolation's steps
   range: [60, 72],  // the pitches the interpolation's rolls share
-  qpm: 120,
   request: 0,       // to drop answers to requests the user has moved past
 };
 
@@ -76,6 +75,8 @@ function picked(side) {
 
 function pick(side, i) {
   $(`pick-${side}`).value = String(i);
+  // The morph plays at A's tempo, as `musae interpolate` does, until the user sets another.
+  if (side === "A") $("qpm").value = String(Math.round(state.melodies[i].qpm));
   $(`thumb-${side}`).src = rollURL(state.melodies[i]);
   $(`thumb-${side}`).title = describeNotes(state.melodies[i]);
   interpolate();
@@ -86,11 +87,10 @@ async function interpolate() {
   if (!a || !b) return;
   const id = ++state.request;
   document.body.dataset.state = "loading";
-  state.qpm = a.qpm;
   const params = new URLSearchParams({
     a: a.classes, b: b.classes,
     steps: $("steps").value, mode: $("mode").value,
-    temperature: $("morph-temp").value, qpm: a.qpm,
+    temperature: $("morph-temp").value, qpm: $("qpm").value,
   });
   try {
     const res = await getJSON(`/api/interpolate?${params}`);
@@ -252,7 +252,7 @@ async function start() {
     });
     form.addEventListener("submit", (ev) => ev.preventDefault());
   }
-  for (const id of ["steps", "mode", "morph-temp"]) $(id).addEventListener("change", interpolate);
+  for (const id of ["steps", "mode", "morph-temp", "qpm"]) $(id).addEventListener("change", interpolate);
   $("slider").addEventListener("input", (ev) => showStep(Number(ev.target.value)));
   $("slider").addEventListener("change", () => $("audio").play().catch(() => {}));
   $("play-all").addEventListener("click", playAll);
