@@ -114,8 +114,9 @@
 // Melody.MusicXML and Melody.ABC write a melody as a score of one part in 4/4 with 16th
 // notes as the smallest value. Bars are counted from step 0; a note or rest crossing a
 // bar line is split there, and within a bar split into written values (16th, 8th, dotted
-// 8th, quarter, dotted quarter, half, dotted half, whole), each starting at a multiple of
-// its undotted length, crossing the middle of the bar only from its start and, below a
-// quarter, staying within its beat; the pieces of a note are tied. The last bar is filled
+// 8th, quarter, dotted quarter, half, dotted half, whole): below a quarter a value stays
+// within its beat, starting anywhere in it (16th–8th–16th, 16th–dotted 8th); from a
+// quarter up it starts at a multiple of its undotted length and crosses the middle of the
+// bar only from the bar's start. The pieces of a note are tied. The last bar is filled
 // with rests, and an empty melody is one bar of rest.
 package midi

@@ -45,26 +45,25 @@ type piece struct {
 // writtenValues are the lengths a piece can have, longest first, in 16ths.
 var writtenValues = []int{16, 12, 8, 6, 4, 3, 2, 1}
 
-// fits tells whether a piece of dur steps may start at step pos of a 4/4 bar. A value
-// starts at a multiple of its undotted length (a dotted quarter on a beat, an eighth on
-// an eighth); only a piece starting the bar crosses its middle; and a piece shorter than a
-// quarter stays within its beat. So a note from beat 2 to the end of the bar is written as
-// a quarter tied to a half, not as a dotted half.
+// fits tells whether a piece of dur steps may start at step pos of a 4/4 bar. A piece
+// shorter than a quarter stays within its beat, where it may start anywhere (16th–8th–16th,
+// 16th–dotted 8th); a longer one starts at a multiple of its undotted length (a dotted
+// quarter on a beat, a half on beat 1 or 3), and only a piece starting the bar crosses its
+// middle. So a note from beat 2 to the end of the bar is written as a quarter tied to a
+// half, not as a dotted half.
 func fits(pos, dur int) bool {
+	if pos+dur > StepsPerBar {
+		return false
+	}
+	if dur < StepsPerQuarter {
+		return pos/StepsPerQuarter == (pos+dur-1)/StepsPerQuarter
+	}
 	base := 1
 	for base*2 <= dur {
 		base *= 2
 	}
 	const half = StepsPerBar / 2
-	switch {
-	case pos%base != 0, pos+dur > StepsPerBar:
-		return false
-	case pos > 0 && pos < half && pos+dur > half:
-		return false
-	case dur < StepsPerQuarter && pos/StepsPerQuarter != (pos+dur-1)/StepsPerQuarter:
-		return false
-	}
-	return true
+	return pos%base == 0 && !(pos > 0 && pos < half && pos+dur > half)
 }
 
 // score lays the melody out in bars of 4/4: every note or rest split at bar lines, and
