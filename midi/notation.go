@@ -157,7 +157,12 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	xml.EscapeText(&b, []byte(opt.title()))
 	b.WriteString("</work-title>\n  </work>\n")
 	b.WriteString("  <identification>\n    <encoding>\n      <software>musae</software>\n    </encoding>\n  </identification>\n")
-	b.WriteString("  <part-list>\n    <score-part id=\"P1\">\n      <part-name>Melody</part-name>\n    </score-part>\n  </part-list>\n")
+	// The instrument is the piano that WriteMelodies writes (MIDI program 0; MusicXML
+	// counts programs from 1); notation programs ask for one to play the part with.
+	b.WriteString("  <part-list>\n    <score-part id=\"P1\">\n      <part-name>Melody</part-name>\n" +
+		"      <score-instrument id=\"P1-I1\"><instrument-name>Piano</instrument-name></score-instrument>\n" +
+		"      <midi-instrument id=\"P1-I1\"><midi-channel>1</midi-channel><midi-program>1</midi-program></midi-instrument>\n" +
+		"    </score-part>\n  </part-list>\n")
 	b.WriteString("  <part id=\"P1\">\n")
 	tempo := strconv.FormatFloat(math.Round(qpm*100)/100, 'f', -1, 64)
 	k := 0

@@ -2,6 +2,7 @@ package midi
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"math/rand/v2"
@@ -318,13 +319,7 @@ func TestABCText(t *testing.T) {
 // melody back from its MIDI file. abc2midi starts each note a tick late and ends the
 // track a few ticks after the last bar, which quantising to 16ths absorbs.
 func TestABCRoundTrip(t *testing.T) {
-	abc2midi, err := exec.LookPath("abc2midi")
-	if err != nil {
-		if os.Getenv("MUSAE_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("abc2midi is not installed (Debian: apt-get install abcmidi): %v", err)
-		}
-		t.Skipf("abc2midi is not installed (Debian: apt-get install abcmidi): %v", err)
-	}
+	abc2midi := requireTool(t, "abc2midi")
 	dir := t.TempDir()
 	for i, tc := range notationCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
@@ -363,6 +358,83 @@ func TestABCRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMusicXMLInMuseScore has MuseScore (Debian's musescore3) import what MusicXML writes,
+// which it checks against the MusicXML schema it carries, and play it to MIDI; the notes
+// read back from that file must be the melody's.
+func TestMusicXMLInMuseScore(t *testing.T) {
+	mscore := requireTool(t, "mscore3", "musescore3")
+	dir := t.TempDir()
+	cases := notationCases(t)
+	var job []map[string]string
+	for i, tc := range cases {
+		doc, err := tc.m.MusicXML(NotationOptions{Title: tc.name, QPM: 90})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := filepath.Join(dir, itoa(i)+".musicxml")
+		if err := os.WriteFile(src, doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		job = append(job, map[string]string{"in": src, "out": filepath.Join(dir, itoa(i)+".mid")})
+	}
+	jobFile := filepath.Join(dir, "job.json")
+	b, _ := json.Marshal(job)
+	if err := os.WriteFile(jobFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// One MuseScore for all the files: it takes a quarter of a second to start.
+	cmd := exec.Command(mscore, "-j", jobFile)
+	cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+dir)
+	log, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mscore3 -j: %v\n%s", err, log)
+	}
+	// MuseScore says so, and goes on, when a file fails the schema or lacks what it needs.
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, "not a valid MusicXML file") || strings.Contains(strings.ToLower(line), "error") {
+			t.Errorf("MuseScore: %s", line)
+		}
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := ReadFile(job[i]["out"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.Melody(ExtractOptions{})
+			want := tc.m.Notes()
+			if len(want) == 0 {
+				if !errors.Is(err, ErrNoMelody) {
+					t.Fatalf("a melody of rests came back as %v, %v", got, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Notes(), want) {
+				t.Fatalf("MuseScore played\n%swant\n%s", got, tc.m)
+			}
+		})
+	}
+}
+
+// requireTool finds one of a program's names on PATH. Without it the test skips, unless
+// MUSAE_REQUIRE_TOOLS=1 (CI sets it, having installed the program), when it fails.
+func requireTool(t *testing.T, names ...string) string {
+	t.Helper()
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("MUSAE_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("none of %v is installed, and MUSAE_REQUIRE_TOOLS=1", names)
+	}
+	t.Skipf("none of %v is installed", names)
+	return ""
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
