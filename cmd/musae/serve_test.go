@@ -295,6 +295,17 @@ func TestMapLatent(t *testing.T) {
 	}
 }
 
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "localhost": true, "::1": true, "127.0.0.2": true,
+		"0.0.0.0": false, "": false, "::": false, "192.168.1.10": false, "example.com": false,
+	} {
+		if got := isLoopback(host); got != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
 func TestSizeLabel(t *testing.T) {
 	for n, want := range map[int64]string{1 << 20: "1 MiB", 64 << 10: "64 KiB", 3 << 19: "1.5 MiB", 900: "900 bytes", 5<<10 + 512: "5.5 KiB"} {
 		if got := sizeLabel(n); got != want {
