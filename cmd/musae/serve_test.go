@@ -161,6 +161,48 @@ func TestServeInterpolateEnds(t *testing.T) {
 	}
 }
 
+// TestServeConcurrent asks for decodings from many goroutines at once: the models are not
+// safe for concurrent use, so the answers must be those of one request at a time.
+func TestServeConcurrent(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	urls := []string{
+		"/api/interpolate?steps=5&a=" + formatClasses(exampleTunes[0].melody()) + "&b=" + formatClasses(exampleTunes[3].melody()),
+		"/api/sample?n=3&seed=9&temperature=0.8",
+		"/api/digits/decode?x=0.3&y=0.6",
+	}
+	want := make([]string, len(urls))
+	for i, u := range urls {
+		_, _, body := get(t, srv.URL+u)
+		want[i] = string(body)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 4 {
+				i := (g + k) % len(urls)
+				res, err := http.Get(srv.URL + urls[i])
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if string(body) != want[i] {
+					errs <- fmt.Sprintf("%s answered differently under load", urls[i][:20])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
 func testExplorerModel(t *testing.T) *zoo.Model {
 	t.Helper()
 	m, err := zoo.Open("", zoo.Melody)
