@@ -200,12 +200,12 @@ func securityHeaders(h http.Handler) http.Handler {
 func (s *explorer) index(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	err := s.page.Execute(&buf, map[string]any{
-		"MelodyModel": s.melody.Meta.Model,
-		"DigitModel":  s.digitModelName(),
-		"DigitNote":   s.digitNote,
-		"MaxUpload":   s.maxUpload,
+		"MelodyModel":   s.melody.Meta.Model,
+		"DigitModel":    s.digitModelName(),
+		"DigitNote":     s.digitNote,
+		"MaxUpload":     s.maxUpload,
 		"MaxUploadSize": sizeLabel(s.maxUpload),
-		"Steps":       serveDefaultSteps,
+		"Steps":         serveDefaultSteps,
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
