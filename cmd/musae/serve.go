@@ -51,8 +51,8 @@ func newServeCmd(runF func(*serveOptions) error) *cobra.Command {
   - click in the 2-D digit latent map to decode a digit there.
 
 The page binds to loopback unless --addr says otherwise. Uploaded files are limited to
---max-upload bytes and are kept in a temporary folder that is removed when the server stops
-(Ctrl-C); nothing else is written.`,
+--max-upload bytes; each is written to the server's own temporary folder only while it is
+read, and the folder is removed when the server stops (Ctrl-C). Nothing else is written.`,
 		Args: noArgs("serve"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, _, err := net.SplitHostPort(o.Addr); err != nil {
@@ -83,7 +83,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	defer s.Close()
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return fmt.Errorf("serve: %w (another port: --addr 127.0.0.1:8081; any free one: --addr 127.0.0.1:0)", err)
 	}
 	if host, _, _ := net.SplitHostPort(o.Addr); !isLoopback(host) {
 		fmt.Fprintf(stderr, "warning: %s is reachable from other machines; anyone who can reach it can use the page and upload files\n", ln.Addr())
