@@ -72,6 +72,11 @@ func runRender(o *renderOptions, stdout io.Writer) error {
 		}
 		return fmt.Errorf("%s: no notes to render", o.File)
 	}
+	// A corrupt delta time or tempo can make a file claim days of music; rendering that
+	// would take gigabytes of memory for silence.
+	if secs := f.Seconds(f.Length()); secs > maxRenderSeconds {
+		return fmt.Errorf("%s lasts %s, longer than the %s render writes; if it should not, its timing may be corrupt (musae inspect %s)", o.File, clockTime(secs), clockTime(maxRenderSeconds), o.File)
+	}
 	samples := f.Render(midi.RenderOptions{})
 	if err := midi.WriteWAVFile(o.Out, samples, midi.SampleRate); err != nil {
 		return err
@@ -87,13 +92,20 @@ func runRender(o *renderOptions, stdout io.Writer) error {
 	return nil
 }
 
+// maxRenderSeconds is the longest audio render writes: two hours, 635 MB of WAV.
+const maxRenderSeconds = 2 * 60 * 60
+
 // withExt replaces the extension of path with ext.
 func withExt(path, ext string) string {
 	return strings.TrimSuffix(path, filepath.Ext(path)) + ext
 }
 
-// clockTime writes seconds as minutes and seconds to a tenth: 3:07.5.
+// clockTime writes seconds as minutes and seconds to a tenth, 3:07.5, with hours from
+// an hour on, 2:00:00.0.
 func clockTime(secs float64) string {
 	m := int(secs) / 60
+	if m >= 60 {
+		return fmt.Sprintf("%d:%02d:%04.1f", m/60, m%60, secs-float64(m*60))
+	}
 	return fmt.Sprintf("%d:%04.1f", m, secs-float64(m*60))
 }

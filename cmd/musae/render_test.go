@@ -98,6 +98,8 @@ func TestRenderRun(t *testing.T) {
 	drums := write("drums.mid", rawSMF(quarters(midi.DrumChannel, 36, 38)))
 	empty := write("empty.mid", rawSMF([]byte{0, 0xFF, 0x51, 3, 0x07, 0xA1, 0x20}))
 	text := write("notes.mid", []byte("C D E F G\n"))
+	// A note, then an event 2^28 ticks later: 388 hours at 96 ticks a quarter.
+	corrupt := write("corrupt.mid", rawSMF(append(quarters(0, 60), 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0x01, 0x00)))
 	out := filepath.Join(dir, "tune.wav")
 
 	// 8 quarters at 100 qpm: 4.8 s.
@@ -117,6 +119,8 @@ func TestRenderRun(t *testing.T) {
 		{[]string{"render", text, "-o", out}, exitFailure, "midi: read " + text},
 		{[]string{"render", drums, "-o", out}, exitFailure, drums + ": no notes to render: its 2 notes are all drums"},
 		{[]string{"render", empty, "-o", out}, exitFailure, empty + ": no notes to render"},
+		{[]string{"render", corrupt, "-o", out}, exitFailure, corrupt + " lasts 388:21:"},
+		{[]string{"render", corrupt, "-o", out}, exitFailure, "longer than the 2:00:00.0 render writes"},
 		{[]string{"render", tunePath, "-o", filepath.Join(dir, "no", "x.wav")}, exitFailure, filepath.Join(dir, "no", "x.wav")},
 	} {
 		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
