@@ -76,7 +76,7 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 	meters := f.Meters()
 	p("meter     %s\n", meterSummary(f, meters))
 	secs := f.Seconds(f.Length())
-	p("length    %d:%04.1f\n", int(secs)/60, secs-float64(int(secs)/60*60))
+	p("length    %s\n", clockTime(secs))
 	if off, ok := f.GridOffset(); ok && off != 0 {
 		steps := float64(off) * midi.StepsPerQuarter / float64(f.Division)
 		if opts.Align {
