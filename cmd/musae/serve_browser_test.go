@@ -55,6 +55,7 @@ func TestServeInBrowser(t *testing.T) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelA()
@@ -127,6 +128,34 @@ func TestServeInBrowser(t *testing.T) {
 	case math.Abs(moved.Duration-4) > 0.01:
 		t.Errorf("the audio of step 5 lasts %.3f s, want 4 s", moved.Duration)
 	}
+
+	// The step plays: its audio decodes and time passes in it.
+	played, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(async () => {
+		const a = document.getElementById("audio");
+		a.muted = true;
+		await a.play();
+		await new Promise((r) => setTimeout(r, 400));
+		a.pause();
+		return a.currentTime;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || played < 0.1 {
+		t.Errorf("playing step 5: %.3f s played, %v", played, err)
+	}
+
+	// "Play every step" plays on from the slider's place, moving it along; at 300 qpm a
+	// step lasts 1.6 s. A second press stops it.
+	do("playing every step",
+		js(`(() => { const q = document.getElementById("qpm"); q.value = "300"; q.dispatchEvent(new Event("change")); })()`),
+		until(10*time.Second, `document.getElementById("audio").src.includes("qpm=300") && document.body.dataset.state === "ready"`),
+		js(`document.getElementById("audio").muted = true`),
+		chromedp.Click(chromedp.ID("play-all")),
+		until(10*time.Second, `document.getElementById("slider").value === "5"`),
+		chromedp.Click(chromedp.ID("play-all")),
+		until(5*time.Second, `document.getElementById("play-all").textContent === "Play every step" && document.getElementById("audio").paused`),
+		js(`(() => { const s = document.getElementById("slider"); s.value = "4"; s.dispatchEvent(new Event("input")); })()`),
+		js(`(() => { const q = document.getElementById("qpm"); q.value = "120"; q.dispatchEvent(new Event("change")); })()`),
+		until(10*time.Second, `document.getElementById("audio").src.includes("qpm=120") && document.body.dataset.state === "ready"`),
+	)
 
 	// The step's download links give its notation.
 	abc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.getElementById("dl-abc").href).then((r) => r.text())`, chromedp.EvalAwaitPromise))

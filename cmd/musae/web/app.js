@@ -123,32 +123,48 @@ function showStep(i) {
   for (const format of ["mid", "musicxml", "abc"]) $(`dl-${format}`).href = fileURL(m, format);
 }
 
-// playAll plays the steps from the slider's place to B, moving the slider along.
+// playing is the run of "Play every step" in progress, 0 when none; runs counts them.
+let playing = 0, runs = 0;
+
+function stopPlaying() {
+  if (!playing) return;
+  playing = 0;
+  $("audio").pause();
+  $("play-all").textContent = "Play every step";
+}
+
+// playAll plays the steps from the slider's place to B, moving the slider along, until
+// the last step ends or the user stops it (the button again, the slider, the player).
 async function playAll() {
-  const audio = $("audio"), slider = $("slider");
-  const button = $("play-all");
-  if (button.dataset.playing) {
-    delete button.dataset.playing;
-    audio.pause();
-    button.textContent = "Play every step";
+  if (playing) {
+    stopPlaying();
     return;
   }
-  button.dataset.playing = "yes";
-  button.textContent = "Stop";
+  const run = ++runs;
+  playing = run;
+  $("play-all").textContent = "Stop";
+  const audio = $("audio"), slider = $("slider");
   let i = Number(slider.value) >= state.steps.length - 1 ? 0 : Number(slider.value);
-  while (button.dataset.playing && i < state.steps.length) {
+  for (; playing === run && i < state.steps.length; i++) {
     slider.value = String(i);
     showStep(i);
     try {
       await audio.play();
-      await new Promise((done) => audio.addEventListener("ended", done, { once: true }));
     } catch (e) {
-      break; // the browser refused to play, or the user stopped it
+      break; // the browser refused to play, or the source changed under it
     }
-    i++;
+    await new Promise((done) => {
+      const finish = () => {
+        audio.removeEventListener("ended", finish);
+        audio.removeEventListener("pause", finish);
+        done();
+      };
+      audio.addEventListener("ended", finish);
+      audio.addEventListener("pause", finish);
+    });
+    if (!audio.ended) break; // paused by the user, or by stopPlaying
   }
-  delete button.dataset.playing;
-  button.textContent = "Play every step";
+  if (playing === run) stopPlaying();
 }
 
 async function upload(form) {
@@ -253,7 +269,10 @@ async function start() {
     form.addEventListener("submit", (ev) => ev.preventDefault());
   }
   for (const id of ["steps", "mode", "morph-temp", "qpm"]) $(id).addEventListener("change", interpolate);
-  $("slider").addEventListener("input", (ev) => showStep(Number(ev.target.value)));
+  $("slider").addEventListener("input", (ev) => {
+    stopPlaying();
+    showStep(Number(ev.target.value));
+  });
   $("slider").addEventListener("change", () => $("audio").play().catch(() => {}));
   $("play-all").addEventListener("click", playAll);
   $("sample-temp").addEventListener("input", (ev) => { $("sample-temp-value").textContent = ev.target.value; });
