@@ -242,11 +242,11 @@ type melodyJSON struct {
 	Where   string     `json:"where,omitempty"`
 }
 
+// noteJSON is a note: its pitch, named in scientific pitch, and its steps [start, end).
 type noteJSON struct {
-	Pitch      int    `json:"pitch"`
-	Name       string `json:"name"`
-	Start, End int    `json:"-"`
-	Steps      [2]int `json:"steps"`
+	Pitch int    `json:"pitch"`
+	Name  string `json:"name"`
+	Steps [2]int `json:"steps"`
 }
 
 func melodyView(name string, m midi.Melody, qpm float64) melodyJSON {
