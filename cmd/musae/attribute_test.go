@@ -14,11 +14,7 @@ import (
 )
 
 func TestAttributeComputeOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    attrComputeOptions
-		wantErr string
-	}{
+	checkOptions(t, newAttributeComputeCmd, []optionsCase[attrComputeOptions]{
 		{argv: "--domain melody --data d --track MELODY", want: attrComputeOptions{Domain: "melody", Data: "d", Track: "MELODY", Dataset: "mnist", Split: "test", Seed: 1, Out: "attrs.json"}},
 		{argv: "--domain melody --data d --limit 500 --seed 2 -o a.json", want: attrComputeOptions{Domain: "melody", Data: "d", Limit: 500, Seed: 2, Dataset: "mnist", Split: "test", Out: "a.json"}},
 		{argv: "--domain mnist --split train", want: attrComputeOptions{Domain: "mnist", Dataset: "mnist", Split: "train", Seed: 1, Out: "attrs.json"}},
@@ -27,21 +23,7 @@ func TestAttributeComputeOptions(t *testing.T) {
 		{argv: "--domain mnist --split valid", wantErr: `--split "valid"`},
 		{argv: "--domain melody --limit -1", wantErr: "--limit must not be negative"},
 		{argv: "--domain melody extra", wantErr: `attribute compute takes no arguments, got "extra"`},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newAttributeComputeCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestAttributeApplyOptions(t *testing.T) {
@@ -75,30 +57,12 @@ func TestAttributeApplyOptions(t *testing.T) {
 }
 
 func TestAttributeMeasureOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    attrMeasureOptions
-		wantErr string
-	}{
+	checkOptions(t, newAttributeMeasureCmd, []optionsCase[attrMeasureOptions]{
 		{argv: "--data d --name density", want: attrMeasureOptions{Data: "d", Name: "density", Amount: 1, N: 100, Attrs: "attrs.json", Seed: 1}},
 		{argv: "--data d --name pitch --amount -2 -n 300 --track MELODY --model m --attrs a.json --seed 4", want: attrMeasureOptions{Data: "d", Name: "pitch", Amount: -2, N: 300, Track: "MELODY", Model: "m", Attrs: "a.json", Seed: 4}},
 		{argv: "--name density", wantErr: "--data DIR"},
 		{argv: "--data d -n 0", wantErr: "-n must be positive"},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newAttributeMeasureCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestMelodyMeasures(t *testing.T) {

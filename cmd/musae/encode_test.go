@@ -40,6 +40,34 @@ func parseOptions[O any](t *testing.T, newCmd func(func(*O) error) *cobra.Comman
 	return got, err
 }
 
+// optionsCase is an argv and the options it parses to, or the usage error it gives.
+type optionsCase[O comparable] struct {
+	argv    string
+	want    O
+	wantErr string
+}
+
+// checkOptions parses each case's argv with the command newCmd makes, as table tests of
+// argv → options do.
+func checkOptions[O comparable](t *testing.T, newCmd func(func(*O) error) *cobra.Command, cases []optionsCase[O]) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.argv, func(t *testing.T) {
+			got, err := parseOptions(t, newCmd, strings.Fields(tc.argv))
+			if tc.wantErr != "" {
+				wantUsageError(t, err, tc.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *got != tc.want {
+				t.Errorf("options %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
 // wantUsageError fails unless err is a usage error that says want.
 func wantUsageError(t *testing.T, err error, want string) {
 	t.Helper()
@@ -188,11 +216,7 @@ func TestEncodeOptions(t *testing.T) {
 }
 
 func TestDecodeOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    decodeOptions
-		wantErr string
-	}{
+	checkOptions(t, newDecodeCmd, []optionsCase[decodeOptions]{
 		{argv: "z.json", want: decodeOptions{File: "z.json", Seed: 1}},
 		{argv: "z.json --model m.safetensors --temperature 0.5 --seed 9 -o out.mid", want: decodeOptions{File: "z.json", Model: "m.safetensors", Temperature: 0.5, Seed: 9, Out: "out.mid"}},
 		{argv: "z.json --domain mnist -o d.png", want: decodeOptions{File: "z.json", Domain: "mnist", Seed: 1, Out: "d.png"}},
@@ -200,21 +224,7 @@ func TestDecodeOptions(t *testing.T) {
 		{argv: "a.json b.json", wantErr: "got 2 arguments"},
 		{argv: "z.json --temperature -1", wantErr: "must not be negative"},
 		{argv: "z.json --domain jazz", wantErr: `--domain "jazz"`},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newDecodeCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestEncodeDecodeMelodies encodes tunes to JSON and decodes them back to one MIDI file,

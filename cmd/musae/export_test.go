@@ -10,11 +10,7 @@ import (
 )
 
 func TestExportOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    exportOptions
-		wantErr string
-	}{
+	checkOptions(t, newExportCmd, []optionsCase[exportOptions]{
 		{argv: "songs/a.mid --format abc", want: exportOptions{File: "songs/a.mid", Format: "abc", Out: "a.abc"}},
 		{argv: "a.mid --format MusicXML -t MELODY", want: exportOptions{File: "a.mid", Format: "musicxml", Track: "MELODY", Out: "a.musicxml"}},
 		{argv: "a.mid -o score.xml", want: exportOptions{File: "a.mid", Format: "musicxml", Out: "score.xml"}},
@@ -24,21 +20,7 @@ func TestExportOptions(t *testing.T) {
 		{argv: "a.mid -o -", wantErr: "say which notation"},
 		{argv: "a.mid --format pdf", wantErr: `--format "pdf": want musicxml or abc`},
 		{argv: "--format abc", wantErr: "export takes one MIDI file, got 0"},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newExportCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestExportRun(t *testing.T) {

@@ -9,32 +9,14 @@ import (
 )
 
 func TestPianorollOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    pianorollOptions
-		wantErr string
-	}{
+	checkOptions(t, newPianorollCmd, []optionsCase[pianorollOptions]{
 		{argv: "songs/a.mid", want: pianorollOptions{File: "songs/a.mid", Out: "a.roll.png"}},
 		{argv: "a.mid -t MELODY --bar 9 --bars 4 -o r.png", want: pianorollOptions{File: "a.mid", Track: "MELODY", Bar: 9, Bars: 4, Out: "r.png"}},
 		{argv: "a.mid --bar -1", wantErr: "bars count from 1"},
 		{argv: "a.mid --bars -2", wantErr: "--bars -2"},
 		{argv: "a.mid -o r.mid", wantErr: "PNG"},
 		{argv: "", wantErr: "pianoroll takes one MIDI file"},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newPianorollCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestPianorollRun(t *testing.T) {

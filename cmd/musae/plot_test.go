@@ -8,31 +8,13 @@ import (
 )
 
 func TestPlotOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    plotOptions
-		wantErr string
-	}{
+	checkOptions(t, newPlotCmd, []optionsCase[plotOptions]{
 		{argv: "runs/m.log.csv", want: plotOptions{Log: "runs/m.log.csv", Out: "m.loss.png"}},
 		{argv: "train.csv", want: plotOptions{Log: "train.csv", Out: "train.png"}},
 		{argv: "m.log.csv -o curves.png", want: plotOptions{Log: "m.log.csv", Out: "curves.png"}},
 		{argv: "m.log.csv -o curves.svg", wantErr: "PNG"},
 		{argv: "", wantErr: "plot takes one training log"},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newPlotCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestPlotRun(t *testing.T) {

@@ -12,32 +12,14 @@ import (
 )
 
 func TestRenderOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    renderOptions
-		wantErr string
-	}{
+	checkOptions(t, newRenderCmd, []optionsCase[renderOptions]{
 		{argv: "songs/a.mid", want: renderOptions{File: "songs/a.mid", Out: "a.wav"}},
 		{argv: "a.mid -o out/b.WAV", want: renderOptions{File: "a.mid", Out: "out/b.WAV"}},
 		{argv: "a.mid -o b.mp3", wantErr: "-o b.mp3: the audio is a WAV file"},
 		{argv: "", wantErr: "render takes one MIDI file, got 0"},
 		{argv: "a.mid b.mid", wantErr: "render takes one MIDI file, got 2"},
 		{argv: "a.mid --seed 3", wantErr: "unknown flag: --seed"},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newRenderCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // rawSMF builds a format-1 file at 96 ticks a quarter from track bodies of raw events

@@ -7,31 +7,13 @@ import (
 )
 
 func TestScatterOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    scatterOptions
-		wantErr string
-	}{
+	checkOptions(t, newScatterCmd, []optionsCase[scatterOptions]{
 		{argv: "", want: scatterOptions{Model: "mnist-conv2", Dataset: "mnist", N: 2000, Seed: 1, Out: "scatter.png"}},
 		{argv: "--model mnist-conv -n 500 --seed 4 -o s.png --dataset fashion-mnist", want: scatterOptions{Model: "mnist-conv", Dataset: "fashion-mnist", N: 500, Seed: 4, Out: "s.png"}},
 		{argv: "-n 0", wantErr: "-n must be positive"},
 		{argv: "-o s.jpg", wantErr: "PNG"},
 		{argv: "extra", wantErr: `scatter takes no arguments, got "extra"`},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newScatterCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestTopVarianceDims(t *testing.T) {

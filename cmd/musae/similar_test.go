@@ -11,11 +11,7 @@ import (
 )
 
 func TestSimilarOptions(t *testing.T) {
-	for _, tc := range []struct {
-		argv    string
-		want    similarOptions
-		wantErr string
-	}{
+	checkOptions(t, newSimilarCmd, []optionsCase[similarOptions]{
 		{argv: "x.mid", want: similarOptions{File: "x.mid", Domain: "melody", Similarity: 0.8, N: 4, Seed: 1}},
 		{argv: "x.mid --similarity 0.5 -n 8 --seed 3 --temperature 0.2 --track 1 --bar 5 -o out", want: similarOptions{File: "x.mid", Domain: "melody", Similarity: 0.5, N: 8, Seed: 3, Temperature: 0.2, Track: "1", Bar: 5, Out: "out"}},
 		{argv: "x.png --similarity 0 --model m.safetensors -o s.png", want: similarOptions{File: "x.png", Domain: "mnist", Model: "m.safetensors", Similarity: 0, N: 4, Seed: 1, Out: "s.png"}},
@@ -28,21 +24,7 @@ func TestSimilarOptions(t *testing.T) {
 		{argv: "", wantErr: "similar takes one input"},
 		{argv: "x.mid y.mid", wantErr: "got 2 arguments"},
 		{argv: "x.wav", wantErr: "cannot tell the domain"},
-	} {
-		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newSimilarCmd, strings.Fields(tc.argv))
-			if tc.wantErr != "" {
-				wantUsageError(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestSimilarMelodies(t *testing.T) {
