@@ -132,6 +132,7 @@ type explorer struct {
 	tmp       string // uploads go here, and nowhere else
 	page      *template.Template
 	uploads   int
+	digitPNG  []byte // the digit map, drawn on its first request
 }
 
 func newExplorer(o *serveOptions) (*explorer, error) {
@@ -636,17 +637,24 @@ func (s *explorer) digitMap(w http.ResponseWriter, r *http.Request) {
 	if s.noDigits(w) {
 		return
 	}
+	// The map never changes while the server runs: draw it once.
 	s.mu.Lock()
-	img := image.Manifold(func(z [][]float32) [][]float32 { return decodeImages(s.digits, z) }, serveMapCells, 28, 28)
-	s.mu.Unlock()
-	var buf bytes.Buffer
-	if err := image.EncodePNG(&buf, img); err != nil {
-		fail(w, err)
-		return
+	if s.digitPNG == nil {
+		img := image.Manifold(func(z [][]float32) [][]float32 { return decodeImages(s.digits, z) }, serveMapCells, 28, 28)
+		var buf bytes.Buffer
+		if err := image.EncodePNG(&buf, img); err != nil {
+			s.mu.Unlock()
+			fail(w, err)
+			return
+		}
+		s.digitPNG = buf.Bytes()
 	}
-	// Not cached: another run of the server may serve another model at this address.
+	png := s.digitPNG
+	s.mu.Unlock()
+	// Not cached by the browser: another run of the server may serve another model at
+	// this address.
 	w.Header().Set("Content-Type", "image/png")
-	w.Write(buf.Bytes())
+	w.Write(png)
 }
 
 // mapLatent turns a place on the map, x and y from 0 to 1 across and down the picture,
