@@ -371,8 +371,8 @@ func (f *File) Windows(opt ExtractOptions, bars, hopBars int) ([]Melody, error) 
 		if !last {
 			limit = meters[i+1].Step
 		}
-		if spb := mt.StepsPerBar(); !opt.AnyMeter && (spb == 0 || StepsPerBar%spb != 0) {
-			if s := fmt.Sprintf("%d/%d", mt.Num, mt.Den); !slices.Contains(other, s) {
+		if !opt.AnyMeter && !mt.DividesFourFour() {
+			if s := mt.String(); !slices.Contains(other, s) {
 				other = append(other, s)
 			}
 			continue

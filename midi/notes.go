@@ -232,6 +232,16 @@ func (m Meter) StepsPerBar() int {
 	return m.Num * StepsPerBar / m.Den
 }
 
+// DividesFourFour tells whether whole bars of the meter fill a 4/4 bar (4/4, 2/2, 2/4,
+// 1/4): the meters in which windows are cut and 4/4 notation reads the same.
+func (m Meter) DividesFourFour() bool {
+	spb := m.StepsPerBar()
+	return spb > 0 && StepsPerBar%spb == 0
+}
+
+// String writes the meter as a time signature: 6/8.
+func (m Meter) String() string { return fmt.Sprintf("%d/%d", m.Num, m.Den) }
+
 // Meters lists the meters of the piece by step: the file's time signatures with
 // restatements of the same meter merged, starting at step 0 with 4/4 when the file sets
 // none there (the MIDI default).

@@ -108,8 +108,7 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 	}
 	var other []string
 	for _, mt := range f.Meters() {
-		s := fmt.Sprintf("%d/%d", mt.Num, mt.Den)
-		if spb := mt.StepsPerBar(); (spb == 0 || midi.StepsPerBar%spb != 0) && !slices.Contains(other, s) {
+		if s := mt.String(); !mt.DividesFourFour() && !slices.Contains(other, s) {
 			other = append(other, s)
 		}
 	}

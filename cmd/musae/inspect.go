@@ -231,7 +231,7 @@ func meterSummary(f *midi.File, meters []midi.Meter) string {
 			parts = append(parts, fmt.Sprintf("... %d changes in all", len(meters)))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%d/%d from step %d", m.Num, m.Den, m.Step))
+		parts = append(parts, fmt.Sprintf("%s from step %d", m, m.Step))
 	}
 	s := strings.Join(parts, ", ")
 	if len(f.TimeSigs) == 0 {
