@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -97,4 +99,19 @@ func plotLog(csvPath, pngPath string) error {
 		}
 	}
 	return image.LossCurves(pngPath, list, "training", "step")
+}
+
+// withExt replaces the extension of path with ext.
+func withExt(path, ext string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ext
+}
+
+// clockTime writes seconds as minutes and seconds to a tenth, 3:07.5, with hours from
+// an hour on, 2:00:00.0.
+func clockTime(secs float64) string {
+	m := int(secs) / 60
+	if m >= 60 {
+		return fmt.Sprintf("%d:%02d:%04.1f", m/60, m%60, secs-float64(m*60))
+	}
+	return fmt.Sprintf("%d:%04.1f", m, secs-float64(m*60))
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -130,7 +129,7 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 	for i, mel := range mels {
 		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(mels), i/cols+1, i%cols+1, mel)
 		if o.Each {
-			p := strings.TrimSuffix(out, filepath.Ext(out)) + fmt.Sprintf("-%02d.mid", i+1)
+			p := withExt(out, fmt.Sprintf("-%02d.mid", i+1))
 			if _, err := writeMelodyFiles(p, in.QPM[0], o.WAV, mel); err != nil {
 				return err
 			}
@@ -146,7 +145,7 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 		if o.WAV {
 			what = "a MIDI and a WAV file"
 		}
-		fmt.Fprintf(stdout, "and %s per step: %s-01 to -%02d\n", what, strings.TrimSuffix(out, filepath.Ext(out)), len(mels))
+		fmt.Fprintf(stdout, "and %s per step: %s-01 to -%02d\n", what, withExt(out, ""), len(mels))
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ in the current folder.`,
 			}
 			if o.Out == "" {
 				base := filepath.Base(o.File)
-				o.Out = strings.TrimSuffix(base, filepath.Ext(base)) + ".roll.png"
+				o.Out = withExt(base, ".roll.png")
 			}
 			if !strings.EqualFold(filepath.Ext(o.Out), ".png") {
 				return usagef("-o %s: the piano roll is a PNG picture (.png)", o.Out)

@@ -37,7 +37,7 @@ nats against the step, from the CSV log that train writes beside its checkpoint
 				if stem, ok := strings.CutSuffix(base, ".log.csv"); ok {
 					o.Out = stem + ".loss.png"
 				} else {
-					o.Out = strings.TrimSuffix(base, filepath.Ext(base)) + ".png"
+					o.Out = withExt(base, ".png")
 				}
 			}
 			if !strings.EqualFold(filepath.Ext(o.Out), ".png") {

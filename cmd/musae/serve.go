@@ -379,7 +379,7 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
 		return melodyJSON{}, badRequest("%s", msg)
 	}
-	v := melodyView(strings.TrimSuffix(name, filepath.Ext(name)), in.Window, in.QPM)
+	v := melodyView(withExt(name, ""), in.Window, in.QPM)
 	v.Where = in.Where
 	return v, nil
 }
