@@ -2,63 +2,15 @@ package rnn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"musae/models"
+	"musae/models/internal/gorgoniatest"
 )
-
-// gorgoniaTol is the largest relative difference allowed between the LSTM and gorgonia, the
-// slow but trusted reference autodiff: a few float32 roundings through three steps, far
-// below what a wrong gate order or weight layout gives.
-const gorgoniaTol = 1e-4
-
-// gorgoniaInput returns an input node of g named name, of the given shape, holding a copy
-// of data (gorgonia may write into a node's value; the layer's data stays its own).
-func gorgoniaInput(g *G.ExprGraph, name string, data []float32, shape ...int) *G.Node {
-	v := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(slices.Clone(data)))
-	return G.NewTensor(g, tensor.Float32, len(shape), G.WithName(name), G.WithShape(shape...), G.WithValue(v))
-}
-
-// gorgoniaDiff returns the largest difference between got and want relative to each value
-// of want, floored at 1% of want's largest magnitude, and the index where it occurs (−1 when
-// the lengths differ).
-func gorgoniaDiff(got, want []float32) (float64, int) {
-	if len(got) != len(want) {
-		return math.Inf(1), -1
-	}
-	var scale float64
-	for _, w := range want {
-		scale = max(scale, math.Abs(float64(w)))
-	}
-	floor := max(1e-2*scale, 1e-30)
-	worst, at := 0.0, 0
-	for i, w := range want {
-		if d := math.Abs(float64(got[i])-float64(w)) / max(math.Abs(float64(w)), floor); d > worst {
-			worst, at = d, i
-		}
-	}
-	return worst, at
-}
-
-// checkGorgonia fails t when got differs from gorgonia's want by more than gorgoniaTol, and
-// logs the difference either way.
-func checkGorgonia(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	d, i := gorgoniaDiff(got, want)
-	t.Logf("%s: max relative difference %.2g", what, d)
-	switch {
-	case i < 0:
-		t.Errorf("%s has %d values, gorgonia %d", what, len(got), len(want))
-	case d > gorgoniaTol:
-		t.Errorf("%s[%d] = %g, gorgonia %g (relative difference %.3g > %g)", what, i, got[i], want[i], d, gorgoniaTol)
-	}
-}
 
 // lstmRef is what gorgonia computes for one LSTM layer, in the layer's layouts.
 type lstmRef struct {
@@ -79,10 +31,10 @@ func lstmGorgonia(t *testing.T, l *LSTM, x, h0, c0, r, rc []float32, n, steps in
 	var wih, whh, bih, bhh [4]*G.Node
 	var params []*G.Node
 	for k, name := range []string{"i", "f", "g", "o"} {
-		wih[k] = gorgoniaInput(g, "wih_"+name, l.WIH.Data()[k*h*in:(k+1)*h*in], h, in)
-		whh[k] = gorgoniaInput(g, "whh_"+name, l.WHH.Data()[k*h*h:(k+1)*h*h], h, h)
-		bih[k] = gorgoniaInput(g, "bih_"+name, l.BIH.Data()[k*h:(k+1)*h], h)
-		bhh[k] = gorgoniaInput(g, "bhh_"+name, l.BHH.Data()[k*h:(k+1)*h], h)
+		wih[k] = gorgoniatest.Input(g, "wih_"+name, l.WIH.Data()[k*h*in:(k+1)*h*in], h, in)
+		whh[k] = gorgoniatest.Input(g, "whh_"+name, l.WHH.Data()[k*h*h:(k+1)*h*h], h, h)
+		bih[k] = gorgoniatest.Input(g, "bih_"+name, l.BIH.Data()[k*h:(k+1)*h], h)
+		bhh[k] = gorgoniatest.Input(g, "bhh_"+name, l.BHH.Data()[k*h:(k+1)*h], h)
 	}
 	for _, ps := range [][4]*G.Node{wih, whh, bih, bhh} {
 		params = append(params, ps[:]...)
@@ -96,13 +48,13 @@ func lstmGorgonia(t *testing.T, l *LSTM, x, h0, c0, r, rc []float32, n, steps in
 		return out
 	}
 	xs := make([]*G.Node, steps)
-	hn, cn := gorgoniaInput(g, "h0", h0, n, h), gorgoniaInput(g, "c0", c0, n, h)
+	hn, cn := gorgoniatest.Input(g, "h0", h0, n, h), gorgoniatest.Input(g, "c0", c0, n, h)
 	hcur, ccur := hn, cn
 	hs := make([]*G.Node, steps)
 	var terms []*G.Node
 	for s := range steps {
 		// Distinct names: gorgonia merges input nodes of the same name, type and shape.
-		xs[s] = gorgoniaInput(g, fmt.Sprint("x", s), stepOf(x, s, in), n, in)
+		xs[s] = gorgoniatest.Input(g, fmt.Sprint("x", s), stepOf(x, s, in), n, in)
 		var act [4]*G.Node
 		for k := range act {
 			pre := G.Must(G.Add(
@@ -120,10 +72,10 @@ func lstmGorgonia(t *testing.T, l *LSTM, x, h0, c0, r, rc []float32, n, steps in
 		ccur = G.Must(G.Add(G.Must(G.HadamardProd(act[1], ccur)), G.Must(G.HadamardProd(act[0], act[2]))))
 		hcur = G.Must(G.HadamardProd(act[3], G.Must(G.Tanh(ccur))))
 		hs[s] = hcur
-		rs := gorgoniaInput(g, fmt.Sprint("r", s), stepOf(r, s, h), n, h)
+		rs := gorgoniatest.Input(g, fmt.Sprint("r", s), stepOf(r, s, h), n, h)
 		terms = append(terms, G.Must(G.Sum(G.Must(G.HadamardProd(hcur, rs)))))
 	}
-	terms = append(terms, G.Must(G.Sum(G.Must(G.HadamardProd(ccur, gorgoniaInput(g, "rc", rc, n, h))))))
+	terms = append(terms, G.Must(G.Sum(G.Must(G.HadamardProd(ccur, gorgoniatest.Input(g, "rc", rc, n, h))))))
 	loss := G.Must(G.ReduceAdd(terms))
 	wrt := append(append(slices.Clone(params), xs...), hn, cn)
 	grads, err := G.Grad(loss, wrt...)
@@ -183,18 +135,18 @@ func TestLSTMGorgonia(t *testing.T) {
 				want := lstmGorgonia(t, l, x, h0, c0, r, rc, n, steps)
 
 				models.ZeroGrads(l.Params())
-				checkGorgonia(t, "h", l.Forward(x, n, steps, h0, c0, true), want.hs)
+				gorgoniatest.Check(t, "h", l.Forward(x, n, steps, h0, c0, true), want.hs)
 				hT, cT := l.Final()
-				checkGorgonia(t, "h_T", hT, want.hT)
-				checkGorgonia(t, "c_T", cT, want.cT)
+				gorgoniatest.Check(t, "h_T", hT, want.hT)
+				gorgoniatest.Check(t, "c_T", cT, want.cT)
 				dx, dh0, dc0 := l.Backward(r, nil, rc)
-				checkGorgonia(t, "d weight_ih", l.WIH.Grad, want.dwih)
-				checkGorgonia(t, "d weight_hh", l.WHH.Grad, want.dwhh)
-				checkGorgonia(t, "d bias_ih", l.BIH.Grad, want.dbih)
-				checkGorgonia(t, "d bias_hh", l.BHH.Grad, want.dbhh)
-				checkGorgonia(t, "dx", dx, want.dx)
-				checkGorgonia(t, "d h0", dh0, want.dh0)
-				checkGorgonia(t, "d c0", dc0, want.dc0)
+				gorgoniatest.Check(t, "d weight_ih", l.WIH.Grad, want.dwih)
+				gorgoniatest.Check(t, "d weight_hh", l.WHH.Grad, want.dwhh)
+				gorgoniatest.Check(t, "d bias_ih", l.BIH.Grad, want.dbih)
+				gorgoniatest.Check(t, "d bias_hh", l.BHH.Grad, want.dbhh)
+				gorgoniatest.Check(t, "dx", dx, want.dx)
+				gorgoniatest.Check(t, "d h0", dh0, want.dh0)
+				gorgoniatest.Check(t, "d c0", dc0, want.dc0)
 
 				s := &State{H: slices.Clone(h0), C: slices.Clone(c0)}
 				xt := make([]float32, n*tc.in)
@@ -208,8 +160,8 @@ func TestLSTMGorgonia(t *testing.T) {
 						copy(hs[(i*steps+k)*h:(i*steps+k+1)*h], s.H[i*h:])
 					}
 				}
-				checkGorgonia(t, "Next h", hs, want.hs)
-				checkGorgonia(t, "Next c_T", s.C, want.cT)
+				gorgoniatest.Check(t, "Next h", hs, want.hs)
+				gorgoniatest.Check(t, "Next c_T", s.C, want.cT)
 			})
 		})
 	}
