@@ -3,18 +3,8 @@ package models
 // kernelGo is the portable micro-kernel: C[0:mr, 0:width] (row stride ldc) = or += the
 // product of an mr×k packed A panel and a k×width B panel whose depth steps lie ldb apart.
 func kernelGo(k int, a, b []float32, ldb, width int, c []float32, ldc int, acc bool) {
-	var t [mr * nr]float32
-	for p := 0; p < k; p++ {
-		ar := a[p*mr : p*mr+mr]
-		br := b[p*ldb : p*ldb+width]
-		for r, av := range ar {
-			tr := t[r*nr : r*nr+width]
-			for j, bv := range br {
-				tr[j] += av * bv
-			}
-		}
-	}
-	storeTile(&t, width, c, ldc, acc)
+	// A packed panel is a transposed A whose steps lie mr apart.
+	kernelTGo(k, a, mr, b, ldb, width, c, ldc, acc)
 }
 
 // kernelDirectGo is kernelGo for an unpacked A: mr rows of k values, lda apart.
