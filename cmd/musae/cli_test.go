@@ -39,7 +39,7 @@ func TestTrainOptions(t *testing.T) {
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var o *trainOptions
-			cmd := newTrainCmd(func(got *trainOptions) error { o = got; return nil })
+			cmd := newTrainCmd(builtinDomains(), func(got *trainOptions) error { o = got; return nil })
 			cmd.SetArgs(strings.Fields(tc.argv))
 			cmd.SetOut(io.Discard)
 			cmd.SetErr(io.Discard)

@@ -8,15 +8,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
-	"musae/datasets"
-	"musae/midi"
+	"musae/latent"
+	"musae/latent/domain"
 )
 
 type encodeOptions struct {
@@ -25,9 +22,9 @@ type encodeOptions struct {
 	Files                     []string
 }
 
-func newEncodeCmd(runF func(*encodeOptions) error) *cobra.Command {
+func newEncodeCmd(reg *domain.Registry, runF func(*encodeOptions) error) *cobra.Command {
 	o := &encodeOptions{}
-	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   "encode FILE... [--model M] [--track T] [--bar N] -o z.json",
 		Short: "Write the posterior mean and log-variance of each input (.mid or .png) as JSON",
@@ -53,7 +50,7 @@ the JSON to standard output.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runEncode(cmd.Context(), o, cmd.OutOrStdout())
+			return runEncode(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -82,8 +79,8 @@ type latentEntry struct {
 	Z      []float32 `json:"z,omitempty"` // decoded instead of Mu when present
 }
 
-func runEncode(ctx context.Context, o *encodeOptions, stdout io.Writer) error {
-	m, err := openModelFor(o.Model, o.Domain, o.Files)
+func runEncode(ctx context.Context, reg *domain.Registry, o *encodeOptions, stdout io.Writer) error {
+	m, err := openModelFor(reg, o.Model, o.Domain, o.Files)
 	if err != nil {
 		return err
 	}
@@ -91,9 +88,9 @@ func runEncode(ctx context.Context, o *encodeOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	lf := latentFile{Model: m.Meta.Model, Checkpoint: modelRef(o.Model, m.Meta.Domain), Domain: m.Meta.Domain, Z: m.VAE.Z}
-	for i := range in.Files {
-		lf.Entries = append(lf.Entries, latentEntry{File: in.Files[i], Where: in.Where[i], QPM: in.QPM[i], Mu: in.Mu[i], Logvar: in.Logvar[i]})
+	lf := latentFile{Model: m.Meta.Model, Checkpoint: modelRef(reg, o.Model, m.Meta.Domain), Domain: m.Meta.Domain, Z: m.VAE.Z}
+	for i, x := range in.Examples {
+		lf.Entries = append(lf.Entries, latentEntry{File: in.Files[i], Where: x.Where, QPM: x.QPM, Mu: in.Mu[i], Logvar: in.Logvar[i]})
 	}
 	b, err := lf.marshal()
 	if err != nil {
@@ -108,7 +105,7 @@ func runEncode(ctx context.Context, o *encodeOptions, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
 	for i, f := range in.Files {
-		fmt.Fprintf(stdout, "%s, %s: |mu| %.2f, mean sigma %.3f\n", f, in.Where[i], vecNorm(in.Mu[i]), meanSigma(in.Logvar[i]))
+		fmt.Fprintf(stdout, "%s, %s: |mu| %.2f, mean sigma %.3f\n", f, in.Examples[i].Where, latent.Norm(in.Mu[i]), meanSigma(in.Logvar[i]))
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d latent vectors of size %d\n", o.Out, len(in.Files), m.VAE.Z)
 	return nil
@@ -177,7 +174,7 @@ func (lf *latentFile) marshal() ([]byte, error) {
 }
 
 // readLatentFile reads and checks the JSON that encode writes.
-func readLatentFile(path string) (*latentFile, error) {
+func readLatentFile(reg *domain.Registry, path string) (*latentFile, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -189,8 +186,8 @@ func readLatentFile(path string) (*latentFile, error) {
 		return nil, fmt.Errorf("read %s: not the JSON that musae encode writes: %w", path, err)
 	}
 	switch {
-	case lf.Domain != zoo.MNIST && lf.Domain != zoo.Melody:
-		return nil, fmt.Errorf("read %s: domain %q: want %s or %s", path, lf.Domain, zoo.MNIST, zoo.Melody)
+	case !slices.Contains(reg.Names(), lf.Domain):
+		return nil, fmt.Errorf("read %s: domain %q: want %s", path, lf.Domain, orList(reg.Names()))
 	case lf.Z <= 0:
 		return nil, fmt.Errorf("read %s: z %d: want the model's latent size", path, lf.Z)
 	case len(lf.Entries) == 0:
@@ -219,120 +216,6 @@ func (e latentEntry) vector() []float32 {
 		return e.Z
 	}
 	return e.Mu
-}
-
-// openModelFor opens the model for a command whose inputs are files, and refuses a model of
-// the other domain than the files' extensions name.
-func openModelFor(ref, domain string, files []string) (*zoo.Model, error) {
-	m, err := openModel(ref, domain)
-	if err != nil {
-		return nil, err
-	}
-	if fd := domainOfFiles(files); len(files) > 0 && fd != "" && fd != m.Meta.Domain {
-		return nil, usagef("%s is a %s model, but %s are %s inputs", m.Meta.Model, m.Meta.Domain, strings.Join(files, ", "), fd)
-	}
-	return m, nil
-}
-
-// modelRef names the model a --model value opens, so that a file can point back to it:
-// a checkpoint's absolute path, or a built-in model's name.
-func modelRef(ref, domain string) string {
-	if ref == "" {
-		return zoo.DefaultModel(domain)
-	}
-	if slices.Contains(zoo.Builtin(), ref) {
-		return ref
-	}
-	if abs, err := filepath.Abs(ref); err == nil {
-		return abs
-	}
-	return ref
-}
-
-// encodedInputs are a command's input files, read and encoded to the posterior.
-type encodedInputs struct {
-	Files      []string
-	Where      []string      // which part of each file was encoded
-	QPM        []float64     // melodies: each file's tempo; 0 for digits
-	Melodies   []midi.Melody // melodies: the 2-bar windows
-	Digits     [][]float32   // digits: the 28×28 intensities
-	Mu, Logvar [][]float32
-}
-
-// encodeInputs reads files of m's domain (melodies: the 2-bar window readMelodyInput picks;
-// digits: each PNG fitted to 28×28) and encodes them.
-func encodeInputs(m *zoo.Model, files []string, track string, bar int) (*encodedInputs, error) {
-	in := &encodedInputs{Files: files}
-	if m.Meta.Domain == zoo.Melody {
-		for _, p := range files {
-			mi, err := readMelodyInput(p, track, bar)
-			if err != nil {
-				return nil, err
-			}
-			in.Melodies = append(in.Melodies, mi.Window)
-			in.Where = append(in.Where, mi.Where)
-			in.QPM = append(in.QPM, mi.QPM)
-		}
-		in.Mu, in.Logvar = encodeMelodies(m, in.Melodies)
-		return in, nil
-	}
-	digits, err := readDigits(files)
-	if err != nil {
-		return nil, err
-	}
-	in.Digits = digits
-	for range files {
-		in.Where = append(in.Where, "the picture fitted to 28×28")
-		in.QPM = append(in.QPM, 0)
-	}
-	in.Mu, in.Logvar = encodeDigits(m, digits)
-	return in, nil
-}
-
-// encodeDigits returns the posterior means and log-variances of 28×28 digits, in chunks so
-// that a large set does not build one huge batch.
-func encodeDigits(m *zoo.Model, digits [][]float32) (mu, logvar [][]float32) {
-	const chunk = 500
-	for from := 0; from < len(digits); from += chunk {
-		part := digits[from:min(from+chunk, len(digits))]
-		im := &datasets.Images{N: len(part), Rows: 28, Cols: 28, Pixels: flatten(part)}
-		mu1, lv1 := encodeBatch(m, datasets.ImageBatch(im, 0, len(part), false))
-		mu, logvar = append(mu, mu1...), append(logvar, lv1...)
-	}
-	return mu, logvar
-}
-
-// encodeWindows encodes melody windows in chunks, as encodeDigits does digits.
-func encodeWindows(ctx context.Context, m *zoo.Model, windows []midi.Melody) (mu [][]float32, err error) {
-	const chunk = 500
-	for from := 0; from < len(windows); from += chunk {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		mu1, _ := encodeMelodies(m, windows[from:min(from+chunk, len(windows))])
-		mu = append(mu, mu1...)
-	}
-	return mu, nil
-}
-
-// checkOutputExt refuses an output file whose extension does not fit the domain.
-func checkOutputExt(path, domain string) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	switch {
-	case domain == zoo.MNIST && ext != ".png":
-		return usagef("-o %s: digits are written as a PNG picture (.png)", path)
-	case domain == zoo.Melody && ext != ".mid" && ext != ".midi":
-		return usagef("-o %s: melodies are written as a MIDI file (.mid)", path)
-	}
-	return nil
-}
-
-func vecNorm(v []float32) float64 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	return math.Sqrt(s)
 }
 
 // meanSigma is the mean posterior standard deviation exp(logvar/2).

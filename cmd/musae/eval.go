@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 )
 
 type evalOptions struct {
@@ -16,10 +17,10 @@ type evalOptions struct {
 	Seed                                uint64
 }
 
-func newEvalCmd() *cobra.Command {
+func newEvalCmd(reg *domain.Registry) *cobra.Command {
 	o := &evalOptions{}
 	cmd := &cobra.Command{
-		Use:   "eval --domain mnist|melody [--model M] [--data DIR]",
+		Use:   "eval --domain " + strings.Join(reg.Names(), "|") + " [--model M] [--data DIR]",
 		Short: "Measure a model: test negative ELBO (digits) or reconstruction accuracy (melodies)",
 		Long: `Measure a model on held-out data.
 
@@ -30,14 +31,14 @@ validation split of the training corpus, or on every window of --data, with the
 reconstruction and KL terms in nats.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkDomain(o.Domain); err != nil {
+			if err := checkDomain(reg, o.Domain); err != nil {
 				return err
 			}
-			return runEval(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runEval(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --model when omitted)")
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model when omitted"))
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
 	f.StringVar(&o.Data, "data", "", "data folder (MNIST IDX files; a folder of MIDI files)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
@@ -47,23 +48,11 @@ reconstruction and KL terms in nats.`,
 	return cmd
 }
 
-func runEval(ctx context.Context, o *evalOptions, stdout, stderr io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runEval(ctx context.Context, reg *domain.Registry, o *evalOptions, stdout io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
-	if m.Meta.Domain == zoo.Melody {
-		return evalMelodies(ctx, m, o, stdout, stderr)
-	}
-	_, test, err := loadMNIST(o.Dataset, o.Data)
-	if err != nil {
-		return err
-	}
-	if o.Limit > 0 && o.Limit < test.N {
-		test = head(test, o.Limit)
-	}
-	rec, kl := scoreImages(m, test, o.Seed)
-	fmt.Fprintf(stdout, "examples %d images\ntest_neg_elbo %.2f nats\nreconstruction %.2f nats\nkl %.2f nats\n", test.N, rec+kl, rec, kl)
-	return nil
+	return m.Domain.Eval(ctx, m, domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Limit: o.Limit, Seed: o.Seed}, stdout)
 }

@@ -9,9 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
-	"musae/image"
 	"musae/latent"
+	"musae/latent/domain"
 )
 
 type interpolateOptions struct {
@@ -24,9 +23,9 @@ type interpolateOptions struct {
 	Files                           []string
 }
 
-func newInterpolateCmd() *cobra.Command {
+func newInterpolateCmd(reg *domain.Registry) *cobra.Command {
 	o := &interpolateOptions{}
-	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	var grid string
 	cmd := &cobra.Command{
 		Use:   "interpolate A B [--steps 5] [--mode slerp|lerp] -o OUT  |  interpolate A B C D --grid 5x5 -o OUT",
@@ -67,15 +66,15 @@ row after row.`,
 			if err := in.complete(args); err != nil {
 				return err
 			}
-			if o.WAV && o.Domain == zoo.MNIST {
-				return usagef("--wav is for melodies; digits are pictures")
+			if err := checkWAVFlag(reg, o.WAV, o.Domain); err != nil {
+				return err
 			}
-			return runInterpolate(cmd.Context(), o, cmd.OutOrStdout())
+			return runInterpolate(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
 	in.addFlags(f)
-	f.Lookup("domain").Usage = "mnist or melody (follows from the inputs)"
+	f.Lookup("domain").Usage = domainFlagHelp(reg, "follows from the inputs")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (default interpolation.mid) or PNG (default interpolation.png)")
 	f.StringVar(&o.Mode, "mode", "slerp", "slerp or lerp")
 	f.StringVar(&grid, "grid", "", "ROWSxCOLS: a grid from four corner inputs")
@@ -87,8 +86,8 @@ row after row.`,
 	return cmd
 }
 
-func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOptions, stdout io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
@@ -108,44 +107,53 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	if m.Meta.Domain == zoo.MNIST {
+	info := m.Domain.Info()
+	ext := info.Outputs[0]
+	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
+	if !isTimed(m.Domain) {
 		if o.WAV {
-			return usagef("--wav is for melodies; %s draws digits, which are pictures", m.Meta.Model)
+			return wavError(reg, m.Domain, m.Meta.Model)
 		}
-		out := defaultString(o.Out, "interpolation.png")
-		img := image.Upscale(image.Grid(decodeImages(m, zs), rows, cols, 28, 28, 2), 2)
-		if err := image.WritePNG(out, img); err != nil {
+		out := defaultString(o.Out, "interpolation"+ext)
+		xs, err := decodeFor(m, zs, o.Temperature, rng)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %d×%d digits by %s, %s\n", out, rows, cols, m.Meta.Model, o.Mode)
+		if err := m.WriteFile(out, xs, domain.Layout{Rows: rows, Cols: cols}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d×%d %s by %s, %s\n", out, rows, cols, info.Noun, m.Meta.Model, o.Mode)
 		return nil
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
-	mels := decodeMelodies(m, zs, o.Temperature, rng)
-	out := defaultString(o.Out, "interpolation.mid")
-	for i, w := range in.Melodies {
-		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], in.Where[i], w)
+	steps, err := m.Decode(zs, o.Temperature, rng)
+	if err != nil {
+		return err
 	}
-	for i, mel := range mels {
-		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(mels), i/cols+1, i%cols+1, mel)
+	out := defaultString(o.Out, "interpolation"+ext)
+	for i, x := range in.Examples {
+		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(x))
+	}
+	qpm := in.Examples[0].QPM
+	for i, x := range steps {
+		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(x))
 		if o.Each {
-			p := withExt(out, fmt.Sprintf("-%02d.mid", i+1))
-			if _, err := writeMelodyFiles(p, in.QPM[0], o.WAV, mel); err != nil {
+			p := withExt(out, fmt.Sprintf("-%02d%s", i+1, ext))
+			if _, err := writeTimed(m, p, steps[i:i+1], qpm, o.WAV); err != nil {
 				return err
 			}
 		}
 	}
-	wav, err := writeMelodyFiles(out, in.QPM[0], o.WAV, withRests(mels)...)
+	wav, err := writeTimed(m, out, steps, qpm, o.WAV)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s%s: %d steps at %.0f qpm, a bar of rest between them\n", out, wav, len(mels), in.QPM[0])
+	fmt.Fprintf(stdout, "wrote %s%s: %d steps at %.0f qpm, a bar of rest between them\n", out, wav, len(steps), qpm)
 	if o.Each {
-		what := "a MIDI file"
+		what := info.OutputKind // "a MIDI file"
 		if o.WAV {
-			what = "a MIDI and a WAV file"
+			what = strings.TrimSuffix(what, " file") + " and a WAV file"
 		}
-		fmt.Fprintf(stdout, "and %s per step: %s-01 to -%02d\n", what, withExt(out, ""), len(mels))
+		fmt.Fprintf(stdout, "and %s per step: %s-01 to -%02d\n", what, withExt(out, ""), len(steps))
 	}
 	return nil
 }

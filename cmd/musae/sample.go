@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
-	"musae/image"
-	"musae/latent"
+	"musae/latent/domain"
+	"musae/midi"
 )
 
 type sampleOptions struct {
@@ -22,73 +23,91 @@ type sampleOptions struct {
 	WAV                bool
 }
 
-func newSampleCmd() *cobra.Command {
+func newSampleCmd(reg *domain.Registry) *cobra.Command {
 	o := &sampleOptions{}
+	var temps []string
+	for _, d := range reg.Domains() {
+		temps = append(temps, d.Info().TemperatureUse)
+	}
 	cmd := &cobra.Command{
-		Use:   "sample --domain mnist|melody [-n N] [--temperature T] [--wav] -o OUT",
-		Short: "Draw new digits (a PNG grid) or melodies (MIDI files) from the prior",
+		Use:   "sample --domain " + strings.Join(reg.Names(), "|") + " [-n N] [--temperature T] [--wav] -o OUT",
+		Short: "Draw new " + orList(nouns(reg.Domains(), nil)) + " from the prior: pictures in a PNG grid, music as MIDI files",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkDomain(o.Domain); err != nil {
+			if err := checkDomain(reg, o.Domain); err != nil {
 				return err
 			}
 			if o.N < 0 || cmd.Flags().Changed("n") && o.N == 0 {
 				return usagef("-n must be positive")
 			}
-			if o.WAV && o.Domain == zoo.MNIST {
-				return usagef("--wav is for melodies; digits are pictures")
+			if err := checkWAVFlag(reg, o.WAV, o.Domain); err != nil {
+				return err
 			}
 			if cmd.Flags().Changed("temperature") && o.Temperature < 0 {
 				return usagef("--temperature must not be negative")
 			}
-			return runSample(cmd.Context(), o, cmd.OutOrStdout())
+			return runSample(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --model when omitted)")
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model when omitted"))
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the domain's built-in model)")
-	f.StringVarP(&o.Out, "output", "o", "", "output: a PNG for digits (default samples.png), a folder for melodies (default samples)")
-	f.IntVarP(&o.N, "n", "n", 0, "how many (default 64 digits, 8 melodies)")
-	f.Float64Var(&o.Temperature, "temperature", -1, "prior scale for digits (default 1); sampling temperature for melodies (default 0.5)")
+	f.StringVarP(&o.Out, "output", "o", "", "output: a file for pictures (default samples.png), a folder for music (default samples)")
+	f.IntVarP(&o.N, "n", "n", 0, "how many (default: the domain's, 64 digits, 8 melodies)")
+	f.Float64Var(&o.Temperature, "temperature", -1, strings.Join(temps, "; "))
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
-	f.BoolVar(&o.WAV, "wav", false, "melodies: also write a WAV file beside each MIDI file (sample-01.wav, ..., all.wav)")
+	f.BoolVar(&o.WAV, "wav", false, "music: also write a WAV file beside each MIDI file (sample-01.wav, ..., all.wav)")
 	return cmd
 }
 
-func runSample(ctx context.Context, o *sampleOptions, stdout io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdout io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x73616d))
-	switch m.Meta.Domain {
-	case zoo.MNIST:
-		if o.WAV {
-			return usagef("--wav is for melodies; %s draws digits, which are pictures", m.Meta.Model)
-		}
-		n := defaultInt(o.N, 64)
-		temp := defaultFloat(o.Temperature, 1)
-		out := defaultString(o.Out, "samples.png")
-		imgs := decodeImages(m, latent.SamplePrior(n, m.VAE.Z, temp, rng))
-		cols := int(math.Ceil(math.Sqrt(float64(n))))
-		rows := (n + cols - 1) / cols
-		if err := image.WritePNG(out, image.Upscale(image.Grid(imgs, rows, cols, 28, 28, 2), 2)); err != nil {
+	info := m.Domain.Info()
+	if o.WAV && !isTimed(m.Domain) {
+		return wavError(reg, m.Domain, m.Meta.Model)
+	}
+	n := defaultInt(o.N, info.Samples)
+	temp := defaultFloat(o.Temperature, info.Temperature)
+	ext := info.Outputs[0]
+	if !isTimed(m.Domain) {
+		out := defaultString(o.Out, "samples"+ext)
+		xs, err := m.Sample(n, temp, rand.New(rand.NewPCG(o.Seed, 0x73616d)))
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %d digits from %s at temperature %g\n", out, n, m.Meta.Model, temp)
+		if err := m.WriteFile(out, xs, domain.Layout{}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d %s from %s at temperature %g\n", out, n, info.Noun, m.Meta.Model, temp)
 		return nil
-	default:
-		return sampleMelodies(ctx, m, o, rng, stdout)
 	}
-}
-
-// openModel opens a model named by --model (a path or built-in name) for a domain; with no
-// --domain, the domain follows from the model.
-func openModel(ref, domain string) (*zoo.Model, error) {
-	if ref == "" && domain == "" {
-		return nil, usagef("say which domain: --domain mnist or --domain melody (or --model)")
+	dir := defaultString(o.Out, "samples")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	return zoo.Open(ref, domain)
+	xs, err := m.Sample(n, temp, rand.New(rand.NewPCG(o.Seed, 0x73616d)))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d %s from %s at temperature %g\n", n, info.Noun, m.Meta.Model, temp)
+	for i, x := range xs {
+		path := filepath.Join(dir, fmt.Sprintf("sample-%02d%s", i+1, ext))
+		wav, err := writeTimed(m, path, xs[i:i+1], midi.DefaultQPM, o.WAV)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, show(x))
+	}
+	all := filepath.Join(dir, "all"+ext)
+	wav, err := writeTimed(m, all, xs, midi.DefaultQPM, o.WAV)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%s%s: all %d in sequence, a bar of rest between\n", all, wav, n)
+	return nil
 }
 
 func defaultInt(v, d int) int {

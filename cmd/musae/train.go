@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 	"musae/models"
 )
 
@@ -32,10 +32,10 @@ type trainOptions struct {
 
 // newTrainCmd returns the train verb; runF, when not nil, replaces the work (tests pass one
 // to see the options a command line gives).
-func newTrainCmd(runF func(*trainOptions) error) *cobra.Command {
+func newTrainCmd(reg *domain.Registry, runF func(*trainOptions) error) *cobra.Command {
 	o := &trainOptions{}
 	cmd := &cobra.Command{
-		Use:   "train --domain mnist|melody [flags] -o model.safetensors",
+		Use:   "train --domain " + strings.Join(reg.Names(), "|") + " [flags] -o model.safetensors",
 		Short: "Train a VAE and write a checkpoint, a CSV log and a loss-curve PNG",
 		Long: `Train a VAE on MNIST digits or on a folder of MIDI melodies.
 
@@ -48,18 +48,18 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 48 free nats, global-norm clip 1, transposition ±5 semitones).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.complete(cmd.Flags()); err != nil {
+			if err := o.complete(reg, cmd.Flags()); err != nil {
 				return err
 			}
 			if runF != nil {
 				return runF(o)
 			}
-			return runTrain(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runTrain(cmd.Context(), reg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --config when omitted)")
-	f.StringVar(&o.Config, "config", "", "model: mnist-conv, mnist-conv2 (mnist); mel2-tiny, mel2-small (melody)")
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --config when omitted"))
+	f.StringVar(&o.Config, "config", "", "model: "+configHelp(reg))
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
 	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: conv for mnist, rnn for melody)")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
@@ -83,47 +83,59 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	return cmd
 }
 
+// configHelp lists each domain's canonical models: "mnist-conv, mnist-conv2 (mnist); ...".
+func configHelp(reg *domain.Registry) string {
+	var parts []string
+	for _, d := range reg.Domains() {
+		info := d.Info()
+		parts = append(parts, strings.Join(info.Models, ", ")+" ("+info.Name+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
 // complete fills in the domain's defaults for flags the user did not set.
-func (o *trainOptions) complete(f *pflag.FlagSet) error {
-	if err := checkDomain(o.Domain); err != nil {
+func (o *trainOptions) complete(reg *domain.Registry, f *pflag.FlagSet) error {
+	if err := checkDomain(reg, o.Domain); err != nil {
 		return err
 	}
 	if o.Out == "" {
 		return usagef("say where to write the checkpoint: -o model.safetensors")
 	}
 	if o.Config != "" {
-		d, err := zoo.DomainOf(o.Config)
+		d, err := reg.ForModel(o.Config)
 		if err != nil {
 			return usageError{err}
 		}
-		if o.Domain != "" && o.Domain != d {
-			return usagef("--config %s is a %s model, not a %s one", o.Config, d, o.Domain)
+		name := d.Info().Name
+		if o.Domain != "" && o.Domain != name {
+			return usagef("--config %s is a %s model, not a %s one", o.Config, name, o.Domain)
 		}
-		o.Domain = d
+		o.Domain = name
 	}
 	if o.Domain == "" && o.Resume == "" {
-		return usagef("say what to train: --domain mnist or --domain melody (or --config NAME)")
+		return usagef("say what to train: %s (or --config NAME)", domainChoices(reg))
 	}
-	if o.Encoder != "" && !slices.Contains(zoo.Encoders, o.Encoder) {
-		return usagef("--encoder %q: want %s", o.Encoder, strings.Join(zoo.Encoders, " or "))
+	if o.Encoder != "" && !slices.Contains(domain.Encoders, o.Encoder) {
+		return usagef("--encoder %q: want %s", o.Encoder, strings.Join(domain.Encoders, " or "))
 	}
 	if o.Epochs <= 0 || o.Batch <= 0 {
 		return usagef("--epochs and --batch must be positive")
 	}
-	melody := o.Domain == zoo.Melody
-	set := func(name string, v *float64, mnist, mel float64) {
+	// The domain's defaults; without one (--resume), the plain ELBO's.
+	loss, clip := models.Loss{MaxBeta: 1}, 0.0
+	if d, err := reg.Lookup(o.Domain); err == nil {
+		loss, clip = d.Info().Loss, d.Info().ClipNorm
+	}
+	set := func(name string, v *float64, def float64) {
 		if !f.Changed(name) {
-			*v = mnist
-			if melody {
-				*v = mel
-			}
+			*v = def
 		}
 	}
 	o.samplingRateSet = f.Changed("sampling-rate")
-	set("clip", &o.Optim.ClipNorm, 0, 1)
-	set("max-beta", &o.Loss.MaxBeta, 1, 0.2)
-	set("beta-rate", &o.Loss.BetaRate, 0, 0.99999)
-	set("free-nats", &o.Loss.FreeNats, 0, 48)
+	set("clip", &o.Optim.ClipNorm, clip)
+	set("max-beta", &o.Loss.MaxBeta, loss.MaxBeta)
+	set("beta-rate", &o.Loss.BetaRate, loss.BetaRate)
+	set("free-nats", &o.Loss.FreeNats, loss.FreeNats)
 	o.Optim.Beta1, o.Optim.Beta2, o.Optim.Eps = 0.9, 0.999, 1e-8
 	parts := []string{"musae train"}
 	f.Visit(func(fl *pflag.Flag) { parts = append(parts, "--"+fl.Name+"="+fl.Value.String()) })
@@ -131,9 +143,9 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 	return nil
 }
 
-func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) error {
+func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout, stderr io.Writer) error {
 	var (
-		m   *zoo.Model
+		m   *domain.Model
 		err error
 		ck  *models.Checkpoint
 	)
@@ -141,7 +153,7 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		if ck, err = models.LoadCheckpoint(o.Resume); err != nil {
 			return err
 		}
-		if m, err = zoo.FromCheckpoint(ck); err != nil {
+		if m, err = reg.FromCheckpoint(ck); err != nil {
 			return err
 		}
 		if o.Domain != "" && o.Domain != m.Meta.Domain {
@@ -164,9 +176,13 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 	} else {
 		name := o.Config
 		if name == "" {
-			name = zoo.DefaultModel(o.Domain)
+			d, err := reg.Lookup(o.Domain)
+			if err != nil {
+				return err
+			}
+			name = d.Info().Models[0]
 		}
-		if m, err = zoo.New(name, o.Z, o.Encoder, o.Seed); err != nil {
+		if m, err = reg.New(name, o.Z, o.Encoder, o.Seed); err != nil {
 			return err
 		}
 	}
@@ -184,13 +200,8 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 	}
 	t.Meta.Command = o.Command
 	t.Meta.Limit = o.Limit
-	switch o.Domain {
-	case zoo.MNIST:
-		err = setupMNISTTraining(t, m, o)
-	case zoo.Melody:
-		err = setupMelodyTraining(t, m, o)
-	}
-	if err != nil {
+	data := domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Limit: o.Limit, Seed: o.Seed}
+	if err := m.Domain.Train(t, m, domain.TrainOptions{DataOptions: data, SamplingRate: o.SamplingRate}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "training %s on %s: %d examples, %d epochs of %d steps, batch %d\n",

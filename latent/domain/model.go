@@ -1,0 +1,151 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"musae/latent"
+	"musae/models"
+)
+
+// Model is a VAE of one domain, with its provenance. Its methods are not safe for
+// concurrent use: a model's layers keep scratch space.
+type Model struct {
+	Domain Domain
+	Meta   models.Meta
+	VAE    *models.VAE
+}
+
+// Params returns the model's parameters in PyTorch's order.
+func (m *Model) Params() []*models.Param { return m.VAE.Params() }
+
+// Z is the latent size.
+func (m *Model) Z() int { return m.VAE.Z }
+
+// ReadFile reads the example of a file (or the part of it opt picks), as Domain.Read does.
+func (m *Model) ReadFile(path string, opt ReadOptions) (Example, error) {
+	return ReadFile(m.Domain, path, opt)
+}
+
+// ReadFile reads the example of a file (or the part of it opt picks) with d.Read.
+func ReadFile(d Domain, path string, opt ReadOptions) (Example, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Example{}, err
+	}
+	defer f.Close()
+	return d.Read(f, path, opt)
+}
+
+// ReadFiles reads one example from each file.
+func (m *Model) ReadFiles(paths []string, opt ReadOptions) ([]Example, error) {
+	xs := make([]Example, 0, len(paths))
+	for _, p := range paths {
+		x, err := m.ReadFile(p, opt)
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	return xs, nil
+}
+
+// encodeChunk is how many examples one encoder batch holds, so that a large set does
+// not build one huge batch.
+const encodeChunk = 500
+
+// Encode returns the posterior means and log-variances of examples, each [Z].
+func (m *Model) Encode(xs []Example) (mu, logvar [][]float32, err error) {
+	return m.EncodeContext(context.Background(), xs)
+}
+
+// EncodeContext is Encode that stops, with ctx's error, when ctx is done.
+func (m *Model) EncodeContext(ctx context.Context, xs []Example) (mu, logvar [][]float32, err error) {
+	zd := m.VAE.Z
+	for from := 0; from < len(xs); from += encodeChunk {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		b, err := m.Domain.Batch(xs[from:min(from+encodeChunk, len(xs))])
+		if err != nil {
+			return nil, nil, err
+		}
+		muF, lvF := m.VAE.Enc.Encode(b, false)
+		for i := 0; i < b.N; i++ {
+			mu = append(mu, append([]float32(nil), muF[i*zd:(i+1)*zd]...))
+			logvar = append(logvar, append([]float32(nil), lvF[i*zd:(i+1)*zd]...))
+		}
+	}
+	return mu, logvar, nil
+}
+
+// Decode decodes latent vectors, greedily at temperature 0 (rng may then be nil).
+func (m *Model) Decode(zs [][]float32, temperature float64, rng *rand.Rand) ([]Example, error) {
+	for i, z := range zs {
+		if len(z) != m.VAE.Z {
+			return nil, fmt.Errorf("domain: decode: vector %d has %d values, the model's latent size is %d", i+1, len(z), m.VAE.Z)
+		}
+	}
+	return m.Domain.Decode(m, zs, temperature, rng)
+}
+
+// Sample draws n examples from the prior at a temperature (Info.TemperatureUse).
+func (m *Model) Sample(n int, temperature float64, rng *rand.Rand) ([]Example, error) {
+	return m.Domain.Sample(m, n, temperature, rng)
+}
+
+// Interpolate returns steps latent points from a to b, both included, along the
+// great-circle arc ("slerp") or the straight line ("lerp"); see latent.Interpolate.
+func (m *Model) Interpolate(a, b []float32, steps int, mode string) ([][]float32, error) {
+	return latent.Interpolate(a, b, steps, mode)
+}
+
+// Similar returns n latent points near z, each the share similarity of the way from a
+// fresh prior sample to z (latent.Similar).
+func (m *Model) Similar(z []float32, similarity float64, n int, rng *rand.Rand) ([][]float32, error) {
+	return latent.Similar(z, similarity, n, rng)
+}
+
+// Attributes learns the domain's attribute vectors from data, when the domain learns
+// any (Attributer); w gets what was learnt, log the notes on progress.
+func (m *Model) Attributes(ctx context.Context, o DataOptions, w, log io.Writer) (*latent.Attributes, error) {
+	a, ok := m.Domain.(Attributer)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s learn no attribute vectors", ErrUnsupported, m.Domain.Info().Noun)
+	}
+	return a.Attributes(ctx, m, o, w, log)
+}
+
+// WriteFile writes examples to path with the domain's Write, atomically: through a
+// temporary file beside it, renamed over path once complete.
+func (m *Model) WriteFile(path string, xs []Example, l Layout) error {
+	return WriteFile(path, func(w io.Writer) error { return m.Domain.Write(w, xs, l) })
+}
+
+// WriteFile writes path through a temporary file beside it, renamed over path only once
+// write and the file's close have succeeded, so that no half-written file is left.
+func WriteFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
