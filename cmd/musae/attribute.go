@@ -225,7 +225,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	}
 	fmt.Fprintf(stdout, "input %s, %s%s:\n%s", o.File, input.Where, describe(input), show(input))
 	for i, x := range xs {
-		fmt.Fprintf(stdout, "\n%s%s:\n%s", domain.Shifted(o.Amounts[i], o.Name), describe(x), show(x))
+		fmt.Fprintf(stdout, "\n%s%s:\n%s", shifted(o.Amounts[i], o.Name), describe(x), show(x))
 	}
 	if err := m.WriteFile(out, xs, domain.Layout{QPM: input.QPM}); err != nil {
 		return err
@@ -356,4 +356,12 @@ func joinFloats(xs []float64) string {
 		s[i] = fmt.Sprintf("%g", x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// shifted names the latent z = mu + amount·name for people.
+func shifted(amount float64, name string) string {
+	if amount < 0 {
+		return fmt.Sprintf("z = mu - %g·%s", -amount, name)
+	}
+	return fmt.Sprintf("z = mu + %g·%s", amount, name)
 }

@@ -9,6 +9,7 @@ import (
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
 	"musae/models"
 )
 
@@ -113,7 +114,7 @@ func (d Domain) Attributes(_ context.Context, m *domain.Model, o domain.DataOpti
 	for i := range idx {
 		idx[i] = i
 	}
-	idx = domain.Pick(idx, o.Limit, o.Seed)
+	idx = pick.N(idx, o.Limit, o.Seed)
 	xs := make([]domain.Example, len(idx))
 	ls := make([]int, len(idx))
 	for i, k := range idx {

@@ -11,6 +11,7 @@ import (
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
 	"musae/midi"
 )
 
@@ -160,7 +161,7 @@ func (Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOpti
 	if err != nil {
 		return nil, err
 	}
-	windows := domain.Pick(corpus.Train, o.Limit, o.Seed)
+	windows := pick.N(corpus.Train, o.Limit, o.Seed)
 	if len(windows) < 8 {
 		return nil, fmt.Errorf("%s: %d training windows (track %q, %d files skipped); need at least 8 to take quarters of", o.Dir, len(windows), track, len(corpus.Skipped))
 	}
@@ -184,7 +185,7 @@ func (Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOpti
 		if len(bottom) == 0 || values[bottom[0]] == values[top[len(top)-1]] {
 			return nil, fmt.Errorf("%s: the %s of the windows does not vary, so it gives no attribute", o.Dir, ms.What)
 		}
-		if err := attrs.Learn(ms.Name, domain.Gather(mu, top), domain.Gather(mu, bottom)); err != nil {
+		if err := attrs.Learn(ms.Name, pick.Gather(mu, top), pick.Gather(mu, bottom)); err != nil {
 			return nil, err
 		}
 		v, _ := attrs.Vector(ms.Name)
@@ -236,7 +237,7 @@ func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.Da
 	if len(corpus.Validation) == 0 {
 		return fmt.Errorf("%s: no validation windows (track %q, %d files gave windows)", o.Dir, track, len(corpus.Files))
 	}
-	windows := domain.Pick(corpus.Validation, o.Limit, o.Seed)
+	windows := pick.N(corpus.Validation, o.Limit, o.Seed)
 	mu, _, err := m.EncodeContext(ctx, examples(windows))
 	if err != nil {
 		return err
@@ -257,7 +258,7 @@ func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.Da
 	if len(windows) < o.Limit {
 		fmt.Fprintf(w, "note: asked for %d windows, the validation split has %d\n", o.Limit, len(windows))
 	}
-	col := domain.Shifted(amount, name)
+	col := shifted(amount, name)
 	fmt.Fprintf(w, "\n%-44s  %-12s  %-12s  %-20s  %s\n", "measure (mean over the windows)", "input", "z = mu", col, "change")
 	partial := false
 	for _, ms := range Measures() {
@@ -295,4 +296,12 @@ func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.Da
 		fmt.Fprintf(w, "[n]: the measure is defined for n of the windows only (pitch needs a note, stepwise two)\n")
 	}
 	return nil
+}
+
+// shifted names the latent point z = mu + amount·name for people: "z = mu - 1·density".
+func shifted(amount float64, name string) string {
+	if amount < 0 {
+		return fmt.Sprintf("z = mu - %g·%s", -amount, name)
+	}
+	return fmt.Sprintf("z = mu + %g·%s", amount, name)
 }

@@ -1,14 +1,14 @@
-package domain
+// Package pick draws subsets of examples and gathers vectors, for the domain packages.
+package pick
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 )
 
-// Pick returns n of xs drawn by seed, in their original order, or all of xs when n is 0
+// N returns n of xs drawn by seed, in their original order, or all of xs when n is 0
 // or at least len(xs).
-func Pick[T any](xs []T, n int, seed uint64) []T {
+func N[T any](xs []T, n int, seed uint64) []T {
 	if n <= 0 || n >= len(xs) {
 		return xs
 	}
@@ -29,12 +29,4 @@ func Gather(zs [][]float32, idx []int) [][]float32 {
 		out[i] = zs[k]
 	}
 	return out
-}
-
-// Shifted names the latent point z = mu + amount·name for people: "z = mu - 1·density".
-func Shifted(amount float64, name string) string {
-	if amount < 0 {
-		return fmt.Sprintf("z = mu - %g·%s", -amount, name)
-	}
-	return fmt.Sprintf("z = mu + %g·%s", amount, name)
 }
