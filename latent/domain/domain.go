@@ -40,7 +40,8 @@ type Domain interface {
 	// Batch turns examples into the batch the model's encoder reads.
 	Batch(xs []Example) (*models.Batch, error)
 	// Decode decodes latent vectors: greedily (or to the likelihood's mean) at
-	// temperature 0, sampled with rng above it. Info().Temperature says what it means.
+	// temperature 0, sampled with rng above it; Info().Mean names what a decoder that
+	// takes no temperature gives.
 	Decode(m *Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]Example, error)
 	// Sample draws n new examples from the prior at a temperature, with rng.
 	Sample(m *Model, n int, temperature float64, rng *rand.Rand) ([]Example, error)
