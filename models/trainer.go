@@ -70,7 +70,7 @@ func (c *Checkpoint) TrainState() (TrainConfig, int, error) {
 func (c *Checkpoint) position() (position, error) {
 	var pos position
 	if len(c.Meta.Train) == 0 {
-		return pos, fmt.Errorf("models: resume from %s: %w: it holds the weights of %s (%d steps) but not the optimiser's state and position a training checkpoint has; start a new run from its weights instead (musae train --init)", c.Source, ErrNotResumable, c.Meta.Model, c.Meta.Steps)
+		return pos, fmt.Errorf("models: resume from %s: %w: it holds the weights of %s (%d steps) but not the optimiser's state and position a training checkpoint has; start a new run from its weights instead (--init %s)", c.Source, ErrNotResumable, c.Meta.Model, c.Meta.Steps, c.Source)
 	}
 	if err := json.Unmarshal(c.Meta.Train, &pos); err != nil {
 		return pos, fmt.Errorf("models: resume from %s: %w: bad trainer state: %w", c.Source, ErrNotResumable, err)
