@@ -25,7 +25,18 @@ type Meta struct {
 	Version      string             `json:"version"`
 	Command      string             `json:"command,omitempty"` // the command line that trained it
 	Train        json.RawMessage    `json:"train,omitempty"`   // trainer settings and position, for --resume
+	Init         *Origin            `json:"init,omitempty"`    // where a fine-tuned model's weights started
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Origin is the model whose weights a fine-tuning run started from (with fresh optimiser
+// state and step count).
+type Origin struct {
+	Ref     string  `json:"ref"` // a built-in model's name or a checkpoint's absolute path
+	Model   string  `json:"model"`
+	Steps   int     `json:"steps"`             // the updates it had had
+	Dataset string  `json:"dataset,omitempty"` // what it was trained on
+	Init    *Origin `json:"init,omitempty"`    // its own origin, when it was fine-tuned too
 }
 
 // Checkpoint is a loaded checkpoint: its provenance and its tensors.
