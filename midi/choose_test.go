@@ -35,6 +35,19 @@ func line(ch, dur int, pitches ...int) []ev {
 	return notesAt(ch, dur, cs...)
 }
 
+// arpeggio is the pitches on channel ch an 8th apart from tick at, all held to the end of
+// the bar, as with the sustain pedal down.
+func arpeggio(at, ch int, pitches ...int) []ev {
+	var evs []ev
+	for i, p := range pitches {
+		evs = append(evs, on(at+i*240, ch, p, 90))
+	}
+	for _, p := range pitches {
+		evs = append(evs, off(at+4*480, ch, p))
+	}
+	return evs
+}
+
 func track(head []ev, body []ev) []ev { return append(slices.Clone(head), body...) }
 
 func TestChooseMelodyTrack(t *testing.T) {
@@ -77,18 +90,33 @@ func TestChooseMelodyTrack(t *testing.T) {
 			name:      "unnamed: the single line beats the chord track, higher and with more notes",
 			tracks:    [][]ev{notesAt(0, q, high...), line(1, q, 60, 62, 64, 65, 67)},
 			index:     1,
-			reason:    "track 1: the most melodic of 2 tracks, 5 of its 5 notes sound alone in C3–C6 (next: track 0, 0 of 18)",
+			reason:    "track 1: the most melodic of 2 tracks, 5 of its 5 notes sound alone in C3–C6, around E4 (next: track 0, 0 of 18, around G#5)",
 			optsTrack: "1",
 		},
 		{
 			name: "a pedalled arpeggio sounds over its own onsets",
-			// Each note of the arpeggio rings for a whole bar, so only its first sounds alone.
+			// Each note of the arpeggio rings to the end of its bar, so only the first of
+			// each bar sounds alone; the line below it is the melody.
 			tracks: [][]ev{
-				{on(0, 0, 48, 90), on(q/2, 0, 55, 90), on(q, 0, 60, 90), on(3*q/2, 0, 64, 90), off(4*q, 0, 48), off(4*q, 0, 55), off(4*q, 0, 60), off(4*q, 0, 64)},
-				line(1, q, 67, 65),
+				append(arpeggio(0, 0, 60, 67, 72, 76), arpeggio(4*q, 0, 60, 67, 72, 76)...),
+				line(1, q, 55, 57, 59, 60, 62, 64),
 			},
 			index:     1,
-			reason:    "2 of its 2 notes sound alone in C3–C6 (next: track 0, 1 of 4)",
+			reason:    "6 of its 6 notes sound alone in C3–C6, around C4 (next: track 0, 2 of 8, around A4)",
+			optsTrack: "1",
+		},
+		{
+			name:      "the soprano beats a busier bass voice",
+			tracks:    [][]ev{line(0, q, 69, 71, 72, 74), line(1, q/2, 48, 50, 52, 53, 55, 57, 59, 60)},
+			index:     0,
+			reason:    "track 0: the most melodic of 2 tracks, 4 of its 4 notes sound alone in C3–C6, around C5 (next: track 1, 8 of 8, around F#3)",
+			optsTrack: "0",
+		},
+		{
+			name:      "a high fill with under half the melody's notes is no line",
+			tracks:    [][]ev{line(0, q, 84, 83, 81), line(1, q/2, 60, 62, 64, 65, 67, 69, 71)},
+			index:     1,
+			reason:    "7 of its 7 notes sound alone",
 			optsTrack: "1",
 		},
 		{
@@ -101,9 +129,9 @@ func TestChooseMelodyTrack(t *testing.T) {
 		{
 			name:      "drums are never chosen, however melodic",
 			tracks:    [][]ev{line(9, q/4, append(tune, tune...)...), line(0, q, 60, 62), line(1, q, 50, 52, 53)},
-			index:     2,
+			index:     1,
 			reason:    "the most melodic of 2 tracks",
-			optsTrack: "2",
+			optsTrack: "1",
 		},
 		{
 			name:      "of tracks as melodic, the higher wins",

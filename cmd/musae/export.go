@@ -77,21 +77,21 @@ is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard outp
 }
 
 func runExport(o *exportOptions, stdout, stderr io.Writer) error {
-	f, err := openMelodyFile(o.File, o.Track)
+	f, opt, chosen, err := openMelodyFile(o.File, o.Track)
 	if err != nil {
 		return err
 	}
-	m, err := f.Melody(midi.ExtractOptions{Track: o.Track})
+	m, err := f.Melody(opt)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.File, err)
 	}
 	title := withExt(filepath.Base(o.File), "")
-	opt := midi.NotationOptions{Title: title, QPM: f.QPM}
+	nopt := midi.NotationOptions{Title: title, QPM: f.QPM}
 	var doc []byte
 	if o.Format == "abc" {
-		doc, err = m.ABC(opt)
+		doc, err = m.ABC(nopt)
 	} else {
-		doc, err = m.MusicXML(opt)
+		doc, err = m.MusicXML(nopt)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.File, err)
@@ -111,6 +111,9 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 		if s := mt.String(); !mt.DividesFourFour() && !slices.Contains(other, s) {
 			other = append(other, s)
 		}
+	}
+	if chosen != "" {
+		fmt.Fprintf(info, "note: %s has notes in several tracks; the melody is %s\n", o.File, chosen)
 	}
 	if len(other) > 0 {
 		fmt.Fprintf(info, "note: %s is in %s; the score is written in 4/4, 16 steps to the bar\n", o.File, strings.Join(other, ", "))
