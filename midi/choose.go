@@ -45,14 +45,14 @@ type MelodyTrack struct {
 //     Voice: see melodyWords) and that has notes off the drum channel, whatever its
 //     programs, as picking it by name would take them;
 //  3. else, among the tracks with usable notes (off the drum channel, in the piano range,
-//     of programs 0–31 unless opt.AllPrograms), the most melodic: of the lines, the
-//     highest. A track's weight is the number of its notes that sound alone (no other
-//     note of the track starts on the same 16th or still sounds there) in the melodic
-//     range C3–C6: chords and pedalled accompaniment have few, bass lines few in that
-//     range, and a short fill few at all. The lines are the tracks of at least half the
-//     greatest weight, and of them the one of the highest mean pitch is taken, as the
-//     melody is most often the top voice (the soprano of a chorale has fewer notes than
-//     its bass). Ties go to the greater weight, then to the first track.
+//     of programs 0–31 unless opt.AllPrograms), the most melodic: the one with the most
+//     notes that sound alone (no other note of the track starts on the same 16th or
+//     still sounds there) in the melodic range C3–C6. Chords and pedalled accompaniment
+//     have few notes that sound alone, bass lines few in that range, and a short fill few
+//     at all. Ties go to the higher mean pitch, then to the first track. With their names
+//     hidden, this takes POP909's MELODY track in 855 of its 909 songs, BRIDGE (the
+//     secondary melody) in 53 and PIANO in 1; preferring the highest of the tracks with
+//     at least half (or 90%) as many such notes takes MELODY in only 640 (848).
 //
 // The error wraps ErrNoMelody, saying why, when no track qualifies (only drums, only
 // programs outside 0–31, no notes), and ErrNoTrack when opt.Track names no track.
@@ -88,17 +88,7 @@ func (f *File) ChooseMelodyTrack(opt ExtractOptions) (MelodyTrack, error) {
 		}
 		return MelodyTrack{}, fmt.Errorf("%w: no track has usable notes", ErrNoMelody)
 	}
-	most := slices.MaxFunc(cands, func(a, b trackLine) int { return cmp.Compare(a.alone, b.alone) }).alone
-	isLine := func(l trackLine) bool { return 2*l.alone >= most }
 	slices.SortStableFunc(cands, func(a, b trackLine) int {
-		switch la, lb := isLine(a), isLine(b); {
-		case la && !lb:
-			return -1
-		case lb && !la:
-			return 1
-		case la:
-			return cmp.Or(cmp.Compare(b.meanPitch(), a.meanPitch()), cmp.Compare(b.alone, a.alone), cmp.Compare(a.index, b.index))
-		}
 		return cmp.Or(cmp.Compare(b.alone, a.alone), cmp.Compare(b.meanPitch(), a.meanPitch()), cmp.Compare(a.index, b.index))
 	})
 	best := cands[0]
