@@ -32,8 +32,9 @@ EasyABC read. The score is in 4/4 with 16 steps to the bar, at the file's first 
 titled with the file's name; notes crossing bar lines are tied. A file in another meter
 (3/4, 6/8) is still written in 4/4, and export says so.
 
-Without --track, a file with notes in several tracks is refused with a list of them. The
-format follows from the extension of -o when --format is not given. The default output
+Without --track, a file with notes in several tracks gives the melody of the track named
+as a melody (MELODY, Lead, Vocal, Voice), else of the track with the most notes sounding
+alone in C3–C6, and export says which. The format follows from the extension of -o when --format is not given. The default output
 is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard output.`,
 		Example: `  musae export samples/sample-01.mid --format abc -o -
   musae export pop909/001.mid --track MELODY --format musicxml`,
