@@ -77,7 +77,7 @@ func (f *File) ChooseMelodyTrack(opt ExtractOptions) (MelodyTrack, error) {
 		switch {
 		case l.notes > 0:
 			cands = append(cands, l)
-		case l.offDrums > 0:
+		case len(l.programs) > 0 && !opt.AllPrograms:
 			outside = append(outside, l)
 		}
 	}

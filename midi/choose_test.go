@@ -136,9 +136,9 @@ func TestChooseMelodyTrack(t *testing.T) {
 		},
 		{
 			name:   "programs outside 0–31 are left out, and said",
-			tracks: [][]ev{track([]ev{name("Piano")}, notesAt(0, q, triads...)), track([]ev{name("Flute"), prog(0, 1, 73)}, line(1, q, tune...))},
+			tracks: [][]ev{track([]ev{name("Piano")}, notesAt(0, q, triads...)), track([]ev{name("Low")}, line(2, q, 12, 14)), track([]ev{name("Flute"), prog(0, 1, 73)}, line(1, q, tune...))},
 			index:  0,
-			reason: `track 0 "Piano", the only track with notes of programs 0–31 off the drum channel; left out for programs outside 0–31: track 1 "Flute" (73 Flute)`,
+			reason: `track 0 "Piano", the only track with notes of programs 0–31 off the drum channel; left out for programs outside 0–31: track 2 "Flute" (73 Flute)`,
 		},
 		{
 			name:      "AllPrograms weighs them",
