@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"musae/cmd/musae/internal/zoo"
 	"musae/datasets"
@@ -197,20 +196,22 @@ type melodyInput struct {
 
 // readMelodyInput reads the 2-bar window of a MIDI file: the one starting at bar (from 1),
 // or the first with notes when bar is 0. Without a track, a file with notes in several
-// tracks is refused with a list of them, since merging them would not give a melody.
+// tracks gives the melody of the track openMelodyFile chooses, and Where says which.
 func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
-	f, err := openMelodyFile(path, track)
+	f, opt, chosen, err := openMelodyFile(path, track)
 	if err != nil {
 		return melodyInput{}, err
 	}
 	in = melodyInput{Path: path, QPM: f.QPM}
 	defer func() {
+		if chosen != "" {
+			in.Where += ", of " + chosen
+		}
 		// A repaired file is read as far as it is sound; say so wherever the window is shown.
 		if len(f.Warnings) > 0 {
 			in.Where += fmt.Sprintf(" (the file needed %d repairs; first: %s)", len(f.Warnings), f.Warnings[0])
 		}
 	}()
-	opt := midi.ExtractOptions{Track: track}
 	if bar <= 0 {
 		ws, err := f.Windows(opt, midi.WindowBars, 1)
 		if err != nil {
@@ -238,28 +239,42 @@ func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
 }
 
 // openMelodyFile reads a MIDI file whose melody a command works on, moved onto its notes'
-// 16th grid. Without a track, a file with notes in several tracks is refused (a usage
-// error) with a list of them, since merging them would not give a melody.
-func openMelodyFile(path, track string) (*midi.File, error) {
-	f, err := midi.ReadFile(path)
+// 16th grid, and returns the options that extract its melody. Without a track, a file
+// with notes in several tracks gets the track midi.File.ChooseMelodyTrack picks, and
+// chosen says which and why (it is "" otherwise). A file none of whose tracks plays
+// programs 0–31 is refused (a usage error) with the --track that takes its most melodic
+// track anyway.
+func openMelodyFile(path, track string) (f *midi.File, opt midi.ExtractOptions, chosen string, err error) {
+	f, err = midi.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, opt, "", err
 	}
 	// Files from sequencers are on the grid and stay as they are; recordings whose beats
 	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
 	f.AlignToGrid()
-	if track == "" {
-		var found []string
-		for _, t := range f.Tracks {
-			if n := t.NoteOns(); n > 0 && !onlyDrums(t.Channels()) {
-				found = append(found, fmt.Sprintf("  --track %d  %q: %d notes, channels %v, programs %v", t.Index, t.Name, n, oneBased(t.Channels()), t.Programs()))
-			}
+	if track != "" {
+		return f, midi.ExtractOptions{Track: track}, "", nil
+	}
+	c, err := f.ChooseMelodyTrack(midi.ExtractOptions{})
+	if err != nil {
+		// When keeping every program would give a melody, the programs were all that
+		// stood in the way; otherwise say what else does.
+		all, err2 := f.ChooseMelodyTrack(midi.ExtractOptions{AllPrograms: true})
+		if err2 != nil {
+			return nil, opt, "", fmt.Errorf("%s: %w", path, err2)
 		}
-		if len(found) > 1 {
-			return nil, usagef("%s has notes in %d tracks; say which one holds the melody:\n%s", path, len(found), strings.Join(found, "\n"))
+		return nil, opt, "", usagef("%s: %v\n  --track %d takes %s", path, err, all.Index, all.Reason)
+	}
+	several := 0
+	for _, t := range f.Tracks {
+		if t.NoteOns() > 0 && !onlyDrums(t.Channels()) {
+			several++
 		}
 	}
-	return f, nil
+	if several > 1 {
+		chosen = c.Reason
+	}
+	return f, c.Options, chosen, nil
 }
 
 func onlyDrums(chs []int) bool {
