@@ -175,9 +175,11 @@ func (s *explorer) describe() string {
 // Handler routes the page, its assets and its API.
 func (s *explorer) Handler() http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(webFiles, "web")
+	// Only the files of web/static are served as they are: web/index.html is a template,
+	// run by index, and folders are not listed.
+	static, _ := fs.Sub(webFiles, "web/static")
 	mux.HandleFunc("GET /{$}", s.index)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
 	mux.HandleFunc("GET /api/examples", s.examples)
 	mux.HandleFunc("POST /api/upload", s.upload)
 	mux.HandleFunc("GET /api/interpolate", s.interpolate)
@@ -187,6 +189,22 @@ func (s *explorer) Handler() http.Handler {
 	mux.HandleFunc("GET /api/digits/map.png", s.digitMap)
 	mux.HandleFunc("GET /api/digits/decode", s.digitAt)
 	return securityHeaders(mux)
+}
+
+// filesOnly is a file system whose folders cannot be opened, so that a file server of it
+// lists none.
+type filesOnly struct{ fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
 }
 
 // securityHeaders keeps the page from being framed or loading anything from elsewhere.

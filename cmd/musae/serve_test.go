@@ -96,6 +96,10 @@ func TestServeAPI(t *testing.T) {
 		{"/", "200", "text/html", `melodies: <b>mel2-tiny</b>`},
 		{"/static/app.js", "200", "javascript", "async function interpolate"},
 		{"/static/style.css", "200", "text/css", ".slider-row"},
+		// The page's template is run by "/", never served as it is.
+		{"/static/index.html", "404", "text/plain", "not found"},
+		{"/static/../index.html", "404", "text/plain", "not found"},
+		{"/static/", "404", "text/plain", "not found"},
 		{"/api/examples", "200", "application/json", `"name":"Ode to Joy"`},
 		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
 		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=1", "400", "application/json", "steps \\\"1\\\": want a number from 2 to 33"},
