@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -198,9 +200,30 @@ type melodyInput struct {
 // readMelodyInput reads the 2-bar window of a MIDI file: the one starting at bar (from 1),
 // or the first with notes when bar is 0. Without a track, a file with notes in several
 // tracks is refused with a list of them, since merging them would not give a melody.
-func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
-	f, err := openMelodyFile(path, track)
+func readMelodyInput(path, track string, bar int) (melodyInput, error) {
+	f, err := midi.ReadFile(path)
 	if err != nil {
+		return melodyInput{}, err
+	}
+	return melodyWindow(f, path, track, bar)
+}
+
+// readMelodyUpload is readMelodyInput for a file held in memory, named name in errors.
+func readMelodyUpload(name string, data []byte, track string, bar int) (melodyInput, error) {
+	f, err := midi.Read(bytes.NewReader(data))
+	if err != nil {
+		// midi.Read cannot know the name: say it where midi.ReadFile says the path.
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
+		return melodyInput{}, fmt.Errorf("midi: read %s: %w", name, err)
+	}
+	return melodyWindow(f, name, track, bar)
+}
+
+// melodyWindow is the window of f, read from path, that readMelodyInput describes.
+func melodyWindow(f *midi.File, path, track string, bar int) (in melodyInput, err error) {
+	if err := prepareMelodyFile(f, path, track); err != nil {
 		return melodyInput{}, err
 	}
 	in = melodyInput{Path: path, QPM: f.QPM}
@@ -245,6 +268,11 @@ func openMelodyFile(path, track string) (*midi.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return f, prepareMelodyFile(f, path, track)
+}
+
+// prepareMelodyFile is openMelodyFile's work on f, read from path: the grid, and the one track.
+func prepareMelodyFile(f *midi.File, path, track string) error {
 	// Files from sequencers are on the grid and stay as they are; recordings whose beats
 	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
 	f.AlignToGrid()
@@ -256,10 +284,10 @@ func openMelodyFile(path, track string) (*midi.File, error) {
 			}
 		}
 		if len(found) > 1 {
-			return nil, usagef("%s has notes in %d tracks; say which one holds the melody:\n%s", path, len(found), strings.Join(found, "\n"))
+			return usagef("%s has notes in %d tracks; say which one holds the melody:\n%s", path, len(found), strings.Join(found, "\n"))
 		}
 	}
-	return f, nil
+	return nil
 }
 
 func onlyDrums(chs []int) bool {

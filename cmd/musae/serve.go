@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -51,8 +50,7 @@ func newServeCmd(runF func(*serveOptions) error) *cobra.Command {
   - click in the 2-D digit latent map to decode a digit there.
 
 The page binds to loopback unless --addr says otherwise. Uploaded files are limited to
---max-upload bytes; each is written to the server's own temporary folder only while it is
-read, and the folder is removed when the server stops (Ctrl-C). Nothing else is written.`,
+--max-upload bytes and are read in memory: nothing is written to disk.`,
 		Args: noArgs("serve"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, _, err := net.SplitHostPort(o.Addr); err != nil {
@@ -80,7 +78,6 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer s.Close()
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w (another port: --addr 127.0.0.1:8081; any free one: --addr 127.0.0.1:0)", err)
@@ -121,17 +118,15 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// explorer is the web page's server: the models, the uploads' folder, and the handlers.
-// The models are not safe for concurrent use, so every call into one holds mu.
+// explorer is the web page's server: the models and the handlers. The models are not safe
+// for concurrent use, so every call into one holds mu.
 type explorer struct {
 	mu        sync.Mutex
 	melody    *zoo.Model
 	digits    *zoo.Model // nil when the digit model has no 2-D latent
 	digitNote string     // why there is no map, when digits is nil
 	maxUpload int64
-	tmp       string // uploads go here, and nowhere else
 	page      *template.Template
-	uploads   int
 	digitPNG  []byte // the digit map, drawn on its first request
 }
 
@@ -154,15 +149,8 @@ func newExplorer(o *serveOptions) (*explorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.tmp, err = os.MkdirTemp("", "musae-serve-")
-	if err != nil {
-		return nil, fmt.Errorf("serve: a folder for uploads: %w", err)
-	}
 	return s, nil
 }
-
-// Close removes the uploads' folder.
-func (s *explorer) Close() error { return os.RemoveAll(s.tmp) }
 
 func (s *explorer) describe() string {
 	d := "melodies by " + s.melody.Meta.Model
@@ -357,47 +345,95 @@ func (s *explorer) upload(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, v)
 }
 
-func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
-	file, hdr, err := r.FormFile("file")
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %s this page accepts", sizeLabel(s.maxUpload))}
-	case err != nil:
-		return melodyJSON{}, badRequest("no MIDI file in the upload: %v", err)
+// uploadForm is what an upload's form holds.
+type uploadForm struct {
+	name, track, bar string
+	data             []byte // the file, read whole: midi.Read would read it whole anyway
+}
+
+// readUploadForm reads the form part by part, in memory: unlike r.FormFile, which keeps
+// parts over 32 MB in temporary files, it writes nothing to disk, so that nothing can be
+// left behind there, not even by a SIGKILL.
+func (s *explorer) readUploadForm(r *http.Request) (uploadForm, error) {
+	var f uploadForm
+	tooBig := func(what string) error {
+		return &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is larger than the %s this page accepts", what, sizeLabel(s.maxUpload))}
 	}
-	defer file.Close()
-	name := filepath.Base(hdr.Filename)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return f, badRequest("no MIDI file in the upload: %v", err)
+	}
+	haveFile := false
+	for {
+		part, err := mr.NextPart()
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return f, tooBig("the upload")
+		case err == io.EOF && !haveFile:
+			return f, badRequest("no MIDI file in the upload: no field \"file\"")
+		case err == io.EOF:
+			return f, nil
+		case err != nil:
+			return f, badRequest("the upload is not a well-formed multipart form: %v", err)
+		}
+		field, limit := part.FormName(), int64(1<<10)
+		if field == "file" {
+			limit = s.maxUpload
+		}
+		b, err := io.ReadAll(io.LimitReader(part, limit+1))
+		part.Close()
+		switch {
+		case errors.As(err, &mbe):
+			return f, tooBig("the upload")
+		case err != nil:
+			return f, badRequest("the upload is not a well-formed multipart form: %v", err)
+		case int64(len(b)) > limit && field == "file":
+			return f, tooBig(uploadName(part.FileName()))
+		case int64(len(b)) > limit:
+			return f, badRequest("field %q is longer than %d bytes", field, limit)
+		}
+		switch field {
+		case "file":
+			if haveFile {
+				return f, badRequest("the upload holds more than one file; send one at a time")
+			}
+			haveFile, f.name, f.data = true, uploadName(part.FileName()), b
+		case "track":
+			f.track = string(b)
+		case "bar":
+			f.bar = string(b)
+		}
+	}
+}
+
+// uploadName is the name an upload is shown by: its own, without any folders.
+func uploadName(name string) string {
+	name = filepath.Base(name)
 	if name == "." || name == "/" || name == "" {
-		name = "upload.mid"
+		return "upload.mid"
 	}
-	if hdr.Size > s.maxUpload {
-		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is %s; this page accepts up to %s", name, sizeLabel(hdr.Size), sizeLabel(s.maxUpload))}
+	return name
+}
+
+func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
+	form, err := s.readUploadForm(r)
+	if err != nil {
+		return melodyJSON{}, err
 	}
 	bar := 0
-	if b := r.FormValue("bar"); b != "" {
+	if b := form.bar; b != "" {
 		if bar, err = strconv.Atoi(b); err != nil || bar < 1 {
 			return melodyJSON{}, badRequest("bar %q: want a bar number from 1", b)
 		}
 	}
-	// The file is kept under a name of ours, inside the server's own folder, only while
-	// it is read.
-	s.mu.Lock()
-	s.uploads++
-	path := filepath.Join(s.tmp, fmt.Sprintf("upload-%d.mid", s.uploads))
-	s.mu.Unlock()
-	defer os.Remove(path)
-	if err := copyToFile(path, file, s.maxUpload); err != nil {
-		return melodyJSON{}, err
-	}
-	in, err := readMelodyInput(path, r.FormValue("track"), bar)
+	in, err := readMelodyUpload(form.name, form.data, form.track, bar)
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), path, name)
-		msg = strings.ReplaceAll(msg, "--track ", "track ")
+		msg := strings.ReplaceAll(err.Error(), "--track ", "track ")
 		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
 		return melodyJSON{}, badRequest("%s", msg)
 	}
-	v := melodyView(withExt(name, ""), in.Window, in.QPM)
+	v := melodyView(withExt(form.name, ""), in.Window, in.QPM)
 	v.Where = in.Where
 	return v, nil
 }
@@ -411,21 +447,6 @@ func sizeLabel(n int64) string {
 		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
-}
-
-func copyToFile(path string, r io.Reader, limit int64) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(f, io.LimitReader(r, limit+1))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && n > limit {
-		err = &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %s this page accepts", sizeLabel(limit))}
-	}
-	return err
 }
 
 // query reads the request's numeric parameters, each with a default and bounds.
