@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -49,8 +50,11 @@ func newServeCmd(runF func(*serveOptions) error) *cobra.Command {
   - sample new melodies at a chosen temperature;
   - click in the 2-D digit latent map to decode a digit there.
 
-The page binds to loopback unless --addr says otherwise. Uploaded files are limited to
---max-upload bytes and are read in memory: nothing is written to disk.`,
+The page binds to loopback unless --addr says otherwise. It answers only requests that
+name its own address (the Host header: the --addr host, or 127.0.0.1, localhost and [::1]
+at its port), and takes uploads only from its own page (the Origin header), so that pages
+of other sites cannot use it, not even through DNS rebinding. Uploaded files are limited
+to --max-upload bytes and are read in memory: nothing is written to disk.`,
 		Args: noArgs("serve"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, _, err := net.SplitHostPort(o.Addr); err != nil {
@@ -82,11 +86,13 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("serve: %w (another port: --addr 127.0.0.1:8081; any free one: --addr 127.0.0.1:0)", err)
 	}
-	if host, _, _ := net.SplitHostPort(o.Addr); !isLoopback(host) {
+	host, _, _ := net.SplitHostPort(o.Addr)
+	if !isLoopback(host) {
 		fmt.Fprintf(stderr, "warning: %s is reachable from other machines; anyone who can reach it can use the page and upload files\n", ln.Addr())
 	}
+	guard := newSiteGuard(host, ln.Addr())
 	srv := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           s.Handler(guard),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -103,7 +109,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		}
 	}()
 	defer close(done)
-	fmt.Fprintf(stdout, "musae explorer on http://%s/ (%s); Ctrl-C stops it\n", ln.Addr(), s.describe())
+	fmt.Fprintf(stdout, "musae explorer on %s (%s); Ctrl-C stops it\n", guard.home, s.describe())
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -160,8 +166,8 @@ func (s *explorer) describe() string {
 	return d
 }
 
-// Handler routes the page, its assets and its API.
-func (s *explorer) Handler() http.Handler {
+// Handler routes the page, its assets and its API, for requests that guard lets through.
+func (s *explorer) Handler(guard *siteGuard) http.Handler {
 	mux := http.NewServeMux()
 	// Only the files of web/static are served as they are: web/index.html is a template,
 	// run by index, and folders are not listed.
@@ -176,7 +182,108 @@ func (s *explorer) Handler() http.Handler {
 	mux.HandleFunc("GET /api/melody/{format}", s.melodyFile)
 	mux.HandleFunc("GET /api/digits/map.png", s.digitMap)
 	mux.HandleFunc("GET /api/digits/decode", s.digitAt)
-	return securityHeaders(mux)
+	return securityHeaders(guard.Handler(mux))
+}
+
+// siteGuard keeps other sites' pages from using the server through a visitor's browser.
+// It refuses a request whose Host is not one of the server's own names, which a page that
+// DNS rebinding has pointed at the server would send (its own site's name); and a
+// state-changing request (POST, ...) sent from another site's page, which a browser marks
+// with Origin, Sec-Fetch-Site or Referer. Clients that send none of the three, such as
+// curl, are not browsers at the mercy of another site, and pass.
+type siteGuard struct {
+	port  string          // the port the server listens on
+	names map[string]bool // the host names and IP addresses it answers to, in lower case
+	anyIP bool            // it listens on every interface: any IP address names it
+	home  string          // the page's address, for messages
+}
+
+// newSiteGuard is the guard of a server that listens at bound, asked for with --addr host.
+// It answers to the loopback names (localhost, 127.0.0.1, [::1], ...), to host and to the
+// address bound, all at the bound port; listening on every interface (0.0.0.0, [::] or
+// no host), it answers to any IP address too, since a page reached by address, not by
+// name, is the server's own.
+func newSiteGuard(host string, bound net.Addr) *siteGuard {
+	ip, port, _ := net.SplitHostPort(bound.String())
+	g := &siteGuard{port: port, names: map[string]bool{"localhost": true}}
+	for _, h := range []string{host, ip} {
+		if h != "" {
+			g.names[strings.ToLower(h)] = true
+		}
+	}
+	homeHost := host
+	if addr := net.ParseIP(ip); addr != nil && addr.IsUnspecified() {
+		g.anyIP = true
+		if addr := net.ParseIP(host); host == "" || addr != nil && addr.IsUnspecified() {
+			homeHost = "127.0.0.1"
+		}
+	}
+	g.home = "http://" + net.JoinHostPort(homeHost, port) + "/"
+	return g
+}
+
+// allows says whether hostport (a Host header, or the host of an Origin or Referer)
+// names this server.
+func (g *siteGuard) allows(hostport string) bool {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		// No port: the scheme's, 80 for http; an IPv6 address keeps its brackets.
+		host, port = strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]"), "80"
+	}
+	if port != g.port || host == "" {
+		return false
+	}
+	host = strings.ToLower(host)
+	if g.names[host] {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || g.anyIP)
+}
+
+// check says why r is refused, or returns nil.
+func (g *siteGuard) check(r *http.Request) error {
+	if !g.allows(r.Host) {
+		return &requestError{http.StatusMisdirectedRequest, fmt.Sprintf("serve: Host %q is not this server's address; it answers at %s (other names are refused, so that another site cannot reach it through DNS rebinding)", r.Host, g.home)}
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		// They change nothing, and another site's page cannot read their answers.
+		return nil
+	}
+	ours := func(u string) bool {
+		p, err := url.Parse(u)
+		return err == nil && p.Scheme == "http" && g.allows(p.Host)
+	}
+	// Browsers say where a request comes from by Origin; those from before 2020 send it
+	// only across sites, with Sec-Fetch-Site (since 2023) or Referer to fall back on.
+	var from string
+	if o := r.Header.Get("Origin"); o != "" {
+		if !ours(o) {
+			from = o
+		}
+	} else if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		if site != "same-origin" && site != "none" {
+			from = "a page of another site (Sec-Fetch-Site: " + site + ")"
+		}
+	} else if ref := r.Header.Get("Referer"); ref != "" && !ours(ref) {
+		from = ref
+	}
+	if from != "" {
+		return &requestError{http.StatusForbidden, fmt.Sprintf("serve: a %s request from %s, another site, is refused: only the page at %s may send one", r.Method, from, g.home)}
+	}
+	return nil
+}
+
+// Handler answers the requests that check refuses with its reason, and passes the others to h.
+func (g *siteGuard) Handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := g.check(r); err != nil {
+			fail(w, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // filesOnly is a file system whose folders cannot be opened, so that a file server of it

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,14 +20,17 @@ import (
 	"musae/midi"
 )
 
-// newTestExplorer serves the built-in models from an httptest server.
+// newTestExplorer serves the built-in models from an httptest server on 127.0.0.1, guarded
+// as `musae serve --addr 127.0.0.1:PORT` is.
 func newTestExplorer(t *testing.T, maxUpload int64) (*explorer, *httptest.Server) {
 	t.Helper()
 	s, err := newExplorer(&serveOptions{DigitModel: "mnist-conv2", MaxUpload: maxUpload})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = s.Handler(newSiteGuard("127.0.0.1", srv.Listener.Addr()))
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return s, srv
 }
@@ -47,6 +51,12 @@ func get(t *testing.T, url string) (status int, contentType string, body []byte)
 
 func postFile(t *testing.T, url, name string, data []byte, fields map[string]string) (int, map[string]any) {
 	t.Helper()
+	return postFileFrom(t, url, name, data, fields, nil)
+}
+
+// postFileFrom uploads as the page does, with the request headers given (Origin, ...).
+func postFileFrom(t *testing.T, url, name string, data []byte, fields map[string]string, header map[string]string) (int, map[string]any) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", name)
@@ -58,7 +68,15 @@ func postFile(t *testing.T, url, name string, data []byte, fields map[string]str
 		mw.WriteField(k, v)
 	}
 	mw.Close()
-	res, err := http.Post(url, mw.FormDataContentType(), &body)
+	req, err := http.NewRequest(http.MethodPost, url, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,6 +376,132 @@ func TestSafeFileName(t *testing.T) {
 	} {
 		if got := safeFileName(in); got != want {
 			t.Errorf("safeFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestServeHost asks with the Host headers that DNS rebinding gives (another site's name,
+// pointed at the server) and with the server's own names.
+func TestServeHost(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	for _, tc := range []struct {
+		host   string
+		status int
+	}{
+		{"evil.example", 421},
+		{fmt.Sprintf("evil.example:%d", port), 421},
+		{fmt.Sprintf("127.0.0.1:%d", port+1), 421},
+		{"127.0.0.1", 421}, // port 80
+		{fmt.Sprintf("localhost.evil.example:%d", port), 421},
+		{fmt.Sprintf("127.0.0.1:%d", port), 200},
+		{fmt.Sprintf("localhost:%d", port), 200},
+		{fmt.Sprintf("LocalHost:%d", port), 200},
+		{fmt.Sprintf("[::1]:%d", port), 200},
+	} {
+		for _, path := range []string{"/api/sample?n=1", "/", "/static/app.js"} {
+			req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = tc.host
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Errorf("GET %s with Host %s: %d %.120s; want %d", path, tc.host, res.StatusCode, body, tc.status)
+			}
+			if tc.status == 421 && !bytes.Contains(body, []byte("is not this server's address")) {
+				t.Errorf("GET %s with Host %s: the refusal says %q", path, tc.host, body)
+			}
+		}
+	}
+}
+
+// TestServeCrossOrigin uploads as another site's page would, through a visitor's browser,
+// and as the page itself does.
+func TestServeCrossOrigin(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	tune := melodyBytes(t, exampleTunes[2].melody())
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+		status int
+	}{
+		{"another site's page", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"another site's page, modern browser", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
+		{"another port of this machine", map[string]string{"Origin": "http://127.0.0.1:1"}, 403},
+		{"a sandboxed frame", map[string]string{"Origin": "null"}, 403},
+		{"no Origin, cross-site", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"no Origin, same-site", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"an old browser", map[string]string{"Referer": "http://evil.example/form.html"}, 403},
+		{"a forged Sec-Fetch-Site", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, 403},
+		{"https to this port", map[string]string{"Origin": "https://" + srv.Listener.Addr().String()}, 403},
+		{"the page by another of its names", map[string]string{"Origin": strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)}, 200},
+		{"the page", map[string]string{"Origin": srv.URL, "Sec-Fetch-Site": "same-origin", "Referer": srv.URL + "/"}, 200},
+		{"the page, Origin only", map[string]string{"Origin": srv.URL}, 200},
+		{"the page, an old browser", map[string]string{"Referer": srv.URL + "/"}, 200},
+		{"curl", nil, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, res := postFileFrom(t, srv.URL+"/api/upload", "tune.mid", tune, nil, tc.header)
+			if status != tc.status {
+				t.Errorf("upload from %s (%v): %d %v; want %d", tc.name, tc.header, status, res["error"], tc.status)
+			}
+			if msg, _ := res["error"].(string); tc.status == 403 && !strings.Contains(msg, "another site, is refused") {
+				t.Errorf("upload from %s: the refusal says %q", tc.name, msg)
+			}
+		})
+	}
+}
+
+func TestSiteGuard(t *testing.T) {
+	tcp := func(s string) net.Addr {
+		a, err := net.ResolveTCPAddr("tcp", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	for _, tc := range []struct {
+		addr, bound, home string
+		allow, refuse     []string
+	}{
+		{"127.0.0.1", "127.0.0.1:8080", "http://127.0.0.1:8080/",
+			[]string{"127.0.0.1:8080", "localhost:8080", "[::1]:8080", "127.0.0.2:8080"},
+			[]string{"evil.example:8080", "192.168.1.10:8080", "127.0.0.1:8081", "localhost", "", "[::1]", ":8080"}},
+		{"localhost", "127.0.0.1:80", "http://localhost:80/",
+			[]string{"localhost", "localhost:80", "127.0.0.1", "[::1]"},
+			[]string{"evil.example", "evil.example:80"}},
+		{"192.168.1.10", "192.168.1.10:8080", "http://192.168.1.10:8080/",
+			[]string{"192.168.1.10:8080", "localhost:8080", "127.0.0.1:8080"},
+			[]string{"192.168.1.11:8080", "evil.example:8080", "192.168.1.10:80"}},
+		{"box.lan", "192.168.1.10:8080", "http://box.lan:8080/",
+			[]string{"box.lan:8080", "BOX.LAN:8080", "192.168.1.10:8080"},
+			[]string{"evil.example:8080", "box.lan.evil.example:8080"}},
+		{"0.0.0.0", "0.0.0.0:8080", "http://127.0.0.1:8080/",
+			[]string{"192.168.1.10:8080", "[fe80::1]:8080", "localhost:8080"},
+			[]string{"box.lan:8080", "evil.example:8080", "192.168.1.10:8081"}},
+		{"", "[::]:8080", "http://127.0.0.1:8080/",
+			[]string{"10.0.0.1:8080", "[::1]:8080"},
+			[]string{"evil.example:8080"}},
+	} {
+		g := newSiteGuard(tc.addr, tcp(tc.bound))
+		if g.home != tc.home {
+			t.Errorf("--addr %s:%s: the page is at %s, want %s", tc.addr, g.port, g.home, tc.home)
+		}
+		for _, h := range tc.allow {
+			if !g.allows(h) {
+				t.Errorf("--addr %s bound at %s refuses Host %q", tc.addr, tc.bound, h)
+			}
+		}
+		for _, h := range tc.refuse {
+			if g.allows(h) {
+				t.Errorf("--addr %s bound at %s answers Host %q", tc.addr, tc.bound, h)
+			}
 		}
 	}
 }
