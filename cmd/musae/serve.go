@@ -320,6 +320,8 @@ func (s *explorer) index(w http.ResponseWriter, r *http.Request) {
 		"MaxUpload":     s.maxUpload,
 		"MaxUploadSize": sizeLabel(s.maxUpload),
 		"Steps":         serveDefaultSteps,
+		"MinQPM":        serveMinQPM,
+		"MaxQPM":        serveMaxQPM,
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -343,6 +345,15 @@ const (
 	serveMaxSamples   = 16
 	serveMaxTemp      = 2
 	serveMapCells     = 16
+)
+
+// serveMinQPM and serveMaxQPM bound the tempo everywhere in the page: the tempo control,
+// every call that takes a qpm, and an upload's tempo (moved into the range when the file
+// says more or less). They are the tempos midi.WriteMelodies writes, so that every
+// tempo the page plays downloads as MIDI too (TestServeQPMRange holds the two together).
+const (
+	serveMinQPM = 4
+	serveMaxQPM = 1000
 )
 
 // melodyJSON is a melody as the page sees it: its classes (what the other calls take back),
@@ -540,7 +551,15 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
 		return melodyJSON{}, badRequest("%s", msg)
 	}
-	v := melodyView(withExt(form.name, ""), in.Window, in.QPM)
+	qpm := in.QPM
+	switch {
+	case math.IsNaN(qpm):
+		qpm = midi.DefaultQPM
+	case qpm < serveMinQPM || qpm > serveMaxQPM:
+		qpm = min(max(qpm, serveMinQPM), serveMaxQPM)
+		in.Where += fmt.Sprintf("; its tempo, %.4g qpm, plays at %g qpm, the nearest this page plays (%g–%g)", in.QPM, qpm, float64(serveMinQPM), float64(serveMaxQPM))
+	}
+	v := melodyView(withExt(form.name, ""), in.Window, qpm)
 	v.Where = in.Where
 	return v, nil
 }
@@ -598,7 +617,7 @@ func (s *explorer) interpolate(w http.ResponseWriter, r *http.Request) {
 	steps := q.int("steps", serveDefaultSteps, 2, serveMaxSteps)
 	temp := q.float("temperature", 0, 0, serveMaxTemp)
 	seed := uint64(q.int("seed", 1, 0, math.MaxInt32))
-	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
+	qpm := q.float("qpm", midi.DefaultQPM, serveMinQPM, serveMaxQPM)
 	mode := r.FormValue("mode")
 	if mode == "" {
 		mode = "slerp"
@@ -714,7 +733,7 @@ func (s *explorer) melodyFile(w http.ResponseWriter, r *http.Request) {
 	}
 	q := &query{r: r}
 	m := q.melody("m")
-	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
+	qpm := q.float("qpm", midi.DefaultQPM, serveMinQPM, serveMaxQPM)
 	if q.err != nil {
 		fail(w, q.err)
 		return

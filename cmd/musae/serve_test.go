@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -502,6 +503,80 @@ func TestSiteGuard(t *testing.T) {
 			if g.allows(h) {
 				t.Errorf("--addr %s bound at %s answers Host %q", tc.addr, tc.bound, h)
 			}
+		}
+	}
+}
+
+// withTempo is a file of melody m whose tempo is us µs a quarter, which may be one that
+// midi.WriteMelodies refuses to write.
+func withTempo(t *testing.T, m midi.Melody, us int) []byte {
+	t.Helper()
+	b := melodyBytes(t, m)
+	at := bytes.Index(b, []byte{0xFF, 0x51, 0x03})
+	if at < 0 {
+		t.Fatal("no tempo in a written file")
+	}
+	b[at+3], b[at+4], b[at+5] = byte(us>>16), byte(us>>8), byte(us)
+	return b
+}
+
+// TestServeQPMRange follows an uploaded tune's tempo through the page's calls: what the
+// upload answers is what the tempo control shows and what every other call takes.
+func TestServeQPMRange(t *testing.T) {
+	// The range is what midi writes, no more and no less.
+	for _, qpm := range []float64{serveMinQPM, serveMaxQPM} {
+		if err := midi.WriteMelodies(io.Discard, qpm, exampleTunes[0].melody()); err != nil {
+			t.Errorf("the page plays %g qpm, but midi does not write it: %v", qpm, err)
+		}
+	}
+	for _, qpm := range []float64{serveMinQPM - 0.5, serveMaxQPM + 0.5} {
+		if err := midi.WriteMelodies(io.Discard, qpm, exampleTunes[0].melody()); err == nil {
+			t.Errorf("midi writes %g qpm, outside serveMinQPM–serveMaxQPM: widen them to midi's range", qpm)
+		}
+	}
+	_, srv := newTestExplorer(t, 64<<10)
+	if _, _, page := get(t, srv.URL+"/"); !bytes.Contains(page, []byte(fmt.Sprintf(`id="qpm" min="%d" max="%d"`, serveMinQPM, serveMaxQPM))) {
+		t.Errorf("the page's tempo control does not take %d–%d qpm", serveMinQPM, serveMaxQPM)
+	}
+	tune := exampleTunes[2].melody()
+	other := formatClasses(exampleTunes[0].melody())
+	for _, tc := range []struct {
+		name  string
+		file  []byte
+		qpm   float64
+		where string
+	}{
+		{"400 qpm", withTempo(t, tune, 150_000), 400, ""},
+		{"1000 qpm", withTempo(t, tune, 60_000), 1000, ""},
+		{"5000 qpm", withTempo(t, tune, 12_000), serveMaxQPM, "its tempo, 5000 qpm, plays at 1000 qpm"},
+		{"3.6 qpm", withTempo(t, tune, 0xFFFFFF), serveMinQPM, "its tempo, 3.576 qpm, plays at 4 qpm"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, res := postFile(t, srv.URL+"/api/upload", "fast.mid", tc.file, nil)
+			qpm, _ := res["qpm"].(float64)
+			where, _ := res["where"].(string)
+			if status != 200 || qpm != tc.qpm || !strings.Contains(where, tc.where) {
+				t.Fatalf("upload: %d, qpm %v, where %q; want 200, %g qpm, where saying %q", status, res["qpm"], where, tc.qpm, tc.where)
+			}
+			classes, _ := res["classes"].(string)
+			// pick("A", ...) rounds it into the tempo control, which every call then sends.
+			q := fmt.Sprint(math.Round(qpm))
+			for _, u := range []string{
+				"/api/interpolate?a=" + classes + "&b=" + other + "&steps=3&qpm=" + q,
+				"/api/melody/wav?m=" + classes + "&qpm=" + q,
+				"/api/melody/mid?m=" + classes + "&qpm=" + q,
+				"/api/melody/musicxml?m=" + classes + "&qpm=" + q,
+				"/api/melody/abc?m=" + classes + "&qpm=" + q,
+			} {
+				if status, _, body := get(t, srv.URL+u); status != 200 {
+					t.Errorf("GET %.40s…&qpm=%s: %d %.200s", u, q, status, body)
+				}
+			}
+		})
+	}
+	for _, q := range []string{"3.9", "1000.5", "NaN", "Inf"} {
+		if status, _, _ := get(t, srv.URL+"/api/melody/mid?m="+other+"&qpm="+q); status != 400 {
+			t.Errorf("GET /api/melody/mid at %s qpm: %d, want 400", q, status)
 		}
 	}
 }
