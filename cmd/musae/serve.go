@@ -260,17 +260,17 @@ func (g *siteGuard) check(r *http.Request) error {
 	var from string
 	if o := r.Header.Get("Origin"); o != "" {
 		if !ours(o) {
-			from = o
+			from = o + ", another site,"
 		}
 	} else if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
 		if site != "same-origin" && site != "none" {
 			from = "a page of another site (Sec-Fetch-Site: " + site + ")"
 		}
 	} else if ref := r.Header.Get("Referer"); ref != "" && !ours(ref) {
-		from = ref
+		from = ref + ", another site,"
 	}
 	if from != "" {
-		return &requestError{http.StatusForbidden, fmt.Sprintf("serve: a %s request from %s, another site, is refused: only the page at %s may send one", r.Method, from, g.home)}
+		return &requestError{http.StatusForbidden, fmt.Sprintf("serve: a %s request from %s is refused: only the page at %s may send one", r.Method, from, g.home)}
 	}
 	return nil
 }

@@ -452,7 +452,7 @@ func TestServeCrossOrigin(t *testing.T) {
 			if status != tc.status {
 				t.Errorf("upload from %s (%v): %d %v; want %d", tc.name, tc.header, status, res["error"], tc.status)
 			}
-			if msg, _ := res["error"].(string); tc.status == 403 && !strings.Contains(msg, "another site, is refused") {
+			if msg, _ := res["error"].(string); tc.status == 403 && !strings.Contains(msg, "is refused: only the page at "+srv.URL+"/ may send one") {
 				t.Errorf("upload from %s: the refusal says %q", tc.name, msg)
 			}
 		})
