@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -196,9 +198,31 @@ type melodyInput struct {
 
 // readMelodyInput reads the 2-bar window of a MIDI file: the one starting at bar (from 1),
 // or the first with notes when bar is 0. Without a track, a file with notes in several
-// tracks gives the melody of the track openMelodyFile chooses, and Where says which.
-func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
-	f, opt, chosen, err := openMelodyFile(path, track)
+// tracks gives the melody of the track prepareMelodyFile chooses, and Where says which.
+func readMelodyInput(path, track string, bar int) (melodyInput, error) {
+	f, err := midi.ReadFile(path)
+	if err != nil {
+		return melodyInput{}, err
+	}
+	return melodyWindow(f, path, track, bar)
+}
+
+// readMelodyUpload is readMelodyInput for a file held in memory, named name in errors.
+func readMelodyUpload(name string, data []byte, track string, bar int) (melodyInput, error) {
+	f, err := midi.Read(bytes.NewReader(data))
+	if err != nil {
+		// midi.Read cannot know the name: say it where midi.ReadFile says the path.
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
+		return melodyInput{}, fmt.Errorf("midi: read %s: %w", name, err)
+	}
+	return melodyWindow(f, name, track, bar)
+}
+
+// melodyWindow is the window of f, read from path, that readMelodyInput describes.
+func melodyWindow(f *midi.File, path, track string, bar int) (in melodyInput, err error) {
+	opt, chosen, err := prepareMelodyFile(f, path, track)
 	if err != nil {
 		return melodyInput{}, err
 	}
@@ -238,22 +262,31 @@ func readMelodyInput(path, track string, bar int) (in melodyInput, err error) {
 	return in, nil
 }
 
-// openMelodyFile reads a MIDI file whose melody a command works on, moved onto its notes'
-// 16th grid, and returns the options that extract its melody. Without a track, a file
-// with notes in several tracks gets the track midi.File.ChooseMelodyTrack picks, and
-// chosen says which and why (it is "" otherwise). A file none of whose tracks plays
-// programs 0–31 is refused (a usage error) with the --track that takes its most melodic
-// track anyway.
-func openMelodyFile(path, track string) (f *midi.File, opt midi.ExtractOptions, chosen string, err error) {
-	f, err = midi.ReadFile(path)
+// openMelodyFile reads a MIDI file whose melody a command works on and prepares it with
+// prepareMelodyFile.
+func openMelodyFile(path, track string) (*midi.File, midi.ExtractOptions, string, error) {
+	f, err := midi.ReadFile(path)
+	if err != nil {
+		return nil, midi.ExtractOptions{}, "", err
+	}
+	opt, chosen, err := prepareMelodyFile(f, path, track)
 	if err != nil {
 		return nil, opt, "", err
 	}
+	return f, opt, chosen, nil
+}
+
+// prepareMelodyFile moves f, read from path, onto its notes' 16th grid and returns the
+// options that extract its melody. Without a track, a file with notes in several tracks
+// gets the track midi.File.ChooseMelodyTrack picks, and chosen says which and why (it is
+// "" otherwise). A file none of whose tracks plays programs 0–31 is refused (a usage
+// error) with the --track that takes its most melodic track anyway.
+func prepareMelodyFile(f *midi.File, path, track string) (opt midi.ExtractOptions, chosen string, err error) {
 	// Files from sequencers are on the grid and stay as they are; recordings whose beats
 	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
 	f.AlignToGrid()
 	if track != "" {
-		return f, midi.ExtractOptions{Track: track}, "", nil
+		return midi.ExtractOptions{Track: track}, "", nil
 	}
 	c, err := f.ChooseMelodyTrack(midi.ExtractOptions{})
 	if err != nil {
@@ -261,9 +294,9 @@ func openMelodyFile(path, track string) (f *midi.File, opt midi.ExtractOptions, 
 		// stood in the way; otherwise say what else does.
 		all, err2 := f.ChooseMelodyTrack(midi.ExtractOptions{AllPrograms: true})
 		if err2 != nil {
-			return nil, opt, "", fmt.Errorf("%s: %w", path, err2)
+			return opt, "", fmt.Errorf("%s: %w", path, err2)
 		}
-		return nil, opt, "", usagef("%s: %v\n  --track %d takes %s", path, err, all.Index, all.Reason)
+		return opt, "", usagef("%s: %v\n  --track %d takes %s", path, err, all.Index, all.Reason)
 	}
 	several := 0
 	for _, t := range f.Tracks {
@@ -274,7 +307,7 @@ func openMelodyFile(path, track string) (f *midi.File, opt midi.ExtractOptions, 
 	if several > 1 {
 		chosen = c.Reason
 	}
-	return f, c.Options, chosen, nil
+	return c.Options, chosen, nil
 }
 
 func onlyDrums(chs []int) bool {
