@@ -93,3 +93,21 @@ func (c *Checkpoint) Restore(params []*Param) error {
 	}
 	return nil
 }
+
+// CheckParams reports whether the checkpoint's parameter tensors (all but those under
+// "test." and "optimizer.") hold n values, the number its model's config implies. Callers
+// check it before building the model, so that a config read from the file, which could ask
+// for any size, is held to the tensors actually present before a model of that size is
+// allocated; Restore then checks each parameter's name and shape.
+func (c *Checkpoint) CheckParams(n int64) error {
+	var have int64
+	for k, t := range c.Tensors {
+		if isParamTensor(k) {
+			have += int64(len(t.F32) + len(t.I64))
+		}
+	}
+	if have != n {
+		return fmt.Errorf("models: %s (model %s): %w: its config implies %d parameter values, its tensors hold %d", c.Source, c.Meta.Model, ErrWrongModel, n, have)
+	}
+	return nil
+}
