@@ -5,6 +5,7 @@ package zoo
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -104,17 +105,29 @@ func New(name string, z int, encoder string, seed uint64) (*Model, error) {
 		cfg = c
 	}
 	meta.Config, _ = json.Marshal(cfg)
-	return build(meta, rand.New(rand.NewPCG(seed, 0x6d75736165)))
+	return build(meta, rand.New(rand.NewPCG(seed, 0x6d75736165)), func(int64) error { return nil })
 }
 
-// build makes the model meta describes, with parameters initialised from rng.
-func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
+// build makes the model meta describes, with parameters initialised from rng. Before
+// allocating it, it validates the config and calls fits with the number of parameter
+// values the model will have.
+func build(meta models.Meta, rng *rand.Rand, fits func(params int64) error) (*Model, error) {
 	m := &Model{Meta: meta}
 	switch meta.Domain {
 	case MNIST:
 		var cfg conv.Config
 		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
 			return nil, fmt.Errorf("bad model config: %w", err)
+		}
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		encParams := cfg.EncoderParams()
+		if meta.Encoder == "rnn" {
+			encParams = rnn.EncoderParams(28, imageRNNHidden, cfg.Z)
+		}
+		if err := fits(cfg.DecoderParams() + encParams); err != nil {
+			return nil, err
 		}
 		cm, err := conv.New(cfg, rng)
 		if err != nil {
@@ -135,6 +148,21 @@ func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
 			return nil, fmt.Errorf("bad model config: %w", err)
 		}
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		sc := conv.DefaultSeqConfig()
+		sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
+		encParams := cfg.EncoderParams()
+		if meta.Encoder == "conv" {
+			if err := sc.Validate(); err != nil {
+				return nil, err
+			}
+			encParams = sc.Params()
+		}
+		if err := fits(cfg.DecoderParams() + encParams); err != nil {
+			return nil, err
+		}
 		rm, err := rnn.New(cfg, rng)
 		if err != nil {
 			return nil, err
@@ -144,8 +172,6 @@ func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 		switch meta.Encoder {
 		case "", "rnn":
 		case "conv":
-			sc := conv.DefaultSeqConfig()
-			sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
 			if enc, err = conv.NewSeqEncoder(sc, rng); err != nil {
 				return nil, err
 			}
@@ -161,8 +187,10 @@ func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 
 // FromCheckpoint rebuilds the model a checkpoint describes and loads its weights.
 func FromCheckpoint(c *models.Checkpoint) (*Model, error) {
-	m, err := build(c.Meta, rand.New(rand.NewPCG(0, 0)))
-	if err != nil {
+	m, err := build(c.Meta, rand.New(rand.NewPCG(0, 0)), c.CheckParams)
+	if errors.Is(err, models.ErrWrongModel) {
+		return nil, err // CheckParams's error names the file
+	} else if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Source, err)
 	}
 	if err := c.Restore(m.Params()); err != nil {

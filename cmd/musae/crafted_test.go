@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"musae/models"
+)
+
+var craftedOut = flag.String("crafted-out", "", "also write TestCraftedCheckpointsCLI's files to this folder (to time the built binary on them)")
+
+// craftedSafetensors returns a safetensors file of the given header and data bytes.
+func craftedSafetensors(header string, data int) []byte {
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
+	return append(append(b, header...), make([]byte, data)...)
+}
+
+// craftedFromBuiltin returns a built-in checkpoint with its config and tensors edited.
+func craftedFromBuiltin(t *testing.T, name string, config func(map[string]any), tensors func(map[string]models.Tensor)) []byte {
+	t.Helper()
+	ts, meta, err := models.ReadTensors(filepath.Join("internal", "zoo", "builtin", name+".safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m models.Meta
+	if err := json.Unmarshal([]byte(meta["musae"]), &m); err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(m.Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if config != nil {
+		config(cfg)
+	}
+	if tensors != nil {
+		tensors(ts)
+	}
+	m.Config, _ = json.Marshal(cfg)
+	js, _ := json.Marshal(m)
+	meta["musae"] = string(js)
+	b, err := models.EncodeTensors(ts, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func fill(name string, v float32) func(map[string]models.Tensor) {
+	return func(ts map[string]models.Tensor) {
+		for i := range ts[name].F32 {
+			ts[name].F32[i] = v
+		}
+	}
+}
+
+// TestCraftedCheckpointsCLI runs `musae eval --model FILE` on the crafted checkpoints of
+// issue 17: each must fail with exit 1 and an error naming the file and the problem, and
+// none may allocate what its header or config claims (a 1e9-class or 10,000-layer config
+// used to run the machine out of memory). With -crafted-out DIR the files are also written
+// to DIR, to measure the built binary's time and memory on each.
+func TestCraftedCheckpointsCLI(t *testing.T) {
+	layers := make([]any, 10000)
+	for i := range layers {
+		layers[i] = 256
+	}
+	for _, tc := range []struct {
+		name, say string
+		b         []byte
+		sparse    bool // the file is made 2 GiB long, a hole after b
+	}{
+		{"shape-2e62", "shape [4611686018427387904] of F32 needs more bytes", craftedSafetensors(`{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,16]}}`, 16), false},
+		{"shape-2e31x2e31", "shape [2147483648 2147483648] of F32 needs more bytes", craftedSafetensors(`{"w":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,0]}}`, 0), false},
+		{"overlapping", `tensor "b" [0, 16] overlaps tensor "a" [0, 16]`, craftedSafetensors(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, 32), false},
+		{"offsets-past-end", `tensor "w" needs data up to byte 1016, the file has 16`, craftedSafetensors(`{"w":{"dtype":"F32","shape":[4],"data_offsets":[1000,1016]}}`, 16), false},
+		{"truncated-header", "header of 55 bytes in a file of 40", craftedSafetensors(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, 16)[:40], false},
+		{"header-longer-than-file", "header of 1099511627776 bytes in a file of 16", append(binary.LittleEndian.AppendUint64(nil, 1<<40), "{}      "...), false},
+		{"sparse-2GiB", "2147483569 bytes after the last tensor", craftedSafetensors(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, 0), true},
+		{"10000-layers", "10000 decoder layers, want at most 16", craftedFromBuiltin(t, "mel2-tiny", func(c map[string]any) { c["DecoderHidden"] = layers }, nil), false},
+		{"1e9-classes", "classes = 1000000000, want 1 to 4096", craftedFromBuiltin(t, "mel2-tiny", func(c map[string]any) { c["Classes"] = 1e9 }, nil), false},
+		{"z-1e9", "latent size 1000000000, want 1 to 4096", craftedFromBuiltin(t, "mnist-conv", func(c map[string]any) { c["Z"] = 1e9 }, nil), false},
+		{"config-beyond-tensors", "its config implies 36064474 parameter values, its tensors hold 736474", craftedFromBuiltin(t, "mel2-tiny", func(c map[string]any) { c["EncoderHidden"] = 2048 }, nil), false},
+		{"all-nan", `tensor "d1.weight" holds NaN at index 0`, craftedFromBuiltin(t, "mnist-conv", nil, fill("d1.weight", float32(math.NaN()))), false},
+		{"all-inf", `tensor "c4.bias" holds +Inf at index 0`, craftedFromBuiltin(t, "mnist-conv", nil, fill("c4.bias", float32(math.Inf(1)))), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dirs := []string{t.TempDir()}
+			if *craftedOut != "" {
+				dirs = append(dirs, *craftedOut)
+			}
+			for _, dir := range dirs {
+				path := filepath.Join(dir, tc.name+".safetensors")
+				if err := os.WriteFile(path, tc.b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if tc.sparse {
+					if err := os.Truncate(path, 2<<30); err != nil {
+						t.Skipf("no sparse files here: %v", err)
+					}
+				}
+				if dir != dirs[0] {
+					continue
+				}
+				var out, errb bytes.Buffer
+				code := run(context.Background(), []string{"eval", "--model", path}, &out, &errb)
+				if code != exitFailure || !strings.Contains(errb.String(), path) || !strings.Contains(errb.String(), tc.say) {
+					t.Fatalf("exit %d, stderr %q; want %d, the file's name and %q", code, errb.String(), exitFailure, tc.say)
+				}
+			}
+		})
+	}
+}
