@@ -118,3 +118,25 @@ func TestCraftedCheckpointsCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalRefusesNonFiniteScore evaluates a model with finite but huge weights, whose
+// logits overflow: eval must fail rather than print NaN or Inf with exit status 0.
+func TestEvalRefusesNonFiniteScore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.safetensors")
+	b := craftedFromBuiltin(t, "mnist-conv", nil, func(ts map[string]models.Tensor) {
+		for i := range ts["c4.weight"].F32 {
+			ts["c4.weight"].F32[i] = float32(math.Pow(-1, float64(i))) * 3e38
+		}
+	})
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"eval", "--model", path, "--limit", "50"}, &out, &errb)
+	if strings.Contains(errb.String(), "GoMNIST") {
+		t.Skipf("no MNIST here: %s", errb.String())
+	}
+	if code != exitFailure || !strings.Contains(errb.String(), "the model overflows on this data") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want %d and a non-finite score refused", code, out.String(), errb.String(), exitFailure)
+	}
+}
