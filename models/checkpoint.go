@@ -68,6 +68,12 @@ const MaxHeader = 16 << 20
 // header first and checks it against the file's size, so that a file whose header does not
 // describe its data is refused without reading the data.
 func ReadTensors(path string) (map[string]Tensor, map[string]string, error) {
+	return readTensorsFile(path, nil)
+}
+
+// readTensorsFile is ReadTensors, calling checkMeta (when not nil) on the metadata before
+// reading any tensor.
+func readTensorsFile(path string, checkMeta func(map[string]string) error) (map[string]Tensor, map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("models: %w", err)
@@ -80,12 +86,12 @@ func ReadTensors(path string) (map[string]Tensor, map[string]string, error) {
 	if st.IsDir() {
 		return nil, nil, fmt.Errorf("models: read %s: a folder, not a safetensors file", path)
 	}
-	return readTensors(f, st.Size(), path)
+	return readTensors(f, st.Size(), path, checkMeta)
 }
 
 // ParseTensors parses a safetensors file held in b; name is used in errors.
 func ParseTensors(b []byte, name string) (map[string]Tensor, map[string]string, error) {
-	return readTensors(bytes.NewReader(b), int64(len(b)), name)
+	return readTensors(bytes.NewReader(b), int64(len(b)), name, nil)
 }
 
 // tensorEntry is a header entry that has been checked against the data section: its
@@ -100,9 +106,9 @@ type tensorEntry struct {
 }
 
 // readTensors reads a safetensors file of size bytes from r: the header, checked whole
-// against the size before any tensor is allocated, then the tensors, each checked to hold
-// finite values.
-func readTensors(r io.ReaderAt, size int64, name string) (map[string]Tensor, map[string]string, error) {
+// against the size before any tensor is allocated, and its metadata, passed to checkMeta
+// when it is not nil; then the tensors, each checked to hold finite values.
+func readTensors(r io.ReaderAt, size int64, name string, checkMeta func(map[string]string) error) (map[string]Tensor, map[string]string, error) {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("models: read %s: "+format, append([]any{name}, a...)...)
 	}
@@ -128,6 +134,11 @@ func readTensors(r io.ReaderAt, size int64, name string) (map[string]Tensor, map
 	entries, meta, err := parseHeader(header, size-dataStart)
 	if err != nil {
 		return nil, nil, fail("%w", err)
+	}
+	if checkMeta != nil {
+		if err := checkMeta(meta); err != nil {
+			return nil, nil, err
+		}
 	}
 	tensors := make(map[string]Tensor, len(entries))
 	var buf []byte

@@ -3,6 +3,7 @@ package models
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -201,4 +202,29 @@ func FuzzParseCheckpoint(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSparseNonCheckpointRefusedFromItsHeader checks that LoadCheckpoint refuses a 2 GiB
+// safetensors file without musae's metadata from its header: its tensors, which the header
+// describes correctly, are never read.
+func TestSparseNonCheckpointRefusedFromItsHeader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.safetensors")
+	header := `{"w":{"dtype":"F32","shape":[536870912],"data_offsets":[0,2147483648]}}`
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(rawSafetensors(header, 0, 0))
+	if err := f.Truncate(8 + int64(len(header)) + 2<<30); err != nil {
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	start := time.Now()
+	_, err = LoadCheckpoint(path)
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Errorf("refusal took %v: the data was read", d)
+	}
+	if !errors.Is(err, ErrNotCheckpoint) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %v, want ErrNotCheckpoint naming %s", err, path)
+	}
 }

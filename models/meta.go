@@ -50,13 +50,20 @@ func SaveCheckpoint(path string, params []*Param, opt *Adam, meta Meta) error {
 	return WriteTensors(path, t, map[string]string{"format": Format, "musae": string(js)})
 }
 
-// LoadCheckpoint reads a musae checkpoint from path.
+// LoadCheckpoint reads a musae checkpoint from path. Its metadata is checked before any
+// tensor is read, so that a large file that is not a musae checkpoint is refused from its
+// header.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	t, meta, err := ReadTensors(path)
+	var c *Checkpoint
+	t, _, err := readTensorsFile(path, func(meta map[string]string) (err error) {
+		c, err = checkpointFrom(meta, path)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return checkpointFrom(t, meta, path)
+	c.Tensors = t
+	return c, nil
 }
 
 // ParseCheckpoint reads a musae checkpoint held in b (an embedded model); name is used in errors.
@@ -65,14 +72,21 @@ func ParseCheckpoint(b []byte, name string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return checkpointFrom(t, meta, name)
+	c, err := checkpointFrom(meta, name)
+	if err != nil {
+		return nil, err
+	}
+	c.Tensors = t
+	return c, nil
 }
 
-func checkpointFrom(t map[string]Tensor, meta map[string]string, name string) (*Checkpoint, error) {
+// checkpointFrom returns the checkpoint (without its tensors) that a safetensors file's
+// metadata describes.
+func checkpointFrom(meta map[string]string, name string) (*Checkpoint, error) {
 	if meta["format"] != Format {
 		return nil, fmt.Errorf("models: read %s: %w (a safetensors file without musae's metadata; format %q, want %q)", name, ErrNotCheckpoint, meta["format"], Format)
 	}
-	c := &Checkpoint{Tensors: t, Source: name}
+	c := &Checkpoint{Source: name}
 	if err := json.Unmarshal([]byte(meta["musae"]), &c.Meta); err != nil {
 		return nil, fmt.Errorf("models: read %s: bad musae metadata: %w", name, err)
 	}
