@@ -71,9 +71,9 @@ func ReadTensors(path string) (map[string]Tensor, map[string]string, error) {
 	return readTensorsFile(path, nil)
 }
 
-// readTensorsFile is ReadTensors, calling checkMeta (when not nil) on the metadata before
-// reading any tensor.
-func readTensorsFile(path string, checkMeta func(map[string]string) error) (map[string]Tensor, map[string]string, error) {
+// readTensorsFile is ReadTensors, calling check (when not nil) on the metadata and the
+// tensors' dtypes and shapes (Tensors without values) before reading any tensor.
+func readTensorsFile(path string, check func(meta map[string]string, shapes map[string]Tensor) error) (map[string]Tensor, map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("models: %w", err)
@@ -86,7 +86,7 @@ func readTensorsFile(path string, checkMeta func(map[string]string) error) (map[
 	if st.IsDir() {
 		return nil, nil, fmt.Errorf("models: read %s: a folder, not a safetensors file", path)
 	}
-	return readTensors(f, st.Size(), path, checkMeta)
+	return readTensors(f, st.Size(), path, check)
 }
 
 // ParseTensors parses a safetensors file held in b; name is used in errors.
@@ -106,9 +106,9 @@ type tensorEntry struct {
 }
 
 // readTensors reads a safetensors file of size bytes from r: the header, checked whole
-// against the size before any tensor is allocated, and its metadata, passed to checkMeta
+// against the size before any tensor is allocated, and passed with the metadata to check
 // when it is not nil; then the tensors, each checked to hold finite values.
-func readTensors(r io.ReaderAt, size int64, name string, checkMeta func(map[string]string) error) (map[string]Tensor, map[string]string, error) {
+func readTensors(r io.ReaderAt, size int64, name string, check func(meta map[string]string, shapes map[string]Tensor) error) (map[string]Tensor, map[string]string, error) {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("models: read %s: "+format, append([]any{name}, a...)...)
 	}
@@ -135,8 +135,12 @@ func readTensors(r io.ReaderAt, size int64, name string, checkMeta func(map[stri
 	if err != nil {
 		return nil, nil, fail("%w", err)
 	}
-	if checkMeta != nil {
-		if err := checkMeta(meta); err != nil {
+	if check != nil {
+		shapes := make(map[string]Tensor, len(entries))
+		for _, e := range entries {
+			shapes[e.name] = Tensor{DType: e.dtype, Shape: e.shape}
+		}
+		if err := check(meta, shapes); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -228,3 +228,27 @@ func TestSparseNonCheckpointRefusedFromItsHeader(t *testing.T) {
 		t.Fatalf("error %v, want ErrNotCheckpoint naming %s", err, path)
 	}
 }
+
+// TestLoadCheckpointChecked checks that the check sees the tensors' shapes before their
+// values are read, and that its refusal stops the read.
+func TestLoadCheckpointChecked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tiny.safetensors")
+	if err := os.WriteFile(path, tinyCheckpoint(t, 0, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var seen []int
+	c, err := LoadCheckpointChecked(path, func(c *Checkpoint) error {
+		w := c.Tensors["enc.weight"]
+		seen = w.Shape
+		if w.F32 != nil {
+			t.Error("values read before the check")
+		}
+		return c.CheckParams(9)
+	})
+	if err != nil || !slices.Equal(seen, []int{3, 2}) || len(c.Tensors["enc.weight"].F32) != 6 {
+		t.Fatalf("LoadCheckpointChecked: %v; the check saw shape %v", err, seen)
+	}
+	if _, err := LoadCheckpointChecked(path, func(c *Checkpoint) error { return c.CheckParams(10) }); !errors.Is(err, ErrWrongModel) {
+		t.Fatalf("error %v, want the check's", err)
+	}
+}

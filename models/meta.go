@@ -53,11 +53,20 @@ func SaveCheckpoint(path string, params []*Param, opt *Adam, meta Meta) error {
 // LoadCheckpoint reads a musae checkpoint from path. Its metadata is checked before any
 // tensor is read, so that a large file that is not a musae checkpoint is refused from its
 // header.
-func LoadCheckpoint(path string) (*Checkpoint, error) {
+func LoadCheckpoint(path string) (*Checkpoint, error) { return LoadCheckpointChecked(path, nil) }
+
+// LoadCheckpointChecked is LoadCheckpoint, calling check (when not nil) on the checkpoint
+// before its tensors are read: its Tensors then hold each tensor's dtype and shape but no
+// values, which is enough for CheckParams. A file whose config and tensors disagree is so
+// refused from its header, however large its data.
+func LoadCheckpointChecked(path string, check func(*Checkpoint) error) (*Checkpoint, error) {
 	var c *Checkpoint
-	t, _, err := readTensorsFile(path, func(meta map[string]string) (err error) {
-		c, err = checkpointFrom(meta, path)
-		return err
+	t, _, err := readTensorsFile(path, func(meta map[string]string, shapes map[string]Tensor) (err error) {
+		if c, err = checkpointFrom(meta, path); err != nil || check == nil {
+			return err
+		}
+		c.Tensors = shapes
+		return check(c)
 	})
 	if err != nil {
 		return nil, err
@@ -117,7 +126,7 @@ func (c *Checkpoint) CheckParams(n int64) error {
 	var have int64
 	for k, t := range c.Tensors {
 		if isParamTensor(k) {
-			have += int64(len(t.F32) + len(t.I64))
+			have += int64(t.Len()) // the shape's, so that it also works before the values are read
 		}
 	}
 	if have != n {

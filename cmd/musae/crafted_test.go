@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"musae/models"
 )
@@ -65,6 +66,27 @@ func fillAll(v float32) func(map[string]models.Tensor) {
 	}
 }
 
+// sparseMusaeHeader returns the header of a musae checkpoint of mnist-conv whose one
+// tensor, correctly described, fills the rest of a 2 GiB file: the config must be held to
+// the tensors from the header, before 2 GiB are read.
+func sparseMusaeHeader(t *testing.T) []byte {
+	_, meta, err := models.ReadTensors(filepath.Join("internal", "zoo", "builtin", "mnist-conv.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The header, padded with spaces to a multiple of 8 bytes, and the data fill 2 GiB.
+	header := func(data int64) []byte {
+		js, _ := json.Marshal(map[string]any{"__metadata__": meta, "w": map[string]any{"dtype": "F32", "shape": []int64{data / 4}, "data_offsets": []int64{0, data}}})
+		for len(js)%8 != 0 {
+			js = append(js, ' ')
+		}
+		return js
+	}
+	js := header(1 << 30) // as many digits as the final size
+	js = header(2<<30 - 8 - int64(len(js)))
+	return craftedSafetensors(string(js), 0)
+}
+
 // TestCraftedCheckpointsCLI runs `musae eval --model FILE` on the crafted checkpoints of
 // issue 17: each must fail with exit 1 and an error naming the file and the problem, and
 // none may allocate what its header or config claims (a 1e9-class or 10,000-layer config
@@ -87,6 +109,7 @@ func TestCraftedCheckpointsCLI(t *testing.T) {
 		{"truncated-header", "header of 55 bytes in a file of 40", craftedSafetensors(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, 16)[:40], false},
 		{"header-longer-than-file", "header of 1099511627776 bytes in a file of 16", append(binary.LittleEndian.AppendUint64(nil, 1<<40), "{}      "...), false},
 		{"sparse-2GiB", "2147483569 bytes after the last tensor", craftedSafetensors(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, 0), true},
+		{"sparse-2GiB-valid-header", "its config implies 191265 parameter values, its tensors hold 536870768", sparseMusaeHeader(t), true},
 		{"10000-layers", "10000 decoder layers, want at most 16", craftedFromBuiltin(t, "mel2-tiny", func(c map[string]any) { c["DecoderHidden"] = layers }, nil), false},
 		{"1e9-classes", "classes = 1000000000, want 1 to 4096", craftedFromBuiltin(t, "mel2-tiny", func(c map[string]any) { c["Classes"] = 1e9 }, nil), false},
 		{"z-1e9", "latent size 1000000000, want 1 to 4096", craftedFromBuiltin(t, "mnist-conv", func(c map[string]any) { c["Z"] = 1e9 }, nil), false},
@@ -113,7 +136,11 @@ func TestCraftedCheckpointsCLI(t *testing.T) {
 					continue
 				}
 				var out, errb bytes.Buffer
+				start := time.Now()
 				code := run(context.Background(), []string{"eval", "--model", path}, &out, &errb)
+				if d := time.Since(start); d > 2*time.Second {
+					t.Errorf("refusal took %v: more was read or built than the header allows", d)
+				}
 				if code != exitFailure || !strings.Contains(errb.String(), path) || !strings.Contains(errb.String(), tc.say) {
 					t.Fatalf("exit %d, stderr %q; want %d, the file's name and %q", code, errb.String(), exitFailure, tc.say)
 				}

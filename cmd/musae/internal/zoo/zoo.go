@@ -5,7 +5,6 @@ package zoo
 import (
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -105,29 +104,67 @@ func New(name string, z int, encoder string, seed uint64) (*Model, error) {
 		cfg = c
 	}
 	meta.Config, _ = json.Marshal(cfg)
-	return build(meta, rand.New(rand.NewPCG(seed, 0x6d75736165)), func(int64) error { return nil })
+	return build(meta, rand.New(rand.NewPCG(seed, 0x6d75736165)))
 }
 
-// build makes the model meta describes, with parameters initialised from rng. Before
-// allocating it, it validates the config and calls fits with the number of parameter
-// values the model will have.
-func build(meta models.Meta, rng *rand.Rand, fits func(params int64) error) (*Model, error) {
+// paramCount returns the number of parameter values of the model meta describes, from its
+// validated config alone: checked against a checkpoint's tensors before the model is
+// built, it keeps a config read from a file from asking for any size.
+func paramCount(meta models.Meta) (int64, error) {
+	switch meta.Domain {
+	case MNIST:
+		var cfg conv.Config
+		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+			return 0, fmt.Errorf("bad model config: %w", err)
+		}
+		if err := cfg.Validate(); err != nil {
+			return 0, err
+		}
+		switch meta.Encoder {
+		case "", "conv":
+			return cfg.EncoderParams() + cfg.DecoderParams(), nil
+		case "rnn":
+			return rnn.EncoderParams(28, imageRNNHidden, cfg.Z) + cfg.DecoderParams(), nil
+		}
+	case Melody:
+		var cfg rnn.Config
+		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+			return 0, fmt.Errorf("bad model config: %w", err)
+		}
+		if err := cfg.Validate(); err != nil {
+			return 0, err
+		}
+		switch meta.Encoder {
+		case "", "rnn":
+			return cfg.EncoderParams() + cfg.DecoderParams(), nil
+		case "conv":
+			sc := seqEncoderConfig(cfg)
+			if err := sc.Validate(); err != nil {
+				return 0, err
+			}
+			return sc.Params() + cfg.DecoderParams(), nil
+		}
+	default:
+		return 0, fmt.Errorf("unknown domain %q", meta.Domain)
+	}
+	return 0, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(Encoders, ", "))
+}
+
+// seqEncoderConfig returns the convolutional encoder of a melody model's sequences.
+func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
+	sc := conv.DefaultSeqConfig()
+	sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
+	return sc
+}
+
+// build makes the model meta describes, with parameters initialised from rng.
+func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 	m := &Model{Meta: meta}
 	switch meta.Domain {
 	case MNIST:
 		var cfg conv.Config
 		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
 			return nil, fmt.Errorf("bad model config: %w", err)
-		}
-		if err := cfg.Validate(); err != nil {
-			return nil, err
-		}
-		encParams := cfg.EncoderParams()
-		if meta.Encoder == "rnn" {
-			encParams = rnn.EncoderParams(28, imageRNNHidden, cfg.Z)
-		}
-		if err := fits(cfg.DecoderParams() + encParams); err != nil {
-			return nil, err
 		}
 		cm, err := conv.New(cfg, rng)
 		if err != nil {
@@ -148,21 +185,6 @@ func build(meta models.Meta, rng *rand.Rand, fits func(params int64) error) (*Mo
 		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
 			return nil, fmt.Errorf("bad model config: %w", err)
 		}
-		if err := cfg.Validate(); err != nil {
-			return nil, err
-		}
-		sc := conv.DefaultSeqConfig()
-		sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
-		encParams := cfg.EncoderParams()
-		if meta.Encoder == "conv" {
-			if err := sc.Validate(); err != nil {
-				return nil, err
-			}
-			encParams = sc.Params()
-		}
-		if err := fits(cfg.DecoderParams() + encParams); err != nil {
-			return nil, err
-		}
 		rm, err := rnn.New(cfg, rng)
 		if err != nil {
 			return nil, err
@@ -172,7 +194,7 @@ func build(meta models.Meta, rng *rand.Rand, fits func(params int64) error) (*Mo
 		switch meta.Encoder {
 		case "", "rnn":
 		case "conv":
-			if enc, err = conv.NewSeqEncoder(sc, rng); err != nil {
+			if enc, err = conv.NewSeqEncoder(seqEncoderConfig(cfg), rng); err != nil {
 				return nil, err
 			}
 		default:
@@ -187,16 +209,27 @@ func build(meta models.Meta, rng *rand.Rand, fits func(params int64) error) (*Mo
 
 // FromCheckpoint rebuilds the model a checkpoint describes and loads its weights.
 func FromCheckpoint(c *models.Checkpoint) (*Model, error) {
-	m, err := build(c.Meta, rand.New(rand.NewPCG(0, 0)), c.CheckParams)
-	if errors.Is(err, models.ErrWrongModel) {
-		return nil, err // CheckParams's error names the file
-	} else if err != nil {
+	if err := checkParams(c); err != nil {
+		return nil, err
+	}
+	m, err := build(c.Meta, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Source, err)
 	}
 	if err := c.Restore(m.Params()); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkParams refuses a checkpoint whose config is out of bounds or implies another number
+// of parameters than its tensors hold (it works before the tensors' values are read).
+func checkParams(c *models.Checkpoint) error {
+	n, err := paramCount(c.Meta)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Source, err)
+	}
+	return c.CheckParams(n)
 }
 
 //go:embed builtin
@@ -228,7 +261,7 @@ func Open(ref, domain string) (*Model, error) {
 		b, _ := builtin.ReadFile("builtin/" + ref + ".safetensors")
 		c, err = models.ParseCheckpoint(b, "built-in model "+ref)
 	} else if _, statErr := os.Stat(ref); statErr == nil || strings.ContainsAny(ref, `/\.`) {
-		c, err = models.LoadCheckpoint(ref)
+		c, err = models.LoadCheckpointChecked(ref, checkParams)
 	} else {
 		return nil, fmt.Errorf("no model %q: not a file, and the built-in models are %s", ref, strings.Join(Builtin(), ", "))
 	}
