@@ -222,6 +222,14 @@ func FromCheckpoint(c *models.Checkpoint) (*Model, error) {
 	return m, nil
 }
 
+// LoadCheckpoint reads the checkpoint at path, refusing it from its header, before its
+// tensors are read, when its config is out of bounds or disagrees with its tensors. Verbs
+// that read a checkpoint themselves (train --resume, weights) should call it rather than
+// models.LoadCheckpoint.
+func LoadCheckpoint(path string) (*models.Checkpoint, error) {
+	return models.LoadCheckpointChecked(path, checkParams)
+}
+
 // checkParams refuses a checkpoint whose config is out of bounds or implies another number
 // of parameters than its tensors hold (it works before the tensors' values are read).
 func checkParams(c *models.Checkpoint) error {
@@ -261,7 +269,7 @@ func Open(ref, domain string) (*Model, error) {
 		b, _ := builtin.ReadFile("builtin/" + ref + ".safetensors")
 		c, err = models.ParseCheckpoint(b, "built-in model "+ref)
 	} else if _, statErr := os.Stat(ref); statErr == nil || strings.ContainsAny(ref, `/\.`) {
-		c, err = models.LoadCheckpointChecked(ref, checkParams)
+		c, err = LoadCheckpoint(ref)
 	} else {
 		return nil, fmt.Errorf("no model %q: not a file, and the built-in models are %s", ref, strings.Join(Builtin(), ", "))
 	}
