@@ -58,7 +58,8 @@ func LoadCheckpoint(path string) (*Checkpoint, error) { return LoadCheckpointChe
 // LoadCheckpointChecked is LoadCheckpoint, calling check (when not nil) on the checkpoint
 // before its tensors are read: its Tensors then hold each tensor's dtype and shape but no
 // values, which is enough for CheckParams. A file whose config and tensors disagree is so
-// refused from its header, however large its data.
+// refused from its header, however large its data. An error from check is returned as it
+// is: it should name the file (c.Source).
 func LoadCheckpointChecked(path string, check func(*Checkpoint) error) (*Checkpoint, error) {
 	var c *Checkpoint
 	t, _, err := readTensorsFile(path, func(meta map[string]string, shapes map[string]Tensor) (err error) {
