@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -251,4 +252,26 @@ func TestLoadCheckpointChecked(t *testing.T) {
 	if _, err := LoadCheckpointChecked(path, func(c *Checkpoint) error { return c.CheckParams(10) }); !errors.Is(err, ErrWrongModel) {
 		t.Fatalf("error %v, want the check's", err)
 	}
+}
+
+// FuzzTensorHeader fuzzes the arithmetic of one header entry, which byte-level fuzzing
+// rarely reaches through valid JSON: any shape and offsets over any data length must be
+// refused or give a tensor whose values fill its shape.
+func FuzzTensorHeader(f *testing.F) {
+	f.Add("F32", int64(4), int64(1), int64(1), int64(0), int64(16), uint16(16))
+	f.Add("F32", int64(1)<<31, int64(1)<<31, int64(1), int64(0), int64(0), uint16(0))
+	f.Add("I64", int64(1)<<62, int64(4), int64(0), int64(0), int64(0), uint16(0))
+	f.Add("F32", int64(-1), int64(-4), int64(1), int64(0), int64(16), uint16(16))
+	f.Fuzz(func(t *testing.T, dtype string, d0, d1, d2, lo, hi int64, data uint16) {
+		dt, _ := json.Marshal(dtype)
+		header := fmt.Sprintf(`{"w":{"dtype":%s,"shape":[%d,%d,%d],"data_offsets":[%d,%d]}}`, dt, d0, d1, d2, lo, hi)
+		ts, _, err := ParseTensors(rawSafetensors(header, int(data), 0), "fuzz")
+		if err != nil {
+			return
+		}
+		w := ts["w"]
+		if n := len(w.F32) + len(w.I64); int64(n) != d0*d1*d2 || hi-lo != int64(n)*map[string]int64{"F32": 4, "I64": 8}[dtype] || hi != int64(data) {
+			t.Fatalf("accepted shape [%d %d %d] at [%d, %d] over %d bytes as %d values", d0, d1, d2, lo, hi, data, n)
+		}
+	})
 }
