@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/spf13/cobra"
 
@@ -64,6 +65,19 @@ func runEval(ctx context.Context, o *evalOptions, stdout, stderr io.Writer) erro
 		test = head(test, o.Limit)
 	}
 	rec, kl := scoreImages(m, test, o.Seed)
+	if err := checkScore(m, "test_neg_elbo", rec+kl); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "examples %d images\ntest_neg_elbo %.2f nats\nreconstruction %.2f nats\nkl %.2f nats\n", test.N, rec+kl, rec, kl)
+	return nil
+}
+
+// checkScore refuses a non-finite score: a checkpoint's weights are finite (the reader
+// checks), so one means the model overflows on this data, and a NaN printed with exit
+// status 0 would pass for a result.
+func checkScore(m *zoo.Model, name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("eval: %s scores %s = %v: the model overflows on this data", describeModel(m), name, v)
+	}
 	return nil
 }

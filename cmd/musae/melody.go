@@ -116,6 +116,9 @@ func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, std
 		return fmt.Errorf("%s: no 2-bar windows to score (%d files skipped)", dir, len(corpus.Skipped))
 	}
 	s := scoreMelodies(m, windows, o.Seed)
+	if err := checkScore(m, "neg_elbo", s["loss"]); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "data %s (%s split, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, split, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
 	fmt.Fprintf(stdout, "accuracy %.4f fraction\nreconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n", s["accuracy"], s["reconstruction"], s["kl"], s["loss"])
 	return nil
