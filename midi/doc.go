@@ -44,6 +44,12 @@
 //   - The melody starts at step 0 of the piece and lasts to the end of its last note or of
 //     the longest chosen track.
 //
+// MusicVAE takes a melody from every instrument of a file. A command that works on one
+// melody of a file with several tracks takes one: File.ChooseMelodyTrack picks the track
+// named as a melody (MELODY, Lead, Vocal, Voice), else the most melodic of the tracks with
+// usable notes (the most notes sounding alone in C3–C6), and says why. Errors that refuse
+// notes for their programs name the programs (73 Flute) and say how to keep them.
+//
 // # Windows
 //
 // Windows and File.Windows cut training windows as MusicVAE's OneHotMelodyConverter does

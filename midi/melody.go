@@ -318,7 +318,7 @@ func (f *File) noMelody(track, total, drums, programs, outside int) error {
 		why = append(why, fmt.Sprintf("%d on the drum channel 10", drums))
 	}
 	if programs > 0 {
-		why = append(why, fmt.Sprintf("%d of programs outside 0–31", programs))
+		why = append(why, fmt.Sprintf("%d of programs outside 0–31 (%s)", programs, f.outsidePrograms(track)))
 	}
 	if outside > 0 {
 		why = append(why, fmt.Sprintf("%d outside the piano range A0–C8", outside))
@@ -326,7 +326,11 @@ func (f *File) noMelody(track, total, drums, programs, outside int) error {
 	if len(why) == 0 {
 		why = append(why, "all start after 65,536 bars")
 	}
-	return fmt.Errorf("%w: none of the %d notes of %s is usable: %s", ErrNoMelody, total, where, strings.Join(why, ", "))
+	hint := ""
+	if programs > 0 {
+		hint = "; " + programsHint
+	}
+	return fmt.Errorf("%w: none of the %d notes of %s is usable: %s%s", ErrNoMelody, total, where, strings.Join(why, ", "), hint)
 }
 
 // Windows cuts training windows of bars bars from the melody with a hop of hopBars bars,

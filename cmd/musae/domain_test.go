@@ -67,6 +67,14 @@ func (chant) Build(meta models.Meta, rng *rand.Rand) (*models.VAE, error) {
 	return &models.VAE{Enc: m.Enc, Dec: m.Dec, Z: cfg.Z}, nil
 }
 
+func (chant) Params(meta models.Meta) (int64, error) {
+	var cfg rnn.Config
+	if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+		return 0, err
+	}
+	return cfg.EncoderParams() + cfg.DecoderParams(), nil
+}
+
 func (chant) Builtin() fs.FS { return nil }
 
 func (chant) Read(r io.Reader, name string, _ domain.ReadOptions) (domain.Example, error) {

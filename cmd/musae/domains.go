@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"musae/latent/domain"
-	"musae/models"
 )
 
 // Where verbs meet the domains: the registry's names for flags and messages, opening
@@ -161,13 +160,7 @@ func modelRef(reg *domain.Registry, ref, domainName string) string {
 }
 
 // describeModel names a loaded model for the first line of a command's output.
-func describeModel(m *domain.Model) string {
-	name := m.Meta.Model
-	if m.Meta.Encoder != "" {
-		name += " with the " + m.Meta.Encoder + " encoder"
-	}
-	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", name, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
-}
+func describeModel(m *domain.Model) string { return m.String() }
 
 // checkOutputExt refuses an output file whose extension does not fit the domain.
 func checkOutputExt(path string, d domain.Domain) error {

@@ -26,6 +26,10 @@ type Domain interface {
 	// Build makes the VAE that meta describes (its Config and Encoder), its parameters
 	// drawn from rng.
 	Build(meta models.Meta, rng *rand.Rand) (*models.VAE, error)
+	// Params is the number of parameter values of the model meta describes, from its
+	// validated config alone: checked against a checkpoint's tensors before the model is
+	// built, it keeps a config read from a file from asking for any size.
+	Params(meta models.Meta) (int64, error)
 	// Builtin holds the weights built into the program, NAME.safetensors for each model
 	// NAME; nil when there are none.
 	Builtin() fs.FS

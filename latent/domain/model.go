@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -22,6 +23,26 @@ type Model struct {
 
 // Params returns the model's parameters in PyTorch's order.
 func (m *Model) Params() []*models.Param { return m.VAE.Params() }
+
+// String names the model for people: "mel2-tiny (melody, z 64, 736474 parameters,
+// trained 36000 steps)", with its encoder when it is not the canonical one.
+func (m *Model) String() string {
+	name := m.Meta.Model
+	if m.Meta.Encoder != "" {
+		name += " with the " + m.Meta.Encoder + " encoder"
+	}
+	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", name, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
+}
+
+// CheckScore refuses a non-finite figure of an Eval: a checkpoint's weights are finite
+// (the reader checks), so one means the model overflows on this data, and a NaN printed
+// as a result would pass for one.
+func (m *Model) CheckScore(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("eval: %s scores %s = %v: the model overflows on this data", m, name, v)
+	}
+	return nil
+}
 
 // Z is the latent size.
 func (m *Model) Z() int { return m.VAE.Z }

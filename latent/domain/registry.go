@@ -151,6 +151,9 @@ func (r *Registry) FromCheckpoint(c *models.Checkpoint) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: unknown domain %q", c.Source, c.Meta.Domain)
 	}
+	if err := r.checkParams(c); err != nil {
+		return nil, err
+	}
 	m, err := build(d, c.Meta, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Source, err)
@@ -159,6 +162,28 @@ func (r *Registry) FromCheckpoint(c *models.Checkpoint) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// LoadCheckpoint reads the checkpoint at path, refusing it from its header, before its
+// tensors are read, when its config is out of bounds or disagrees with its tensors. Code
+// that reads a checkpoint itself (to resume training, to strip it to its weights) should
+// call it rather than models.LoadCheckpoint.
+func (r *Registry) LoadCheckpoint(path string) (*models.Checkpoint, error) {
+	return models.LoadCheckpointChecked(path, r.checkParams)
+}
+
+// checkParams refuses a checkpoint whose config is out of bounds or implies another number
+// of parameters than its tensors hold (it works before the tensors' values are read).
+func (r *Registry) checkParams(c *models.Checkpoint) error {
+	d, err := r.Lookup(c.Meta.Domain)
+	if err != nil {
+		return fmt.Errorf("%s: unknown domain %q", c.Source, c.Meta.Domain)
+	}
+	n, err := d.Params(c.Meta)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Source, err)
+	}
+	return c.CheckParams(n)
 }
 
 // Open loads a model: ref is a checkpoint path, the name of a built-in model, or "" for
@@ -194,7 +219,7 @@ func (r *Registry) checkpoint(ref string) (*models.Checkpoint, error) {
 		}
 	}
 	if _, err := os.Stat(ref); err == nil || strings.ContainsAny(ref, `/\.`) {
-		return models.LoadCheckpoint(ref)
+		return r.LoadCheckpoint(ref)
 	}
 	return nil, fmt.Errorf("no model %q: not a file, and the built-in models are %s", ref, strings.Join(r.Builtin(), ", "))
 }

@@ -97,6 +97,24 @@ func (Domain) Build(meta models.Meta, rng *rand.Rand) (*models.VAE, error) {
 	return &models.VAE{Enc: enc, Dec: cm.Dec, Z: cfg.Z}, nil
 }
 
+// Params counts the parameters of the convolutional VAE meta describes.
+func (Domain) Params(meta models.Meta) (int64, error) {
+	var cfg conv.Config
+	if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+		return 0, fmt.Errorf("bad model config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return 0, err
+	}
+	switch meta.Encoder {
+	case "", "conv":
+		return cfg.EncoderParams() + cfg.DecoderParams(), nil
+	case "rnn":
+		return rnn.EncoderParams(Cols, rnnHidden, cfg.Z) + cfg.DecoderParams(), nil
+	}
+	return 0, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
+}
+
 //go:embed builtin/*.safetensors
 var builtin embed.FS
 

@@ -78,6 +78,9 @@ func (Domain) Eval(_ context.Context, m *domain.Model, o domain.DataOptions, w i
 		test = head(test, o.Limit)
 	}
 	rec, kl := Score(m, test, o.Seed)
+	if err := m.CheckScore("test_neg_elbo", rec+kl); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "examples %d images\ntest_neg_elbo %.2f nats\nreconstruction %.2f nats\nkl %.2f nats\n", test.N, rec+kl, rec, kl)
 	return nil
 }

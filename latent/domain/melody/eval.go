@@ -130,6 +130,9 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	if err != nil {
 		return err
 	}
+	if err := m.CheckScore("neg_elbo", s["loss"]); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "data %s (%s split, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, split, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
 	fmt.Fprintf(w, "accuracy %.4f fraction\nreconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n", s["accuracy"], s["reconstruction"], s["kl"], s["loss"])
 	return nil

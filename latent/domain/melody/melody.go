@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"os"
 	"strings"
 
 	"musae/datasets"
@@ -79,15 +78,42 @@ func (Domain) Build(meta models.Meta, rng *rand.Rand) (*models.VAE, error) {
 	switch meta.Encoder {
 	case "", "rnn":
 	case "conv":
-		sc := conv.DefaultSeqConfig()
-		sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
-		if enc, err = conv.NewSeqEncoder(sc, rng); err != nil {
+		if enc, err = conv.NewSeqEncoder(seqEncoderConfig(cfg), rng); err != nil {
 			return nil, err
 		}
 	default:
 		return nil, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
 	}
 	return &models.VAE{Enc: enc, Dec: rm.Dec, Z: cfg.Z}, nil
+}
+
+// Params counts the parameters of the recurrent VAE meta describes.
+func (Domain) Params(meta models.Meta) (int64, error) {
+	var cfg rnn.Config
+	if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+		return 0, fmt.Errorf("bad model config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return 0, err
+	}
+	switch meta.Encoder {
+	case "", "rnn":
+		return cfg.EncoderParams() + cfg.DecoderParams(), nil
+	case "conv":
+		sc := seqEncoderConfig(cfg)
+		if err := sc.Validate(); err != nil {
+			return 0, err
+		}
+		return sc.Params() + cfg.DecoderParams(), nil
+	}
+	return 0, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
+}
+
+// seqEncoderConfig returns the convolutional encoder of a melody model's sequences.
+func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
+	sc := conv.DefaultSeqConfig()
+	sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
+	return sc
 }
 
 //go:embed builtin/*.safetensors
@@ -174,34 +200,49 @@ func (d Domain) Sample(m *domain.Model, n int, temperature float64, rng *rand.Ra
 // Read reads the 2-bar window of a MIDI file: the one starting at opt.Bar (from 1), or
 // the first with notes when opt.Bar is 0. The file is moved onto its notes' 16th grid
 // first, as the training corpus was. Without opt.Track, a file with notes in several
-// tracks is refused (an InputError) with a list of them, since merging them would not give
-// a melody.
-func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (x domain.Example, err error) {
-	f, err := openFile(r, name, opt.Track)
+// tracks gives the melody of the track midi.File.ChooseMelodyTrack picks (a track named as
+// a melody, else the most melodic), and Example.Where says which and why.
+func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Example, error) {
+	f, err := midi.Read(r)
+	if err != nil {
+		// midi.Read cannot know the name: say it where midi.ReadFile says the path.
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
+		return domain.Example{}, fmt.Errorf("midi: read %s: %w", name, err)
+	}
+	return window(f, name, opt)
+}
+
+// window is the window of f, read from name, that Read describes.
+func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example, err error) {
+	opt, chosen, err := Prepare(f, name, ro.Track)
 	if err != nil {
 		return domain.Example{}, err
 	}
 	x = domain.Example{Source: name, QPM: f.QPM}
 	defer func() {
+		if chosen != "" {
+			x.Where += ", of " + chosen
+		}
 		// A repaired file is read as far as it is sound; say so wherever the window is shown.
 		if len(f.Warnings) > 0 {
 			x.Where += fmt.Sprintf(" (the file needed %d repairs; first: %s)", len(f.Warnings), f.Warnings[0])
 		}
 	}()
-	eopt := midi.ExtractOptions{Track: opt.Track}
-	if opt.Bar <= 0 {
-		ws, err := f.Windows(eopt, midi.WindowBars, 1)
+	if ro.Bar <= 0 {
+		ws, err := f.Windows(opt, midi.WindowBars, 1)
 		if err != nil {
 			return x, fmt.Errorf("%s: %w", name, err)
 		}
 		x.Value, x.Where = ws[0], "the first 2-bar window with notes"
 		return x, nil
 	}
-	m, err := f.Melody(eopt)
+	m, err := f.Melody(opt)
 	if err != nil {
 		return x, fmt.Errorf("%s: %w", name, err)
 	}
-	bar := opt.Bar
+	bar := ro.Bar
 	start := (bar - 1) * midi.StepsPerBar
 	if start >= len(m) {
 		return x, domain.Inputf("%s: --bar %d is past the end of the melody, which has %d bars", name, bar, (len(m)+midi.StepsPerBar-1)/midi.StepsPerBar)
@@ -216,43 +257,53 @@ func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (x domain.E
 	return x, nil
 }
 
-// OpenFile reads the MIDI file at path whose melody is wanted, as Read does: moved onto its
-// notes' 16th grid, and refused without a track when several tracks have notes.
-func OpenFile(path, track string) (*midi.File, error) {
-	f, err := os.Open(path)
+// OpenFile reads the MIDI file at path whose melody is wanted and prepares it as Read
+// does (Prepare): it returns the file, the options that extract its melody, and which
+// track was chosen and why ("" when track was given or one track has notes).
+func OpenFile(path, track string) (*midi.File, midi.ExtractOptions, string, error) {
+	f, err := midi.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("midi: %w", err)
+		return nil, midi.ExtractOptions{}, "", err
 	}
-	defer f.Close()
-	return openFile(f, path, track)
+	opt, chosen, err := Prepare(f, path, track)
+	if err != nil {
+		return nil, opt, "", err
+	}
+	return f, opt, chosen, nil
 }
 
-// openFile reads a MIDI file whose melody is wanted, moved onto its notes' 16th grid.
-// Without a track, a file with notes in several tracks is refused (an InputError) with a
-// list of them, since merging them would not give a melody.
-func openFile(r io.Reader, name, track string) (*midi.File, error) {
-	f, err := midi.Read(r)
-	if err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner
-		}
-		return nil, fmt.Errorf("midi: read %s: %w", name, err)
-	}
+// Prepare moves f, read from name, onto its notes' 16th grid and returns the options that
+// extract its melody. Without a track, a file with notes in several tracks gets the track
+// midi.File.ChooseMelodyTrack picks, and chosen says which and why (it is "" otherwise). A
+// file none of whose tracks plays programs 0–31 is refused (an InputError) with the
+// --track that takes its most melodic track anyway.
+func Prepare(f *midi.File, name, track string) (opt midi.ExtractOptions, chosen string, err error) {
 	// Files from sequencers are on the grid and stay as they are; recordings whose beats
 	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
 	f.AlignToGrid()
-	if track == "" {
-		var found []string
-		for _, t := range f.Tracks {
-			if n := t.NoteOns(); n > 0 && !onlyDrums(t.Channels()) {
-				found = append(found, fmt.Sprintf("  --track %d  %q: %d notes, channels %v, programs %v", t.Index, t.Name, n, oneBased(t.Channels()), t.Programs()))
-			}
+	if track != "" {
+		return midi.ExtractOptions{Track: track}, "", nil
+	}
+	c, err := f.ChooseMelodyTrack(midi.ExtractOptions{})
+	if err != nil {
+		// When keeping every program would give a melody, the programs were all that
+		// stood in the way; otherwise say what else does.
+		all, err2 := f.ChooseMelodyTrack(midi.ExtractOptions{AllPrograms: true})
+		if err2 != nil {
+			return opt, "", fmt.Errorf("%s: %w", name, err2)
 		}
-		if len(found) > 1 {
-			return nil, domain.Inputf("%s has notes in %d tracks; say which one holds the melody:\n%s", name, len(found), strings.Join(found, "\n"))
+		return opt, "", domain.Inputf("%s: %v\n  --track %d takes %s", name, err, all.Index, all.Reason)
+	}
+	several := 0
+	for _, t := range f.Tracks {
+		if t.NoteOns() > 0 && !onlyDrums(t.Channels()) {
+			several++
 		}
 	}
-	return f, nil
+	if several > 1 {
+		chosen = c.Reason
+	}
+	return c.Options, chosen, nil
 }
 
 func onlyDrums(chs []int) bool {
@@ -265,14 +316,6 @@ func onlyDrums(chs []int) bool {
 		}
 	}
 	return true
-}
-
-func oneBased(chs []int) []int {
-	out := make([]int, len(chs))
-	for i, c := range chs {
-		out[i] = c + 1
-	}
-	return out
 }
 
 // Write writes melodies to one MIDI track in sequence at layout.QPM (120 when 0), a bar of
