@@ -218,7 +218,7 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		if _, err := os.Stat(o.Resume); err != nil && slices.Contains(zoo.Builtin(), o.Resume) {
 			return usagef("--resume %s: a built-in model holds weights, not a run to continue; fine-tune it with --init %s", o.Resume, o.Resume)
 		}
-		if ck, err = models.LoadCheckpoint(o.Resume); err != nil {
+		if ck, err = zoo.LoadCheckpoint(o.Resume); err != nil {
 			return err
 		}
 		// Refuse a weights file before reading any data.
