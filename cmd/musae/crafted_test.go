@@ -102,7 +102,7 @@ func sparseMusaeHeader(t *testing.T) []byte {
 	return craftedSafetensors(string(js), 0)
 }
 
-// TestCraftedCheckpointsCLI runs `musae eval --model FILE` on the crafted checkpoints of
+// TestCraftedCheckpointsCLI runs `musae eval --model FILE`, `weights` and `train --resume` on the crafted checkpoints of
 // issue 17: each must fail with exit 1 and an error naming the file and the problem, and
 // none may allocate what its header or config claims (a 1e9-class or 10,000-layer config
 // used to run the machine out of memory). With -crafted-out DIR the files are also written
@@ -150,14 +150,25 @@ func TestCraftedCheckpointsCLI(t *testing.T) {
 				if dir != dirs[0] {
 					continue
 				}
-				var out, errb bytes.Buffer
-				start := time.Now()
-				code := run(context.Background(), []string{"eval", "--model", path}, &out, &errb)
-				if d := time.Since(start); d > 2*time.Second {
-					t.Errorf("refusal took %v: more was read or built than the header allows", d)
-				}
-				if code != exitFailure || !strings.Contains(errb.String(), path) || !strings.Contains(errb.String(), tc.say) {
-					t.Fatalf("exit %d, stderr %q; want %d, the file's name and %q", code, errb.String(), exitFailure, tc.say)
+				// Every verb that reads a checkpoint itself refuses it from its header too.
+				written := filepath.Join(t.TempDir(), "out.safetensors")
+				for _, args := range [][]string{
+					{"eval", "--model", path},
+					{"weights", path, "-o", written},
+					{"train", "--resume", path, "-o", written},
+				} {
+					var out, errb bytes.Buffer
+					start := time.Now()
+					code := run(context.Background(), args, &out, &errb)
+					if d := time.Since(start); d > 2*time.Second {
+						t.Errorf("%s: refusal took %v: more was read or built than the header allows", args[0], d)
+					}
+					if code != exitFailure || !strings.Contains(errb.String(), path) || !strings.Contains(errb.String(), tc.say) {
+						t.Fatalf("%s: exit %d, stderr %q; want %d, the file's name and %q", args[0], code, errb.String(), exitFailure, tc.say)
+					}
+					if _, err := os.Stat(written); err == nil {
+						t.Fatalf("%s wrote %s from a refused checkpoint", args[0], written)
+					}
 				}
 			}
 		})

@@ -230,7 +230,7 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 		if _, err := os.Stat(o.Resume); err != nil && reg.IsBuiltin(o.Resume) {
 			return usagef("--resume %s: a built-in model holds weights, not a run to continue; fine-tune it with --init %s", o.Resume, o.Resume)
 		}
-		if ck, err = models.LoadCheckpoint(o.Resume); err != nil {
+		if ck, err = reg.LoadCheckpoint(o.Resume); err != nil {
 			return err
 		}
 		// Refuse a weights file before reading any data.

@@ -37,7 +37,7 @@ load_state_dict; the provenance metadata stays. The result cannot be resumed.`,
 }
 
 func runWeights(reg *domain.Registry, o *weightsOptions, stdout io.Writer) error {
-	c, err := models.LoadCheckpoint(o.In)
+	c, err := reg.LoadCheckpoint(o.In)
 	if err != nil {
 		return err
 	}
