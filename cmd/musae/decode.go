@@ -30,8 +30,8 @@ be of the same configuration and latent size.
 
 Digits: a PNG grid of the decoded digits (pixel probabilities), in the file's order.
 Melodies: one MIDI file with the melodies in sequence, a bar of rest between, at the first
-input's tempo; the step grids are printed. Decoding is greedy (argmax) at temperature 0,
-or sampled at --temperature T with --seed.`,
+input's tempo (-o OUT.musicxml or OUT.abc: a score); the step grids are printed.
+Decoding is greedy (argmax) at temperature 0, or sampled at --temperature T with --seed.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("decode takes one JSON file from musae encode, got %d arguments", len(args))

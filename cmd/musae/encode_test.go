@@ -274,6 +274,12 @@ func TestEncodeDecodeMelodies(t *testing.T) {
 	if f.QPM < 99.9 || f.QPM > 100.1 {
 		t.Errorf("decoded file at %g qpm, want the input's 100", f.QPM)
 	}
+	// As a score: the same melodies, a bar of rest between, in the format -o names.
+	abc := filepath.Join(dir, "decoded.abc")
+	mustMusae(t, "decode", zjson, "-o", abc)
+	if s := string(mustValue(os.ReadFile(abc))); !strings.HasPrefix(s, "X:1\nT:decoded\n") || !strings.Contains(s, "Q:1/4=100") || strings.Count(s, "|") < 5 {
+		t.Errorf("decode -o decoded.abc wrote\n%s", s)
+	}
 
 	// An entry's z, when given, is decoded instead of its mu; sampling repeats with the seed.
 	lf.Entries[1].Z = make([]float32, 8)

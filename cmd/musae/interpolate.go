@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,7 +39,8 @@ Melodies: the 2-bar window of each input (the first with notes, or --bar N; --tr
 the track) gives one MIDI file with the steps in sequence at the first input's tempo, a bar
 of rest between them; --each also writes one file per step, and --wav a WAV file beside
 each MIDI file (musae's synthesiser, as musae render plays it). Decoding is greedy (argmax) at
-temperature 0, or sampled at --temperature T with --seed.
+temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT.abc
+writes the steps as a score instead.
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.`,
@@ -134,6 +137,9 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(x))
 	}
 	qpm := in.Examples[0].QPM
+	if e := strings.ToLower(filepath.Ext(out)); slices.Contains(info.Outputs, e) {
+		ext = e // the steps' own files take -o's format
+	}
 	for i, x := range steps {
 		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(x))
 		if o.Each {

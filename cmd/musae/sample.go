@@ -25,9 +25,11 @@ type sampleOptions struct {
 
 func newSampleCmd(reg *domain.Registry) *cobra.Command {
 	o := &sampleOptions{}
-	var temps []string
+	var temps, counts []string
 	for _, d := range reg.Domains() {
-		temps = append(temps, d.Info().TemperatureUse)
+		info := d.Info()
+		temps = append(temps, info.TemperatureUse)
+		counts = append(counts, fmt.Sprintf("%d %s", info.Samples, info.Noun))
 	}
 	cmd := &cobra.Command{
 		Use:   "sample --domain " + strings.Join(reg.Names(), "|") + " [-n N] [--temperature T] [--wav] -o OUT",
@@ -53,7 +55,7 @@ func newSampleCmd(reg *domain.Registry) *cobra.Command {
 	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model when omitted"))
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the domain's built-in model)")
 	f.StringVarP(&o.Out, "output", "o", "", "output: a file for pictures (default samples.png), a folder for music (default samples)")
-	f.IntVarP(&o.N, "n", "n", 0, "how many (default: the domain's, 64 digits, 8 melodies)")
+	f.IntVarP(&o.N, "n", "n", 0, "how many (default "+strings.Join(counts, ", ")+")")
 	f.Float64Var(&o.Temperature, "temperature", -1, strings.Join(temps, "; "))
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.BoolVar(&o.WAV, "wav", false, "music: also write a WAV file beside each MIDI file (sample-01.wav, ..., all.wav)")

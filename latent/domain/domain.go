@@ -116,6 +116,10 @@ type ReadOptions struct {
 type Layout struct {
 	Rows, Cols int
 	QPM        float64
+	// Format is the file's extension, one of Info.Outputs, for a domain that writes
+	// several formats (MIDI, MusicXML, ABC); "" is the first of them. Title names the
+	// work in formats that have a title. Model.WriteFile sets both from the path.
+	Format, Title string
 }
 
 // DataOptions say which data a domain's corpus or dataset verbs read.

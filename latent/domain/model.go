@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"musae/latent"
 	"musae/models"
@@ -141,9 +142,16 @@ func (m *Model) Attributes(ctx context.Context, o DataOptions, w, log io.Writer)
 	return a.Attributes(ctx, m, o, w, log)
 }
 
-// WriteFile writes examples to path with the domain's Write, atomically: through a
+// WriteFile writes examples to path with the domain's Write, in the format of path's
+// extension and titled with its name where the format has titles, atomically: through a
 // temporary file beside it, renamed over path once complete.
 func (m *Model) WriteFile(path string, xs []Example, l Layout) error {
+	if l.Format == "" {
+		l.Format = strings.ToLower(filepath.Ext(path))
+	}
+	if l.Title == "" {
+		l.Title = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
 	return WriteFile(path, func(w io.Writer) error { return m.Domain.Write(w, xs, l) })
 }
 

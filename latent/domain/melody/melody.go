@@ -40,7 +40,7 @@ func (Domain) Info() domain.Info {
 		Models:         []string{"mel2-tiny", "mel2-small"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
-		Outputs:        []string{".mid", ".midi"},
+		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
 		OutputKind:     "a MIDI file",
 		Shape:          [3]int{midi.WindowSteps, midi.NumClasses, 1},
 		Samples:        8,
@@ -318,11 +318,37 @@ func onlyDrums(chs []int) bool {
 	return true
 }
 
-// Write writes melodies to one MIDI track in sequence at layout.QPM (120 when 0), a bar of
-// rest between them.
+// Write writes melodies in sequence at layout.QPM (120 when 0), a bar of rest between
+// them: to one MIDI track, or with layout.Format ".musicxml" or ".abc" as a score in 4/4
+// titled layout.Title (midi.Melody.MusicXML, midi.Melody.ABC).
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	ms, err := melodies(xs)
 	if err != nil {
+		return err
+	}
+	switch l.Format {
+	case ".musicxml", ".abc":
+		// One melody for the score: each ends where MIDI ends it, with a bar of rest.
+		var all midi.Melody
+		for i, m := range ms {
+			all = append(all, m...)
+			if i < len(ms)-1 {
+				rest := make(midi.Melody, midi.StepsPerBar)
+				rest[0] = midi.NoteOff
+				all = append(all, rest...)
+			}
+		}
+		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM)}
+		var doc []byte
+		if l.Format == ".abc" {
+			doc, err = all.ABC(opt)
+		} else {
+			doc, err = all.MusicXML(opt)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(doc)
 		return err
 	}
 	return midi.WriteMelodies(w, qpmOr(l.QPM), WithRests(ms)...)

@@ -78,6 +78,13 @@ func TestWrite(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		t.Error("Write does not write the melodies in sequence with a bar of rest between, at 120 qpm")
 	}
+	var abc bytes.Buffer
+	if err := New().Write(&abc, []domain.Example{Example(a, 0), Example(b, 0)}, domain.Layout{QPM: 90, Format: ".abc", Title: "Up and down"}); err != nil {
+		t.Fatal(err)
+	}
+	if s := abc.String(); !strings.Contains(s, "T:Up and down") || !strings.Contains(s, "Q:1/4=90") || !strings.Contains(s, "C4 E4 G4 c4 | z16 | c4 G4 E4 C4") {
+		t.Errorf("ABC of two melodies with a bar between:\n%s", s)
+	}
 	var wav bytes.Buffer
 	if err := New().WriteWAV(&wav, []domain.Example{Example(a, 0)}, 120); err != nil || !bytes.HasPrefix(wav.Bytes(), []byte("RIFF")) {
 		t.Errorf("WriteWAV: %v, %q", err, wav.Bytes()[:min(4, wav.Len())])
