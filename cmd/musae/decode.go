@@ -92,7 +92,7 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 	}
 	zs := make([][]float32, len(lf.Entries))
 	for i, e := range lf.Entries {
-		zs[i] = e.vector()
+		zs[i] = e.Vector()
 	}
 	info := m.Domain.Info()
 	if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {

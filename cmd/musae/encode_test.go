@@ -284,7 +284,7 @@ func TestEncodeDecodeMelodies(t *testing.T) {
 	// An entry's z, when given, is decoded instead of its mu; sampling repeats with the seed.
 	lf.Entries[1].Z = make([]float32, 8)
 	edited := filepath.Join(dir, "edited.json")
-	b, _ := lf.marshal()
+	b, _ := lf.Marshal()
 	if err := os.WriteFile(edited, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -335,10 +335,10 @@ func TestDecodeRefusals(t *testing.T) {
 	lf, _ := readLatentFile(builtinDomains(), zjson)
 	bad := func(name string, edit func(*latentFile)) string {
 		c := *lf
-		c.Entries = append([]latentEntry(nil), lf.Entries...)
+		c.Entries = append([]domain.LatentEntry(nil), lf.Entries...)
 		edit(&c)
 		p := filepath.Join(dir, name)
-		b, _ := c.marshal()
+		b, _ := c.Marshal()
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -371,8 +371,8 @@ func TestDecodeRefusals(t *testing.T) {
 
 func TestLatentFileJSON(t *testing.T) {
 	lf := latentFile{Model: "mnist-conv2", Checkpoint: "m.safetensors", Domain: "mnist", Z: 2,
-		Entries: []latentEntry{{File: "a.png", Where: "w", Mu: []float32{0.5, -1e-7}, Logvar: []float32{-2, 3}}, {Z: []float32{1, 2}}}}
-	b, err := lf.marshal()
+		Entries: []domain.LatentEntry{{File: "a.png", Where: "w", Mu: []float32{0.5, -1e-7}, Logvar: []float32{-2, 3}}, {Z: []float32{1, 2}}}}
+	b, err := lf.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
