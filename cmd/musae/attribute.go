@@ -462,13 +462,12 @@ func noArgs(verb string) cobra.PositionalArgs {
 
 // decodeWindows decodes latent vectors greedily in chunks, checking for Ctrl-C between them.
 func decodeWindows(ctx context.Context, m *zoo.Model, zs [][]float32) ([]midi.Melody, error) {
-	const chunk = 500
 	var out []midi.Melody
-	for from := 0; from < len(zs); from += chunk {
+	for from := 0; from < len(zs); from += batchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out = append(out, decodeMelodies(m, zs[from:min(from+chunk, len(zs))], 0, nil)...)
+		out = append(out, decodeMelodies(m, zs[from:min(from+batchSize, len(zs))], 0, nil)...)
 	}
 	return out, nil
 }

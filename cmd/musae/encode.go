@@ -292,9 +292,8 @@ func encodeInputs(m *zoo.Model, files []string, track string, bar int) (*encoded
 // encodeDigits returns the posterior means and log-variances of 28×28 digits, in chunks so
 // that a large set does not build one huge batch.
 func encodeDigits(m *zoo.Model, digits [][]float32) (mu, logvar [][]float32) {
-	const chunk = 500
-	for from := 0; from < len(digits); from += chunk {
-		part := digits[from:min(from+chunk, len(digits))]
+	for from := 0; from < len(digits); from += batchSize {
+		part := digits[from:min(from+batchSize, len(digits))]
 		im := &datasets.Images{N: len(part), Rows: 28, Cols: 28, Pixels: flatten(part)}
 		mu1, lv1 := encodeBatch(m, datasets.ImageBatch(im, 0, len(part), false))
 		mu, logvar = append(mu, mu1...), append(logvar, lv1...)
@@ -304,12 +303,11 @@ func encodeDigits(m *zoo.Model, digits [][]float32) (mu, logvar [][]float32) {
 
 // encodeWindows encodes melody windows in chunks, as encodeDigits does digits.
 func encodeWindows(ctx context.Context, m *zoo.Model, windows []midi.Melody) (mu [][]float32, err error) {
-	const chunk = 500
-	for from := 0; from < len(windows); from += chunk {
+	for from := 0; from < len(windows); from += batchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		mu1, _ := encodeMelodies(m, windows[from:min(from+chunk, len(windows))])
+		mu1, _ := encodeMelodies(m, windows[from:min(from+batchSize, len(windows))])
 		mu = append(mu, mu1...)
 	}
 	return mu, nil
