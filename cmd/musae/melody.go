@@ -384,6 +384,19 @@ func encodeMelodies(m *zoo.Model, windows []midi.Melody) (mu, logvar [][]float32
 	return encodeBatch(m, datasets.MelodyBatch(windows))
 }
 
+// decodeMelodiesContext is decodeMelodies in batches of batchSize, checking ctx between
+// them, for as many vectors as a verb's limits allow.
+func decodeMelodiesContext(ctx context.Context, m *zoo.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]midi.Melody, error) {
+	out := make([]midi.Melody, 0, len(zs))
+	for from := 0; from < len(zs); from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out = append(out, decodeMelodies(m, zs[from:min(from+batchSize, len(zs))], temperature, rng)...)
+	}
+	return out, nil
+}
+
 // decodeMelodies decodes latent vectors, greedily at temperature 0.
 func decodeMelodies(m *zoo.Model, zs [][]float32, temperature float64, rng *rand.Rand) []midi.Melody {
 	return toMelodies(m.Melodies.Generate(flatten(zs), len(zs), temperature, rng))
@@ -394,11 +407,17 @@ func reconstructMelodies(ctx context.Context, m *zoo.Model, o *reconstructOption
 		return usagef("name the MIDI files to reconstruct: musae reconstruct x.mid")
 	}
 	out := defaultString(o.Out, "reconstruction.mid")
-	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	if err := checkOutputExt(out, zoo.Melody); err != nil {
+		return err
+	}
+	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
-	recons := decodeMelodies(m, in.Mu, 0, nil)
+	recons, err := decodeMelodiesContext(ctx, m, in.Mu, 0, nil)
+	if err != nil {
+		return err
+	}
 	var seq []midi.Melody
 	for i, w := range in.Melodies {
 		hits := 0

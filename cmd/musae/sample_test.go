@@ -117,3 +117,36 @@ func TestTemperatureHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputExtensions: a verb refuses an output whose extension is the other domain's,
+// instead of writing MIDI into a .png or a picture into a .mid.
+func TestOutputExtensions(t *testing.T) {
+	dir := t.TempDir()
+	melody := tinyModel(t, "mel2-tiny", 8)
+	digits := tinyModel(t, "mnist-conv", 4)
+	tunes := writeTunes(t, dir)
+	pngs := writeDigits(t, dir, 4)
+	outDir := filepath.Join(dir, "out")
+	if err := os.Mkdir(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, mid := filepath.Join(outDir, "x.png"), filepath.Join(outDir, "x.mid")
+	for _, tc := range []struct {
+		argv []string
+		say  string
+	}{
+		{[]string{"interpolate", tunes[0], tunes[1], "--model", melody, "-o", png}, "melodies are written as a MIDI file (.mid)"},
+		{[]string{"interpolate", pngs[0], pngs[1], "--model", digits, "-o", mid}, "digits are written as a PNG picture (.png)"},
+		{[]string{"reconstruct", tunes[0], "--model", melody, "-o", png}, "melodies are written as a MIDI file (.mid)"},
+		{[]string{"reconstruct", pngs[0], "--model", digits, "-o", mid}, "digits are written as a PNG picture (.png)"},
+		{[]string{"similar", pngs[0], "--model", digits, "-o", mid}, "digits are written as a PNG picture (.png)"},
+		{[]string{"interpolate", tunes[0], tunes[1], tunes[2], tunes[0], "--grid", "40x40", "--model", melody, "-o", mid}, "at most 1000 of them"},
+	} {
+		if code, _, errb := musae(t, tc.argv...); code != exitUsage || !strings.Contains(errb, tc.say) {
+			t.Errorf("%v: exit %d, %q; want %d and %q", tc.argv[:1], code, errb, exitUsage, tc.say)
+		}
+	}
+	if got := dirNames(t, outDir); len(got) != 0 {
+		t.Errorf("the refusals wrote %v", got)
+	}
+}

@@ -20,7 +20,7 @@ func TestSimilarOptions(t *testing.T) {
 		{argv: "x.mid --similarity -0.1", wantErr: "--similarity -0.1: want a value in [0, 1]"},
 		{argv: "x.mid --similarity NaN", wantErr: "--similarity NaN: want a value in [0, 1]"},
 		{argv: "x.mid --similarity", wantErr: "flag needs an argument: --similarity"},
-		{argv: "x.mid -n 0", wantErr: "-n must be positive"},
+		{argv: "x.mid -n 0", wantErr: "-n 0: want 1 to 1000 variations"},
 		{argv: "", wantErr: "similar takes one input"},
 		{argv: "x.mid y.mid", wantErr: "got 2 arguments"},
 		{argv: "x.wav", wantErr: "cannot tell the domain"},
