@@ -150,3 +150,12 @@ func TestOutputExtensions(t *testing.T) {
 		t.Errorf("the refusals wrote %v", got)
 	}
 }
+
+// TestBenchSeed: bench draws its initial weights and data from --seed. Its output is
+// timings, so the test can only check that the seed is taken.
+func TestBenchSeed(t *testing.T) {
+	out := mustMusae(t, "bench", "mel2-tiny", "--seed", "3", "--seconds", "0.01", "--batch", "2")
+	if !strings.Contains(out, "batch 2 examples") {
+		t.Errorf("bench said:\n%s", out)
+	}
+}
