@@ -167,7 +167,7 @@ func sampleMelodies(ctx context.Context, m *zoo.Model, o *sampleOptions, rng *ra
 		if err := os.MkdirAll(out, 0o755); err != nil {
 			return err
 		}
-		if err := removeSampleFiles(out); err != nil {
+		if err := removeOutputFiles(out, "sample"); err != nil {
 			return err
 		}
 	}
@@ -211,9 +211,9 @@ func sampleMelodies(ctx context.Context, m *zoo.Model, o *sampleOptions, rng *ra
 	return nil
 }
 
-// isSampleFile reports whether name is one that sample writes into its folder:
-// sample-N.mid or .wav, all.mid, all.wav.
-func isSampleFile(name string) bool {
+// isOutputFile reports whether name is one that a verb writing numbered melodies into a
+// folder writes there: PREFIX-N.mid or .wav, all.mid, all.wav.
+func isOutputFile(name, prefix string) bool {
 	stem, ext := strings.TrimSuffix(name, filepath.Ext(name)), filepath.Ext(name)
 	if ext != ".mid" && ext != ".wav" {
 		return false
@@ -221,19 +221,19 @@ func isSampleFile(name string) bool {
 	if stem == "all" {
 		return true
 	}
-	digits, ok := strings.CutPrefix(stem, "sample-")
+	digits, ok := strings.CutPrefix(stem, prefix+"-")
 	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
 }
 
-// removeSampleFiles removes the files an earlier sample wrote into dir (isSampleFile), and
+// removeOutputFiles removes the files an earlier run wrote into dir (isOutputFile), and
 // only those, so that a new run's folder holds none of the old run's.
-func removeSampleFiles(dir string) error {
+func removeOutputFiles(dir, prefix string) error {
 	es, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range es {
-		if e.Type().IsRegular() && isSampleFile(e.Name()) {
+		if e.Type().IsRegular() && isOutputFile(e.Name(), prefix) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}

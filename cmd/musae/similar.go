@@ -35,7 +35,8 @@ great-circle arc (slerp) from a fresh prior sample towards mu, by the share --si
 (1 gives mu itself, 0 the prior sample; see latent.Similar). --seed picks the samples.
 
 Melodies: OUT is a folder (default "similar") that gets similar-01.mid, similar-02.mid, ...
-and all.mid, the input window then the variations with a bar of rest between; decoding is
+and all.mid, the input window then the variations with a bar of rest between (the files
+of an earlier run there, similar-N.mid and all.mid, are removed first); decoding is
 greedy unless --temperature. Digits: one PNG strip, the input first (OUT, or OUT/similar.png
 when OUT is not a .png; default similar.png).`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -118,6 +119,9 @@ func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error 
 		return usagef("-o %s: melodies go to a folder (similar-01.mid, ... and all.mid there)", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := removeOutputFiles(dir, "similar"); err != nil {
 		return err
 	}
 	mels, err := decodeMelodiesContext(ctx, m, zs, o.Temperature, rng)
