@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 
 	gomidi "gitlab.com/gomidi/midi/v2"
 	"gitlab.com/gomidi/midi/v2/smf"
+
+	"musae/models/atomicfile"
 )
 
 // DefaultQPM is the tempo of written melodies when the caller has none.
@@ -87,25 +87,10 @@ func WriteFile(path string, qpm float64, ms ...Melody) error {
 	return writeAtomic(path, func(w io.Writer) error { return writeMelodies(w, qpm, ms) })
 }
 
-// writeAtomic writes path through a temporary file beside it, renamed over path only once
-// write and the file's close have succeeded, so that no half-written file is left.
+// writeAtomic writes path through atomicfile, so that neither a half-written file nor a
+// temporary one is left, even by a kill.
 func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("midi: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("midi: write %s: %w", path, err)
 	}
 	return nil

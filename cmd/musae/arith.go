@@ -112,7 +112,7 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 	}
 	in := &encodedInputs{}
 	if len(o.Files) > 0 {
-		if in, err = encodeInputs(m, o.Files, o.Track, o.Bar); err != nil {
+		if in, err = encodeInputs(ctx, m, o.Files, o.Track, o.Bar); err != nil {
 			return err
 		}
 	}
@@ -127,7 +127,7 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 		}
 		return err
 	}
-	xs, err := decodeFor(m, [][]float32{z}, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617269)))
+	xs, err := decodeFor(ctx, m, [][]float32{z}, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617269)))
 	if err != nil {
 		return err
 	}

@@ -197,7 +197,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, []string{o.File}, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, []string{o.File}, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	for i, a := range o.Amounts {
 		zs[i] = latent.Apply(in.Mu[0], v, a)
 	}
-	xs, err := decodeFor(m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617474)))
+	xs, err := decodeFor(ctx, m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617474)))
 	if err != nil {
 		return err
 	}

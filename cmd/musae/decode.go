@@ -102,7 +102,7 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	xs, err := decodeFor(m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x646563)))
+	xs, err := decodeFor(ctx, m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x646563)))
 	if err != nil {
 		return err
 	}

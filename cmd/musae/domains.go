@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -199,12 +200,24 @@ func checkWAVFlag(reg *domain.Registry, wav bool, domainName string) error {
 	return nil
 }
 
-// decodeFor decodes zs at a temperature, which a domain whose decoder takes none ignores.
-func decodeFor(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+// decodeFor decodes zs at a temperature, which a domain whose decoder takes none ignores,
+// in batches of batchSize, checking ctx between them.
+func decodeFor(ctx context.Context, m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
 	if !isSampled(m.Domain) {
-		return m.Decode(zs, 0, nil)
+		temperature, rng = 0, nil
 	}
-	return m.Decode(zs, temperature, rng)
+	out := make([]domain.Example, 0, len(zs))
+	for from := 0; from < len(zs); from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		xs, err := m.Decode(zs[from:min(from+batchSize, len(zs))], temperature, rng)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, xs...)
+	}
+	return out, nil
 }
 
 // encodedInputs are a command's input files, read and encoded to the posterior.
@@ -215,13 +228,20 @@ type encodedInputs struct {
 }
 
 // encodeInputs reads an example from each file (a melody's 2-bar window, a picture) and
-// encodes them.
-func encodeInputs(m *domain.Model, files []string, track string, bar int) (*encodedInputs, error) {
-	xs, err := m.ReadFiles(files, domain.ReadOptions{Track: track, Bar: bar})
-	if err != nil {
-		return nil, err
+// encodes them, checking ctx between files and batches.
+func encodeInputs(ctx context.Context, m *domain.Model, files []string, track string, bar int) (*encodedInputs, error) {
+	xs := make([]domain.Example, 0, len(files))
+	for _, p := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		x, err := m.ReadFile(p, domain.ReadOptions{Track: track, Bar: bar})
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
 	}
-	mu, logvar, err := m.Encode(xs)
+	mu, logvar, err := m.EncodeContext(ctx, xs)
 	if err != nil {
 		return nil, err
 	}

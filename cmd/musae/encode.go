@@ -65,7 +65,7 @@ func runEncode(ctx context.Context, reg *domain.Registry, o *encodeOptions, stdo
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}

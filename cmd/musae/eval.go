@@ -12,9 +12,9 @@ import (
 )
 
 type evalOptions struct {
-	Domain, Model, Data, Dataset, Track string
-	Limit                               int
-	Seed                                uint64
+	Domain, Model, Data, Dataset, Track, Split string
+	Limit                                      int
+	Seed                                       uint64
 }
 
 func newEvalCmd(reg *domain.Registry) *cobra.Command {
@@ -26,9 +26,12 @@ func newEvalCmd(reg *domain.Registry) *cobra.Command {
 
 Digits: the single-sample negative ELBO in nats per image on the statically binarised
 (threshold 0.5) MNIST test set, and its reconstruction and KL parts.
-Melodies: greedy reconstruction accuracy (argmax decoding of z = mu, per step) on the
-validation split of the training corpus, or on every window of --data, with the
-reconstruction and KL terms in nats.`,
+Melodies: greedy reconstruction accuracy (argmax decoding of z = mu, per step), with the
+reconstruction and KL terms in nats, on the windows of --data (default: the folder the
+model was trained on). --split picks which: validation, the files that training holds
+out (musae train's split, by a hash of each file's path in the folder), train, the
+files it learns from, or all. Digits: --split test or train.
+The first lines say which split was scored.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkDomain(reg, o.Domain); err != nil {
@@ -43,6 +46,7 @@ reconstruction and KL terms in nats.`,
 	f.StringVar(&o.Data, "data", "", "data folder (MNIST IDX files; a folder of MIDI files)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
 	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
+	f.StringVar(&o.Split, "split", "", "which windows or images: validation (melodies' default), train or all; test (digits' default) or train")
 	f.IntVar(&o.Limit, "limit", 0, "score the first N examples only (0: all)")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for the posterior sample")
 	return cmd
@@ -54,5 +58,5 @@ func runEval(ctx context.Context, reg *domain.Registry, o *evalOptions, stdout i
 		return err
 	}
 	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
-	return m.Domain.Eval(ctx, m, domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Limit: o.Limit, Seed: o.Seed}, stdout)
+	return m.Domain.Eval(ctx, m, domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Split: o.Split, Limit: o.Limit, Seed: o.Seed}, stdout)
 }

@@ -60,8 +60,11 @@ row after row.`,
 			if err := checkTemperature(o.Temperature); err != nil {
 				return err
 			}
-			if o.Steps < 2 {
-				return usagef("--steps must be at least 2 (the endpoints)")
+			if o.Steps < 2 || o.Steps > maxSequence {
+				return usagef("--steps %d: want 2 (the endpoints) to %d", o.Steps, maxSequence)
+			}
+			if o.GridRows*o.GridCols > maxSampleDigits {
+				return usagef("--grid %s: at most %d cells", grid, maxSampleDigits)
 			}
 			if o.Mode != "slerp" && o.Mode != "lerp" {
 				return usagef("--mode %q: want slerp or lerp", o.Mode)
@@ -80,8 +83,8 @@ row after row.`,
 	f.Lookup("domain").Usage = domainFlagHelp(reg, "follows from the inputs")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (default interpolation.mid) or PNG (default interpolation.png)")
 	f.StringVar(&o.Mode, "mode", "slerp", "slerp or lerp")
-	f.StringVar(&grid, "grid", "", "ROWSxCOLS: a grid from four corner inputs")
-	f.IntVar(&o.Steps, "steps", 5, "points from A to B, both included")
+	f.StringVar(&grid, "grid", "", fmt.Sprintf("ROWSxCOLS: a grid from four corner inputs (at most %d cells of pictures, %d of music)", maxSampleDigits, maxSequence))
+	f.IntVar(&o.Steps, "steps", 5, fmt.Sprintf("points from A to B, both included (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
@@ -94,13 +97,16 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
 	mus := in.Mu
 	var zs [][]float32
 	rows, cols := 1, o.Steps
+	if isTimed(m.Domain) && o.GridRows*o.GridCols > maxSequence {
+		return usagef("--grid %dx%d: %s go into one %s, at most %d of them", o.GridRows, o.GridCols, m.Domain.Info().Noun, strings.TrimPrefix(m.Domain.Info().OutputKind, "a "), maxSequence)
+	}
 	if o.GridRows > 0 {
 		rows, cols = o.GridRows, o.GridCols
 		zs, err = latent.Grid([4][]float32{mus[0], mus[1], mus[2], mus[3]}, rows, cols, o.Mode)
@@ -118,7 +124,10 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 			return wavError(reg, m.Domain, m.Meta.Model)
 		}
 		out := defaultString(o.Out, "interpolation"+ext)
-		xs, err := decodeFor(m, zs, o.Temperature, rng)
+		if err := checkOutputExt(out, m.Domain); err != nil {
+			return err
+		}
+		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
@@ -128,11 +137,14 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 		fmt.Fprintf(stdout, "wrote %s: %d×%d %s by %s, %s\n", out, rows, cols, info.Noun, m.Meta.Model, o.Mode)
 		return nil
 	}
-	steps, err := m.Decode(zs, o.Temperature, rng)
+	out := defaultString(o.Out, "interpolation"+ext)
+	if err := checkOutputExt(out, m.Domain); err != nil {
+		return err
+	}
+	steps, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 	if err != nil {
 		return err
 	}
-	out := defaultString(o.Out, "interpolation"+ext)
 	for i, x := range in.Examples {
 		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(x))
 	}

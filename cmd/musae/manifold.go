@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -20,14 +21,21 @@ func newManifoldCmd(reg *domain.Registry) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "manifold [--model mnist-conv2] [-n 20] -o manifold.png",
 		Short: "Draw the 2-D latent manifold of a z = 2 digit model",
-		Long: `Decode an n×n grid of latent points at the standard normal's quantiles: z[0] grows
-left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-conv2).`,
+		Long: fmt.Sprintf(`Decode an n×n grid of latent points at the standard normal's quantiles: z[0] grows
+left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-conv2).
+-n is at most %d: a picture of %d×%d pixels.`, maxManifold, 28*maxManifold, 28*maxManifold),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.N < 2 {
-				return usagef("-n must be at least 2")
+			if o.N < 2 || o.N > maxManifold {
+				return usagef("-n %d: want 2 to %d cells a side", o.N, maxManifold)
 			}
-			return runManifold(reg, o, cmd.OutOrStdout())
+			// A built-in model's domain is known before it is opened; a checkpoint's after.
+			if d, err := reg.ForModel(o.Model); err == nil {
+				if err := checkOutputExt(o.Out, d); err != nil {
+					return err
+				}
+			}
+			return runManifold(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -37,9 +45,16 @@ left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-
 	return cmd
 }
 
-func runManifold(reg *domain.Registry, o *manifoldOptions, stdout io.Writer) error {
+// maxManifold bounds manifold's -n: n² decodings and a picture 28·n pixels a side, which
+// at n = 1000 held 12 GB.
+const maxManifold = 200
+
+func runManifold(ctx context.Context, reg *domain.Registry, o *manifoldOptions, stdout io.Writer) error {
 	m, p, err := openPictureModel(reg, o.Model)
 	if err != nil {
+		return err
+	}
+	if err := checkOutputExt(o.Out, m.Domain); err != nil {
 		return err
 	}
 	if m.VAE.Z != 2 {
@@ -48,9 +63,10 @@ func runManifold(reg *domain.Registry, o *manifoldOptions, stdout io.Writer) err
 	rows, cols := p.Size()
 	var failed error
 	img := image.Manifold(func(z [][]float32) [][]float32 {
-		ps, err := decodePictures(m, z)
+		ps, err := decodePictures(ctx, m, z)
 		if err != nil {
 			failed = err
+			return make([][]float32, len(z)) // blank cells; the picture is not written
 		}
 		return ps
 	}, o.N, rows, cols)
@@ -78,9 +94,10 @@ func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.P
 	return m, p, nil
 }
 
-// decodePictures decodes latent vectors of a picture model to their intensities.
-func decodePictures(m *domain.Model, zs [][]float32) ([][]float32, error) {
-	xs, err := m.Decode(zs, 0, nil)
+// decodePictures decodes latent vectors of a picture model to their intensities, in
+// batches that check ctx.
+func decodePictures(ctx context.Context, m *domain.Model, zs [][]float32) ([][]float32, error) {
+	xs, err := decodeFor(ctx, m, zs, 0, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,9 @@ above the row of their reconstructions. Melodies: the 2-bar window of FILE.mid (
 with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
+			if o.N <= 0 || o.N > maxReconstruct {
+				return usagef("-n %d: want 1 to %d test digits", o.N, maxReconstruct)
+			}
 			if err := in.complete(args); err != nil {
 				return err
 			}
@@ -43,10 +46,14 @@ with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default reconstructions.png) or MIDI (melodies, default reconstruction.mid)")
 	f.StringVar(&o.Data, "data", "", "MNIST folder")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
-	f.IntVarP(&o.N, "n", "n", 32, "digits: how many test digits")
+	f.IntVarP(&o.N, "n", "n", 32, fmt.Sprintf("digits: how many test digits, at most %d", maxReconstruct))
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (which test digits; sampling)")
 	return cmd
 }
+
+// maxReconstruct bounds reconstruct's -n: the digits and their reconstructions make one
+// picture, 8 columns wide and 2·n/8 rows high.
+const maxReconstruct = 1000
 
 func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOptions, stdout io.Writer) error {
 	m, err := openModel(reg, o.Model, o.Domain)
@@ -60,11 +67,14 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 			return usagef("name the files to reconstruct: musae reconstruct x%s", ext)
 		}
 		out := defaultString(o.Out, "reconstruction"+ext)
-		in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+		if err := checkOutputExt(out, m.Domain); err != nil {
+			return err
+		}
+		in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
 		if err != nil {
 			return err
 		}
-		recons, err := m.Decode(in.Mu, 0, nil)
+		recons, err := decodeFor(ctx, m, in.Mu, 0, nil)
 		if err != nil {
 			return err
 		}
@@ -81,6 +91,9 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 		return nil
 	}
 	out := defaultString(o.Out, "reconstructions"+ext)
+	if err := checkOutputExt(out, m.Domain); err != nil {
+		return err
+	}
 	var originals []domain.Example
 	if len(o.Files) > 0 {
 		if originals, err = m.ReadFiles(o.Files, domain.ReadOptions{Track: o.Track, Bar: o.Bar}); err != nil {
@@ -100,11 +113,11 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 			originals = append(originals, test[k])
 		}
 	}
-	mu, _, err := m.Encode(originals)
+	mu, _, err := m.EncodeContext(ctx, originals)
 	if err != nil {
 		return err
 	}
-	recons, err := m.Decode(mu, 0, nil)
+	recons, err := decodeFor(ctx, m, mu, 0, nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -40,7 +41,7 @@ title and axes say which.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runScatter(reg, o, cmd.OutOrStdout())
+			return runScatter(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -53,7 +54,7 @@ title and axes say which.`,
 	return cmd
 }
 
-func runScatter(reg *domain.Registry, o *scatterOptions, stdout io.Writer) error {
+func runScatter(ctx context.Context, reg *domain.Registry, o *scatterOptions, stdout io.Writer) error {
 	m, p, err := openPictureModel(reg, o.Model)
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func runScatter(reg *domain.Registry, o *scatterOptions, stdout io.Writer) error
 			labels = append(labels, testLabels[k])
 		}
 	}
-	mu, _, err := m.Encode(digits)
+	mu, _, err := m.EncodeContext(ctx, digits)
 	if err != nil {
 		return err
 	}

@@ -926,7 +926,7 @@ func decodeMelodies(m *domain.Model, zs [][]float32, temperature float64, rng *r
 
 // decodeDigits decodes latent vectors of the digit model to pictures.
 func (s *explorer) decodeDigits(zs [][]float32) [][]float32 {
-	ps, err := decodePictures(s.digits, zs)
+	ps, err := decodePictures(context.Background(), s.digits, zs)
 	if err != nil {
 		panic(err) // newExplorer saw that the model decodes pictures
 	}

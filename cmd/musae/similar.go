@@ -35,7 +35,8 @@ great-circle arc (slerp) from a fresh prior sample towards mu, by the share --si
 (1 gives mu itself, 0 the prior sample; see latent.Similar). --seed picks the samples.
 
 Melodies: OUT is a folder (default "similar") that gets similar-01.mid, similar-02.mid, ...
-and all.mid, the input window then the variations with a bar of rest between; decoding is
+and all.mid, the input window then the variations with a bar of rest between (the files
+of an earlier run there, similar-N.mid and all.mid, are removed first); decoding is
 greedy unless --temperature. Digits: one PNG strip, the input first (OUT, or OUT/similar.png
 when OUT is not a .png; default similar.png).`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -49,8 +50,8 @@ when OUT is not a .png; default similar.png).`,
 			if !(o.Similarity >= 0 && o.Similarity <= 1) {
 				return usagef("--similarity %v: want a value in [0, 1] (1 = the input itself, 0 = a fresh prior sample)", o.Similarity)
 			}
-			if o.N <= 0 {
-				return usagef("-n must be positive")
+			if o.N <= 0 || o.N > maxSequence {
+				return usagef("-n %d: want 1 to %d variations", o.N, maxSequence)
 			}
 			if err := checkTemperature(o.Temperature); err != nil {
 				return err
@@ -68,7 +69,7 @@ when OUT is not a .png; default similar.png).`,
 	in.addFlags(f)
 	f.Lookup("domain").Usage = domainFlagHelp(reg, "follows from the input or --model")
 	f.Float64Var(&o.Similarity, "similarity", 0.8, "how close to the input, from 0 (a prior sample) to 1 (the input's mean)")
-	f.IntVarP(&o.N, "n", "n", 4, "how many variations")
+	f.IntVarP(&o.N, "n", "n", 4, fmt.Sprintf("how many variations (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (the prior samples; sampling)")
 	f.StringVarP(&o.Out, "output", "o", "", `melodies: a folder (default "similar"); digits: a PNG (default similar.png)`)
@@ -80,7 +81,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, []string{o.File}, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, []string{o.File}, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
@@ -97,13 +98,16 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 			return err
 		}
 		out := defaultString(o.Out, "similar"+ext)
+		if otherDomainsOutput(reg, m.Domain, strings.ToLower(filepath.Ext(out))) {
+			return checkOutputExt(out, m.Domain)
+		}
 		if !strings.EqualFold(filepath.Ext(out), ext) {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
 			out = filepath.Join(out, "similar"+ext)
 		}
-		xs, err := decodeFor(m, zs, o.Temperature, rng)
+		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
@@ -122,7 +126,10 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	xs, err := m.Decode(zs, o.Temperature, rng)
+	if err := removeOutputFiles(dir, "similar"); err != nil {
+		return err
+	}
+	xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 	if err != nil {
 		return err
 	}

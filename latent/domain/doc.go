@@ -44,8 +44,10 @@
 //     intensities for digits) and documents it; examples from Read, Decode and Sample all
 //     hold that type.
 //   - Encode returns one mu and one logvar of the model's latent size per example, in
-//     order; it batches at most 500 examples at a time, and the results do not depend on
-//     how many are encoded together.
+//     order; it batches at most BatchSize examples at a time, and the results do not
+//     depend on how many are encoded together. Decode decodes all it is given at once:
+//     above temperature 0, how the vectors are batched decides which random numbers
+//     each gets.
 //   - Randomness comes only from the *rand.Rand passed in: Decode at temperature 0 uses
 //     none (rng may be nil), and the same seed gives the same examples and the same bytes
 //     out. The musae command goes through this package, so a program that does what a

@@ -12,6 +12,7 @@ import (
 
 	"musae/latent"
 	"musae/models"
+	"musae/models/atomicfile"
 )
 
 // Model is a VAE of one domain, with its provenance. Its methods are not safe for
@@ -76,9 +77,10 @@ func (m *Model) ReadFiles(paths []string, opt ReadOptions) ([]Example, error) {
 	return xs, nil
 }
 
-// encodeChunk is how many examples one encoder batch holds, so that a large set does
-// not build one huge batch.
-const encodeChunk = 500
+// BatchSize is how many examples Encode batches at a time, and what the musae command
+// decodes and scores at a time: the memory stays that of one batch however many there
+// are, and a cancelled context is seen between batches, a fraction of a second apart.
+const BatchSize = 100
 
 // Encode returns the posterior means and log-variances of examples, each [Z].
 func (m *Model) Encode(xs []Example) (mu, logvar [][]float32, err error) {
@@ -88,11 +90,11 @@ func (m *Model) Encode(xs []Example) (mu, logvar [][]float32, err error) {
 // EncodeContext is Encode that stops, with ctx's error, when ctx is done.
 func (m *Model) EncodeContext(ctx context.Context, xs []Example) (mu, logvar [][]float32, err error) {
 	zd := m.VAE.Z
-	for from := 0; from < len(xs); from += encodeChunk {
+	for from := 0; from < len(xs); from += BatchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		b, err := m.Domain.Batch(xs[from:min(from+encodeChunk, len(xs))])
+		b, err := m.Domain.Batch(xs[from:min(from+BatchSize, len(xs))])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -155,25 +157,10 @@ func (m *Model) WriteFile(path string, xs []Example, l Layout) error {
 	return WriteFile(path, func(w io.Writer) error { return m.Domain.Write(w, xs, l) })
 }
 
-// WriteFile writes path through a temporary file beside it, renamed over path only once
-// write and the file's close have succeeded, so that no half-written file is left.
+// WriteFile writes path with write so that an interrupted or killed write leaves neither
+// a half-written file nor a temporary one (musae/models/atomicfile).
 func WriteFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -32,19 +32,22 @@ func head(im *datasets.Images, n int) *datasets.Images {
 }
 
 // Score returns the single-sample negative ELBO's mean reconstruction and KL terms in
-// nats per image on im, statically binarised at 0.5, with the noise drawn from seed.
-func Score(m *domain.Model, im *datasets.Images, seed uint64) (rec, kl float64) {
+// nats per image on im, statically binarised at 0.5, with the noise drawn from seed; it
+// stops when ctx is done.
+func Score(ctx context.Context, m *domain.Model, im *datasets.Images, seed uint64) (rec, kl float64, err error) {
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
-	const chunk = 500
-	for from := 0; from < im.N; from += chunk {
-		to := min(from+chunk, im.N)
+	for from := 0; from < im.N; from += domain.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		to := min(from+domain.BatchSize, im.N)
 		r, k := m.VAE.Score(datasets.ImageBatch(im, from, to, true), rng)
 		for i := range r {
 			rec += r[i]
 			kl += k[i]
 		}
 	}
-	return rec / float64(im.N), kl / float64(im.N)
+	return rec / float64(im.N), kl / float64(im.N), nil
 }
 
 // Train readies t to train m on the training split of o.Dataset, dynamically binarised,
@@ -61,27 +64,40 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	t.Shape = [3]int{train.Rows, train.Cols, 0}
 	t.Meta.Dataset = fmt.Sprintf("%s train (%d images, dynamically binarised)", o.Dataset, train.N)
 	t.Validate = func() (map[string]float64, error) {
-		rec, kl := Score(m, test, o.Seed)
-		return map[string]float64{"loss": rec + kl, "reconstruction": rec, "kl": kl}, nil
+		rec, kl, err := Score(context.Background(), m, test, o.Seed)
+		return map[string]float64{"loss": rec + kl, "reconstruction": rec, "kl": kl}, err
 	}
 	return nil
 }
 
 // Eval writes the single-sample negative ELBO in nats per image on the statically
-// binarised test split, and its reconstruction and KL parts.
-func (Domain) Eval(_ context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	_, test, err := load(o)
+// binarised o.Split ("test", the default, or "train"), and its reconstruction and KL parts.
+func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
+	split := o.Split
+	if split == "" {
+		split = "test"
+	}
+	if split != "test" && split != "train" {
+		return domain.Inputf("--split %q: for digits, want test or train", split)
+	}
+	train, test, err := load(o)
 	if err != nil {
 		return err
+	}
+	if split == "train" {
+		test = train
 	}
 	if o.Limit > 0 && o.Limit < test.N {
 		test = head(test, o.Limit)
 	}
-	rec, kl := Score(m, test, o.Seed)
-	if err := m.CheckScore("test_neg_elbo", rec+kl); err != nil {
+	rec, kl, err := Score(ctx, m, test, o.Seed)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "examples %d images\ntest_neg_elbo %.2f nats\nreconstruction %.2f nats\nkl %.2f nats\n", test.N, rec+kl, rec, kl)
+	if err := m.CheckScore(split+"_neg_elbo", rec+kl); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "data %s %s split\nexamples %d images\n%s_neg_elbo %.2f nats\nreconstruction %.2f nats\nkl %.2f nats\n", o.Dataset, split, test.N, split, rec+kl, rec, kl)
 	return nil
 }
 
@@ -105,7 +121,7 @@ func (Domain) Labelled(o domain.DataOptions) ([]domain.Example, []int, error) {
 // Attributes learns one vector per label, digit0 ... digit9 (class0 ... for
 // fashion-mnist): the mean mu of that label's pictures minus that of all the others, on
 // o.Split (test unless "train"); o.Limit pictures drawn by o.Seed, or all.
-func (d Domain) Attributes(_ context.Context, m *domain.Model, o domain.DataOptions, w, _ io.Writer) (*latent.Attributes, error) {
+func (d Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOptions, w, _ io.Writer) (*latent.Attributes, error) {
 	all, labels, err := d.Labelled(o)
 	if err != nil {
 		return nil, err
@@ -124,7 +140,7 @@ func (d Domain) Attributes(_ context.Context, m *domain.Model, o domain.DataOpti
 		xs[i], ls[i] = all[k], labels[k]
 	}
 	fmt.Fprintf(w, "data %s %s set: %d images\n", o.Dataset, o.Split, len(idx))
-	mu, _, err := m.Encode(xs)
+	mu, _, err := m.EncodeContext(ctx, xs)
 	if err != nil {
 		return nil, err
 	}

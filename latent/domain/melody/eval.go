@@ -58,24 +58,26 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 		}
 	}
 	valid := corpus.Validation[:min(evalWindows, len(corpus.Validation))]
-	t.Validate = func() (map[string]float64, error) { return Score(m, valid, o.Seed) }
+	t.Validate = func() (map[string]float64, error) { return Score(context.Background(), m, valid, o.Seed) }
 	return nil
 }
 
 // Score returns the greedy reconstruction accuracy from z = mu ("accuracy") and the mean
 // single-sample reconstruction and KL terms in nats ("reconstruction", "kl", "loss") of
-// windows, with the posterior noise drawn from seed.
-func Score(m *domain.Model, windows []midi.Melody, seed uint64) (map[string]float64, error) {
+// windows, with the posterior noise drawn from seed; it stops when ctx is done.
+func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uint64) (map[string]float64, error) {
 	dec, err := decoder(m)
 	if err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
-	const chunk = 500
 	var hits, total int
 	var rec, kl float64
-	for from := 0; from < len(windows); from += chunk {
-		b := datasets.MelodyBatch(windows[from:min(from+chunk, len(windows))])
+	for from := 0; from < len(windows); from += domain.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b := datasets.MelodyBatch(windows[from:min(from+domain.BatchSize, len(windows))])
 		mu, _ := m.VAE.Enc.Encode(b, false)
 		h, n := dec.Accuracy(mu, b)
 		hits, total = hits+h, total+n
@@ -89,11 +91,11 @@ func Score(m *domain.Model, windows []midi.Melody, seed uint64) (map[string]floa
 	return map[string]float64{"accuracy": float64(hits) / float64(total), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, nil
 }
 
-// Eval scores m's greedy reconstruction accuracy on the validation split of its own
-// training corpus (o.Dir empty, or the folder it was trained on), or on every window of
-// o.Dir.
+// Eval scores m's greedy reconstruction accuracy on the windows of o.Dir (by default the
+// folder m was trained on): o.Split "validation" (the default: the files training holds
+// out), "train" or "all".
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir, split := o.Dir, "all"
+	dir := o.Dir
 	if dir == "" {
 		if m.Meta.Data == "" {
 			return domain.Inputf("say which melodies to score: --data DIR")
@@ -103,14 +105,39 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		}
 		dir = m.Meta.Data
 	}
-	abs, _ := filepath.Abs(dir)
-	opt := datasets.MelodyOptions{Track: o.Track, ValidationShare: -1, AlignGrid: true}
-	if abs == m.Meta.Data {
+	split := o.Split
+	if split == "" {
 		split = "validation"
-		if o.Track == "" {
-			opt.Track = m.Meta.Track
+	}
+	// The training folder by any path (relative, through a link) is the training folder.
+	trainedOn := false
+	if m.Meta.Data != "" {
+		a, errA := os.Stat(dir)
+		b, errB := os.Stat(m.Meta.Data)
+		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
+	}
+	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true}
+	if trainedOn && o.Track == "" {
+		opt.Track = m.Meta.Track
+	}
+	var what string
+	switch split {
+	case "validation":
+		what = fmt.Sprintf("validation split: the %g%% of files that training holds out", 100*datasets.DefaultValidationShare)
+		if !trainedOn {
+			on := m.Meta.Data
+			if on == "" {
+				on = "another folder"
+			}
+			what += fmt.Sprintf(" (%s trained on %s)", m.Meta.Model, on)
 		}
-		opt.ValidationShare = 0
+	case "train":
+		what = "train split: the files that training learns from"
+	case "all":
+		what = "all files"
+		opt.ValidationShare = -1
+	default:
+		return domain.Inputf("--split %q: for melodies, want validation, train or all", split)
 	}
 	corpus, err := datasets.LoadMelodiesContext(ctx, dir, opt)
 	if err != nil {
@@ -124,16 +151,19 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		windows = windows[:o.Limit]
 	}
 	if len(windows) == 0 {
+		if split != "all" {
+			return fmt.Errorf("%s: no 2-bar windows in the %s split (%d files, %d skipped); --split all scores every file", dir, split, len(corpus.Files), len(corpus.Skipped))
+		}
 		return fmt.Errorf("%s: no 2-bar windows to score (%d files skipped)", dir, len(corpus.Skipped))
 	}
-	s, err := Score(m, windows, o.Seed)
+	s, err := Score(ctx, m, windows, o.Seed)
 	if err != nil {
 		return err
 	}
 	if err := m.CheckScore("neg_elbo", s["loss"]); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "data %s (%s split, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, split, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
+	fmt.Fprintf(w, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
 	fmt.Fprintf(w, "accuracy %.4f fraction\nreconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n", s["accuracy"], s["reconstruction"], s["kl"], s["loss"])
 	return nil
 }

@@ -206,7 +206,7 @@ func examples(ms []midi.Melody) []domain.Example {
 
 // decodeGreedy decodes latent vectors greedily in chunks, checking ctx between them.
 func decodeGreedy(ctx context.Context, m *domain.Model, zs [][]float32) ([]midi.Melody, error) {
-	const chunk = 500
+	const chunk = domain.BatchSize
 	var out []midi.Melody
 	for from := 0; from < len(zs); from += chunk {
 		if err := ctx.Err(); err != nil {
