@@ -315,19 +315,43 @@ func (e Event) String() string {
 
 // Seconds is the time of tick from the start of the file, following the tempo map (120 qpm
 // until the first tempo event) or the SMPTE rate.
-func (f *File) Seconds(tick int64) float64 {
+func (f *File) Seconds(tick int64) float64 { return f.timeline().seconds(tick) }
+
+// timeline converts ticks to seconds: for many ticks, in time logarithmic in the number of
+// tempo changes, not linear.
+type timeline struct {
+	division       int     // ticks per quarter; 0 for SMPTE
+	ticksPerSecond float64 // SMPTE
+	tempos         []Tempo
+	at             []float64 // seconds at each tempo change
+}
+
+func (f *File) timeline() *timeline {
+	tl := &timeline{division: f.Division, tempos: f.Tempos}
 	if f.Division == 0 {
-		return float64(tick) / f.clock().ticksPerSecond
+		tl.ticksPerSecond = f.clock().ticksPerSecond
+		return tl
 	}
 	sec, qpm, at := 0.0, 120.0, int64(0)
 	for _, t := range f.Tempos {
-		if t.Tick >= tick {
-			break
-		}
 		sec += float64(t.Tick-at) / float64(f.Division) * 60 / qpm
 		at, qpm = t.Tick, t.QPM
+		tl.at = append(tl.at, sec)
 	}
-	return sec + float64(tick-at)/float64(f.Division)*60/qpm
+	return tl
+}
+
+func (tl *timeline) seconds(tick int64) float64 {
+	if tl.division == 0 {
+		return float64(tick) / tl.ticksPerSecond
+	}
+	// The last tempo change before tick, as the tempo in force from there.
+	i := sort.Search(len(tl.tempos), func(i int) bool { return tl.tempos[i].Tick >= tick }) - 1
+	if i < 0 {
+		return float64(tick) / float64(tl.division) * 60 / 120
+	}
+	t := tl.tempos[i]
+	return tl.at[i] + float64(tick-t.Tick)/float64(tl.division)*60/t.QPM
 }
 
 // Length is the tick of the latest end of track.
