@@ -32,58 +32,70 @@ type Note struct {
 func (f *File) Notes() []Note {
 	programs := f.programChanges()
 	var notes []Note
+	for i := range f.Tracks {
+		notes = f.Tracks[i].pairNotes(notes)
+	}
+	sortNotes(notes)
+	for i := range notes {
+		notes[i].Program = programs.at(notes[i].Channel, notes[i].Start)
+	}
+	return notes
+}
+
+// sortNotes puts notes in the order Notes gives them.
+func sortNotes(notes []Note) {
+	slices.SortStableFunc(notes, func(a, b Note) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Track, b.Track), cmp.Compare(a.Channel, b.Channel),
+			cmp.Compare(a.Pitch, b.Pitch), cmp.Compare(a.End, b.End), cmp.Compare(a.Velocity, b.Velocity))
+	})
+}
+
+// pairNotes appends the track's notes to notes, paired as Notes pairs them, in no
+// particular order and without their programs.
+func (t *Track) pairNotes(notes []Note) []Note {
 	type key struct{ ch, pitch int }
 	type onset struct {
 		tick int64
 		vel  int
 	}
-	for _, t := range f.Tracks {
-		open := map[key][]onset{}
-		for _, e := range t.Events {
-			if !e.IsChannel() {
-				continue
-			}
-			k := key{e.Channel(), int(e.Data1)}
-			switch e.Kind() {
-			case kindNoteOn:
-				if e.Data2 > 0 {
-					open[k] = append(open[k], onset{e.Tick, int(e.Data2)})
-					continue
-				}
-			case kindNoteOff:
-			default:
-				continue
-			}
-			var keep []onset
-			for _, o := range open[k] {
-				if o.tick == e.Tick {
-					keep = append(keep, o)
-					continue
-				}
-				notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: e.Tick})
-			}
-			if len(keep) > 0 && len(keep) < len(open[k]) {
-				open[k] = keep
-			} else {
-				// pretty_midi drops a note-on and note-off on the same tick as a note of
-				// no length.
-				delete(open, k)
-			}
+	open := map[key][]onset{}
+	for _, e := range t.Events {
+		if !e.IsChannel() {
+			continue
 		}
-		for k, ons := range open {
-			for _, o := range ons {
-				if t.End > o.tick {
-					notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: t.End})
-				}
+		k := key{e.Channel(), int(e.Data1)}
+		switch e.Kind() {
+		case kindNoteOn:
+			if e.Data2 > 0 {
+				open[k] = append(open[k], onset{e.Tick, int(e.Data2)})
+				continue
 			}
+		case kindNoteOff:
+		default:
+			continue
+		}
+		var keep []onset
+		for _, o := range open[k] {
+			if o.tick == e.Tick {
+				keep = append(keep, o)
+				continue
+			}
+			notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: e.Tick})
+		}
+		if len(keep) > 0 && len(keep) < len(open[k]) {
+			open[k] = keep
+		} else {
+			// pretty_midi drops a note-on and note-off on the same tick as a note of
+			// no length.
+			delete(open, k)
 		}
 	}
-	slices.SortStableFunc(notes, func(a, b Note) int {
-		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Track, b.Track), cmp.Compare(a.Channel, b.Channel),
-			cmp.Compare(a.Pitch, b.Pitch), cmp.Compare(a.End, b.End), cmp.Compare(a.Velocity, b.Velocity))
-	})
-	for i := range notes {
-		notes[i].Program = programs.at(notes[i].Channel, notes[i].Start)
+	for k, ons := range open {
+		for _, o := range ons {
+			if t.End > o.tick {
+				notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: t.End})
+			}
+		}
 	}
 	return notes
 }
