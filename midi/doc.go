@@ -9,8 +9,10 @@
 // frames, and RIFF RMID wrappers. It reads what is sound and records each repair in
 // File.Warnings: a track cut short keeps its whole events, data bytes above 127 are clamped
 // to 127 (the length of a channel message is fixed by its status), a missing end-of-track
-// ends the track at its last event, an unknown chunk is skipped, and a second MThd (two
-// files joined) ends the file. It returns an error, naming the byte offset, only when
+// ends the track at its last event, an unknown chunk is skipped, a second MThd (two
+// files joined) ends the file, and a first tempo outside MinQPM..MaxQPM (4..1000 qpm, what
+// melodies can be written at) sets File.QPM to the nearest of them, File.Tempos keeping
+// the tempo as it is. It returns an error, naming the byte offset, only when
 // there is nothing to read: no MThd, a header cut short, a division of 0, no MTrk. It
 // never panics; the fuzz target FuzzRead holds it to that.
 //
