@@ -131,7 +131,7 @@ func (a *Audio) Stolen() int { return a.stolen }
 //
 // At most opt.Voices notes sound at once, releases included. A note that starts when all
 // voices are taken takes one, as hardware synthesisers do: of the notes already released
-// the one released first (the quietest, its release being linear), or if every one is
+// the one released first (the furthest into its fall to silence), or if every one is
 // still held, the one that started first; of notes starting together, the first in the
 // file's order (File.Notes) is taken first. The note that loses its voice fades out over
 // 5 ms rather than click.
