@@ -249,16 +249,26 @@ func removeOutputFiles(dir, prefix string) error {
 
 // writeMelodyFiles writes the melodies in sequence to the MIDI file path and, when wav is
 // set, renders them to a WAV file beside it with the same name (x.mid, x.wav). It returns
-// what to add to the name of the MIDI file where it is shown: " and x.wav", or "".
+// what to add to the name of the MIDI file where it is shown: " and x.wav", or "". Audio
+// past the render limits (midi.DefaultMaxSeconds) is refused before either file is written.
 func writeMelodyFiles(path string, qpm float64, wav bool, ms ...midi.Melody) (string, error) {
+	w := withExt(path, ".wav")
+	var a *midi.Audio
+	if wav {
+		var err error
+		if a, err = midi.MelodyAudio(qpm, midi.RenderOptions{}, ms...); err != nil {
+			return "", fmt.Errorf("%s: %w", w, err)
+		}
+	}
 	if err := midi.WriteFile(path, qpm, ms...); err != nil {
 		return "", err
 	}
 	if !wav {
 		return "", nil
 	}
-	w := withExt(path, ".wav")
-	if err := midi.WriteWAVFile(w, midi.RenderMelody(qpm, midi.RenderOptions{}, ms...), midi.SampleRate); err != nil {
+	// Melodies sound one note at a time: even at the length limit this is a second of
+	// work, so the verbs look at their context between files, not here.
+	if err := a.WriteWAVFile(context.Background(), w); err != nil {
 		return "", err
 	}
 	return " and " + w, nil
