@@ -3,7 +3,6 @@ package midi
 import (
 	"fmt"
 	"io"
-	"math"
 
 	gomidi "gitlab.com/gomidi/midi/v2"
 	"gitlab.com/gomidi/midi/v2/smf"
@@ -13,6 +12,15 @@ import (
 
 // DefaultQPM is the tempo of written melodies when the caller has none.
 const DefaultQPM = 120
+
+// MinQPM and MaxQPM bound the tempo of written melodies, in quarter notes a minute. A MIDI
+// tempo is 3 bytes of microseconds a quarter, so nothing slower than 3.58 qpm fits; faster
+// than 1000 qpm a 16th note lasts less than 15 ms, which is no longer a melody. Read
+// clamps File.QPM, the tempo melodies taken from a file are written at, to this range.
+const (
+	MinQPM = 4
+	MaxQPM = 1000
+)
 
 // WriteVelocity is the velocity of every written note.
 const WriteVelocity = 100
@@ -35,9 +43,8 @@ func writeMelodies(w io.Writer, qpm float64, ms []Melody) (err error) {
 	if qpm == 0 {
 		qpm = DefaultQPM
 	}
-	// A tempo is 3 bytes of µs per quarter: slower than 4 qpm does not fit.
-	if math.IsNaN(qpm) || qpm < 4 || qpm > 1000 {
-		return fmt.Errorf("tempo %v qpm, want 4..1000", qpm)
+	if !(qpm >= MinQPM && qpm <= MaxQPM) {
+		return fmt.Errorf("tempo %v qpm, want %d..%d", qpm, MinQPM, MaxQPM)
 	}
 	for i, m := range ms {
 		for j, c := range m {

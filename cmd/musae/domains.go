@@ -260,19 +260,29 @@ func show(x domain.Example) string {
 // writeTimed writes examples that play in time to path at qpm, in sequence, and when wav
 // is set renders them to a WAV file beside it with the same name (x.mid, x.wav). It
 // returns what to add to the name of the file where it is shown: " and x.wav", or "".
+// Audio past the synthesiser's limits is refused before either file is written.
 func writeTimed(m *domain.Model, path string, xs []domain.Example, qpm float64, wav bool) (string, error) {
+	w := withExt(path, ".wav")
+	var sound domain.Sound
+	if wav {
+		t, ok := m.Domain.(domain.Timed)
+		if !ok {
+			return "", fmt.Errorf("%s do not play", m.Domain.Info().Noun)
+		}
+		var err error
+		if sound, err = t.Audio(xs, qpm); err != nil {
+			return "", fmt.Errorf("%s: %w", w, err)
+		}
+	}
 	if err := m.WriteFile(path, xs, domain.Layout{QPM: qpm}); err != nil {
 		return "", err
 	}
 	if !wav {
 		return "", nil
 	}
-	t, ok := m.Domain.(domain.Timed)
-	if !ok {
-		return "", fmt.Errorf("%s do not play", m.Domain.Info().Noun)
-	}
-	w := withExt(path, ".wav")
-	if err := domain.WriteFile(w, func(f io.Writer) error { return t.WriteWAV(f, xs, qpm) }); err != nil {
+	// Melodies sound one note at a time: even at the length limit this is a second of
+	// work, so the verbs look at their context between files, not here.
+	if err := domain.WriteFile(w, func(f io.Writer) error { return sound.WriteWAV(context.Background(), f) }); err != nil {
 		return "", err
 	}
 	return " and " + w, nil

@@ -145,10 +145,17 @@ type TrainOptions struct {
 // they are to be heard and give each its own file where a person wants one.
 type Timed interface {
 	Domain
-	// WriteWAV renders examples in sequence at qpm as a WAV file.
-	WriteWAV(w io.Writer, xs []Example, qpm float64) error
+	// Audio readies examples in sequence at qpm for the synthesiser, refusing audio past
+	// its limits before anything is synthesised or written.
+	Audio(xs []Example, qpm float64) (Sound, error)
 	// Compare counts the steps of b equal to a's, of all a's steps.
 	Compare(a, b Example) (same, total int)
+}
+
+// Sound is audio ready to be synthesised (a *midi.Audio): WriteWAV writes it as a WAV file,
+// the same bytes each time, and stops when ctx is done.
+type Sound interface {
+	WriteWAV(ctx context.Context, w io.Writer) error
 }
 
 // Pictures is implemented by domains of small grey pictures whose Value is rows·cols

@@ -354,14 +354,18 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	return midi.WriteMelodies(w, qpmOr(l.QPM), WithRests(ms)...)
 }
 
-// WriteWAV renders melodies in sequence at qpm, a bar of rest between them, with musae's
-// synthesiser (midi.RenderMelody) as a WAV file.
-func (Domain) WriteWAV(w io.Writer, xs []domain.Example, qpm float64) error {
+// Audio schedules melodies in sequence at qpm, a bar of rest between them, for musae's
+// synthesiser (midi.MelodyAudio), within its limits (midi.DefaultMaxSeconds).
+func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 	ms, err := melodies(xs)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return midi.WriteWAV(w, midi.RenderMelody(qpmOr(qpm), midi.RenderOptions{}, WithRests(ms)...), midi.SampleRate)
+	a, err := midi.MelodyAudio(qpmOr(qpm), midi.RenderOptions{}, WithRests(ms)...)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func qpmOr(qpm float64) float64 {

@@ -2,6 +2,7 @@ package melody
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -86,8 +87,20 @@ func TestWrite(t *testing.T) {
 		t.Errorf("ABC of two melodies with a bar between:\n%s", s)
 	}
 	var wav bytes.Buffer
-	if err := New().WriteWAV(&wav, []domain.Example{Example(a, 0)}, 120); err != nil || !bytes.HasPrefix(wav.Bytes(), []byte("RIFF")) {
+	sound, err := New().Audio([]domain.Example{Example(a, 0)}, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sound.WriteWAV(context.Background(), &wav); err != nil || !bytes.HasPrefix(wav.Bytes(), []byte("RIFF")) {
 		t.Errorf("WriteWAV: %v, %q", err, wav.Bytes()[:min(4, wav.Len())])
+	}
+	// Hours of melodies are refused before any sound is made.
+	long := make([]domain.Example, 1000)
+	for i := range long {
+		long[i] = Example(a, 0)
+	}
+	if _, err := New().Audio(long, 20); err == nil {
+		t.Error("1,000 melodies at 20 qpm were not refused")
 	}
 	if err := New().Write(&got, []domain.Example{{Value: []float32{1}}}, domain.Layout{}); err == nil || !strings.Contains(err.Error(), "not a midi.Melody") {
 		t.Errorf("a picture written as a melody: %v", err)
