@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -240,5 +241,29 @@ func TestThirdDomain(t *testing.T) {
 	errb.Reset()
 	if code := runWith(context.Background(), reg, []string{"decode", zjson, "-o", filepath.Join(dir, "x.png")}, io.Discard, &errb); code != exitUsage || !strings.Contains(errb.String(), "chants are written as a chant file (.chant)") {
 		t.Errorf("decode to .png: exit %d, %s", code, errb.String())
+	}
+}
+
+// TestVerbsNameNoDomain: no verb compares a domain's name or reaches for one domain's
+// package; what only some domains do, the verbs ask of the domain's optional interfaces.
+func TestVerbsNameNoDomain(t *testing.T) {
+	named := regexp.MustCompile(`(==|!=) *"(mnist|melody|drums)"|case "(mnist|melody|drums)"|digits\.Name|melody\.Name`)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if named.MatchString(line) {
+				t.Errorf("%s:%d names a domain: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
 	}
 }
