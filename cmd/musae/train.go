@@ -76,7 +76,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --config when omitted"))
 	f.StringVar(&o.Config, "config", "", "model: "+configHelp(reg))
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
-	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: conv for mnist, rnn for melody)")
+	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: "+perDomain(reg, func(i domain.Info) string { return i.Encoder + " for" })+")")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
 	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
 	f.StringVar(&o.Data, "data", "", "data folder: MNIST IDX files, or MIDI files for melodies")
@@ -90,14 +90,23 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.Float64Var(&o.Optim.LR, "lr", 1e-3, "initial learning rate")
 	f.Float64Var(&o.Optim.MinLR, "min-lr", 1e-5, "learning-rate floor")
 	f.Float64Var(&o.Optim.Decay, "lr-decay", 0.9999, "learning-rate decay per step")
-	f.Float64Var(&o.Optim.ClipNorm, "clip", 0, "global gradient-norm clip, 0 = off (default: 0 mnist, 1 melody)")
-	f.Float64Var(&o.Loss.MaxBeta, "max-beta", 0, "KL weight reached by the schedule (default: 1 mnist, 0.2 melody)")
-	f.Float64Var(&o.Loss.BetaRate, "beta-rate", 0, "beta = (1 - rate^step)·max-beta; 0 = constant (default: 0 mnist, 0.99999 melody, 0 with --init)")
-	f.Float64Var(&o.Loss.FreeNats, "free-nats", 0, "KL nats per example not penalised (default: 0 mnist, 48 melody)")
+	f.Float64Var(&o.Optim.ClipNorm, "clip", 0, "global gradient-norm clip, 0 = off (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.ClipNorm) })+")")
+	f.Float64Var(&o.Loss.MaxBeta, "max-beta", 0, "KL weight reached by the schedule (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.MaxBeta) })+")")
+	f.Float64Var(&o.Loss.BetaRate, "beta-rate", 0, "beta = (1 - rate^step)·max-beta; 0 = constant (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.BetaRate) })+", 0 with --init)")
+	f.Float64Var(&o.Loss.FreeNats, "free-nats", 0, "KL nats per example not penalised (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.FreeNats) })+")")
 	f.Float64Var(&o.SamplingRate, "sampling-rate", 0, "melodies: scheduled sampling, MusicVAE's inverse-sigmoid schedule with this rate (1000 in MusicVAE's 2-bar models); 0 = always teacher forcing")
 	f.DurationVar(&o.SaveEvery, "save-every", 5*time.Minute, "also checkpoint this often (0: only at epoch ends)")
 	f.DurationVar(&o.Budget, "time", 0, "stop after this much training, validating and checkpointing (0: no limit)")
 	return cmd
+}
+
+// perDomain lists a default for each domain: "0 mnist, 1 melody".
+func perDomain(reg *domain.Registry, value func(domain.Info) string) string {
+	var parts []string
+	for _, d := range reg.Domains() {
+		parts = append(parts, value(d.Info())+" "+d.Info().Name)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // configHelp lists each domain's canonical models: "mnist-conv, mnist-conv2 (mnist); ...".
