@@ -172,6 +172,7 @@ func TestExitCodes(t *testing.T) {
 		{"manifold --model mnist-conv -o never-written.png", exitFailure, "needs a 2-D one"},
 		{"manifold -n 1000", exitUsage, "-n 1000: want 2 to 200 cells a side"},
 		{"manifold -o m.mid", exitUsage, "-o m.mid: digits are written as a PNG picture (.png)"},
+		{"manifold --model mel2-tiny -o m.png", exitFailure, "mel2-tiny is a melody model, not a mnist one"},
 		{"interpolate a.mid b.mid --steps 1001", exitUsage, "--steps 1001: want 2 (the endpoints) to 1000"},
 		{"interpolate a.png b.png c.png d.png --grid 200x200", exitUsage, "--grid 200x200: at most 10000 cells"},
 		{"reconstruct -n 1001", exitUsage, "-n 1001: want 1 to 1000 test digits"},

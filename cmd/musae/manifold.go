@@ -30,7 +30,7 @@ left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-
 				return usagef("-n %d: want 2 to %d cells a side", o.N, maxManifold)
 			}
 			// A built-in model's domain is known before it is opened; a checkpoint's after.
-			if d, err := reg.ForModel(o.Model); err == nil {
+			if d, err := reg.ForModel(o.Model); err == nil && isPictures(d) {
 				if err := checkOutputExt(o.Out, d); err != nil {
 					return err
 				}
@@ -80,6 +80,8 @@ func runManifold(ctx context.Context, reg *domain.Registry, o *manifoldOptions, 
 	return nil
 }
 
+func isPictures(d domain.Domain) bool { _, ok := d.(domain.Pictures); return ok }
+
 // openPictureModel opens a model of a domain of pictures (domain.Pictures), for the verbs
 // that draw its latent space.
 func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.Pictures, error) {
@@ -89,7 +91,7 @@ func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.P
 	}
 	p, ok := m.Domain.(domain.Pictures)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s is a %s model, not a %s one: this draws pictures", m.Meta.Model, m.Meta.Domain, orList(namesOf(reg, func(d domain.Domain) bool { _, ok := d.(domain.Pictures); return ok })))
+		return nil, nil, fmt.Errorf("%s is a %s model, not a %s one: this draws pictures", m.Meta.Model, m.Meta.Domain, orList(namesOf(reg, isPictures)))
 	}
 	return m, p, nil
 }
