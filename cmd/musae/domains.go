@@ -49,6 +49,7 @@ func namesOf(reg *domain.Registry, keep func(domain.Domain) bool) []string {
 }
 
 func isMeasurer(d domain.Domain) bool { _, ok := d.(domain.Measurer); return ok }
+func isPictures(d domain.Domain) bool { _, ok := d.(domain.Pictures); return ok }
 func isTimed(d domain.Domain) bool    { _, ok := d.(domain.Timed); return ok }
 func isSampled(d domain.Domain) bool  { return d.Info().Mean == "" }
 

@@ -80,8 +80,6 @@ func runManifold(ctx context.Context, reg *domain.Registry, o *manifoldOptions, 
 	return nil
 }
 
-func isPictures(d domain.Domain) bool { _, ok := d.(domain.Pictures); return ok }
-
 // openPictureModel opens a model of a domain of pictures (domain.Pictures), for the verbs
 // that draw its latent space.
 func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.Pictures, error) {
