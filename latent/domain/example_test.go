@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -178,4 +179,29 @@ func ExampleModel_Attributes() {
 	fmt.Println(attrs.Names(), len(v))
 	// Output:
 	// [density pitch stepwise] 64
+}
+
+// The latent vectors of encoded files as the JSON that musae encode writes and musae
+// decode reads, edited in between: an entry's z, when set, is decoded instead of its mu.
+func ExampleModel_Latents() {
+	reg := domain.NewRegistry(digits.New(), melody.New())
+	m, err := reg.Open("mel2-tiny", "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	xs := []domain.Example{melody.Example(tune(60, 62, 64, 65, 67, 65, 64, 62), 120)}
+	xs[0].Source = "scale.mid"
+	mu, logvar, _ := m.Encode(xs)
+	js, err := m.Latents("mel2-tiny", xs, mu, logvar).Marshal()
+	if err != nil {
+		log.Fatal(err)
+	}
+	back, err := reg.ReadLatents(bytes.NewReader(js), "z.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	back.Entries[0].Z = make([]float32, back.Z) // the prior's mean instead of mu
+	fmt.Println(back.Model, back.Domain, back.Z, back.Entries[0].File, len(back.Entries[0].Vector()))
+	// Output:
+	// mel2-tiny melody 64 scale.mid 64
 }

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -102,5 +103,36 @@ func TestModelDecodeChecksSizes(t *testing.T) {
 	var ie *domain.InputError
 	if !errors.As(domain.Inputf("x %d", 1), &ie) || ie.Error() != "x 1" {
 		t.Errorf("Inputf: %v", ie)
+	}
+}
+
+func TestEncodeStopsWhenCancelled(t *testing.T) {
+	m, err := domain.Open("mnist-conv2", digits.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := make([]domain.Example, 3*domain.BatchSize)
+	for i := range xs {
+		p := make([]float32, digits.Rows*digits.Cols)
+		for j := range p {
+			p[j] = float32((i*31+j)%17) / 16
+		}
+		xs[i] = digits.Example(p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := m.EncodeContext(ctx, xs); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled encode: %v", err)
+	}
+	mu, _, err := m.EncodeContext(context.Background(), xs)
+	if err != nil || len(mu) != len(xs) {
+		t.Fatalf("%d means, %v", len(mu), err)
+	}
+	// Batching changes no result: the last example alone encodes as among the others.
+	one, _, _ := m.Encode(xs[len(xs)-1:])
+	for j := range one[0] {
+		if one[0][j] != mu[len(mu)-1][j] {
+			t.Fatalf("mu[%d] is %g alone and %g in a batch", j, one[0][j], mu[len(mu)-1][j])
+		}
 	}
 }
