@@ -1,0 +1,275 @@
+package torch
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"musae/models"
+)
+
+// cases are every canonical model with every encoder the zoo puts on it.
+var cases = []twinCase{
+	{"mnist-conv", ""}, {"mnist-conv2", ""}, {"mnist-conv", "rnn"},
+	{"mel2-tiny", ""}, {"mel2-small", ""}, {"mel2-tiny", "conv"},
+}
+
+// parityTol is the largest relative error of per-example nats the twins may have.
+const parityTol = 1e-5
+
+// tieMargin is the lead of the best class over the runner-up below which a greedy choice
+// is a tie in float32: the twin may pick the other class there.
+const tieMargin = 1e-4
+
+// parityInputs returns a batch for m: n binary images with 20% of pixels set, or n
+// melodies of random classes.
+func parityInputs(m *model, n int, seed uint64) *models.Batch {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	if m.Images != nil {
+		b := models.NewBatch(n, 28, 28, false)
+		for i := range b.X {
+			if rng.Float64() < 0.2 {
+				b.X[i] = 1
+			}
+		}
+		return b
+	}
+	d := m.Melody
+	b := models.NewBatch(n, d.Steps, d.Classes, true)
+	cls := make([]int32, d.Steps)
+	for i := 0; i < n; i++ {
+		for t := range cls {
+			cls[t] = int32(rng.IntN(d.Classes))
+		}
+		b.SetClasses(i, cls)
+	}
+	return b
+}
+
+// musaeOutputs are musae's figures for a batch, with z = mu, as eval computes them.
+type musaeOutputs struct {
+	mu, logvar, logits []float32
+	rec, kl            []float64
+	greedy             [][]int32
+}
+
+func musaeRun(m *model, b *models.Batch) musaeOutputs {
+	var o musaeOutputs
+	mu, lv := m.VAE.Enc.Encode(b, false)
+	o.mu, o.logvar = slices.Clone(mu), slices.Clone(lv)
+	o.rec, o.kl = m.VAE.Score(b, nil)
+	if m.Images != nil {
+		o.logits = slices.Clone(m.Images.Logits(o.mu, b.N))
+	} else {
+		o.greedy = m.Melody.Generate(o.mu, b.N, 0, nil)
+	}
+	return o
+}
+
+// writeParityInput writes m's weights and metadata, the batch and musae's greedy decoding
+// as a musae checkpoint with test.* tensors.
+func writeParityInput(t *testing.T, path string, m *model, b *models.Batch, o musaeOutputs) {
+	t.Helper()
+	ts := models.ParamTensors(m.VAE.Params())
+	if b.Classes == nil {
+		ts["test.x"] = models.F32Tensor(b.X, b.N, b.T, b.D)
+	} else {
+		ts["test.x"] = models.I64Tensor(i64(b.Classes), b.N, b.T)
+		var g []int32
+		for _, s := range o.greedy {
+			g = append(g, s...)
+		}
+		ts["test.greedy"] = models.I64Tensor(i64(g), b.N, b.T)
+	}
+	js, err := json.Marshal(m.Meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.WriteTensors(path, ts, map[string]string{"format": models.Format, "musae": string(js)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func i64(xs []int32) []int64 {
+	out := make([]int64, len(xs))
+	for i, x := range xs {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+// parity is what one model's comparison measured.
+type parity struct {
+	nats, rec, kl   float64 // max relative error per example
+	mu, logits      float64 // max abs error over the largest magnitude
+	steps, agree    int     // greedy decoding, per step
+	seqs, seqsAgree int
+	ties            int // steps where the twin chose otherwise on musae's prefix, by less than tieMargin
+	wrong           int // ... by more: a real disagreement
+}
+
+func (p parity) String() string {
+	s := fmt.Sprintf("nats max rel err %.2g (rec %.2g, kl %.2g), mu %.2g", p.nats, p.rec, p.kl, p.mu)
+	if p.steps > 0 {
+		s += fmt.Sprintf(", greedy decoding %d/%d steps and %d/%d melodies equal (%d near-ties, %d disagreements on musae's prefix)",
+			p.agree, p.steps, p.seqsAgree, p.seqs, p.ties, p.wrong)
+	} else {
+		s += fmt.Sprintf(", logits %.2g", p.logits)
+	}
+	return s
+}
+
+func compareParity(t *testing.T, outPath string, b *models.Batch, o musaeOutputs) parity {
+	t.Helper()
+	got, _, err := models.ReadTensors(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := func(name string, n int) models.Tensor {
+		x, ok := got[name]
+		if !ok || x.Len() != n {
+			t.Fatalf("%s: %s missing or of %d values, want %d", outPath, name, x.Len(), n)
+		}
+		return x
+	}
+	var p parity
+	rec, kl := need("torch.reconstruction_nats", b.N).F32, need("torch.kl_nats", b.N).F32
+	for i := range o.rec {
+		p.rec = max(p.rec, relErr(float64(rec[i]), o.rec[i]))
+		p.kl = max(p.kl, relErr(float64(kl[i]), o.kl[i]))
+		p.nats = max(p.nats, relErr(float64(rec[i])+float64(kl[i]), o.rec[i]+o.kl[i]))
+	}
+	p.mu = max(scaledErr(need("torch.mu", len(o.mu)).F32, o.mu), scaledErr(need("torch.logvar", len(o.logvar)).F32, o.logvar))
+	if o.logits != nil {
+		p.logits = scaledErr(need("torch.logits", len(o.logits)).F32, o.logits)
+		return p
+	}
+	T := b.T
+	g := need("torch.greedy", b.N*T).I64
+	forced, margin := need("torch.forced", b.N*T).I64, need("torch.forced_margin", b.N*T).F32
+	for i, seq := range o.greedy {
+		same := true
+		for s, c := range seq {
+			p.steps++
+			if g[i*T+s] == int64(c) {
+				p.agree++
+			} else {
+				same = false
+			}
+			if forced[i*T+s] != int64(c) {
+				if margin[i*T+s] < tieMargin {
+					p.ties++
+				} else {
+					p.wrong++
+				}
+			}
+		}
+		p.seqs++
+		if same {
+			p.seqsAgree++
+		}
+	}
+	return p
+}
+
+func relErr(got, want float64) float64 { return math.Abs(got-want) / math.Abs(want) }
+
+// scaledErr returns max |got − want| over max |want|.
+func scaledErr(got, want []float32) float64 {
+	var d, s float64
+	for i := range want {
+		d = max(d, math.Abs(float64(got[i])-float64(want[i])))
+		s = max(s, math.Abs(float64(want[i])))
+	}
+	return d / s
+}
+
+// TestTorchParity runs every canonical model (and encoder swap) in musae and in its PyTorch
+// twin on the same weights and inputs, z = mu: the per-example nats (reconstruction + KL)
+// agree within 1e-5, and so do the greedy decodings, step for step (a step may differ only
+// where float32 cannot tell two classes apart). The weights are a fresh initialisation and,
+// where musae has one built in, the trained model.
+func TestTorchParity(t *testing.T) {
+	python(t)
+	type run struct {
+		name  string
+		model func(t *testing.T) *model
+	}
+	var runs []run
+	for _, c := range cases {
+		runs = append(runs, run{c.String() + "/init", func(t *testing.T) *model { return newModel(t, c, 3) }})
+		if c.Encoder == "" && builtin(c.Name) != "" {
+			runs = append(runs, run{c.Name + "/built-in", func(t *testing.T) *model { return openModel(t, builtin(c.Name)) }})
+		}
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			m := r.model(t)
+			b := parityInputs(m, 16, 11)
+			o := musaeRun(m, b)
+			dir := t.TempDir()
+			in, out := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+			writeParityInput(t, in, m, b, o)
+			runPython(t, nil, "musae_torch.parity", in, "-o", out)
+			p := compareParity(t, out, b, o)
+			t.Logf("parity %s: %v", r.name, p)
+			if p.nats > parityTol || p.rec > parityTol || p.kl > parityTol {
+				t.Errorf("nats differ: max relative error %.3g (reconstruction %.3g, KL %.3g), want ≤ %g", p.nats, p.rec, p.kl, parityTol)
+			}
+			if p.mu > parityTol || p.logits > parityTol {
+				t.Errorf("encoder or decoder outputs differ: mu/logvar %.3g, logits %.3g of their largest magnitude, want ≤ %g", p.mu, p.logits, parityTol)
+			}
+			if p.wrong > 0 {
+				t.Errorf("greedy decoding: on %d steps the twin, fed musae's decoding so far, chose another class by more than %g", p.wrong, tieMargin)
+			}
+			if p.ties == 0 && p.seqsAgree != p.seqs {
+				t.Errorf("greedy decoding: %d of %d melodies differ with no near-tie to explain it", p.seqs-p.seqsAgree, p.seqs)
+			}
+		})
+	}
+}
+
+// TestTorchCheckpointRoundTrip reads musae checkpoints, with the optimiser's state and
+// provenance, into the twins and writes them back from the twins' state_dict: the files
+// are byte-identical.
+func TestTorchCheckpointRoundTrip(t *testing.T) {
+	python(t)
+	for _, c := range cases {
+		t.Run(c.String(), func(t *testing.T) {
+			m := newModel(t, c, 5)
+			params := m.VAE.Params()
+			opt := models.NewAdam(params, models.DefaultAdamConfig())
+			rng := rand.New(rand.NewPCG(1, 2))
+			for _, p := range params {
+				for i := range p.Grad {
+					p.Grad[i] = float32(rng.NormFloat64())
+				}
+			}
+			opt.Update()
+			meta := m.Meta
+			meta.Steps, meta.Epochs = 1, 0.25
+			meta.Dataset = `a <corpus> & "quotes", ±5 — ünïcode`
+			meta.Metrics = map[string]float64{"accuracy": 0.5, "loss": 1e-7, "kl": 12345678901234567890}
+			dir := t.TempDir()
+			in, out := filepath.Join(dir, "musae.safetensors"), filepath.Join(dir, "torch.safetensors")
+			if err := models.SaveCheckpoint(in, params, opt, meta); err != nil {
+				t.Fatal(err)
+			}
+			runPython(t, nil, "musae_torch.convert", in, out)
+			a, _ := os.ReadFile(in)
+			b, _ := os.ReadFile(out)
+			if !bytes.Equal(a, b) {
+				t.Fatalf("the round trip changed the file: %d bytes in, %d out", len(a), len(b))
+			}
+			ta, _, _ := models.ParseTensors(a, in)
+			t.Logf("%s: %d tensors, %d bytes, identical", c, len(slices.Collect(maps.Keys(ta))), len(a))
+		})
+	}
+}
