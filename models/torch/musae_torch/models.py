@@ -267,14 +267,18 @@ class VAE(nn.Module):
     def encode(self, x):
         return self.encoder(x)
 
-    def forward(self, x, eps=None, prev=None):
-        """Per-example reconstruction and KL terms in nats, with z = mu + exp(lv/2)·eps
-        (eps None: z = mu). prev: scheduled sampling's decoder inputs (melodies)."""
+    def forward(self, x, eps=None, schedule=None):
+        """Per-example reconstruction and KL terms in nats and z, with z = mu + exp(lv/2)·eps
+        (eps None: z = mu). schedule, for melodies, is scheduled sampling's (probability,
+        u_mask, u_pick): see MelodyDecoder.scheduled_inputs."""
         mu, lv = self.encoder(x)
         z = mu if eps is None else mu + torch.exp(0.5 * lv) * eps
         if self.domain == MNIST:
             rec = self.decoder.nll(z, x)
         else:
+            prev = None
+            if schedule is not None and schedule[0] > 0:
+                prev = self.decoder.scheduled_inputs(z.detach(), x, *schedule)
             rec = self.decoder.nll(z, x, prev)
         return rec, kl_nats(mu, lv), z
 
