@@ -163,7 +163,8 @@ func train(t *testing.T, procs int, args ...string) string {
 // TestTorchTrainDistributed trains mel2-tiny for a few steps with torchrun in two processes
 // over gloo and in one process with the same global batch: the weights agree within
 // trainTol; a run stopped and resumed equals one that was not; the checkpoints are musae's
-// own encoding, and musae eval and musae sample use them unchanged.
+// own encoding, musae eval and musae sample use them unchanged, and musae train --resume
+// continues the run.
 func TestTorchTrainDistributed(t *testing.T) {
 	python(t)
 	if testing.Short() {
@@ -223,6 +224,11 @@ func TestTorchTrainDistributed(t *testing.T) {
 	fe := figures(ev)
 	if int(fe["examples"]) != nValid || !(fe["accuracy"] > 0 && fe["accuracy"] <= 1) || !strings.Contains(ev, "validation split") {
 		t.Errorf("musae eval did not score the export's %d validation windows:\n%s", nValid, ev)
+	}
+	// musae continues the torchrun run where it stopped, to the end of the first epoch.
+	cont := runMusae(t, bin, "train", "--resume", path("two"), "--epochs", "1", "-o", path("musae"))
+	if want := float64(wt["train"].Shape[0] / 8); figures(cont)["steps"] != want {
+		t.Errorf("musae train --resume two.safetensors: want %v steps (one epoch of batch 8):\n%s", want, cont)
 	}
 	samples := filepath.Join(dir, "samples")
 	runMusae(t, bin, "sample", "--model", path("two"), "-n", "2", "-o", samples)
