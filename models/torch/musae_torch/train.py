@@ -135,6 +135,8 @@ def main(argv=None):
         train(r, a)
     except (data.DataError, st.FormatError, ValueError) as e:
         r.fail(str(e))
+    except OSError as e:
+        r.fail(f"musae_torch: {e.filename or ''}: {e.strerror or e}")
     finally:
         if r.distributed and dist.is_initialized():
             dist.destroy_process_group()
@@ -241,7 +243,10 @@ def train(r, a):
     metrics = {}
     zdim = meta["config"]["Z"]
 
+    saved = {"step": None}
+
     def save():
+        saved["step"] = pos["step"]
         if r.rank != 0:
             return
         m = dict(meta, steps=pos["step"], epochs=pos["epoch"] + pos["batch"] / per_epoch, metrics=metrics,
@@ -265,7 +270,7 @@ def train(r, a):
           f"{n} examples, {cfg['epochs']} epochs of {per_epoch} steps, batch {B} = {W} × {local_batch} on {r.device}")
     start, last_save, steps_start = time.time(), time.time(), pos["step"]
     acc, acc_n, last = [0.0, 0.0, 0.0], 0, (math.nan,) * 3
-    interrupted = False
+    interrupted, first_done = False, None
     while pos["epoch"] < cfg["epochs"] and pos["step"] < total and not interrupted:
         sampler.set_epoch(pos["epoch"])
         idx = torch.tensor(list(sampler), dtype=torch.long)
@@ -302,6 +307,8 @@ def train(r, a):
             opt.step()
             pos["step"] += 1
             pos["batch"] += 1
+            if first_done is None:
+                first_done = time.time()  # the rate leaves out the first step (warm-up)
             # The batch's mean terms over all ranks, and whether any rank was told to stop.
             t = torch.tensor([float(loss), float(rec.double().mean()), float(kl.mean()), float(r.stop)], dtype=torch.float64)
             if r.distributed:
@@ -325,9 +332,7 @@ def train(r, a):
             if a.save_every > 0 and time.time() - last_save > a.save_every:
                 save()
                 last_save = time.time()
-        if interrupted:
-            break
-        if pos["batch"] == per_epoch:
+        if pos["batch"] == per_epoch and not interrupted:
             pos["epoch"] += 1
             pos["batch"] = 0
             if r.rank == 0 and a.eval_n >= 0 and len(valid):
@@ -337,11 +342,14 @@ def train(r, a):
                 r.log(f"epoch {pos['epoch']}/{cfg['epochs']}  validation: " + "  ".join(f"{k} {metrics[k]:.4g}" for k in sorted(metrics)))
         save()
         last_save = time.time()
-    secs = time.time() - start
-    save()
+    end = time.time()
+    secs = end - start
+    if saved["step"] != pos["step"] or not os.path.exists(out) and r.rank == 0:
+        save()
     if r.rank == 0:
         logf.close()
-        eps_ = (pos["step"] - steps_start) * B / secs if secs > 0 else 0
+        steady = end - first_done if first_done else 0
+        eps_ = (pos["step"] - steps_start - 1) * B / steady if steady > 0 else 0
         print(f"checkpoint {out}\nsteps {pos['step']}\nepochs {pos['epoch'] + pos['batch'] / per_epoch:.2f}\nprocesses {W}\n"
               f"train_seconds {secs:.1f} s\nexamples_per_second {eps_:.1f} examples/s\n"
               f"loss {last[0]:.3f} nats\nreconstruction {last[1]:.3f} nats\nkl {last[2]:.3f} nats")
