@@ -163,8 +163,8 @@ func train(t *testing.T, procs int, args ...string) string {
 // TestTorchTrainDistributed trains mel2-tiny for a few steps with torchrun in two processes
 // over gloo and in one process with the same global batch: the weights agree within
 // trainTol; a run stopped and resumed equals one that was not; the checkpoints are musae's
-// own encoding, musae eval and musae sample use them unchanged, and musae train --resume
-// continues the run.
+// own encoding, musae eval and musae sample use them unchanged, musae train --resume
+// continues the run, and musae_torch.train --resume continues one of musae's.
 func TestTorchTrainDistributed(t *testing.T) {
 	python(t)
 	if testing.Short() {
@@ -229,6 +229,13 @@ func TestTorchTrainDistributed(t *testing.T) {
 	cont := runMusae(t, bin, "train", "--resume", path("two"), "--epochs", "1", "-o", path("musae"))
 	if want := float64(wt["train"].Shape[0] / 8); figures(cont)["steps"] != want {
 		t.Errorf("musae train --resume two.safetensors: want %v steps (one epoch of batch 8):\n%s", want, cont)
+	}
+	// And the other way: musae_torch.train continues a run musae train began.
+	runMusae(t, bin, "train", "--config", "mel2-tiny", "--data", corpus, "--epochs", "1", "--batch", "8", "-o", path("musae-first"))
+	perEpoch := wt["train"].Shape[0] / 8
+	resumed := train(t, 1, "--resume", path("musae-first"), "--windows", windows, "--epochs", "2", "--max-steps", strconv.Itoa(perEpoch+2), "--threads", "1", "-o", path("torch-second"))
+	if got := figures(resumed)["steps"]; got != float64(perEpoch+2) {
+		t.Errorf("musae_torch.train --resume of musae's checkpoint: %v steps, want %d:\n%s", got, perEpoch+2, resumed)
 	}
 	samples := filepath.Join(dir, "samples")
 	runMusae(t, bin, "sample", "--model", path("two"), "-n", "2", "-o", samples)
