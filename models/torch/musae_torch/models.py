@@ -283,6 +283,12 @@ class VAE(nn.Module):
         return rec, kl_nats(mu, lv), z
 
 
+def training_loss(rec, kl, beta, free_nats):
+    """musae's training loss (models.VAE.Step): the batch mean of rec + beta·max(KL − free
+    nats, 0), per example."""
+    return (rec + beta * torch.clamp(kl - free_nats, min=0)).mean()
+
+
 def kl_nats(mu, lv):
     """KL(N(mu, exp(lv)) ‖ N(0, I)) per example in nats, summed over the latent (in float64
     as musae sums it)."""

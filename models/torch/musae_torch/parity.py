@@ -13,6 +13,8 @@ test.greedy. OUT holds, with z = mu:
   torch.greedy                       [N, T] melodies: the twin's own greedy decoding
   torch.forced, torch.forced_margin  [N, T] melodies: the twin's argmax at each step when fed
                                      musae's greedy decoding, and its lead over the runner-up
+  torch.grad.NAME                    when IN holds test.beta and test.free_nats: the gradient
+                                     of musae's training loss at z = mu, per parameter
 """
 import argparse
 import os
@@ -47,7 +49,18 @@ def run(path, dtype=torch.float32):
                 top = logits.topk(2, dim=2).values
                 out["torch.forced"] = logits.argmax(2)
                 out["torch.forced_margin"] = top[..., 0] - top[..., 1]
+    if "test.beta" in tensors:
+        out.update(gradients(model, x, float(tensors["test.beta"][0]), float(tensors["test.free_nats"][0])))
     return {k: (v.float() if v.is_floating_point() else v.long()) for k, v in out.items()}
+
+
+def gradients(model, x, beta, free_nats):
+    """The gradients of musae's training loss, mean(rec + beta·max(KL − free nats, 0)), at
+    z = mu (VAE.Step with no noise), as torch.grad.NAME."""
+    model.zero_grad()
+    rec, kl, _ = model(x)
+    models.training_loss(rec, kl, beta, free_nats).backward()
+    return {"torch.grad." + k: p.grad.detach().clone() for k, p in model.named_parameters()}
 
 
 def main(argv=None):

@@ -297,7 +297,7 @@ def train(r, a):
                 g["lr"] = lr
             opt.zero_grad(set_to_none=False)
             rec, kl, _ = net(x.to(r.device), eps.to(r.device), schedule)
-            loss = (rec + beta * torch.clamp(kl - lc["FreeNats"], min=0)).mean()
+            loss = models.training_loss(rec, kl, beta, lc["FreeNats"])
             loss.backward()
             norm = math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in model.parameters()))
             if o["ClipNorm"] > 0 and norm > o["ClipNorm"]:
