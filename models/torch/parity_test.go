@@ -278,11 +278,23 @@ func TestTorchCheckpointRoundTrip(t *testing.T) {
 // autograd ones, relative to each parameter's largest gradient.
 const gradTol = 1e-4
 
+// adamStep is the number of updates done before the one TestTorchGradientParity compares
+// (so that the learning rate has decayed and the bias corrections are not the first's).
+const adamStep = 1000
+
+// updateTol bounds the difference of the weights after one update: 2% of the most Adam
+// moves a weight in it (2.3e-3). Adam divides by |gradient| + 1e-8, so for a weight whose
+// gradient is near 1e-8 a float32 difference of 1e-9 in the gradient moves it 1e-5 more or
+// less; a learning rate off by its decay (10%) would be 2e-4 off.
+const updateTol = 5e-5
+
 // TestTorchGradientParity computes the gradients of musae's training loss (VAE.Step: the
 // batch mean of reconstruction + beta·max(KL − free nats, 0), z = mu) in musae and with
 // autograd in the twin, on the same weights and inputs, with free nats between the
 // examples' KLs so that both sides of the hinge occur: every parameter's gradient agrees.
-// That is what makes musae_torch.train minimise what musae train minimises.
+// Then one update, clipped and at a decayed learning rate, in musae's Adam and in the
+// trainer's (musae_torch.train.update): the weights agree. That is what makes
+// musae_torch.train minimise what musae train minimises, the same way.
 func TestTorchGradientParity(t *testing.T) {
 	python(t)
 	for _, c := range cases {
@@ -306,6 +318,7 @@ func TestTorchGradientParity(t *testing.T) {
 			}
 			ts["test.beta"] = models.F32Tensor([]float32{beta}, 1)
 			ts["test.free_nats"] = models.F32Tensor([]float32{float32(free)}, 1)
+			ts["test.adam_step"] = models.I64Tensor([]int64{adamStep}, 1)
 			if err := models.WriteTensors(in, ts, meta); err != nil {
 				t.Fatal(err)
 			}
@@ -327,6 +340,26 @@ func TestTorchGradientParity(t *testing.T) {
 			t.Logf("gradients %s: max error %.2g of the parameter's largest gradient (%s)", c, worst, where)
 			if worst > gradTol {
 				t.Errorf("gradients differ: %s by %.3g of its largest, want ≤ %g", where, worst, gradTol)
+			}
+
+			// One update of the trainer's: clipped to norm 1, Adam at the learning rate
+			// decayed for adamStep steps, from zero moments.
+			opt := models.NewAdam(params, models.DefaultAdamConfig())
+			opt.Step = adamStep
+			norm := opt.Update()
+			var moved, diff, mdiff float64
+			state := opt.State()
+			for _, p := range params {
+				mdiff = max(mdiff, scaledErr(got["torch.m."+p.Name].F32, state["optimizer.m."+p.Name].F32))
+				w := got["torch.updated."+p.Name].F32
+				for i, v := range p.Data() {
+					diff = max(diff, math.Abs(float64(w[i])-float64(v)))
+					moved = max(moved, math.Abs(float64(w[i])-float64(ts[p.Name].F32[i])))
+				}
+			}
+			t.Logf("update %s (gradient norm %.3g, clipped to 1): weights moved up to %.3g, musae and the trainer differ by %.2g; first moments (the clipped gradients) by %.2g of their largest", c, norm, moved, diff, mdiff)
+			if diff > updateTol || mdiff > gradTol || norm <= 1 {
+				t.Errorf("after one update the weights differ by %.3g, the moments by %.3g (want ≤ %g and %g; the gradient norm %.3g must exceed the clip, 1)", diff, mdiff, updateTol, gradTol, norm)
 			}
 		})
 	}

@@ -15,6 +15,9 @@ test.greedy. OUT holds, with z = mu:
                                      musae's greedy decoding, and its lead over the runner-up
   torch.grad.NAME                    when IN holds test.beta and test.free_nats: the gradient
                                      of musae's training loss at z = mu, per parameter
+  torch.updated.NAME, torch.m.NAME   when IN also holds test.adam_step: the weights after the
+                                     trainer's update (clip 1, Adam from zero moments at that
+                                     step), and Adam's first moment (0.1 × the clipped gradient)
 """
 import argparse
 import os
@@ -51,7 +54,24 @@ def run(path, dtype=torch.float32):
                 out["torch.forced_margin"] = top[..., 0] - top[..., 1]
     if "test.beta" in tensors:
         out.update(gradients(model, x, float(tensors["test.beta"][0]), float(tensors["test.free_nats"][0])))
+        if "test.adam_step" in tensors:
+            out.update(adam_update(model, int(tensors["test.adam_step"][0])))
     return {k: (v.float() if v.is_floating_point() else v.long()) for k, v in out.items()}
+
+
+def adam_update(model, step):
+    """The trainer's update (musae_torch.train.update: clipping at 1, Adam at the decayed
+    learning rate) from zero moments after step updates, as torch.updated.NAME."""
+    from . import train
+    optim = {"LR": 1e-3, "MinLR": 1e-5, "Decay": 0.9999, "Beta1": 0.9, "Beta2": 0.999, "Eps": 1e-8, "ClipNorm": 1.0}
+    opt = torch.optim.Adam(model.parameters(), betas=(0.9, 0.999), eps=1e-8)
+    for p in model.parameters():
+        opt.state[p] = {"step": torch.tensor(float(step)), "exp_avg": torch.zeros_like(p), "exp_avg_sq": torch.zeros_like(p)}
+    with torch.no_grad():
+        train.update(opt, model.parameters(), optim, step)
+    out = {"torch.updated." + k: p.detach().clone() for k, p in model.named_parameters()}
+    out.update({"torch.m." + k: opt.state[p]["exp_avg"].clone() for k, p in model.named_parameters()})
+    return out
 
 
 def gradients(model, x, beta, free_nats):

@@ -115,6 +115,33 @@ def launcher(world):
     return "python3 -m musae_torch.train "
 
 
+def beta_at(loss, step):
+    """models.Loss.Beta: (1 − rate^step)·max beta (MusicVAE's schedule); rate 0 keeps it."""
+    return loss["MaxBeta"] if loss["BetaRate"] == 0 else (1 - loss["BetaRate"] ** step) * loss["MaxBeta"]
+
+
+def lr_at(optim, step):
+    """models.Adam.LR: (lr − min lr)·decay^step + min lr; decay 0 keeps lr."""
+    return optim["LR"] if optim["Decay"] == 0 else (optim["LR"] - optim["MinLR"]) * optim["Decay"] ** step + optim["MinLR"]
+
+
+def update(opt, params, optim, step):
+    """models.Adam.Update for the update after step ones: the gradients clipped to the global
+    norm ClipNorm (scaled by ClipNorm/(norm + 1e-6) when over it; the norm summed in float64),
+    then an Adam step at lr_at(step). Returns the learning rate and the norm before clipping."""
+    params = list(params)
+    norm = math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in params))
+    if optim["ClipNorm"] > 0 and norm > optim["ClipNorm"]:
+        scale = optim["ClipNorm"] / (norm + 1e-6)
+        for p in params:
+            p.grad.mul_(scale)
+    lr = lr_at(optim, step)
+    for g in opt.param_groups:
+        g["lr"] = lr
+    opt.step()
+    return lr, norm
+
+
 def position_json(pos):
     """models.position as Go writes it (field order and names)."""
     c = pos["config"]
@@ -291,20 +318,12 @@ def train(r, a):
                 u_mask = torch.rand(B, T, generator=draws.g, dtype=torch.float64)[rows]
                 u_pick = torch.rand(B, T, generator=draws.g, dtype=torch.float64)[rows]
                 schedule = (prob, u_mask.to(r.device), u_pick.to(r.device))
-            beta = lc["MaxBeta"] if lc["BetaRate"] == 0 else (1 - lc["BetaRate"] ** step) * lc["MaxBeta"]
-            lr = o["LR"] if o["Decay"] == 0 else (o["LR"] - o["MinLR"]) * o["Decay"] ** step + o["MinLR"]
-            for g in opt.param_groups:
-                g["lr"] = lr
+            beta = beta_at(lc, step)
             opt.zero_grad(set_to_none=False)
             rec, kl, _ = net(x.to(r.device), eps.to(r.device), schedule)
             loss = models.training_loss(rec, kl, beta, lc["FreeNats"])
             loss.backward()
-            norm = math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in model.parameters()))
-            if o["ClipNorm"] > 0 and norm > o["ClipNorm"]:
-                scale = o["ClipNorm"] / (norm + 1e-6)
-                for p in model.parameters():
-                    p.grad.mul_(scale)
-            opt.step()
+            lr, norm = update(opt, model.parameters(), o, step)
             pos["step"] += 1
             pos["batch"] += 1
             if first_done is None:
