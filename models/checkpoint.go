@@ -2,15 +2,19 @@ package models
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"math/bits"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"musae/models/atomicfile"
 )
 
 // Version is musae's version, written into every checkpoint.
@@ -55,84 +59,199 @@ type headerEntry struct {
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
-// ReadTensors reads every tensor and the metadata of a safetensors file.
+// MaxHeader is the largest safetensors header (the JSON after the 8-byte length) that
+// ReadTensors and ParseTensors accept. musae's checkpoints have headers of a few KB; 16 MiB
+// leaves room for files with thousands of tensors written elsewhere, and bounds what a
+// crafted header costs to parse.
+const MaxHeader = 16 << 20
+
+// ReadTensors reads every tensor and the metadata of a safetensors file. It reads the
+// header first and checks it against the file's size, so that a file whose header does not
+// describe its data is refused without reading the data.
 func ReadTensors(path string) (map[string]Tensor, map[string]string, error) {
-	b, err := os.ReadFile(path)
+	return readTensorsFile(path, nil)
+}
+
+// readTensorsFile is ReadTensors, calling check (when not nil) on the metadata and the
+// tensors' dtypes and shapes (Tensors without values) before reading any tensor.
+func readTensorsFile(path string, check func(meta map[string]string, shapes map[string]Tensor) error) (map[string]Tensor, map[string]string, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("models: %w", err)
 	}
-	return ParseTensors(b, path)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: %w", err)
+	}
+	if st.IsDir() {
+		return nil, nil, fmt.Errorf("models: read %s: a folder, not a safetensors file", path)
+	}
+	return readTensors(f, st.Size(), path, check)
 }
 
 // ParseTensors parses a safetensors file held in b; name is used in errors.
 func ParseTensors(b []byte, name string) (map[string]Tensor, map[string]string, error) {
+	return readTensors(bytes.NewReader(b), int64(len(b)), name, nil)
+}
+
+// tensorEntry is a header entry that has been checked against the data section: its
+// offsets hold exactly the bytes of its shape and dtype, inside the data.
+type tensorEntry struct {
+	name     string
+	dtype    string
+	shape    []int
+	lo, hi   int64 // byte offsets in the data section
+	count    int   // values
+	elemSize int64
+}
+
+// readTensors reads a safetensors file of size bytes from r: the header, checked whole
+// against the size before any tensor is allocated, and passed with the metadata to check
+// when it is not nil; then the tensors, each checked to hold finite values.
+func readTensors(r io.ReaderAt, size int64, name string, check func(meta map[string]string, shapes map[string]Tensor) error) (map[string]Tensor, map[string]string, error) {
 	fail := func(format string, a ...any) error {
-		return fmt.Errorf("models: read %s: %s", name, fmt.Sprintf(format, a...))
+		return fmt.Errorf("models: read %s: "+format, append([]any{name}, a...)...)
 	}
-	if len(b) < 8 {
-		return nil, nil, fail("not a safetensors file: %d bytes, too short for a header", len(b))
+	if size < 8 {
+		return nil, nil, fail("not a safetensors file: %d bytes, too short for a header", size)
 	}
-	n := binary.LittleEndian.Uint64(b)
-	if n > uint64(len(b)-8) || n > 100<<20 {
-		return nil, nil, fail("not a safetensors file or truncated: header of %d bytes in a file of %d", n, len(b))
+	var lenBuf [8]byte
+	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
+		return nil, nil, fail("%w", err)
 	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > uint64(size-8) {
+		return nil, nil, fail("not a safetensors file or truncated: header of %d bytes in a file of %d", n, size)
+	}
+	if n > MaxHeader {
+		return nil, nil, fail("not a safetensors file: header of %d bytes, more than the %d this reader takes", n, MaxHeader)
+	}
+	header := make([]byte, n)
+	if _, err := r.ReadAt(header, 8); err != nil {
+		return nil, nil, fail("%w", err)
+	}
+	dataStart := 8 + int64(n)
+	entries, meta, err := parseHeader(header, size-dataStart)
+	if err != nil {
+		return nil, nil, fail("%w", err)
+	}
+	if check != nil {
+		shapes := make(map[string]Tensor, len(entries))
+		for _, e := range entries {
+			shapes[e.name] = Tensor{DType: e.dtype, Shape: e.shape}
+		}
+		if err := check(meta, shapes); err != nil {
+			return nil, nil, err
+		}
+	}
+	tensors := make(map[string]Tensor, len(entries))
+	var buf []byte
+	for _, e := range entries {
+		t := Tensor{DType: e.dtype, Shape: e.shape}
+		if e.dtype == "F32" {
+			t.F32 = make([]float32, e.count)
+		} else {
+			t.I64 = make([]int64, e.count)
+		}
+		// Read in pieces, so that a large tensor does not need a second copy of its bytes.
+		const piece = 1 << 20
+		for i := 0; i < e.count; {
+			m := min(e.count-i, int(piece/e.elemSize))
+			buf = slices.Grow(buf[:0], m*int(e.elemSize))[:m*int(e.elemSize)]
+			if _, err := r.ReadAt(buf, dataStart+e.lo+int64(i)*e.elemSize); err != nil {
+				return nil, nil, fail("tensor %q: %w", e.name, err)
+			}
+			if e.dtype == "F32" {
+				for j := range m {
+					v := math.Float32frombits(binary.LittleEndian.Uint32(buf[4*j:]))
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						return nil, nil, fail("tensor %q holds %v at index %d: weights must be finite", e.name, v, i+j)
+					}
+					t.F32[i+j] = v
+				}
+			} else {
+				for j := range m {
+					t.I64[i+j] = int64(binary.LittleEndian.Uint64(buf[8*j:]))
+				}
+			}
+			i += m
+		}
+		tensors[e.name] = t
+	}
+	return tensors, meta, nil
+}
+
+// parseHeader parses a safetensors header and checks it against a data section of
+// dataLen bytes: every shape's size without overflow, every tensor's offsets holding
+// exactly its bytes, and the tensors, in offset order, covering the data with neither gap
+// nor overlap (as the safetensors format requires). It returns the tensors in offset order.
+func parseHeader(header []byte, dataLen int64) ([]tensorEntry, map[string]string, error) {
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b[8:8+n], &raw); err != nil {
-		return nil, nil, fail("not a safetensors file: header is not JSON: %v", err)
+	if err := json.Unmarshal(header, &raw); err != nil {
+		return nil, nil, fmt.Errorf("not a safetensors file: header is not JSON: %w", err)
 	}
-	data := b[8+n:]
 	meta := map[string]string{}
-	tensors := map[string]Tensor{}
+	entries := make([]tensorEntry, 0, len(raw))
 	for key, v := range raw {
 		if key == "__metadata__" {
 			if err := json.Unmarshal(v, &meta); err != nil {
-				return nil, nil, fail("metadata is not a map of strings: %v", err)
+				return nil, nil, fmt.Errorf("metadata is not a map of strings: %w", err)
 			}
 			continue
 		}
 		var h headerEntry
 		if err := json.Unmarshal(v, &h); err != nil {
-			return nil, nil, fail("tensor %q: bad header entry: %v", key, err)
+			return nil, nil, fmt.Errorf("tensor %q: bad header entry: %w", key, err)
 		}
-		t := Tensor{DType: h.DType, Shape: h.Shape}
-		size := int64(0)
+		e := tensorEntry{name: key, dtype: h.DType, shape: h.Shape, lo: h.Offsets[0], hi: h.Offsets[1]}
 		switch h.DType {
 		case "F32":
-			size = 4
+			e.elemSize = 4
 		case "I64":
-			size = 8
+			e.elemSize = 8
 		default:
-			return nil, nil, fail("tensor %q: dtype %s is not supported (F32 or I64)", key, h.DType)
+			return nil, nil, fmt.Errorf("tensor %q: dtype %s is not supported (F32 or I64)", key, h.DType)
 		}
-		cnt := int64(1)
+		// The size in bytes, in unsigned 64-bit arithmetic that reports any overflow: a
+		// shape's product can exceed every integer type long before it meets the file.
+		need, ok := uint64(e.elemSize), true
 		for _, s := range h.Shape {
 			if s < 0 {
-				return nil, nil, fail("tensor %q: negative dimension in shape %v", key, h.Shape)
+				return nil, nil, fmt.Errorf("tensor %q: negative dimension in shape %v", key, h.Shape)
 			}
-			cnt *= int64(s)
+			hi, lo := bits.Mul64(need, uint64(s))
+			need, ok = lo, ok && hi == 0
 		}
-		lo, hi := h.Offsets[0], h.Offsets[1]
-		if lo < 0 || hi < lo || hi-lo != cnt*size {
-			return nil, nil, fail("tensor %q: offsets [%d, %d] do not fit shape %v of %s", key, lo, hi, h.Shape, h.DType)
+		if !ok || need > uint64(dataLen) {
+			return nil, nil, fmt.Errorf("tensor %q: shape %v of %s needs more bytes than the file's %d of data", key, h.Shape, h.DType, dataLen)
 		}
-		if hi > int64(len(data)) {
-			return nil, nil, fail("truncated: tensor %q needs data up to byte %d, the file has %d", key, hi, len(data))
+		if e.lo < 0 || e.hi < e.lo || uint64(e.hi-e.lo) != need {
+			return nil, nil, fmt.Errorf("tensor %q: offsets [%d, %d] do not fit shape %v of %s (%d bytes)", key, e.lo, e.hi, h.Shape, h.DType, need)
 		}
-		seg := data[lo:hi]
-		if h.DType == "F32" {
-			t.F32 = make([]float32, cnt)
-			for i := range t.F32 {
-				t.F32[i] = math.Float32frombits(binary.LittleEndian.Uint32(seg[4*i:]))
-			}
-		} else {
-			t.I64 = make([]int64, cnt)
-			for i := range t.I64 {
-				t.I64[i] = int64(binary.LittleEndian.Uint64(seg[8*i:]))
-			}
+		if e.hi > dataLen {
+			return nil, nil, fmt.Errorf("truncated: tensor %q needs data up to byte %d, the file has %d", key, e.hi, dataLen)
 		}
-		tensors[key] = t
+		e.count = int(need / uint64(e.elemSize))
+		entries = append(entries, e)
 	}
-	return tensors, meta, nil
+	slices.SortFunc(entries, func(a, b tensorEntry) int {
+		return cmp.Or(cmp.Compare(a.lo, b.lo), cmp.Compare(a.hi, b.hi), strings.Compare(a.name, b.name))
+	})
+	var end int64
+	for i, e := range entries {
+		switch {
+		case e.lo < end:
+			return nil, nil, fmt.Errorf("tensor %q [%d, %d] overlaps tensor %q [%d, %d]", e.name, e.lo, e.hi, entries[i-1].name, entries[i-1].lo, entries[i-1].hi)
+		case e.lo > end:
+			return nil, nil, fmt.Errorf("bytes [%d, %d] of the data belong to no tensor", end, e.lo)
+		}
+		end = e.hi
+	}
+	if end != dataLen {
+		return nil, nil, fmt.Errorf("%d bytes after the last tensor: the header does not describe the file's data", dataLen-end)
+	}
+	return entries, meta, nil
 }
 
 // EncodeTensors returns a safetensors file holding tensors (in name order) and meta.
@@ -185,28 +304,11 @@ func EncodeTensors(tensors map[string]Tensor, meta map[string]string) ([]byte, e
 	return buf.Bytes(), nil
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same folder and a
-// rename, so that path never holds a half-written file.
+// WriteFileAtomic writes data to path so that path never holds a half-written file and
+// no temporary file outlives a kill (see musae/models/atomicfile), synced to the disk
+// before it replaces the old file.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return atomicfile.WriteDurable(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // WriteTensors writes tensors and meta to path as safetensors, atomically.
@@ -251,7 +353,7 @@ func LoadParams(params []*Param, tensors map[string]Tensor) error {
 		used[p.Name] = true
 	}
 	for k := range tensors {
-		if !used[k] && !strings.HasPrefix(k, "test.") && !strings.HasPrefix(k, "optimizer.") {
+		if !used[k] && isParamTensor(k) {
 			problems = append(problems, "unexpected tensor "+k)
 		}
 	}
@@ -263,4 +365,10 @@ func LoadParams(params []*Param, tensors map[string]Tensor) error {
 		return fmt.Errorf("models: parameters do not match the model: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// isParamTensor reports whether a checkpoint's tensor called name is a model parameter:
+// tensors under "test." (reference outputs) and "optimizer." (Adam's moments) are not.
+func isParamTensor(name string) bool {
+	return !strings.HasPrefix(name, "test.") && !strings.HasPrefix(name, "optimizer.")
 }

@@ -25,7 +25,18 @@ type Meta struct {
 	Version      string             `json:"version"`
 	Command      string             `json:"command,omitempty"` // the command line that trained it
 	Train        json.RawMessage    `json:"train,omitempty"`   // trainer settings and position, for --resume
+	Init         *Origin            `json:"init,omitempty"`    // where a fine-tuned model's weights started
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Origin is the model whose weights a fine-tuning run started from (with fresh optimiser
+// state and step count).
+type Origin struct {
+	Ref     string  `json:"ref"` // a built-in model's name or a checkpoint's absolute path
+	Model   string  `json:"model"`
+	Steps   int     `json:"steps"`             // the updates it had had
+	Dataset string  `json:"dataset,omitempty"` // what it was trained on
+	Init    *Origin `json:"init,omitempty"`    // its own origin, when it was fine-tuned too
 }
 
 // Checkpoint is a loaded checkpoint: its provenance and its tensors.
@@ -50,13 +61,30 @@ func SaveCheckpoint(path string, params []*Param, opt *Adam, meta Meta) error {
 	return WriteTensors(path, t, map[string]string{"format": Format, "musae": string(js)})
 }
 
-// LoadCheckpoint reads a musae checkpoint from path.
-func LoadCheckpoint(path string) (*Checkpoint, error) {
-	t, meta, err := ReadTensors(path)
+// LoadCheckpoint reads a musae checkpoint from path. Its metadata is checked before any
+// tensor is read, so that a large file that is not a musae checkpoint is refused from its
+// header.
+func LoadCheckpoint(path string) (*Checkpoint, error) { return LoadCheckpointChecked(path, nil) }
+
+// LoadCheckpointChecked is LoadCheckpoint, calling check (when not nil) on the checkpoint
+// before its tensors are read: its Tensors then hold each tensor's dtype and shape but no
+// values, which is enough for CheckParams. A file whose config and tensors disagree is so
+// refused from its header, however large its data. An error from check is returned as it
+// is: it should name the file (c.Source).
+func LoadCheckpointChecked(path string, check func(*Checkpoint) error) (*Checkpoint, error) {
+	var c *Checkpoint
+	t, _, err := readTensorsFile(path, func(meta map[string]string, shapes map[string]Tensor) (err error) {
+		if c, err = checkpointFrom(meta, path); err != nil || check == nil {
+			return err
+		}
+		c.Tensors = shapes
+		return check(c)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return checkpointFrom(t, meta, path)
+	c.Tensors = t
+	return c, nil
 }
 
 // ParseCheckpoint reads a musae checkpoint held in b (an embedded model); name is used in errors.
@@ -65,14 +93,21 @@ func ParseCheckpoint(b []byte, name string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return checkpointFrom(t, meta, name)
+	c, err := checkpointFrom(meta, name)
+	if err != nil {
+		return nil, err
+	}
+	c.Tensors = t
+	return c, nil
 }
 
-func checkpointFrom(t map[string]Tensor, meta map[string]string, name string) (*Checkpoint, error) {
+// checkpointFrom returns the checkpoint (without its tensors) that a safetensors file's
+// metadata describes.
+func checkpointFrom(meta map[string]string, name string) (*Checkpoint, error) {
 	if meta["format"] != Format {
 		return nil, fmt.Errorf("models: read %s: %w (a safetensors file without musae's metadata; format %q, want %q)", name, ErrNotCheckpoint, meta["format"], Format)
 	}
-	c := &Checkpoint{Tensors: t, Source: name}
+	c := &Checkpoint{Source: name}
 	if err := json.Unmarshal([]byte(meta["musae"]), &c.Meta); err != nil {
 		return nil, fmt.Errorf("models: read %s: bad musae metadata: %w", name, err)
 	}
@@ -90,6 +125,24 @@ var ErrWrongModel = errors.New("checkpoint holds a different model")
 func (c *Checkpoint) Restore(params []*Param) error {
 	if err := LoadParams(params, c.Tensors); err != nil {
 		return fmt.Errorf("models: %s (model %s): %w", c.Source, c.Meta.Model, errors.Join(ErrWrongModel, err))
+	}
+	return nil
+}
+
+// CheckParams reports whether the checkpoint's parameter tensors (all but those under
+// "test." and "optimizer.") hold n values, the number its model's config implies. Callers
+// check it before building the model, so that a config read from the file, which could ask
+// for any size, is held to the tensors actually present before a model of that size is
+// allocated; Restore then checks each parameter's name and shape.
+func (c *Checkpoint) CheckParams(n int64) error {
+	var have int64
+	for k, t := range c.Tensors {
+		if isParamTensor(k) {
+			have += int64(t.Len()) // the shape's, so that it also works before the values are read
+		}
+	}
+	if have != n {
+		return fmt.Errorf("models: %s (model %s): %w: its config implies %d parameter values, its tensors hold %d", c.Source, c.Meta.Model, ErrWrongModel, n, have)
 	}
 	return nil
 }

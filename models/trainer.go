@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -37,7 +38,11 @@ type TrainConfig struct {
 	// (OUT.loss.png) are written beside it.
 	Out       string        `json:"-"`
 	SaveEvery time.Duration `json:"-"` // periodic checkpoints besides each epoch's end; 0: only then
-	LogEvery  int           `json:"log_every"`
+	// Budget, when positive, stops this run (not the whole training: a resumed run gets
+	// its own) after so much wall time, validating and writing a checkpoint as an epoch's
+	// end does.
+	Budget   time.Duration `json:"-"`
+	LogEvery int           `json:"log_every"`
 }
 
 // position is where training stands, saved in checkpoints for --resume.
@@ -49,6 +54,28 @@ type position struct {
 	// Examples is the size of the training set, which a resumed run must find again
 	// (the epoch's order depends on it).
 	Examples int `json:"examples"`
+}
+
+// ErrNotResumable is returned for a checkpoint that holds weights without the trainer's
+// settings and position (one written by `musae weights`, or a built-in model).
+var ErrNotResumable = errors.New("no trainer state to resume from")
+
+// TrainState returns the settings and the number of updates done of the run a training
+// checkpoint saved; a checkpoint without them gives ErrNotResumable, naming the file.
+func (c *Checkpoint) TrainState() (TrainConfig, int, error) {
+	pos, err := c.position()
+	return pos.Config, pos.Step, err
+}
+
+func (c *Checkpoint) position() (position, error) {
+	var pos position
+	if len(c.Meta.Train) == 0 {
+		return pos, fmt.Errorf("models: resume from %s: %w: it holds the weights of %s (%d steps) but not the optimiser's state and position a training checkpoint has; start a new run from its weights instead (--init %s)", c.Source, ErrNotResumable, c.Meta.Model, c.Meta.Steps, c.Source)
+	}
+	if err := json.Unmarshal(c.Meta.Train, &pos); err != nil {
+		return pos, fmt.Errorf("models: resume from %s: %w: bad trainer state: %w", c.Source, ErrNotResumable, err)
+	}
+	return pos, nil
 }
 
 // Trainer runs epochs of VAE steps with Adam over a dataset, logging, checkpointing and
@@ -69,9 +96,13 @@ type Trainer struct {
 	Plot     func(csvPath, pngPath string) error
 	Progress io.Writer // progress and log lines, normally stderr
 	Bar      bool      // draw a progress bar (stderr is a terminal)
-	// Resume, when set, continues the run saved in this checkpoint exactly.
+	// Resume, when set, continues the run saved in this checkpoint exactly. Config.Epochs
+	// 0 keeps the run's own target; any other value replaces it.
 	Resume *Checkpoint
 }
+
+// progressEvery is how often a progress line is written when there is no bar.
+const progressEvery = 10 * time.Second
 
 // LogPath and PlotPath return the files written beside a checkpoint.
 func LogPath(out string) string  { return strings.TrimSuffix(out, ".safetensors") + ".log.csv" }
@@ -85,6 +116,7 @@ type Result struct {
 	Last        Terms
 	Metrics     map[string]float64
 	ExamplesSec float64
+	OutOfTime   bool // stopped by Config.Budget
 }
 
 // ErrInterrupted is returned (wrapped with the context's error) when training stops
@@ -95,7 +127,7 @@ var ErrInterrupted = errors.New("training interrupted")
 // a checkpoint (with the optimiser's state, so that --resume continues exactly).
 func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	c := t.Config
-	if c.BatchSize <= 0 || c.Epochs <= 0 {
+	if c.BatchSize <= 0 || c.Epochs < 0 || (c.Epochs == 0 && t.Resume == nil) {
 		return Result{}, fmt.Errorf("models: train: batch size and epochs must be positive (got %d and %d)", c.BatchSize, c.Epochs)
 	}
 	n := t.Data.Len()
@@ -103,8 +135,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	opt := NewAdam(params, c.Optim)
 	pos := position{Config: c, Examples: n}
 	if t.Resume != nil {
-		if err := json.Unmarshal(t.Resume.Meta.Train, &pos); err != nil {
-			return Result{}, fmt.Errorf("models: resume from %s: no trainer state: %w", t.Resume.Source, err)
+		var err error
+		if pos, err = t.Resume.position(); err != nil {
+			return Result{}, err
 		}
 		if pos.Examples != 0 && pos.Examples != n {
 			return Result{}, fmt.Errorf("models: resume from %s: it was trained on %d examples, the data now has %d; resume needs the same data (and --limit)", t.Resume.Source, pos.Examples, n)
@@ -116,9 +149,17 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		if err := opt.Restore(t.Resume.Tensors, pos.Step); err != nil {
 			return Result{}, fmt.Errorf("models: resume from %s: %w", t.Resume.Source, err)
 		}
-		// The schedule and batch come from the checkpoint; only the length may grow.
-		pos.Config.Epochs = c.Epochs
-		pos.Config.Out, pos.Config.SaveEvery = c.Out, c.SaveEvery
+		// The schedule and batch come from the checkpoint; only the length may change.
+		if c.Epochs > 0 {
+			pos.Config.Epochs = c.Epochs
+		}
+		if pos.Config.Epochs <= 0 { // a checkpoint from before the target was kept
+			return Result{}, fmt.Errorf("models: resume from %s: the checkpoint records no epoch target; say how many epochs the run should reach", t.Resume.Source)
+		}
+		if pos.Epoch >= pos.Config.Epochs {
+			return Result{}, fmt.Errorf("models: resume from %s: the run has done its %d epochs (%d steps); ask for more epochs to continue it", t.Resume.Source, pos.Config.Epochs, pos.Step)
+		}
+		pos.Config.Out, pos.Config.SaveEvery, pos.Config.Budget = c.Out, c.SaveEvery, c.Budget
 		c = pos.Config
 		opt.Config = c.Optim
 	}
@@ -135,7 +176,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	c.LogEvery = min(c.LogEvery, perEpoch) // at least one row per epoch
 
-	logw, err := openLog(LogPath(c.Out), t.Resume != nil)
+	logw, err := openLog(LogPath(c.Out), t.Resume != nil, pos.Step)
 	if err != nil {
 		return Result{}, err
 	}
@@ -150,7 +191,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		accN       int
 		start      = time.Now()
 		lastSave   = start
-		lastLine   = start
+		lastLine   time.Time
 		stepsStart = pos.Step
 		metrics    map[string]float64
 	)
@@ -165,8 +206,12 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		if err := SaveCheckpoint(c.Out, params, opt, meta); err != nil {
 			return err
 		}
+		// The log's rows reach the file only with the checkpoint that covers them, so that a
+		// failed save followed by --resume does not log the same steps twice.
+		if err := logw.commit(); err != nil {
+			return err
+		}
 		if t.Plot != nil {
-			logw.flush()
 			if err := t.Plot(LogPath(c.Out), PlotPath(c.Out)); err != nil {
 				fmt.Fprintf(t.Progress, "warning: loss plot: %v\n", err)
 			}
@@ -186,6 +231,20 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			fmt.Fprintln(t.Progress)
 		}
 	}
+	validate := func() error {
+		if t.Validate == nil {
+			return nil
+		}
+		m, err := t.Validate()
+		if err != nil {
+			return err
+		}
+		metrics = m
+		epoch := float64(pos.Epoch) + float64(pos.Batch)/float64(perEpoch)
+		logw.row(pos.Step, epoch, "validation", m["loss"], m["reconstruction"], m["kl"], c.Loss.Beta(pos.Step), opt.LR(), math.NaN(), m)
+		fmt.Fprintf(t.Progress, "\repoch %.4g/%d  validation: %s\n", epoch, c.Epochs, FormatMetrics(m))
+		return nil
+	}
 
 	for pos.Epoch < c.Epochs {
 		perm := rand.New(rand.NewPCG(c.Seed, 1<<40+uint64(pos.Epoch))).Perm(n)
@@ -196,6 +255,18 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 					return res, err
 				}
 				return res, fmt.Errorf("models: %w at step %d (checkpoint written to %s; continue with --resume): %w", ErrInterrupted, pos.Step, c.Out, ctx.Err())
+			}
+			if c.Budget > 0 && time.Since(start) >= c.Budget {
+				if err := validate(); err != nil {
+					return res, err
+				}
+				finish()
+				res.OutOfTime = true
+				if err := save(); err != nil {
+					return res, err
+				}
+				fmt.Fprintf(t.Progress, "stopped at step %d: the time budget of %v is spent (checkpoint written to %s; continue with --resume)\n", pos.Step, c.Budget, c.Out)
+				return res, nil
 			}
 			rng := rand.New(rand.NewPCG(c.Seed, uint64(pos.Step)))
 			t.Data.Fill(b, perm[pos.Batch*c.BatchSize:(pos.Batch+1)*c.BatchSize], rng)
@@ -228,8 +299,14 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			if bar != nil {
 				bar.Describe(desc)
 				bar.Add(1)
-			} else if time.Since(lastLine) > 30*time.Second {
-				eta := time.Duration(float64(total-pos.Step) * float64(c.BatchSize) / rate * float64(time.Second)).Round(time.Second)
+			} else if time.Since(lastLine) >= progressEvery {
+				// Without a terminal, a line at the first step and then every progressEvery,
+				// so that a log shows the run alive long before an epoch ends.
+				eta := time.Duration(float64(total-pos.Step) * float64(c.BatchSize) / rate * float64(time.Second))
+				if c.Budget > 0 {
+					eta = min(eta, c.Budget-time.Since(start))
+				}
+				eta = eta.Round(time.Second)
 				fmt.Fprintf(t.Progress, "step %d/%d  %s  ETA %s\n", pos.Step, total, desc, eta)
 				lastLine = time.Now()
 			}
@@ -242,14 +319,8 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 		pos.Epoch++
 		pos.Batch = 0
-		if t.Validate != nil {
-			m, err := t.Validate()
-			if err != nil {
-				return res, err
-			}
-			metrics = m
-			logw.row(pos.Step, float64(pos.Epoch), "validation", m["loss"], m["reconstruction"], m["kl"], c.Loss.Beta(pos.Step), opt.LR(), math.NaN(), m)
-			fmt.Fprintf(t.Progress, "\repoch %d/%d  validation: %s\n", pos.Epoch, c.Epochs, FormatMetrics(m))
+		if err := validate(); err != nil {
+			return res, err
 		}
 		if err := save(); err != nil {
 			return res, err
@@ -296,25 +367,48 @@ func FormatMetrics(m map[string]float64) string {
 // LogColumns are the CSV log's columns.
 var LogColumns = []string{"step", "epoch", "split", "loss", "reconstruction", "kl", "beta", "lr", "grad_norm", "accuracy"}
 
+// logWriter writes the CSV log. Rows wait in pending until commit, which the trainer calls
+// after each successful checkpoint, so that the file never runs ahead of the checkpoint.
 type logWriter struct {
-	f *os.File
-	w *csv.Writer
+	path    string
+	f       *os.File
+	pending [][]string
 }
 
-func openLog(path string, appendTo bool) (*logWriter, error) {
-	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	if appendTo {
-		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+// openLog opens the log at path: a new one, or on resume the existing one cut back to the
+// rows of steps up to step (the checkpoint's), dropping what a run logged past its last
+// successful save and a row torn by a kill.
+func openLog(path string, resume bool, step int) (*logWriter, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(LogColumns)
+	if resume {
+		old, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("models: training log: %w", err)
+		}
+		r := csv.NewReader(bytes.NewReader(old))
+		r.FieldsPerRecord = -1
+		for {
+			rec, err := r.Read()
+			if err != nil {
+				break // the end, or a torn last row
+			}
+			if n, err := strconv.Atoi(rec[0]); err == nil && n <= step && len(rec) == len(LogColumns) {
+				w.Write(rec)
+			}
+		}
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
+	w.Flush()
+	if err := WriteFileAtomic(path, buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("models: training log: %w", err)
+	}
+	os.Chmod(path, 0o644) // as os.Create would have made it; the temporary file was private
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("models: training log: %w", err)
 	}
-	l := &logWriter{f: f, w: csv.NewWriter(f)}
-	if st, err := f.Stat(); err == nil && st.Size() == 0 {
-		l.w.Write(LogColumns)
-	}
-	return l, nil
+	return &logWriter{path: path, f: f}, nil
 }
 
 func (l *logWriter) row(step int, epoch float64, split string, loss, rec, kl, beta, lr, norm float64, m map[string]float64) {
@@ -328,12 +422,19 @@ func (l *logWriter) row(step int, epoch float64, split string, loss, rec, kl, be
 	if v, ok := m["accuracy"]; ok {
 		accuracy = v
 	}
-	l.w.Write([]string{strconv.Itoa(step), f(epoch), split, f(loss), f(rec), f(kl), f(beta), f(lr), f(norm), f(accuracy)})
+	l.pending = append(l.pending, []string{strconv.Itoa(step), f(epoch), split, f(loss), f(rec), f(kl), f(beta), f(lr), f(norm), f(accuracy)})
 }
 
-func (l *logWriter) flush() { l.w.Flush() }
-
-func (l *logWriter) close() {
-	l.w.Flush()
-	l.f.Close()
+// commit appends the pending rows to the file.
+func (l *logWriter) commit() error {
+	w := csv.NewWriter(l.f)
+	w.WriteAll(l.pending) // flushes
+	l.pending = l.pending[:0]
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("models: training log %s: %w", l.path, err)
+	}
+	return nil
 }
+
+// close drops rows no checkpoint covers.
+func (l *logWriter) close() { l.f.Close() }

@@ -1,7 +1,9 @@
 package models
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // linearEncoder and bernoulliDecoder make the smallest VAE the trainer can run: enough to
@@ -112,10 +115,10 @@ func TestTrainerResumeIsExact(t *testing.T) {
 	if ck.Meta.Steps != 21 { // the step that saw the cancel still runs
 		t.Fatalf("checkpoint at step %d, want 21", ck.Meta.Steps)
 	}
-	second := newToyTrainer(dir, 6)
+	second := newToyTrainer(dir, 0) // 0: the run's own target, 6 epochs
 	second.Resume = ck
-	if _, err := second.Run(context.Background()); err != nil {
-		t.Fatal(err)
+	if res2, err := second.Run(context.Background()); err != nil || res2.Steps != 48 {
+		t.Fatalf("resumed run: %d steps, %v; want the run's own 48", res2.Steps, err)
 	}
 	for i, p := range second.VAE.Params() {
 		if !slices.Equal(p.Data(), want[i].Data()) {
@@ -134,5 +137,133 @@ func TestTrainerResumeIsExact(t *testing.T) {
 	}
 	if _, err := os.Stat(LogPath(first.Config.Out)); err != nil {
 		t.Fatalf("no training log: %v", err)
+	}
+}
+
+// TestTrainerResumeWeightsFile resumes from a file with weights but no trainer state (what
+// `musae weights` writes) and wants an error naming the file and what it lacks.
+func TestTrainerResumeWeightsFile(t *testing.T) {
+	dir := t.TempDir()
+	src := newToyTrainer(dir, 1)
+	path := filepath.Join(dir, "weights.safetensors")
+	if err := SaveCheckpoint(path, src.VAE.Params(), nil, Meta{Model: "toy", Domain: "test", Steps: 8}); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ck.TrainState(); !errors.Is(err, ErrNotResumable) {
+		t.Fatalf("TrainState of a weights file: %v, want ErrNotResumable", err)
+	}
+	tr := newToyTrainer(dir, 2)
+	tr.Config.Out = filepath.Join(dir, "out.safetensors")
+	tr.Resume = ck
+	_, err = tr.Run(context.Background())
+	if !errors.Is(err, ErrNotResumable) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "optimiser's state") || strings.Contains(err.Error(), "JSON") {
+		t.Fatalf("resume from a weights file: %v", err)
+	}
+}
+
+// TestTrainerResumeAfterTimeBudget stops a run at its time budget and resumes it to the
+// end: the result must equal an uninterrupted run.
+func TestTrainerResumeAfterTimeBudget(t *testing.T) {
+	straight := newToyTrainer(t.TempDir(), 3)
+	if _, err := straight.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	first := newToyTrainer(dir, 3)
+	first.Config.Budget = time.Nanosecond
+	res, err := first.Run(context.Background())
+	if err != nil || !res.OutOfTime || res.Steps != 0 {
+		t.Fatalf("budgeted run: %+v, %v; want a stop at the budget", res, err)
+	}
+	ck, err := LoadCheckpoint(first.Config.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := newToyTrainer(dir, 0)
+	second.Resume = ck
+	if res, err := second.Run(context.Background()); err != nil || res.Steps != 24 || res.OutOfTime {
+		t.Fatalf("resumed run: %+v, %v", res, err)
+	}
+	for i, p := range second.VAE.Params() {
+		if !slices.Equal(p.Data(), straight.VAE.Params()[i].Data()) {
+			t.Fatalf("%s differs between the resumed and the uninterrupted run", p.Name)
+		}
+	}
+	// A finished run is not resumed silently.
+	ck, _ = LoadCheckpoint(first.Config.Out)
+	third := newToyTrainer(dir, 0)
+	third.Resume = ck
+	if _, err := third.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "has done its 3 epochs") {
+		t.Fatalf("resuming a finished run: %v", err)
+	}
+}
+
+// TestTrainerLogAfterFailedSave makes a checkpoint write fail mid-run, resumes from the
+// last good checkpoint, and wants each step logged once, with a torn row (a kill during a
+// write) dropped.
+func TestTrainerLogAfterFailedSave(t *testing.T) {
+	dir := t.TempDir()
+	first := newToyTrainer(dir, 6) // 8 steps an epoch, a row and a checkpoint at each end
+	out := first.Config.Out
+	var good []byte
+	first.BeforeStep = func(step int, _ *rand.Rand) {
+		if step == 20 { // the save at step 24 will fail: a folder stands at the checkpoint's path
+			var err error
+			if good, err = os.ReadFile(out); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(out)
+			os.Mkdir(out, 0o755)
+		}
+	}
+	if _, err := first.Run(context.Background()); err == nil {
+		t.Fatal("the run did not report the failed save")
+	}
+	os.Remove(out)
+	if err := os.WriteFile(out, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.OpenFile(LogPath(out), os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString("17,2.1,tra")
+	f.Close()
+	ck, err := LoadCheckpoint(out)
+	if err != nil || ck.Meta.Steps != 16 {
+		t.Fatalf("last good checkpoint: %v (steps %d, want 16)", err, ck.Meta.Steps)
+	}
+	second := newToyTrainer(dir, 0)
+	second.Resume = ck
+	if _, err := second.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(LogPath(out))
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatalf("log: %v\n%s", err, b)
+	}
+	var steps []string
+	for _, r := range rows[1:] {
+		steps = append(steps, r[0])
+	}
+	if want := "8 16 24 32 40 48"; strings.Join(steps, " ") != want {
+		t.Fatalf("logged steps %v, want %s", steps, want)
+	}
+}
+
+// TestTrainerProgressWithoutTerminal wants plain progress lines without a bar: one at the
+// first step (long before an epoch ends), then no more than one every progressEvery.
+func TestTrainerProgressWithoutTerminal(t *testing.T) {
+	tr := newToyTrainer(t.TempDir(), 6)
+	var buf bytes.Buffer
+	tr.Progress = &buf
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "step 1/48  epoch 1/6  loss ") {
+		t.Fatalf("progress without a terminal:\n%s", buf.String())
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"musae/cmd/musae/internal/zoo"
+	"musae/models"
 )
 
 func TestTrainOptions(t *testing.T) {
@@ -36,6 +39,15 @@ func TestTrainOptions(t *testing.T) {
 		{argv: "--domain mnist --epochs 0 -o m.safetensors", wantErr: "must be positive"},
 		{argv: "--domain mnist --encoder rnn -o m.safetensors", domain: "mnist", maxBeta: 1},
 		{argv: "--domain mnist --encoder transformer -o m.safetensors", wantErr: `--encoder "transformer"`},
+		// --init takes the domain, and a constant KL weight, from the model it fine-tunes.
+		{argv: "--init mel2-tiny -o m.safetensors", domain: "melody", clip: 1, maxBeta: 0.2, freeNats: 48},
+		{argv: "--init mnist-conv --encoder conv --z 16 --config mnist-conv -o m.safetensors", domain: "mnist", maxBeta: 1},
+		{argv: "--init mel2-tiny --z 8 -o m.safetensors", wantErr: "latent of 64 dimensions; --z 8"},
+		{argv: "--init mel2-tiny --config mel2-small -o m.safetensors", wantErr: "--config mel2-small would be another architecture"},
+		{argv: "--init mel2-tiny --encoder conv -o m.safetensors", wantErr: "has the rnn encoder; --encoder conv"},
+		{argv: "--init mel2-tiny --domain mnist -o m.safetensors", wantErr: "is a melody model; --domain says mnist"},
+		{argv: "--init mel2-tiny --resume a.safetensors -o m.safetensors", wantErr: "give one of them"},
+		{argv: "--domain mnist --time -1s -o m.safetensors", wantErr: "--time must not be negative"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var o *trainOptions
@@ -62,6 +74,90 @@ func TestTrainOptions(t *testing.T) {
 	}
 }
 
+// TestTrainResumeEpochs: a resumed run keeps its own epoch target unless --epochs is given.
+func TestTrainResumeEpochs(t *testing.T) {
+	for argv, want := range map[string]int{
+		"--resume m.safetensors -o m.safetensors":            0, // models.Trainer: the run's own
+		"--resume m.safetensors --epochs 9 -o m.safetensors": 9,
+		"--domain mnist -o m.safetensors":                    5,
+		"--domain mnist --epochs 2 -o m.safetensors":         2,
+	} {
+		var o *trainOptions
+		cmd := newTrainCmd(func(got *trainOptions) error { o = got; return nil })
+		cmd.SetArgs(strings.Fields(argv))
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%s: %v", argv, err)
+		}
+		if o.Epochs != want {
+			t.Errorf("%s: epochs %d, want %d", argv, o.Epochs, want)
+		}
+	}
+}
+
+// TestTrainResumeWeights resumes from a weights file (no trainer state) and wants an error
+// naming the file, what it lacks and what to do instead, before any data is read.
+func TestTrainResumeWeights(t *testing.T) {
+	dir := t.TempDir()
+	w := filepath.Join(dir, "w.safetensors")
+	m, err := zoo.New("mnist-conv", 0, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SaveCheckpoint(w, m.Params(), nil, m.Meta); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	argv := []string{"train", "--resume", w, "--data", filepath.Join(dir, "nowhere"), "-o", filepath.Join(dir, "m.safetensors")}
+	code := run(context.Background(), argv, &out, &errb)
+	if msg := errb.String(); code != exitFailure || !strings.Contains(msg, "optimiser's state") || !strings.Contains(msg, "--init "+w) || strings.Contains(msg, "JSON") || strings.Contains(msg, "nowhere") {
+		t.Fatalf("exit %d, stderr %q", code, msg)
+	}
+	errb.Reset()
+	argv = []string{"train", "--resume", "mel2-tiny", "-o", filepath.Join(dir, "m.safetensors")}
+	if code := run(context.Background(), argv, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "fine-tune it with --init mel2-tiny") {
+		t.Fatalf("resume a built-in: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestTrainInit fine-tunes a built-in model briefly through the CLI: it must start from the
+// model's weights (the first logged loss is a trained model's, not a fresh one's), count
+// steps afresh, and record where it started.
+func TestTrainInit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	data := "../../../shared/data/melodies/nottingham"
+	if _, err := os.Stat(data); err != nil {
+		t.Skipf("no Nottingham here: %v", err)
+	}
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ft.safetensors")
+	var out, errb bytes.Buffer
+	argv := []string{"train", "--init", "mel2-tiny", "--data", data, "--limit", "256", "--epochs", "1", "-o", ck}
+	if code := run(context.Background(), argv, &out, &errb); code != 0 {
+		t.Fatalf("train exited %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "before fine-tuning (mel2-tiny, 36000 steps): validation: accuracy 0.9") {
+		t.Fatalf("no starting figures:\n%s", errb.String())
+	}
+	c, err := models.LoadCheckpoint(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Meta.Steps != 4 || c.Meta.Init == nil || c.Meta.Init.Ref != "mel2-tiny" || c.Meta.Init.Steps != 36000 || c.Meta.Model != "mel2-tiny" {
+		t.Fatalf("checkpoint after 4 steps from mel2-tiny: steps %d, init %+v", c.Meta.Steps, c.Meta.Init)
+	}
+	f, _ := os.Open(models.LogPath(ck))
+	rows, _ := csv.NewReader(f).ReadAll()
+	f.Close()
+	rec, _ := strconv.ParseFloat(rows[1][4], 64)
+	if rows[1][2] != "train" || rec > 72 { // a fresh model starts near 32·ln 90 = 144 nats; fresh Adam shakes a trained one to about 30
+		t.Fatalf("first logged row %v: not a trained model's reconstruction", rows[1])
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	for _, tc := range []struct {
 		argv string
@@ -74,7 +170,13 @@ func TestExitCodes(t *testing.T) {
 		{"sample --nope", exitUsage, "unknown flag"},
 		{"bench mnist-huge", exitUsage, "unknown model"},
 		{"sample --domain mnist --model /nonexistent/m.safetensors", exitFailure, "/nonexistent/m.safetensors"},
-		{"manifold --model mnist-conv -o /dev/null", exitFailure, "needs a 2-D one"},
+		{"manifold --model mnist-conv -o never-written.png", exitFailure, "needs a 2-D one"},
+		{"manifold -n 1000", exitUsage, "-n 1000: want 2 to 200 cells a side"},
+		{"manifold -o m.mid", exitUsage, "-o m.mid: digits are written as a PNG picture (.png)"},
+		{"interpolate a.mid b.mid --steps 1001", exitUsage, "--steps 1001: want 2 (the endpoints) to 1000"},
+		{"interpolate a.png b.png c.png d.png --grid 200x200", exitUsage, "--grid 200x200: at most 10000 cells"},
+		{"reconstruct -n 1001", exitUsage, "-n 1001: want 1 to 1000 test digits"},
+		{"similar x.mid -n 1001", exitUsage, "-n 1001: want 1 to 1000 variations"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -134,7 +236,7 @@ func TestInterpolateUsage(t *testing.T) {
 		{"interpolate a.mid b.mid --grid 5x5", "--grid needs four inputs"},
 		{"interpolate a.mid b.mid c.mid d.mid --grid 5by5", `--grid "5by5"`},
 		{"interpolate a.mid b.mid --mode cubic", `--mode "cubic"`},
-		{"interpolate a.mid b.mid --steps 1", "--steps must be at least 2"},
+		{"interpolate a.mid b.mid --steps 1", "--steps 1: want 2 (the endpoints) to 1000"},
 		{"interpolate a.txt b.txt", "cannot tell the domain"},
 		{"interpolate a.mid b.mid --temperature -1", "--temperature must not be negative"},
 	} {

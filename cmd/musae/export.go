@@ -32,8 +32,9 @@ EasyABC read. The score is in 4/4 with 16 steps to the bar, at the file's first 
 titled with the file's name; notes crossing bar lines are tied. A file in another meter
 (3/4, 6/8) is still written in 4/4, and export says so.
 
-Without --track, a file with notes in several tracks is refused with a list of them. The
-format follows from the extension of -o when --format is not given. The default output
+Without --track, a file with notes in several tracks gives the melody of the track named
+as a melody (MELODY, Lead, Vocal, Voice), else of the track with the most notes sounding
+alone in C3–C6, and export says which. The format follows from the extension of -o when --format is not given. The default output
 is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard output.`,
 		Example: `  musae export samples/sample-01.mid --format abc -o -
   musae export pop909/001.mid --track MELODY --format musicxml`,
@@ -77,21 +78,21 @@ is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard outp
 }
 
 func runExport(o *exportOptions, stdout, stderr io.Writer) error {
-	f, err := openMelodyFile(o.File, o.Track)
+	f, opt, chosen, err := openMelodyFile(o.File, o.Track)
 	if err != nil {
 		return err
 	}
-	m, err := f.Melody(midi.ExtractOptions{Track: o.Track})
+	m, err := f.Melody(opt)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.File, err)
 	}
 	title := withExt(filepath.Base(o.File), "")
-	opt := midi.NotationOptions{Title: title, QPM: f.QPM}
+	nopt := midi.NotationOptions{Title: title, QPM: f.QPM}
 	var doc []byte
 	if o.Format == "abc" {
-		doc, err = m.ABC(opt)
+		doc, err = m.ABC(nopt)
 	} else {
-		doc, err = m.MusicXML(opt)
+		doc, err = m.MusicXML(nopt)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.File, err)
@@ -111,6 +112,9 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 		if s := mt.String(); !mt.DividesFourFour() && !slices.Contains(other, s) {
 			other = append(other, s)
 		}
+	}
+	if chosen != "" {
+		fmt.Fprintf(info, "note: %s has notes in several tracks; the melody is %s\n", o.File, chosen)
 	}
 	if len(other) > 0 {
 		fmt.Fprintf(info, "note: %s is in %s; the score is written in 4/4, 16 steps to the bar\n", o.File, strings.Join(other, ", "))

@@ -39,6 +39,7 @@ func TestExportRun(t *testing.T) {
 		return p
 	}
 	twoTracks := write("two.mid", rawSMF(quarters(0, 60, 62, 64, 65), quarters(1, 48, 43)))
+	flute := write("flute.mid", rawSMF(append([]byte{0, 0xC0, 73}, quarters(0, 60, 62, 64, 65)...)))
 	waltz := write("waltz.mid", rawSMF(append([]byte{0, 0xFF, 0x58, 4, 3, 2, 24, 8}, quarters(0, 67, 64, 64, 65, 62, 62)...)))
 	text := write("notes.mid", []byte("C D E F G\n"))
 
@@ -60,7 +61,14 @@ func TestExportRun(t *testing.T) {
 		code int
 		say  string // on stderr, or on stdout when the exit code is 0
 	}{
-		{[]string{"export", twoTracks, "--format", "abc", "-o", "-"}, exitUsage, twoTracks + " has notes in 2 tracks"},
+		{[]string{"export", twoTracks, "--format", "abc", "-o", "-"}, exitOK, "K:C\nC4 D4 E4 F4 |]\n"},
+		{[]string{"export", twoTracks, "--format", "abc", "-o", filepath.Join(dir, "two.abc")}, exitOK,
+			"note: " + twoTracks + " has notes in several tracks; the melody is track 0: the most melodic of 2 tracks, 4 of its 4 notes sound alone in C3–C6"},
+		{[]string{"export", flute, "--format", "abc", "-o", "-"}, exitUsage,
+			flute + ": midi: no melody: none of the 4 notes of the file is usable: 4 of programs outside 0–31 (73 Flute); " +
+				"MusicVAE's melody models leave out programs outside 0–31: pick a track to take its notes anyway, or keep all programs\n" +
+				"  --track 0 takes track 0, the only track with usable notes"},
+		{[]string{"export", flute, "--track", "0", "--format", "abc", "-o", "-"}, exitOK, "K:C\nC4 D4 E4 F4 |]\n"},
 		{[]string{"export", twoTracks, "--track", "1", "--format", "abc", "-o", "-"}, exitOK, "K:C\nC,4 G,,4 z8 |]\n"},
 		{[]string{"export", twoTracks, "--track", "7", "--format", "abc", "-o", "-"}, exitFailure, "no such track \"7\""},
 		{[]string{"export", waltz, "--format", "abc", "-o", filepath.Join(dir, "waltz.abc")}, exitOK, "note: " + waltz + " is in 3/4; the score is written in 4/4"},

@@ -15,7 +15,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,9 +50,11 @@ func newServeCmd(runF func(*serveOptions) error) *cobra.Command {
   - sample new melodies at a chosen temperature;
   - click in the 2-D digit latent map to decode a digit there.
 
-The page binds to loopback unless --addr says otherwise. Uploaded files are limited to
---max-upload bytes; each is written to the server's own temporary folder only while it is
-read, and the folder is removed when the server stops (Ctrl-C). Nothing else is written.`,
+The page binds to loopback unless --addr says otherwise. It answers only requests that
+name its own address (the Host header: the --addr host, or 127.0.0.1, localhost and [::1]
+at its port), and takes uploads only from its own page (the Origin header), so that pages
+of other sites cannot use it, not even through DNS rebinding. Uploaded files are limited
+to --max-upload bytes and are read in memory: nothing is written to disk.`,
 		Args: noArgs("serve"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, _, err := net.SplitHostPort(o.Addr); err != nil {
@@ -80,16 +82,17 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer s.Close()
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w (another port: --addr 127.0.0.1:8081; any free one: --addr 127.0.0.1:0)", err)
 	}
-	if host, _, _ := net.SplitHostPort(o.Addr); !isLoopback(host) {
+	host, _, _ := net.SplitHostPort(o.Addr)
+	if !isLoopback(host) {
 		fmt.Fprintf(stderr, "warning: %s is reachable from other machines; anyone who can reach it can use the page and upload files\n", ln.Addr())
 	}
+	guard := newSiteGuard(host, ln.Addr())
 	srv := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           s.Handler(guard),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -106,7 +109,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		}
 	}()
 	defer close(done)
-	fmt.Fprintf(stdout, "musae explorer on http://%s/ (%s); Ctrl-C stops it\n", ln.Addr(), s.describe())
+	fmt.Fprintf(stdout, "musae explorer on %s (%s); Ctrl-C stops it\n", guard.home, s.describe())
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -121,17 +124,15 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// explorer is the web page's server: the models, the uploads' folder, and the handlers.
-// The models are not safe for concurrent use, so every call into one holds mu.
+// explorer is the web page's server: the models and the handlers. The models are not safe
+// for concurrent use, so every call into one holds mu.
 type explorer struct {
 	mu        sync.Mutex
 	melody    *zoo.Model
 	digits    *zoo.Model // nil when the digit model has no 2-D latent
 	digitNote string     // why there is no map, when digits is nil
 	maxUpload int64
-	tmp       string // uploads go here, and nowhere else
 	page      *template.Template
-	uploads   int
 	digitPNG  []byte // the digit map, drawn on its first request
 }
 
@@ -154,15 +155,8 @@ func newExplorer(o *serveOptions) (*explorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.tmp, err = os.MkdirTemp("", "musae-serve-")
-	if err != nil {
-		return nil, fmt.Errorf("serve: a folder for uploads: %w", err)
-	}
 	return s, nil
 }
-
-// Close removes the uploads' folder.
-func (s *explorer) Close() error { return os.RemoveAll(s.tmp) }
 
 func (s *explorer) describe() string {
 	d := "melodies by " + s.melody.Meta.Model
@@ -172,12 +166,14 @@ func (s *explorer) describe() string {
 	return d
 }
 
-// Handler routes the page, its assets and its API.
-func (s *explorer) Handler() http.Handler {
+// Handler routes the page, its assets and its API, for requests that guard lets through.
+func (s *explorer) Handler(guard *siteGuard) http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(webFiles, "web")
+	// Only the files of web/static are served as they are: web/index.html is a template,
+	// run by index, and folders are not listed.
+	static, _ := fs.Sub(webFiles, "web/static")
 	mux.HandleFunc("GET /{$}", s.index)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
 	mux.HandleFunc("GET /api/examples", s.examples)
 	mux.HandleFunc("POST /api/upload", s.upload)
 	mux.HandleFunc("GET /api/interpolate", s.interpolate)
@@ -186,7 +182,124 @@ func (s *explorer) Handler() http.Handler {
 	mux.HandleFunc("GET /api/melody/{format}", s.melodyFile)
 	mux.HandleFunc("GET /api/digits/map.png", s.digitMap)
 	mux.HandleFunc("GET /api/digits/decode", s.digitAt)
-	return securityHeaders(mux)
+	return securityHeaders(guard.Handler(mux))
+}
+
+// siteGuard keeps other sites' pages from using the server through a visitor's browser.
+// It refuses a request whose Host is not one of the server's own names, which a page that
+// DNS rebinding has pointed at the server would send (its own site's name); and a
+// state-changing request (POST, ...) sent from another site's page, which a browser marks
+// with Origin, Sec-Fetch-Site or Referer. Clients that send none of the three, such as
+// curl, are not browsers at the mercy of another site, and pass.
+type siteGuard struct {
+	port  string          // the port the server listens on
+	names map[string]bool // the host names and IP addresses it answers to, in lower case
+	anyIP bool            // it listens on every interface: any IP address names it
+	home  string          // the page's address, for messages
+}
+
+// newSiteGuard is the guard of a server that listens at bound, asked for with --addr host.
+// It answers to the loopback names (localhost, 127.0.0.1, [::1], ...), to host and to the
+// address bound, all at the bound port; listening on every interface (0.0.0.0, [::] or
+// no host), it answers to any IP address too, since a page reached by address, not by
+// name, is the server's own.
+func newSiteGuard(host string, bound net.Addr) *siteGuard {
+	ip, port, _ := net.SplitHostPort(bound.String())
+	g := &siteGuard{port: port, names: map[string]bool{"localhost": true}}
+	for _, h := range []string{host, ip} {
+		if h != "" {
+			g.names[strings.ToLower(h)] = true
+		}
+	}
+	homeHost := host
+	if addr := net.ParseIP(ip); addr != nil && addr.IsUnspecified() {
+		g.anyIP = true
+		if addr := net.ParseIP(host); host == "" || addr != nil && addr.IsUnspecified() {
+			homeHost = "127.0.0.1"
+		}
+	}
+	g.home = "http://" + net.JoinHostPort(homeHost, port) + "/"
+	return g
+}
+
+// allows says whether hostport (a Host header, or the host of an Origin or Referer)
+// names this server.
+func (g *siteGuard) allows(hostport string) bool {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		// No port: the scheme's, 80 for http; an IPv6 address keeps its brackets.
+		host, port = strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]"), "80"
+	}
+	if port != g.port || host == "" {
+		return false
+	}
+	host = strings.ToLower(host)
+	if g.names[host] {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || g.anyIP)
+}
+
+// check says why r is refused, or returns nil.
+func (g *siteGuard) check(r *http.Request) error {
+	if !g.allows(r.Host) {
+		return &requestError{http.StatusMisdirectedRequest, fmt.Sprintf("serve: Host %q is not this server's address; it answers at %s (other names are refused, so that another site cannot reach it through DNS rebinding)", r.Host, g.home)}
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		// They change nothing, and another site's page cannot read their answers.
+		return nil
+	}
+	ours := func(u string) bool {
+		p, err := url.Parse(u)
+		return err == nil && p.Scheme == "http" && g.allows(p.Host)
+	}
+	// Browsers say where a request comes from by Origin; those from before 2020 send it
+	// only across sites, with Sec-Fetch-Site (since 2023) or Referer to fall back on.
+	var from string
+	if o := r.Header.Get("Origin"); o != "" {
+		if !ours(o) {
+			from = o + ", another site,"
+		}
+	} else if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		if site != "same-origin" && site != "none" {
+			from = "a page of another site (Sec-Fetch-Site: " + site + ")"
+		}
+	} else if ref := r.Header.Get("Referer"); ref != "" && !ours(ref) {
+		from = ref + ", another site,"
+	}
+	if from != "" {
+		return &requestError{http.StatusForbidden, fmt.Sprintf("serve: a %s request from %s is refused: only the page at %s may send one", r.Method, from, g.home)}
+	}
+	return nil
+}
+
+// Handler answers the requests that check refuses with its reason, and passes the others to h.
+func (g *siteGuard) Handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := g.check(r); err != nil {
+			fail(w, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// filesOnly is a file system whose folders cannot be opened, so that a file server of it
+// lists none.
+type filesOnly struct{ fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
 }
 
 // securityHeaders keeps the page from being framed or loading anything from elsewhere.
@@ -207,6 +320,8 @@ func (s *explorer) index(w http.ResponseWriter, r *http.Request) {
 		"MaxUpload":     s.maxUpload,
 		"MaxUploadSize": sizeLabel(s.maxUpload),
 		"Steps":         serveDefaultSteps,
+		"MinQPM":        serveMinQPM,
+		"MaxQPM":        serveMaxQPM,
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -230,6 +345,15 @@ const (
 	serveMaxSamples   = 16
 	serveMaxTemp      = 2
 	serveMapCells     = 16
+)
+
+// serveMinQPM and serveMaxQPM bound the tempo everywhere in the page: the tempo control,
+// every call that takes a qpm, and an upload's tempo (moved into the range when the file
+// says more or less). They are the tempos midi.WriteMelodies writes, so that every
+// tempo the page plays downloads as MIDI too.
+const (
+	serveMinQPM = midi.MinQPM
+	serveMaxQPM = midi.MaxQPM
 )
 
 // melodyJSON is a melody as the page sees it: its classes (what the other calls take back),
@@ -339,47 +463,101 @@ func (s *explorer) upload(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, v)
 }
 
-func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
-	file, hdr, err := r.FormFile("file")
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %s this page accepts", sizeLabel(s.maxUpload))}
-	case err != nil:
-		return melodyJSON{}, badRequest("no MIDI file in the upload: %v", err)
+// uploadForm is what an upload's form holds.
+type uploadForm struct {
+	name, track, bar string
+	data             []byte // the file, read whole: midi.Read would read it whole anyway
+}
+
+// readUploadForm reads the form part by part, in memory: unlike r.FormFile, which keeps
+// parts over 32 MB in temporary files, it writes nothing to disk, so that nothing can be
+// left behind there, not even by a SIGKILL.
+func (s *explorer) readUploadForm(r *http.Request) (uploadForm, error) {
+	var f uploadForm
+	tooBig := func(what string) error {
+		return &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is larger than the %s this page accepts", what, sizeLabel(s.maxUpload))}
 	}
-	defer file.Close()
-	name := filepath.Base(hdr.Filename)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return f, badRequest("no MIDI file in the upload: %v", err)
+	}
+	haveFile := false
+	for {
+		part, err := mr.NextPart()
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return f, tooBig("the upload")
+		case err == io.EOF && !haveFile:
+			return f, badRequest("no MIDI file in the upload: no field \"file\"")
+		case err == io.EOF:
+			return f, nil
+		case err != nil:
+			return f, badRequest("the upload is not a well-formed multipart form: %v", err)
+		}
+		field, limit := part.FormName(), int64(1<<10)
+		if field == "file" {
+			limit = s.maxUpload
+		}
+		b, err := io.ReadAll(io.LimitReader(part, limit+1))
+		part.Close()
+		switch {
+		case errors.As(err, &mbe):
+			return f, tooBig("the upload")
+		case err != nil:
+			return f, badRequest("the upload is not a well-formed multipart form: %v", err)
+		case int64(len(b)) > limit && field == "file":
+			return f, tooBig(uploadName(part.FileName()))
+		case int64(len(b)) > limit:
+			return f, badRequest("field %q is longer than %d bytes", field, limit)
+		}
+		switch field {
+		case "file":
+			if haveFile {
+				return f, badRequest("the upload holds more than one file; send one at a time")
+			}
+			haveFile, f.name, f.data = true, uploadName(part.FileName()), b
+		case "track":
+			f.track = string(b)
+		case "bar":
+			f.bar = string(b)
+		}
+	}
+}
+
+// uploadName is the name an upload is shown by: its own, without any folders.
+func uploadName(name string) string {
+	name = filepath.Base(name)
 	if name == "." || name == "/" || name == "" {
-		name = "upload.mid"
+		return "upload.mid"
 	}
-	if hdr.Size > s.maxUpload {
-		return melodyJSON{}, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is %s; this page accepts up to %s", name, sizeLabel(hdr.Size), sizeLabel(s.maxUpload))}
+	return name
+}
+
+func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
+	form, err := s.readUploadForm(r)
+	if err != nil {
+		return melodyJSON{}, err
 	}
 	bar := 0
-	if b := r.FormValue("bar"); b != "" {
+	if b := form.bar; b != "" {
 		if bar, err = strconv.Atoi(b); err != nil || bar < 1 {
 			return melodyJSON{}, badRequest("bar %q: want a bar number from 1", b)
 		}
 	}
-	// The file is kept under a name of ours, inside the server's own folder, only while
-	// it is read.
-	s.mu.Lock()
-	s.uploads++
-	path := filepath.Join(s.tmp, fmt.Sprintf("upload-%d.mid", s.uploads))
-	s.mu.Unlock()
-	defer os.Remove(path)
-	if err := copyToFile(path, file, s.maxUpload); err != nil {
-		return melodyJSON{}, err
-	}
-	in, err := readMelodyInput(path, r.FormValue("track"), bar)
+	in, err := readMelodyUpload(form.name, form.data, form.track, bar)
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), path, name)
-		msg = strings.ReplaceAll(msg, "--track ", "track ")
+		msg := strings.ReplaceAll(err.Error(), "--track ", "track ")
 		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
 		return melodyJSON{}, badRequest("%s", msg)
 	}
-	v := melodyView(withExt(name, ""), in.Window, in.QPM)
+	// midi.Read has brought the file's tempo within serveMinQPM..serveMaxQPM, and Where
+	// carries its warning when it had to.
+	qpm := in.QPM
+	if math.IsNaN(qpm) {
+		qpm = midi.DefaultQPM
+	}
+	v := melodyView(withExt(form.name, ""), in.Window, qpm)
 	v.Where = in.Where
 	return v, nil
 }
@@ -393,21 +571,6 @@ func sizeLabel(n int64) string {
 		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
-}
-
-func copyToFile(path string, r io.Reader, limit int64) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(f, io.LimitReader(r, limit+1))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && n > limit {
-		err = &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the %s this page accepts", sizeLabel(limit))}
-	}
-	return err
 }
 
 // query reads the request's numeric parameters, each with a default and bounds.
@@ -452,7 +615,7 @@ func (s *explorer) interpolate(w http.ResponseWriter, r *http.Request) {
 	steps := q.int("steps", serveDefaultSteps, 2, serveMaxSteps)
 	temp := q.float("temperature", 0, 0, serveMaxTemp)
 	seed := uint64(q.int("seed", 1, 0, math.MaxInt32))
-	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
+	qpm := q.float("qpm", midi.DefaultQPM, serveMinQPM, serveMaxQPM)
 	mode := r.FormValue("mode")
 	if mode == "" {
 		mode = "slerp"
@@ -568,7 +731,7 @@ func (s *explorer) melodyFile(w http.ResponseWriter, r *http.Request) {
 	}
 	q := &query{r: r}
 	m := q.melody("m")
-	qpm := q.float("qpm", midi.DefaultQPM, 20, 300)
+	qpm := q.float("qpm", midi.DefaultQPM, serveMinQPM, serveMaxQPM)
 	if q.err != nil {
 		fail(w, q.err)
 		return
@@ -578,7 +741,10 @@ func (s *explorer) melodyFile(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch format {
 	case "wav":
-		err = midi.WriteWAV(&buf, midi.RenderMelody(qpm, midi.RenderOptions{}, m), midi.SampleRate)
+		var a *midi.Audio
+		if a, err = midi.MelodyAudio(qpm, midi.RenderOptions{}, m); err == nil {
+			err = a.WriteWAV(r.Context(), &buf)
+		}
 	case "mid":
 		err = midi.WriteMelodies(&buf, qpm, m)
 	case "musicxml", "abc":

@@ -197,6 +197,21 @@ func TestServeInBrowser(t *testing.T) {
 		t.Error("the interpolation did not change when B became the uploaded tune")
 	}
 
+	// A tune faster than the tempo control's old bound of 300 qpm: as A, it sets the
+	// morph's tempo, and the morph plays at it (two bars at 400 qpm last 1.2 s).
+	fast := filepath.Join(dir, "fast.mid")
+	os.WriteFile(fast, withTempo(t, exampleTunes[5].melody(), 150_000), 0o644)
+	do("uploading a 400 qpm tune",
+		chromedp.SetUploadFiles(chromedp.CSS(`#upload-A input[type="file"]`), []string{fast}),
+		until(10*time.Second, `document.getElementById("pick-A").selectedOptions[0].textContent.startsWith("fast")`),
+		until(10*time.Second, `document.body.dataset.state !== "loading"`),
+	)
+	if qpm, msg := evaluate[string](t, ctx, `document.getElementById("qpm").value`), evaluate[string](t, ctx, `document.getElementById("error").textContent`); qpm != "400" || !evaluate[bool](t, ctx, `document.getElementById("error").hidden`) {
+		t.Errorf("after a 400 qpm upload as A: tempo %s, the page says %q", qpm, msg)
+	} else if quick := look(); !strings.Contains(quick.Audio, "qpm=400") || math.Abs(quick.Duration-1.2) > 0.01 {
+		t.Errorf("at 400 qpm: audio %s lasting %.3f s, want 1.2 s", quick.Audio, quick.Duration)
+	}
+
 	// Sampling adds cards; clicking the map decodes a digit.
 	do("sampling",
 		chromedp.Click(chromedp.ID("sample-go")),
@@ -217,6 +232,7 @@ func TestServeInBrowser(t *testing.T) {
 
 	// The README's picture: the page at a middle step of the morph between two tunes.
 	do("setting up the screenshot",
+		js(`(() => { const a = document.getElementById("pick-A"); a.value = "0"; a.dispatchEvent(new Event("change")); })()`),
 		js(`(() => { const b = document.getElementById("pick-B"); b.value = "1"; b.dispatchEvent(new Event("change")); })()`),
 		js(`(() => { const q = document.getElementById("qpm"); q.value = "120"; q.dispatchEvent(new Event("change")); })()`),
 		until(10*time.Second, `document.body.dataset.state === "ready" && document.getElementById("thumb-B").complete`),

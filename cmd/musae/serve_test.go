@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,21 +21,18 @@ import (
 	"musae/midi"
 )
 
-// newTestExplorer serves the built-in models from an httptest server.
+// newTestExplorer serves the built-in models from an httptest server on 127.0.0.1, guarded
+// as `musae serve --addr 127.0.0.1:PORT` is.
 func newTestExplorer(t *testing.T, maxUpload int64) (*explorer, *httptest.Server) {
 	t.Helper()
 	s, err := newExplorer(&serveOptions{DigitModel: "mnist-conv2", MaxUpload: maxUpload})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-		if _, err := os.Stat(s.tmp); !os.IsNotExist(err) {
-			t.Errorf("the uploads' folder %s is still there after Close", s.tmp)
-		}
-	})
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = s.Handler(newSiteGuard("127.0.0.1", srv.Listener.Addr()))
+	srv.Start()
+	t.Cleanup(srv.Close)
 	return s, srv
 }
 
@@ -54,6 +52,12 @@ func get(t *testing.T, url string) (status int, contentType string, body []byte)
 
 func postFile(t *testing.T, url, name string, data []byte, fields map[string]string) (int, map[string]any) {
 	t.Helper()
+	return postFileFrom(t, url, name, data, fields, nil)
+}
+
+// postFileFrom uploads as the page does, with the request headers given (Origin, ...).
+func postFileFrom(t *testing.T, url, name string, data []byte, fields map[string]string, header map[string]string) (int, map[string]any) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", name)
@@ -65,7 +69,15 @@ func postFile(t *testing.T, url, name string, data []byte, fields map[string]str
 		mw.WriteField(k, v)
 	}
 	mw.Close()
-	res, err := http.Post(url, mw.FormDataContentType(), &body)
+	req, err := http.NewRequest(http.MethodPost, url, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +108,10 @@ func TestServeAPI(t *testing.T) {
 		{"/", "200", "text/html", `melodies: <b>mel2-tiny</b>`},
 		{"/static/app.js", "200", "javascript", "async function interpolate"},
 		{"/static/style.css", "200", "text/css", ".slider-row"},
+		// The page's template is run by "/", never served as it is.
+		{"/static/index.html", "404", "text/plain", "not found"},
+		{"/static/../index.html", "404", "text/plain", "not found"},
+		{"/static/", "404", "text/plain", "not found"},
 		{"/api/examples", "200", "application/json", `"name":"Ode to Joy"`},
 		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
 		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=1", "400", "application/json", "steps \\\"1\\\": want a number from 2 to 33"},
@@ -231,7 +247,11 @@ func (b *syncBuffer) String() string {
 }
 
 func TestServeUpload(t *testing.T) {
-	s, srv := newTestExplorer(t, 4<<10)
+	// Uploads are read in memory: the server writes nothing to disk, so that a SIGKILL
+	// leaves nothing behind.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	_, srv := newTestExplorer(t, 4<<10)
 	twoBars := exampleTunes[2].melody()
 	for _, tc := range []struct {
 		name   string
@@ -247,7 +267,7 @@ func TestServeUpload(t *testing.T) {
 		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"track": "7"}, 400, "track"},
 		{"notes.txt", []byte("not a MIDI file"), nil, 400, "notes.txt: byte 0: not a Standard MIDI File"},
 		{"../../../escape.mid", []byte("MThd"), nil, 400, "escape.mid"},
-		{"big.mid", bytes.Repeat([]byte{0}, 5<<10), nil, 413, "accepts up to 4 KiB"},
+		{"big.mid", bytes.Repeat([]byte{0}, 5<<10), nil, 413, "big.mid is larger than the 4 KiB this page accepts"},
 		{"huge.mid", bytes.Repeat([]byte{0}, 200<<10), nil, 413, "4 KiB"},
 	} {
 		t.Run(tc.name+fmt.Sprint(tc.fields), func(t *testing.T) {
@@ -256,18 +276,10 @@ func TestServeUpload(t *testing.T) {
 			if status != tc.status || !strings.Contains(string(got), tc.want) {
 				t.Errorf("upload %s: %d %s; want %d containing %q", tc.name, status, got, tc.status, tc.want)
 			}
-			if strings.Contains(string(got), s.tmp) {
-				t.Errorf("the answer shows the server's folder: %s", got)
-			}
 		})
 	}
-	// Nothing is left behind, inside the folder or beside it.
-	left, err := os.ReadDir(s.tmp)
-	if err != nil || len(left) != 0 {
-		t.Errorf("uploads' folder holds %v (%v)", left, err)
-	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(s.tmp), "escape.mid")); err == nil {
-		t.Error("an upload named ../escape.mid was written outside the uploads' folder")
+	if left, err := os.ReadDir(tmp); err != nil || len(left) != 0 {
+		t.Errorf("the server wrote %v into the temporary folder (%v)", left, err)
 	}
 }
 
@@ -365,6 +377,206 @@ func TestSafeFileName(t *testing.T) {
 	} {
 		if got := safeFileName(in); got != want {
 			t.Errorf("safeFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestServeHost asks with the Host headers that DNS rebinding gives (another site's name,
+// pointed at the server) and with the server's own names.
+func TestServeHost(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	for _, tc := range []struct {
+		host   string
+		status int
+	}{
+		{"evil.example", 421},
+		{fmt.Sprintf("evil.example:%d", port), 421},
+		{fmt.Sprintf("127.0.0.1:%d", port+1), 421},
+		{"127.0.0.1", 421}, // port 80
+		{fmt.Sprintf("localhost.evil.example:%d", port), 421},
+		{fmt.Sprintf("127.0.0.1:%d", port), 200},
+		{fmt.Sprintf("localhost:%d", port), 200},
+		{fmt.Sprintf("LocalHost:%d", port), 200},
+		{fmt.Sprintf("[::1]:%d", port), 200},
+	} {
+		for _, path := range []string{"/api/sample?n=1", "/", "/static/app.js"} {
+			req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = tc.host
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Errorf("GET %s with Host %s: %d %.120s; want %d", path, tc.host, res.StatusCode, body, tc.status)
+			}
+			if tc.status == 421 && !bytes.Contains(body, []byte("is not this server's address")) {
+				t.Errorf("GET %s with Host %s: the refusal says %q", path, tc.host, body)
+			}
+		}
+	}
+}
+
+// TestServeCrossOrigin uploads as another site's page would, through a visitor's browser,
+// and as the page itself does.
+func TestServeCrossOrigin(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	tune := melodyBytes(t, exampleTunes[2].melody())
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+		status int
+	}{
+		{"another site's page", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"another site's page, modern browser", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
+		{"another port of this machine", map[string]string{"Origin": "http://127.0.0.1:1"}, 403},
+		{"a sandboxed frame", map[string]string{"Origin": "null"}, 403},
+		{"no Origin, cross-site", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"no Origin, same-site", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"an old browser", map[string]string{"Referer": "http://evil.example/form.html"}, 403},
+		{"a forged Sec-Fetch-Site", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, 403},
+		{"https to this port", map[string]string{"Origin": "https://" + srv.Listener.Addr().String()}, 403},
+		{"the page by another of its names", map[string]string{"Origin": strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)}, 200},
+		{"the page", map[string]string{"Origin": srv.URL, "Sec-Fetch-Site": "same-origin", "Referer": srv.URL + "/"}, 200},
+		{"the page, Origin only", map[string]string{"Origin": srv.URL}, 200},
+		{"the page, an old browser", map[string]string{"Referer": srv.URL + "/"}, 200},
+		{"curl", nil, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, res := postFileFrom(t, srv.URL+"/api/upload", "tune.mid", tune, nil, tc.header)
+			if status != tc.status {
+				t.Errorf("upload from %s (%v): %d %v; want %d", tc.name, tc.header, status, res["error"], tc.status)
+			}
+			if msg, _ := res["error"].(string); tc.status == 403 && !strings.Contains(msg, "is refused: only the page at "+srv.URL+"/ may send one") {
+				t.Errorf("upload from %s: the refusal says %q", tc.name, msg)
+			}
+		})
+	}
+}
+
+func TestSiteGuard(t *testing.T) {
+	tcp := func(s string) net.Addr {
+		a, err := net.ResolveTCPAddr("tcp", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	for _, tc := range []struct {
+		addr, bound, home string
+		allow, refuse     []string
+	}{
+		{"127.0.0.1", "127.0.0.1:8080", "http://127.0.0.1:8080/",
+			[]string{"127.0.0.1:8080", "localhost:8080", "[::1]:8080", "127.0.0.2:8080"},
+			[]string{"evil.example:8080", "192.168.1.10:8080", "127.0.0.1:8081", "localhost", "", "[::1]", ":8080"}},
+		{"localhost", "127.0.0.1:80", "http://localhost:80/",
+			[]string{"localhost", "localhost:80", "127.0.0.1", "[::1]"},
+			[]string{"evil.example", "evil.example:80"}},
+		{"192.168.1.10", "192.168.1.10:8080", "http://192.168.1.10:8080/",
+			[]string{"192.168.1.10:8080", "localhost:8080", "127.0.0.1:8080"},
+			[]string{"192.168.1.11:8080", "evil.example:8080", "192.168.1.10:80"}},
+		{"box.lan", "192.168.1.10:8080", "http://box.lan:8080/",
+			[]string{"box.lan:8080", "BOX.LAN:8080", "192.168.1.10:8080"},
+			[]string{"evil.example:8080", "box.lan.evil.example:8080"}},
+		{"0.0.0.0", "0.0.0.0:8080", "http://127.0.0.1:8080/",
+			[]string{"192.168.1.10:8080", "[fe80::1]:8080", "localhost:8080"},
+			[]string{"box.lan:8080", "evil.example:8080", "192.168.1.10:8081"}},
+		{"", "[::]:8080", "http://127.0.0.1:8080/",
+			[]string{"10.0.0.1:8080", "[::1]:8080"},
+			[]string{"evil.example:8080"}},
+	} {
+		g := newSiteGuard(tc.addr, tcp(tc.bound))
+		if g.home != tc.home {
+			t.Errorf("--addr %s:%s: the page is at %s, want %s", tc.addr, g.port, g.home, tc.home)
+		}
+		for _, h := range tc.allow {
+			if !g.allows(h) {
+				t.Errorf("--addr %s bound at %s refuses Host %q", tc.addr, tc.bound, h)
+			}
+		}
+		for _, h := range tc.refuse {
+			if g.allows(h) {
+				t.Errorf("--addr %s bound at %s answers Host %q", tc.addr, tc.bound, h)
+			}
+		}
+	}
+}
+
+// withTempo is a file of melody m whose tempo is us µs a quarter, which may be one that
+// midi.WriteMelodies refuses to write.
+func withTempo(t *testing.T, m midi.Melody, us int) []byte {
+	t.Helper()
+	b := melodyBytes(t, m)
+	at := bytes.Index(b, []byte{0xFF, 0x51, 0x03})
+	if at < 0 {
+		t.Fatal("no tempo in a written file")
+	}
+	b[at+3], b[at+4], b[at+5] = byte(us>>16), byte(us>>8), byte(us)
+	return b
+}
+
+// TestServeQPMRange follows an uploaded tune's tempo through the page's calls: what the
+// upload answers is what the tempo control shows and what every other call takes.
+func TestServeQPMRange(t *testing.T) {
+	// The range is what midi writes, no more and no less.
+	for _, qpm := range []float64{serveMinQPM, serveMaxQPM} {
+		if err := midi.WriteMelodies(io.Discard, qpm, exampleTunes[0].melody()); err != nil {
+			t.Errorf("the page plays %g qpm, but midi does not write it: %v", qpm, err)
+		}
+	}
+	for _, qpm := range []float64{serveMinQPM - 0.5, serveMaxQPM + 0.5} {
+		if err := midi.WriteMelodies(io.Discard, qpm, exampleTunes[0].melody()); err == nil {
+			t.Errorf("midi writes %g qpm, outside serveMinQPM–serveMaxQPM: widen them to midi's range", qpm)
+		}
+	}
+	_, srv := newTestExplorer(t, 64<<10)
+	if _, _, page := get(t, srv.URL+"/"); !bytes.Contains(page, []byte(fmt.Sprintf(`id="qpm" min="%d" max="%d"`, serveMinQPM, serveMaxQPM))) {
+		t.Errorf("the page's tempo control does not take %d–%d qpm", serveMinQPM, serveMaxQPM)
+	}
+	tune := exampleTunes[2].melody()
+	other := formatClasses(exampleTunes[0].melody())
+	for _, tc := range []struct {
+		name  string
+		file  []byte
+		qpm   float64
+		where string
+	}{
+		{"400 qpm", withTempo(t, tune, 150_000), 400, ""},
+		{"1000 qpm", withTempo(t, tune, 60_000), 1000, ""},
+		{"5000 qpm", withTempo(t, tune, 12_000), serveMaxQPM, "tempo of 5000 qpm is outside the 4..1000 qpm that musae writes"},
+		{"3.6 qpm", withTempo(t, tune, 0xFFFFFF), serveMinQPM, "tempo of 3.576 qpm is outside the 4..1000 qpm that musae writes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, res := postFile(t, srv.URL+"/api/upload", "fast.mid", tc.file, nil)
+			qpm, _ := res["qpm"].(float64)
+			where, _ := res["where"].(string)
+			if status != 200 || qpm != tc.qpm || !strings.Contains(where, tc.where) {
+				t.Fatalf("upload: %d, qpm %v, where %q; want 200, %g qpm, where saying %q", status, res["qpm"], where, tc.qpm, tc.where)
+			}
+			classes, _ := res["classes"].(string)
+			// pick("A", ...) rounds it into the tempo control, which every call then sends.
+			q := fmt.Sprint(math.Round(qpm))
+			for _, u := range []string{
+				"/api/interpolate?a=" + classes + "&b=" + other + "&steps=3&qpm=" + q,
+				"/api/melody/wav?m=" + classes + "&qpm=" + q,
+				"/api/melody/mid?m=" + classes + "&qpm=" + q,
+				"/api/melody/musicxml?m=" + classes + "&qpm=" + q,
+				"/api/melody/abc?m=" + classes + "&qpm=" + q,
+			} {
+				if status, _, body := get(t, srv.URL+u); status != 200 {
+					t.Errorf("GET %.40s…&qpm=%s: %d %.200s", u, q, status, body)
+				}
+			}
+		})
+	}
+	for _, q := range []string{"3.9", "1000.5", "NaN", "Inf"} {
+		if status, _, _ := get(t, srv.URL+"/api/melody/mid?m="+other+"&qpm="+q); status != 400 {
+			t.Errorf("GET /api/melody/mid at %s qpm: %d, want 400", q, status)
 		}
 	}
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +20,7 @@ import (
 
 type trainOptions struct {
 	Domain, Config, Out, Resume string
+	Init                        string // fine-tune: start from this model's weights
 	Data, Dataset, Track        string
 	Encoder                     string
 	Epochs, Batch, Z, Limit     int
@@ -25,9 +28,13 @@ type trainOptions struct {
 	Optim                       models.AdamConfig
 	Loss                        models.Loss
 	SaveEvery                   time.Duration
-	SamplingRate                float64 // melodies: scheduled sampling's inverse-sigmoid rate; 0 = teacher forcing
+	Budget                      time.Duration // stop this run after so much wall time; 0: no limit
+	SamplingRate                float64       // melodies: scheduled sampling's inverse-sigmoid rate; 0 = teacher forcing
 	samplingRateSet             bool
 	Command                     string // the command line, recorded in the checkpoint
+
+	init    *zoo.Model // the model --init names, opened by complete
+	batchOK bool       // --batch was given
 }
 
 // newTrainCmd returns the train verb; runF, when not nil, replaces the work (tests pass one
@@ -41,7 +48,15 @@ func newTrainCmd(runF func(*trainOptions) error) *cobra.Command {
 
 The checkpoint (safetensors) is written at the end of every epoch, every --save-every, and
 when you press Ctrl-C; the log (OUT.log.csv) and the loss curves (OUT.loss.png) go beside it.
---resume continues a run exactly where its checkpoint left it.
+--resume continues a run exactly where its checkpoint left it, towards the run's own
+--epochs unless a new one is given. --time stops a run after so much wall time, with a
+checkpoint that --resume continues.
+
+--init fine-tunes: it starts from the weights of a built-in model (mel2-tiny, mnist-conv,
+mnist-conv2) or of any checkpoint, with fresh optimiser state and step count. The model
+keeps its architecture (--config, --z and --encoder may only agree with it) and domain;
+the KL weight is --max-beta from the first step (--beta-rate 0), since the model has had
+its warm-up.
 
 Defaults follow the domain: MNIST trains the plain ELBO (beta 1, no free bits, no clipping);
 melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 per step,
@@ -63,10 +78,11 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
 	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: conv for mnist, rnn for melody)")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
+	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
 	f.StringVar(&o.Data, "data", "", "data folder: MNIST IDX files, or MIDI files for melodies")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
 	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index (default: all tracks merged)")
-	f.IntVar(&o.Epochs, "epochs", 5, "passes over the training set")
+	f.IntVar(&o.Epochs, "epochs", 5, "passes over the training set (with --resume: the run's own unless given)")
 	f.IntVar(&o.Batch, "batch", 64, "examples per step")
 	f.IntVar(&o.Z, "z", 0, "latent size (0: the config's)")
 	f.IntVar(&o.Limit, "limit", 0, "train on the first N examples only (0: all)")
@@ -76,10 +92,11 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.Float64Var(&o.Optim.Decay, "lr-decay", 0.9999, "learning-rate decay per step")
 	f.Float64Var(&o.Optim.ClipNorm, "clip", 0, "global gradient-norm clip, 0 = off (default: 0 mnist, 1 melody)")
 	f.Float64Var(&o.Loss.MaxBeta, "max-beta", 0, "KL weight reached by the schedule (default: 1 mnist, 0.2 melody)")
-	f.Float64Var(&o.Loss.BetaRate, "beta-rate", 0, "beta = (1 - rate^step)·max-beta; 0 = constant (default: 0 mnist, 0.99999 melody)")
+	f.Float64Var(&o.Loss.BetaRate, "beta-rate", 0, "beta = (1 - rate^step)·max-beta; 0 = constant (default: 0 mnist, 0.99999 melody, 0 with --init)")
 	f.Float64Var(&o.Loss.FreeNats, "free-nats", 0, "KL nats per example not penalised (default: 0 mnist, 48 melody)")
 	f.Float64Var(&o.SamplingRate, "sampling-rate", 0, "melodies: scheduled sampling, MusicVAE's inverse-sigmoid schedule with this rate (1000 in MusicVAE's 2-bar models); 0 = always teacher forcing")
 	f.DurationVar(&o.SaveEvery, "save-every", 5*time.Minute, "also checkpoint this often (0: only at epoch ends)")
+	f.DurationVar(&o.Budget, "time", 0, "stop after this much training, validating and checkpointing (0: no limit)")
 	return cmd
 }
 
@@ -101,14 +118,29 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 		}
 		o.Domain = d
 	}
-	if o.Domain == "" && o.Resume == "" {
-		return usagef("say what to train: --domain mnist or --domain melody (or --config NAME)")
+	if o.Init != "" && o.Resume != "" {
+		return usagef("--init starts a new run from a model's weights and --resume continues one; give one of them")
+	}
+	if o.Domain == "" && o.Resume == "" && o.Init == "" {
+		return usagef("say what to train: --domain mnist or --domain melody (or --config NAME, or --init MODEL)")
 	}
 	if o.Encoder != "" && !slices.Contains(zoo.Encoders, o.Encoder) {
 		return usagef("--encoder %q: want %s", o.Encoder, strings.Join(zoo.Encoders, " or "))
 	}
 	if o.Epochs <= 0 || o.Batch <= 0 {
 		return usagef("--epochs and --batch must be positive")
+	}
+	if o.Budget < 0 {
+		return usagef("--time must not be negative")
+	}
+	if o.Resume != "" && !f.Changed("epochs") {
+		o.Epochs = 0 // the run's own target (models.Trainer.Resume)
+	}
+	o.batchOK = f.Changed("batch")
+	if o.Init != "" {
+		if err := o.openInit(f); err != nil {
+			return err
+		}
 	}
 	melody := o.Domain == zoo.Melody
 	set := func(name string, v *float64, mnist, mel float64) {
@@ -122,7 +154,11 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 	o.samplingRateSet = f.Changed("sampling-rate")
 	set("clip", &o.Optim.ClipNorm, 0, 1)
 	set("max-beta", &o.Loss.MaxBeta, 1, 0.2)
-	set("beta-rate", &o.Loss.BetaRate, 0, 0.99999)
+	if o.Init != "" {
+		set("beta-rate", &o.Loss.BetaRate, 0, 0)
+	} else {
+		set("beta-rate", &o.Loss.BetaRate, 0, 0.99999)
+	}
 	set("free-nats", &o.Loss.FreeNats, 0, 48)
 	o.Optim.Beta1, o.Optim.Beta2, o.Optim.Eps = 0.9, 0.999, 1e-8
 	parts := []string{"musae train"}
@@ -131,15 +167,71 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 	return nil
 }
 
+// openInit opens the model --init names and checks that the flags agree with it: a
+// fine-tuned model keeps its architecture and domain.
+func (o *trainOptions) openInit(f *pflag.FlagSet) error {
+	m, err := zoo.Open(o.Init, "")
+	if err != nil {
+		return err
+	}
+	if o.Domain != "" && o.Domain != m.Meta.Domain {
+		return usagef("--init %s is a %s model; --domain says %s", o.Init, m.Meta.Domain, o.Domain)
+	}
+	if o.Config != "" && o.Config != m.Meta.Model {
+		return usagef("--init %s is a %s model; --config %s would be another architecture (fine-tuning keeps the model's)", o.Init, m.Meta.Model, o.Config)
+	}
+	if f.Changed("z") && o.Z != m.VAE.Z {
+		return usagef("--init %s has a latent of %d dimensions; --z %d would be another architecture (fine-tuning keeps the model's)", o.Init, m.VAE.Z, o.Z)
+	}
+	enc, has := o.Encoder, m.Meta.Encoder
+	if enc == zoo.DefaultEncoder(m.Meta.Domain) {
+		enc = ""
+	}
+	if o.Encoder != "" && enc != has {
+		return usagef("--init %s has the %s encoder; --encoder %s would be another architecture (fine-tuning keeps the model's)", o.Init, cmp.Or(has, zoo.DefaultEncoder(m.Meta.Domain)), o.Encoder)
+	}
+	o.Domain, o.init = m.Meta.Domain, m
+	return nil
+}
+
+// initMeta returns the provenance a run fine-tuning m starts with: its architecture, and
+// where its weights came from (ref as given to --init).
+func initMeta(m *zoo.Model, ref string) models.Meta {
+	if !slices.Contains(zoo.Builtin(), ref) {
+		ref = modelRef(ref, m.Meta.Domain)
+	}
+	return models.Meta{
+		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder,
+		Init: &models.Origin{Ref: ref, Model: m.Meta.Model, Steps: m.Meta.Steps, Dataset: m.Meta.Dataset, Init: m.Meta.Init},
+	}
+}
+
 func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) error {
 	var (
 		m   *zoo.Model
 		err error
 		ck  *models.Checkpoint
 	)
-	if o.Resume != "" {
-		if ck, err = models.LoadCheckpoint(o.Resume); err != nil {
+	epochs := o.Epochs
+	switch {
+	case o.Resume != "":
+		if _, err := os.Stat(o.Resume); err != nil && slices.Contains(zoo.Builtin(), o.Resume) {
+			return usagef("--resume %s: a built-in model holds weights, not a run to continue; fine-tune it with --init %s", o.Resume, o.Resume)
+		}
+		if ck, err = zoo.LoadCheckpoint(o.Resume); err != nil {
 			return err
+		}
+		// Refuse a weights file before reading any data.
+		run, _, err := ck.TrainState()
+		if err != nil {
+			return err
+		}
+		if o.batchOK && o.Batch != run.BatchSize {
+			return usagef("%s trained with --batch %d; a resumed run keeps it", o.Resume, run.BatchSize)
+		}
+		o.Batch = run.BatchSize
+		if epochs == 0 {
+			epochs = run.Epochs
 		}
 		if m, err = zoo.FromCheckpoint(ck); err != nil {
 			return err
@@ -161,7 +253,10 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		if !o.samplingRateSet {
 			o.SamplingRate = m.Meta.SamplingRate
 		}
-	} else {
+	case o.init != nil:
+		m = o.init
+		m.Meta = initMeta(m, o.Init)
+	default:
 		name := o.Config
 		if name == "" {
 			name = zoo.DefaultModel(o.Domain)
@@ -193,8 +288,17 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	t.Config.Budget = o.Budget
 	fmt.Fprintf(stderr, "training %s on %s: %d examples, %d epochs of %d steps, batch %d\n",
-		describeModel(m), t.Meta.Dataset, t.Data.Len(), o.Epochs, t.Data.Len()/o.Batch, o.Batch)
+		describeModel(m), t.Meta.Dataset, t.Data.Len(), epochs, t.Data.Len()/o.Batch, o.Batch)
+	if o.init != nil && t.Validate != nil {
+		// The figures a fine-tuning run starts from, on the validation windows it reports.
+		v, err := t.Validate()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "before fine-tuning (%s, %d steps): validation: %s\n", o.Init, t.Meta.Init.Steps, models.FormatMetrics(v))
+	}
 	res, err := t.Run(ctx)
 	if err != nil && !errors.Is(err, models.ErrInterrupted) {
 		return err

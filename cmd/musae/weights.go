@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"musae/cmd/musae/internal/zoo"
 	"musae/models"
 )
 
@@ -36,7 +37,7 @@ load_state_dict; the provenance metadata stays. The result cannot be resumed.`,
 }
 
 func runWeights(o *weightsOptions, stdout io.Writer) error {
-	c, err := models.LoadCheckpoint(o.In)
+	c, err := zoo.LoadCheckpoint(o.In)
 	if err != nil {
 		return err
 	}

@@ -44,13 +44,36 @@ func ConfigByName(name string) (Config, error) {
 	return Config{}, fmt.Errorf("conv: unknown model %q (want mnist-conv or mnist-conv2)", name)
 }
 
+// MaxZ is the largest latent size a Config or SeqConfig may ask for: far above any model
+// musae trains (16 and 2 for digits, 64 for melodies), and small enough that a config read
+// from a file cannot ask for a model larger than memory before its tensors are checked.
+const MaxZ = 4096
+
 // Validate reports whether the configuration describes a model New can build.
 func (c Config) Validate() error {
-	if c.Z < 1 {
-		return fmt.Errorf("conv: config %q: latent size %d, want at least 1", c.Name, c.Z)
+	if c.Z < 1 || c.Z > MaxZ {
+		return fmt.Errorf("conv: config %q: latent size %d, want 1 to %d", c.Name, c.Z, MaxZ)
 	}
 	return nil
 }
+
+// EncoderParams returns the number of values in the encoder's parameters (c1, c2, mu, lv),
+// as New would allocate them, for a valid c.
+func (c Config) EncoderParams() int64 {
+	z := int64(c.Z)
+	return convParams(1, c1Out, 9) + convParams(c1Out, c2Out, 9) + 2*(flat*z+z)
+}
+
+// DecoderParams returns the number of values in the decoder's parameters (d1, c3, c4), as
+// New would allocate them, for a valid c.
+func (c Config) DecoderParams() int64 {
+	z := int64(c.Z)
+	return z*flat + flat + convParams(c2Out, c1Out, 9) + convParams(c1Out, 1, 9)
+}
+
+// convParams returns the number of values in a convolution's weight [out, in, k...] and
+// bias [out], with k the product of the kernel's sizes.
+func convParams(in, out, k int64) int64 { return out*in*k + out }
 
 // Model is the convolutional VAE of torch_reference.py's ConvVAE, with the same parameter
 // names and layouts.

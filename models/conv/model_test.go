@@ -34,6 +34,24 @@ func TestConfigs(t *testing.T) {
 	}
 }
 
+// TestConfigLimits checks the latent size's bound and that the parameter counts a config
+// implies, computed without allocating, are those New allocates.
+func TestConfigLimits(t *testing.T) {
+	if err := (Config{Name: "x", Z: 1e9}).Validate(); err == nil || !strings.Contains(err.Error(), "latent size 1000000000, want 1 to 4096") {
+		t.Errorf("Validate() = %v", err)
+	}
+	for _, cfg := range []Config{DefaultConfig(), {Name: "mnist-conv2", Z: 2}} {
+		m, err := New(cfg, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, dec := int64(models.CountParams(m.Enc.Params())), int64(models.CountParams(m.Dec.Params()))
+		if cfg.EncoderParams() != enc || cfg.DecoderParams() != dec {
+			t.Errorf("%s: counted %d + %d parameters, New allocates %d + %d", cfg.Name, cfg.EncoderParams(), cfg.DecoderParams(), enc, dec)
+		}
+	}
+}
+
 // TestParams checks names, shapes and order against PyTorch's ConvVAE.state_dict().
 func TestParams(t *testing.T) {
 	m, err := New(DefaultConfig(), rand.New(rand.NewPCG(1, 1)))

@@ -24,24 +24,51 @@ func DefaultSeqConfig() SeqConfig {
 	return SeqConfig{Classes: 90, Steps: 32, Channels: []int{64, 128}, Z: 64}
 }
 
+// The limits of a SeqConfig (and MaxZ): far above any model musae trains (90 classes, 32
+// steps, 64 and 128 channels), and small enough that a config read from a file cannot ask
+// for a model larger than memory before its tensors are checked.
+const (
+	MaxSeqClasses  = 4096
+	MaxSeqSteps    = 4096
+	MaxSeqConvs    = 12 // 4096 steps pool 12 times down to one
+	MaxSeqChannels = 4096
+)
+
 // Validate reports the first problem with c.
 func (c SeqConfig) Validate() error {
 	switch {
-	case c.Classes < 1:
-		return fmt.Errorf("conv: sequence encoder: %d classes, want at least 1", c.Classes)
+	case c.Classes < 1 || c.Classes > MaxSeqClasses:
+		return fmt.Errorf("conv: sequence encoder: %d classes, want 1 to %d", c.Classes, MaxSeqClasses)
+	case c.Steps > MaxSeqSteps:
+		return fmt.Errorf("conv: sequence encoder: %d steps, want at most %d", c.Steps, MaxSeqSteps)
 	case len(c.Channels) == 0:
 		return fmt.Errorf("conv: sequence encoder: no convolutions")
+	case len(c.Channels) > MaxSeqConvs:
+		return fmt.Errorf("conv: sequence encoder: %d convolutions, want at most %d", len(c.Channels), MaxSeqConvs)
 	case c.Steps>>len(c.Channels) < 1:
 		return fmt.Errorf("conv: sequence encoder: %d steps, want at least %d for %d poolings by 2", c.Steps, 1<<len(c.Channels), len(c.Channels))
-	case c.Z < 1:
-		return fmt.Errorf("conv: sequence encoder: latent size %d, want at least 1", c.Z)
+	case c.Z < 1 || c.Z > MaxZ:
+		return fmt.Errorf("conv: sequence encoder: latent size %d, want 1 to %d", c.Z, MaxZ)
 	}
 	for k, ch := range c.Channels {
-		if ch < 1 {
-			return fmt.Errorf("conv: sequence encoder: convolution %d has %d channels, want at least 1", k+1, ch)
+		if ch < 1 || ch > MaxSeqChannels {
+			return fmt.Errorf("conv: sequence encoder: convolution %d has %d channels, want 1 to %d", k+1, ch, MaxSeqChannels)
 		}
 	}
 	return nil
+}
+
+// Params returns the number of values in the encoder's parameters, as NewSeqEncoder would
+// allocate them, for a valid c.
+func (c SeqConfig) Params() int64 {
+	var n int64
+	in := int64(c.Classes)
+	for _, out := range c.Channels {
+		n += convParams(in, int64(out), 3)
+		in = int64(out)
+	}
+	f, z := int64(c.Features()), int64(c.Z)
+	return n + 2*(f*z+z)
 }
 
 // Features returns the number of features the convolutions give per sequence, the input

@@ -30,13 +30,22 @@ func TestSeqConfig(t *testing.T) {
 		{SeqConfig{Classes: 90, Steps: 3, Channels: []int{8, 8}, Z: 4}, "3 steps, want at least 4"},
 		{SeqConfig{Classes: 90, Steps: 32, Channels: []int{8, 0}, Z: 4}, "convolution 2 has 0 channels"},
 		{SeqConfig{Classes: 90, Steps: 32, Channels: []int{8}, Z: 0}, "latent size 0"},
+		{SeqConfig{Classes: 1e9, Steps: 32, Channels: []int{8}, Z: 4}, "1000000000 classes, want 1 to 4096"},
+		{SeqConfig{Classes: 90, Steps: 1 << 40, Channels: []int{8}, Z: 4}, "1099511627776 steps, want at most 4096"},
+		{SeqConfig{Classes: 90, Steps: 32, Channels: make([]int, 10000), Z: 4}, "10000 convolutions, want at most 12"},
+		{SeqConfig{Classes: 90, Steps: 32, Channels: []int{1 << 20}, Z: 4}, "convolution 1 has 1048576 channels"},
+		{SeqConfig{Classes: 90, Steps: 32, Channels: []int{8}, Z: 1e6}, "latent size 1000000, want 1 to 4096"},
 	} {
 		err := tc.cfg.Validate()
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%+v: Validate() = %v, want %q", tc.cfg, err, tc.want)
 		}
-		if _, nerr := NewSeqEncoder(tc.cfg, rand.New(rand.NewPCG(1, 1))); (nerr == nil) != (err == nil) {
+		e, nerr := NewSeqEncoder(tc.cfg, rand.New(rand.NewPCG(1, 1)))
+		if (nerr == nil) != (err == nil) {
 			t.Errorf("%+v: NewSeqEncoder's error %v, Validate's %v", tc.cfg, nerr, err)
+		}
+		if e != nil && tc.cfg.Params() != int64(models.CountParams(e.Params())) {
+			t.Errorf("%+v: Params() = %d, NewSeqEncoder allocates %d", tc.cfg, tc.cfg.Params(), models.CountParams(e.Params()))
 		}
 	}
 }

@@ -43,27 +43,65 @@ func ConfigByName(name string) (Config, error) {
 	return Config{}, fmt.Errorf("%w %q (want mel2-tiny or mel2-small)", ErrUnknownConfig, name)
 }
 
+// The limits of a Config: far above any model musae trains (mel2-small has 90 classes, 32
+// steps, 512 encoder and 2 × 256 decoder units, z = 256), and small enough that a config
+// read from a file cannot ask for a model larger than memory before its tensors are checked.
+const (
+	MaxClasses = 4096
+	MaxSteps   = 4096
+	MaxHidden  = 8192 // LSTM units, of the encoder (per direction) and of each decoder layer
+	MaxLayers  = 16   // decoder layers
+	MaxZ       = 4096
+)
+
 // Validate reports the first problem with c.
 func (c Config) Validate() error {
 	switch {
-	case c.Classes < 1:
-		return fmt.Errorf("rnn: config %q: classes = %d, want at least 1", c.Name, c.Classes)
-	case c.Steps < 1:
-		return fmt.Errorf("rnn: config %q: steps = %d, want at least 1", c.Name, c.Steps)
-	case c.EncoderHidden < 1:
-		return fmt.Errorf("rnn: config %q: encoder hidden = %d, want at least 1", c.Name, c.EncoderHidden)
+	case c.Classes < 1 || c.Classes > MaxClasses:
+		return fmt.Errorf("rnn: config %q: classes = %d, want 1 to %d", c.Name, c.Classes, MaxClasses)
+	case c.Steps < 1 || c.Steps > MaxSteps:
+		return fmt.Errorf("rnn: config %q: steps = %d, want 1 to %d", c.Name, c.Steps, MaxSteps)
+	case c.EncoderHidden < 1 || c.EncoderHidden > MaxHidden:
+		return fmt.Errorf("rnn: config %q: encoder hidden = %d, want 1 to %d", c.Name, c.EncoderHidden, MaxHidden)
 	case len(c.DecoderHidden) == 0:
 		return fmt.Errorf("rnn: config %q: no decoder layers", c.Name)
-	case c.Z < 1:
-		return fmt.Errorf("rnn: config %q: z = %d, want at least 1", c.Name, c.Z)
+	case len(c.DecoderHidden) > MaxLayers:
+		return fmt.Errorf("rnn: config %q: %d decoder layers, want at most %d", c.Name, len(c.DecoderHidden), MaxLayers)
+	case c.Z < 1 || c.Z > MaxZ:
+		return fmt.Errorf("rnn: config %q: z = %d, want 1 to %d", c.Name, c.Z, MaxZ)
 	}
 	for k, h := range c.DecoderHidden {
-		if h < 1 || h != c.DecoderHidden[0] {
-			return fmt.Errorf("rnn: config %q: decoder layer %d has %d units, want all layers of the same positive size (%v)", c.Name, k, h, c.DecoderHidden)
+		if h < 1 || h > MaxHidden || h != c.DecoderHidden[0] {
+			return fmt.Errorf("rnn: config %q: decoder layer %d has %d units, want all layers of the same size, 1 to %d (%v)", c.Name, k, h, MaxHidden, c.DecoderHidden)
 		}
 	}
 	return nil
 }
+
+// EncoderParams returns the number of values in the parameters of NewEncoder(in, hidden,
+// z): two LSTMs and the dense layers mu and lv.
+func EncoderParams(in, hidden, z int) int64 {
+	h, zz := int64(hidden), int64(z)
+	return 2*lstmParams(int64(in), h) + 2*(2*h*zz+zz)
+}
+
+// DecoderParams returns the number of values in the decoder's parameters (init, the LSTM
+// layers, out), as New would allocate them, for a valid c.
+func (c Config) DecoderParams() int64 {
+	h, z, cl := int64(c.DecoderHidden[0]), int64(c.Z), int64(c.Classes)
+	l := int64(len(c.DecoderHidden))
+	n := z*2*l*h + 2*l*h                              // init
+	n += lstmParams(cl+z, h) + (l-1)*lstmParams(h, h) // dec
+	return n + h*cl + cl                              // out
+}
+
+// EncoderParams returns the number of values in the encoder's parameters, as New would
+// allocate them, for a valid c.
+func (c Config) EncoderParams() int64 { return EncoderParams(c.Classes, c.EncoderHidden, c.Z) }
+
+// lstmParams returns the number of values in an LSTM layer's weight_ih [4H, in], weight_hh
+// [4H, H], bias_ih and bias_hh [4H].
+func lstmParams(in, h int64) int64 { return 4*h*in + 4*h*h + 8*h }
 
 // Model is the recurrent melody VAE: a bidirectional LSTM encoder and an autoregressive
 // LSTM decoder, with PyTorch's parameter names and layouts (torch_reference.py MelodyVAE).

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"musae/models"
@@ -357,6 +358,44 @@ func TestConfig(t *testing.T) {
 		if got := models.CountParams(m.Params()); got != want {
 			t.Errorf("%s: %d parameters, PyTorch has %d", name, got, want)
 		}
+	}
+}
+
+// TestConfigLimits checks that Validate refuses configs beyond the documented maxima (a
+// file's metadata could ask for any size) and that the parameter counts a config implies,
+// computed without allocating, are those New allocates.
+func TestConfigLimits(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.DecoderHidden = make([]int, 10000) }, "10000 decoder layers, want at most 16"},
+		{func(c *Config) { c.Classes = 1e9 }, "classes = 1000000000, want 1 to 4096"},
+		{func(c *Config) { c.Steps = 1 << 40 }, "steps = 1099511627776, want 1 to 4096"},
+		{func(c *Config) { c.EncoderHidden = -1 }, "encoder hidden = -1"},
+		{func(c *Config) { c.DecoderHidden = []int{1 << 20} }, "decoder layer 0 has 1048576 units"},
+		{func(c *Config) { c.Z = 1e6 }, "z = 1000000, want 1 to 4096"},
+	} {
+		cfg := DefaultConfig()
+		tc.edit(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate() = %v, want %q", err, tc.want)
+		}
+	}
+	small := SmallConfig()
+	three := Config{Name: "x", Classes: 7, Steps: 5, EncoderHidden: 3, DecoderHidden: []int{4, 4, 4}, Z: 2}
+	for _, cfg := range []Config{DefaultConfig(), small, three} {
+		m, err := New(cfg, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, dec := int64(models.CountParams(m.Enc.Params())), int64(models.CountParams(m.Dec.Params()))
+		if cfg.EncoderParams() != enc || cfg.DecoderParams() != dec {
+			t.Errorf("%s: counted %d + %d parameters, New allocates %d + %d", cfg.Name, cfg.EncoderParams(), cfg.DecoderParams(), enc, dec)
+		}
+	}
+	if got, want := EncoderParams(28, 5, 3), int64(models.CountParams(NewEncoder(28, 5, 3, rand.New(rand.NewPCG(1, 1))).Params())); got != want {
+		t.Errorf("EncoderParams(28, 5, 3) = %d, NewEncoder allocates %d", got, want)
 	}
 }
 

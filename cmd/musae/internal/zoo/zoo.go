@@ -107,6 +107,56 @@ func New(name string, z int, encoder string, seed uint64) (*Model, error) {
 	return build(meta, rand.New(rand.NewPCG(seed, 0x6d75736165)))
 }
 
+// paramCount returns the number of parameter values of the model meta describes, from its
+// validated config alone: checked against a checkpoint's tensors before the model is
+// built, it keeps a config read from a file from asking for any size.
+func paramCount(meta models.Meta) (int64, error) {
+	switch meta.Domain {
+	case MNIST:
+		var cfg conv.Config
+		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+			return 0, fmt.Errorf("bad model config: %w", err)
+		}
+		if err := cfg.Validate(); err != nil {
+			return 0, err
+		}
+		switch meta.Encoder {
+		case "", "conv":
+			return cfg.EncoderParams() + cfg.DecoderParams(), nil
+		case "rnn":
+			return rnn.EncoderParams(28, imageRNNHidden, cfg.Z) + cfg.DecoderParams(), nil
+		}
+	case Melody:
+		var cfg rnn.Config
+		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+			return 0, fmt.Errorf("bad model config: %w", err)
+		}
+		if err := cfg.Validate(); err != nil {
+			return 0, err
+		}
+		switch meta.Encoder {
+		case "", "rnn":
+			return cfg.EncoderParams() + cfg.DecoderParams(), nil
+		case "conv":
+			sc := seqEncoderConfig(cfg)
+			if err := sc.Validate(); err != nil {
+				return 0, err
+			}
+			return sc.Params() + cfg.DecoderParams(), nil
+		}
+	default:
+		return 0, fmt.Errorf("unknown domain %q", meta.Domain)
+	}
+	return 0, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(Encoders, ", "))
+}
+
+// seqEncoderConfig returns the convolutional encoder of a melody model's sequences.
+func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
+	sc := conv.DefaultSeqConfig()
+	sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
+	return sc
+}
+
 // build makes the model meta describes, with parameters initialised from rng.
 func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 	m := &Model{Meta: meta}
@@ -144,9 +194,7 @@ func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 		switch meta.Encoder {
 		case "", "rnn":
 		case "conv":
-			sc := conv.DefaultSeqConfig()
-			sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
-			if enc, err = conv.NewSeqEncoder(sc, rng); err != nil {
+			if enc, err = conv.NewSeqEncoder(seqEncoderConfig(cfg), rng); err != nil {
 				return nil, err
 			}
 		default:
@@ -161,6 +209,9 @@ func build(meta models.Meta, rng *rand.Rand) (*Model, error) {
 
 // FromCheckpoint rebuilds the model a checkpoint describes and loads its weights.
 func FromCheckpoint(c *models.Checkpoint) (*Model, error) {
+	if err := checkParams(c); err != nil {
+		return nil, err
+	}
 	m, err := build(c.Meta, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Source, err)
@@ -169,6 +220,24 @@ func FromCheckpoint(c *models.Checkpoint) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// LoadCheckpoint reads the checkpoint at path, refusing it from its header, before its
+// tensors are read, when its config is out of bounds or disagrees with its tensors. Verbs
+// that read a checkpoint themselves (train --resume, weights) should call it rather than
+// models.LoadCheckpoint.
+func LoadCheckpoint(path string) (*models.Checkpoint, error) {
+	return models.LoadCheckpointChecked(path, checkParams)
+}
+
+// checkParams refuses a checkpoint whose config is out of bounds or implies another number
+// of parameters than its tensors hold (it works before the tensors' values are read).
+func checkParams(c *models.Checkpoint) error {
+	n, err := paramCount(c.Meta)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Source, err)
+	}
+	return c.CheckParams(n)
 }
 
 //go:embed builtin
@@ -200,7 +269,7 @@ func Open(ref, domain string) (*Model, error) {
 		b, _ := builtin.ReadFile("builtin/" + ref + ".safetensors")
 		c, err = models.ParseCheckpoint(b, "built-in model "+ref)
 	} else if _, statErr := os.Stat(ref); statErr == nil || strings.ContainsAny(ref, `/\.`) {
-		c, err = models.LoadCheckpoint(ref)
+		c, err = LoadCheckpoint(ref)
 	} else {
 		return nil, fmt.Errorf("no model %q: not a file, and the built-in models are %s", ref, strings.Join(Builtin(), ", "))
 	}
