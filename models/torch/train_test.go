@@ -126,8 +126,12 @@ func checkGoEncoding(t *testing.T, path string) {
 	if !bytes.Equal(b, again) {
 		t.Errorf("%s: musae would write these tensors and metadata differently (%d bytes, musae's %d)", path, len(b), len(again))
 	}
-	if _, err := models.LoadCheckpoint(path); err != nil {
-		t.Error(err)
+	ck, err := models.LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Meta.Version != models.Version {
+		t.Errorf("%s: version %q, musae is %q (musae_torch/models.py VERSION)", path, ck.Meta.Version, models.Version)
 	}
 }
 
