@@ -61,7 +61,7 @@ func runPython(t *testing.T, env []string, module string, args ...string) string
 }
 
 // twinCase is one model the twins must match: a canonical configuration with one of the
-// encoders the zoo offers.
+// encoders the domains offer.
 type twinCase struct {
 	Name, Encoder string // Encoder "" is the configuration's own
 }
@@ -73,8 +73,9 @@ func (c twinCase) String() string {
 	return c.Name + "+" + c.Encoder
 }
 
-// model is a musae model built as cmd/musae/internal/zoo builds it (which this package may
-// not import): the canonical configurations and the encoder swaps.
+// model is a musae model built as the domains (musae/latent/domain/digits and melody, which
+// this package may not import: models stays domain-free) build it: the canonical
+// configurations and the encoder swaps.
 type model struct {
 	Meta   models.Meta
 	VAE    *models.VAE
@@ -102,7 +103,7 @@ func newModel(t *testing.T, c twinCase, seed uint64) *model {
 		}
 		var enc models.Encoder = cm.Enc
 		if c.Encoder == "rnn" {
-			enc = rnn.NewEncoder(28, 128, cfg.Z, rng) // zoo.imageRNNHidden
+			enc = rnn.NewEncoder(28, 128, cfg.Z, rng) // digits' rnnHidden
 		}
 		m.VAE, m.Images = &models.VAE{Enc: enc, Dec: cm.Dec, Z: cfg.Z}, cm.Dec
 		return m
@@ -148,12 +149,12 @@ func openModel(t *testing.T, path string) *model {
 	return m
 }
 
-// builtin returns the path of a model built into musae's binary, or "" when there is none
-// of that name here.
+// builtin returns the path of a model built into musae's binary (each domain keeps its
+// own, in latent/domain/DOMAIN/builtin), or "" when there is none of that name.
 func builtin(name string) string {
-	p := filepath.Join("..", "..", "cmd", "musae", "internal", "zoo", "builtin", name+".safetensors")
-	if _, err := os.Stat(p); err != nil {
+	ps, _ := filepath.Glob(filepath.Join("..", "..", "latent", "domain", "*", "builtin", name+".safetensors"))
+	if len(ps) == 0 {
 		return ""
 	}
-	return p
+	return ps[0]
 }
