@@ -158,3 +158,13 @@ func builtin(name string) string {
 	}
 	return ps[0]
 }
+
+// TestBuiltinWeightsFound: the parity cases of the built-in models run, rather than being
+// skipped because the weights moved.
+func TestBuiltinWeightsFound(t *testing.T) {
+	for _, name := range []string{"mnist-conv", "mnist-conv2", "mel2-tiny"} {
+		if builtin(name) == "" {
+			t.Errorf("no built-in %s under latent/domain/*/builtin", name)
+		}
+	}
+}
