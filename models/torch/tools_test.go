@@ -2,16 +2,16 @@ package torch
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"musae/latent/domain"
+	"musae/latent/domain/digits"
+	"musae/latent/domain/melody"
 	"musae/models"
 	"musae/models/conv"
 	"musae/models/rnn"
@@ -61,7 +61,7 @@ func runPython(t *testing.T, env []string, module string, args ...string) string
 }
 
 // twinCase is one model the twins must match: a canonical configuration with one of the
-// encoders the domains offer.
+// encoders the zoo offers.
 type twinCase struct {
 	Name, Encoder string // Encoder "" is the configuration's own
 }
@@ -73,98 +73,65 @@ func (c twinCase) String() string {
 	return c.Name + "+" + c.Encoder
 }
 
-// model is a musae model built as the domains (musae/latent/domain/digits and melody, which
-// this package may not import: models stays domain-free) build it: the canonical
-// configurations and the encoder swaps.
+// registry builds models as the musae command does: the twins are held to the same code.
+var registry = domain.NewRegistry(digits.New(), melody.New())
+
+// model is a musae model of the registry, with its decoder in the type the checks call.
 type model struct {
 	Meta   models.Meta
 	VAE    *models.VAE
-	Images *conv.Decoder
-	Melody *rnn.Decoder
+	Images *conv.Decoder // nil for a melody model
+	Melody *rnn.Decoder  // nil for an image model
+}
+
+func wrap(t *testing.T, dm *domain.Model) *model {
+	t.Helper()
+	m := &model{Meta: dm.Meta, VAE: dm.VAE}
+	m.Images, _ = dm.VAE.Dec.(*conv.Decoder)
+	m.Melody, _ = dm.VAE.Dec.(*rnn.Decoder)
+	if m.Images == nil && m.Melody == nil {
+		t.Fatalf("%s: a decoder of type %T, which the twins do not have", dm.Meta.Model, dm.VAE.Dec)
+	}
+	return m
 }
 
 // newModel builds a model of c with parameters initialised from seed, and the metadata a
 // checkpoint of it carries.
 func newModel(t *testing.T, c twinCase, seed uint64) *model {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 0x6d75736165))
-	m := &model{Meta: models.Meta{Model: c.Name, Seed: seed, Encoder: c.Encoder, Version: models.Version}}
-	var err error
-	if strings.HasPrefix(c.Name, "mnist-") {
-		m.Meta.Domain = "mnist"
-		cfg, err := conv.ConfigByName(c.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.Meta.Config, _ = json.Marshal(cfg)
-		cm, err := conv.New(cfg, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var enc models.Encoder = cm.Enc
-		if c.Encoder == "rnn" {
-			enc = rnn.NewEncoder(28, 128, cfg.Z, rng) // digits' rnnHidden
-		}
-		m.VAE, m.Images = &models.VAE{Enc: enc, Dec: cm.Dec, Z: cfg.Z}, cm.Dec
-		return m
-	}
-	m.Meta.Domain = "melody"
-	cfg, err := rnn.ConfigByName(c.Name)
+	dm, err := registry.New(c.Name, 0, c.Encoder, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Meta.Config, _ = json.Marshal(cfg)
-	rm, err := rnn.New(cfg, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var enc models.Encoder = rm.Enc
-	if c.Encoder == "conv" {
-		sc := conv.DefaultSeqConfig()
-		sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
-		if enc, err = conv.NewSeqEncoder(sc, rng); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m.VAE, m.Melody = &models.VAE{Enc: enc, Dec: rm.Dec, Z: cfg.Z}, rm.Dec
+	m := wrap(t, dm)
+	m.Meta.Version = models.Version
 	return m
 }
 
-// openModel builds the model a checkpoint describes (as newModel would) and loads its
-// weights.
-func openModel(t *testing.T, path string) *model {
+// openModel opens a checkpoint's path or a built-in model's name as the musae command does.
+func openModel(t *testing.T, ref string) *model {
 	t.Helper()
-	ck, err := models.LoadCheckpoint(path)
+	dm, err := registry.Open(ref, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newModel(t, twinCase{ck.Meta.Model, ck.Meta.Encoder}, 0)
-	if string(m.Meta.Config) != string(ck.Meta.Config) {
-		t.Fatalf("%s: config %s, the canonical %s is %s", path, ck.Meta.Config, ck.Meta.Model, m.Meta.Config)
-	}
-	if err := ck.Restore(m.VAE.Params()); err != nil {
-		t.Fatal(err)
-	}
-	m.Meta = ck.Meta
-	return m
+	return wrap(t, dm)
 }
 
-// builtin returns the path of a model built into musae's binary (each domain keeps its
-// own, in latent/domain/DOMAIN/builtin), or "" when there is none of that name.
+// builtin returns name when a model of that name is built into musae, else "".
 func builtin(name string) string {
-	ps, _ := filepath.Glob(filepath.Join("..", "..", "latent", "domain", "*", "builtin", name+".safetensors"))
-	if len(ps) == 0 {
-		return ""
+	if registry.IsBuiltin(name) {
+		return name
 	}
-	return ps[0]
+	return ""
 }
 
 // TestBuiltinWeightsFound: the parity cases of the built-in models run, rather than being
-// skipped because the weights moved.
+// skipped because the weights are not where the test looks.
 func TestBuiltinWeightsFound(t *testing.T) {
 	for _, name := range []string{"mnist-conv", "mnist-conv2", "mel2-tiny"} {
 		if builtin(name) == "" {
-			t.Errorf("no built-in %s under latent/domain/*/builtin", name)
+			t.Errorf("no built-in %s in the domains' registry", name)
 		}
 	}
 }
