@@ -61,7 +61,7 @@ func runPython(t *testing.T, env []string, module string, args ...string) string
 }
 
 // twinCase is one model the twins must match: a canonical configuration with one of the
-// encoders the zoo offers.
+// encoders the domains offer.
 type twinCase struct {
 	Name, Encoder string // Encoder "" is the configuration's own
 }
