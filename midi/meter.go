@@ -1,6 +1,7 @@
 package midi
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -238,4 +239,104 @@ func MeterWindowsOf(m Melody, meters []Meter, bars, hopBars int) []MeterWindow {
 		}
 	}
 	return ws
+}
+
+// BarWindow is the window of the piece's melody that starts at the bar numbered bar (from
+// 1, as Bars numbers them through meter changes) and spans bars bars: the melody's steps,
+// in canonical form, the last bar of the piece filled with rest. It returns an error
+// wrapping ErrNoMelody when the window has no notes, and one naming the bar when it is
+// past the end or in a meter whose bar is not a whole number of 16ths.
+func (f *File) BarWindow(opt ExtractOptions, bar, bars int) (MeterWindow, error) {
+	m, err := f.Melody(opt)
+	if err != nil {
+		return MeterWindow{}, err
+	}
+	bs := Bars(f.Meters(), len(m))
+	if bar < 1 || bars < 1 {
+		return MeterWindow{}, fmt.Errorf("midi: %d bars from bar %d: bars count from 1", bars, bar)
+	}
+	if len(bs) == 0 || bar > bs[len(bs)-1].Number {
+		n := 0
+		if len(bs) > 0 {
+			n = bs[len(bs)-1].Number
+		}
+		return MeterWindow{}, fmt.Errorf("%w: bar %d is past the end of the melody, which has %d bars", ErrNoBar, bar, n)
+	}
+	i := slices.IndexFunc(bs, func(b Bar) bool { return b.Number == bar })
+	if i < 0 {
+		return MeterWindow{}, fmt.Errorf("midi: bar %d is in a meter whose bar is not a whole number of 16ths", bar)
+	}
+	span := bs[i:min(i+bars, len(bs))]
+	w := MeterWindow{Start: span[0].Start, Bar: bar, Bars: len(span)}
+	for k, b := range span {
+		if k > 0 && b.Start != span[k-1].Start+span[k-1].Steps {
+			return MeterWindow{}, fmt.Errorf("midi: bars %d–%d run into a meter whose bar is not a whole number of 16ths", bar, bar+bars-1)
+		}
+		if k == 0 || b.Meter != span[k-1].Meter {
+			mt := b.Meter
+			mt.Step = b.Start - w.Start
+			w.Meters = append(w.Meters, mt)
+		}
+	}
+	last := span[len(span)-1]
+	// Bars past the melody's last are rests of the last meter.
+	steps := last.Start + last.Steps - w.Start + (bars-len(span))*last.Meter.StepsPerBar()
+	w.Bars = bars
+	w.Melody = make(Melody, steps)
+	copy(w.Melody, m[min(w.Start, len(m)):])
+	w.Melody = w.Melody.Canonical()
+	if len(w.Melody.Notes()) == 0 {
+		return w, fmt.Errorf("%w: %s have no notes", ErrNoMelody, w.Span())
+	}
+	return w, nil
+}
+
+// ErrNoBar says that a bar asked for is past the end of the melody.
+var ErrNoBar = errors.New("midi: no such bar")
+
+// WindowAt is the window of WindowSteps steps (two bars of 4/4) that File.Windows's models
+// read, from the start of the bar numbered bar in the piece's own meter (see BarWindow): two
+// bars of 4/4 or 2/2, four of 2/4, eight of 1/4. Bars in other meters, and windows that
+// run into another meter, are refused, naming the meter: a model of 4/4 windows would
+// read a 6/8 bar as 16 steps and lose the bar lines. An error wraps ErrNoBar when the bar
+// is past the end, ErrNoMelody when the window has no notes.
+func (f *File) WindowAt(opt ExtractOptions, bar int) (MeterWindow, error) {
+	m, err := f.Melody(opt)
+	if err != nil {
+		return MeterWindow{}, err
+	}
+	bs := Bars(f.Meters(), len(m))
+	i := slices.IndexFunc(bs, func(b Bar) bool { return b.Number == bar })
+	if i < 0 || bar < 1 {
+		return f.BarWindow(opt, bar, 2) // says why there is no such bar
+	}
+	// Bars from bar on until 32 steps, those past the end in the last bar's meter.
+	n, steps := 0, 0
+	for k := i; steps < WindowSteps; k++ {
+		b := bs[min(k, len(bs)-1)]
+		if k >= len(bs) {
+			b.Steps = b.Meter.StepsPerBar()
+		}
+		if !b.Meter.DividesFourFour() {
+			return MeterWindow{}, fmt.Errorf("midi: bar %d is in %s: windows of 2 bars of 4/4 (32 sixteenths) take bars of 4/4, 2/2, 2/4 or 1/4 only", b.Number+max(0, k-len(bs)+1), b.Meter)
+		}
+		n, steps = n+1, steps+b.Steps
+	}
+	if steps != WindowSteps {
+		return MeterWindow{}, fmt.Errorf("midi: the 32 sixteenths from bar %d end inside bar %d: windows of 2 bars of 4/4 start on a bar line and end on one", bar, bar+n-1)
+	}
+	return f.BarWindow(opt, bar, n)
+}
+
+// Span names the window's bars for people: "bar 3", "bars 3–4", "bars 3–6 of 2/4",
+// "bars 1–2 of 3/4+2/4"; the meter is named unless it is 4/4.
+func (w MeterWindow) Span() string {
+	s := fmt.Sprintf("bars %d–%d", w.Bar, w.Bar+w.Bars-1)
+	if w.Bars == 1 {
+		s = fmt.Sprintf("bar %d", w.Bar)
+	}
+	if m := w.Meter(); m != "4/4" {
+		s += " of " + m
+	}
+	return s
 }

@@ -183,3 +183,33 @@ func TestPulsesAcrossChange(t *testing.T) {
 		t.Errorf("Pulses = %s, want %s", got, want)
 	}
 }
+
+func TestBarWindow(t *testing.T) {
+	var notes []ev // 12 eighth notes: two bars of 6/8
+	for i := range 12 {
+		notes = append(notes, on(i*240, 0, 60+i, 100), off(i*240+240, 0, 60+i))
+	}
+	f := mustRead(t, smfBytes(480, []ev{timeSig(0, 6, 3)}, notes))
+	w, err := f.BarWindow(ExtractOptions{}, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := ClassPitch(w.Melody[0]); len(w.Melody) != 24 || p != 66 || w.Start != 12 || w.Span() != "bars 2–3 of 6/8" || len(w.Melody.Notes()) != 6 {
+		t.Errorf("bars 2–3: %d steps from %s at %d, %q, %d notes; want 24 from F#4 at 12, bars 2–3 of 6/8, 6 notes", len(w.Melody), PitchName(p), w.Start, w.Span(), len(w.Melody.Notes()))
+	}
+	if _, err := f.BarWindow(ExtractOptions{}, 3, 1); !errors.Is(err, ErrNoBar) || !strings.Contains(err.Error(), "bar 3 is past the end of the melody, which has 2 bars") {
+		t.Errorf("bar 3: %v", err)
+	}
+	if _, err := f.WindowAt(ExtractOptions{}, 1); err == nil || !strings.Contains(err.Error(), "bar 1 is in 6/8") {
+		t.Errorf("WindowAt in 6/8: %v", err)
+	}
+	// 4/4 for one bar, then 3/4: the 32 steps from bar 1 run into it.
+	g := mustRead(t, smfBytes(480, []ev{timeSig(0, 4, 2), timeSig(1920, 3, 2)}, notes))
+	if _, err := g.WindowAt(ExtractOptions{}, 1); err == nil || !strings.Contains(err.Error(), "bar 2 is in 3/4") {
+		t.Errorf("WindowAt into 3/4: %v", err)
+	}
+	h := mustRead(t, smfBytes(480, notes))
+	if w, err := h.WindowAt(ExtractOptions{}, 2); err != nil || w.Span() != "bars 2–3" || len(w.Melody) != WindowSteps || len(w.Melody.Notes()) != 4 {
+		t.Errorf("WindowAt in 4/4 past the last note: %+v, %v", w, err)
+	}
+}

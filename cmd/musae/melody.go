@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"musae/cmd/musae/internal/zoo"
 	"musae/datasets"
@@ -247,21 +248,15 @@ func melodyWindow(f *midi.File, path, track string, bar int) (in melodyInput, er
 		in.Window, in.Where = ws[0], "the first 2-bar window with notes"
 		return in, nil
 	}
-	m, err := f.Melody(opt)
+	// Bars count in the file's own meter, as a score of it numbers them.
+	w, err := f.WindowAt(opt, bar)
+	if errors.Is(err, midi.ErrNoBar) {
+		return in, usagef("%s: --%v", path, strings.TrimPrefix(err.Error(), midi.ErrNoBar.Error()+": "))
+	}
 	if err != nil {
 		return in, fmt.Errorf("%s: %w", path, err)
 	}
-	start := (bar - 1) * midi.StepsPerBar
-	if start >= len(m) {
-		return in, usagef("%s: --bar %d is past the end of the melody, which has %d bars", path, bar, (len(m)+midi.StepsPerBar-1)/midi.StepsPerBar)
-	}
-	w := make(midi.Melody, midi.WindowSteps)
-	copy(w, m[start:])
-	w = w.Canonical()
-	if len(w.Notes()) == 0 {
-		return in, fmt.Errorf("%s: %w: bars %d–%d have no notes", path, midi.ErrNoMelody, bar, bar+1)
-	}
-	in.Window, in.Where = w, fmt.Sprintf("bars %d–%d", bar, bar+1)
+	in.Window, in.Where = w.Melody, w.Span()
 	return in, nil
 }
 
