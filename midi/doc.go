@@ -117,7 +117,9 @@
 // WriteMelodies writes one track: the tempo given (120 qpm by default), 4/4, program 0,
 // velocity 100, 480 ticks per quarter, and an end-of-track at the melody's end, so that
 // reading back what it wrote gives the same melody (its Canonical form, which differs only
-// where a NoteOff repeats a rest).
+// where a NoteOff repeats a rest). WriteMelodiesWith writes the meters of WriteOptions (a
+// time-signature event at the start and at each change, its metronome on the beat) and a
+// key-signature event, which Read gives back as File.Meters and File.KeySigs.
 //
 // Note names shown to people are in scientific pitch: 60 is C4 (PitchName).
 //
@@ -145,12 +147,25 @@
 //
 // # Notation
 //
-// Melody.MusicXML and Melody.ABC write a melody as a score of one part in 4/4 with 16th
-// notes as the smallest value. Bars are counted from step 0; a note or rest crossing a
-// bar line is split there, and within a bar split into written values (16th, 8th, dotted
-// 8th, quarter, dotted quarter, half, dotted half, whole): below a quarter a value stays
-// within its beat, starting anywhere in it (16th–8th–16th, 16th–dotted 8th); from a
-// quarter up it starts at a multiple of its undotted length and crosses the middle of the
-// bar only from the bar's start. The pieces of a note are tied. The last bar is filled
-// with rests, and an empty melody is one bar of rest.
+// Melody.MusicXML and Melody.ABC write a melody as a score of one part with 16th notes as
+// the smallest value, in the meters of NotationOptions (4/4 by default; a time signature
+// at each change) and its key (C major by default). Bars are laid out as Bars lays them; a
+// note or rest crossing a bar line is split there, and within a bar split into written
+// values (16th, 8th, dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted
+// whole, breve) that show where the beats fall: below the meter's beam group (a quarter
+// in simple meters, the dotted quarter of 6/8, 9/8 and 12/8, the whole bar of 3/8) a
+// value stays within its group, starting anywhere in it (16th–8th–16th, 16th–dotted 8th);
+// longer values start on a beat, last whole beats in compound meters, and in meters of
+// four beats or more cross the middle of the bar only from the bar's start. The pieces of
+// a note are tied. Notes shorter than a quarter are beamed within their group (MusicXML
+// beams; in ABC a space ends each group). Pitches are spelled in the key (Key.Spell:
+// the scale's own letters, else sharps in sharp keys and C major, flats in flat keys).
+// The last bar is filled with rests, and an empty melody is one bar of rest.
+//
+// # Keys
+//
+// File.KeySigs holds a file's key signatures. File.Key takes the first, else estimates
+// the key from the melody with EstimateKey: the Krumhansl–Schmuckler algorithm, which
+// correlates how long each pitch class sounds with Krumhansl and Kessler's profiles of
+// the 24 major and minor keys and takes the best.
 package midi

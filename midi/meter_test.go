@@ -1,6 +1,7 @@
 package midi
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -211,5 +212,36 @@ func TestBarWindow(t *testing.T) {
 	h := mustRead(t, smfBytes(480, notes))
 	if w, err := h.WindowAt(ExtractOptions{}, 2); err != nil || w.Span() != "bars 2–3" || len(w.Melody) != WindowSteps || len(w.Melody.Notes()) != 4 {
 		t.Errorf("WindowAt in 4/4 past the last note: %+v, %v", w, err)
+	}
+}
+
+// TestWriteMeters: written files carry their time signatures and key signature, and read
+// back to the same melody, meters and key.
+func TestWriteMeters(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	m := randomMelody(rng, 100)
+	meters := []Meter{{0, 6, 8}, {24, 9, 8}, {60, 3, 4}}
+	var b bytes.Buffer
+	if err := WriteMelodiesWith(&b, WriteOptions{QPM: 100, Meters: meters, Key: &Key{-3, true}}, m); err != nil {
+		t.Fatal(err)
+	}
+	f := mustRead(t, b.Bytes())
+	got, err := f.Melody(ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, m.Canonical()) || !slices.Equal(f.Meters(), meters) || len(f.KeySigs) != 1 || f.KeySigs[0].Key != (Key{-3, true}) {
+		t.Errorf("read back meters %v, keys %v, melody equal %v", f.Meters(), f.KeySigs, slices.Equal(got, m.Canonical()))
+	}
+	// The 6/8 metronome clicks on the dotted quarter: 36 MIDI clocks.
+	for _, e := range f.Tracks[0].Events {
+		if e.Status == 0xFF && e.Meta == metaTimeSig && e.Data[0] == 6 && e.Data[2] != 36 {
+			t.Errorf("6/8 clicks every %d clocks, want 36", e.Data[2])
+		}
+	}
+	for _, bad := range []WriteOptions{{Meters: []Meter{{4, 3, 4}}}, {Meters: []Meter{{0, 3, 5}}}, {Key: &Key{8, false}}} {
+		if err := WriteMelodiesWith(&b, bad, m); err == nil || !strings.HasPrefix(err.Error(), "midi: write: ") {
+			t.Errorf("%+v: error %v", bad, err)
+		}
 	}
 }
