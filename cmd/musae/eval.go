@@ -26,8 +26,11 @@ func newEvalCmd() *cobra.Command {
 
 Digits: the single-sample negative ELBO in nats per image on the statically binarised
 (threshold 0.5) MNIST test set, and its reconstruction and KL parts.
-Melodies: greedy reconstruction accuracy (argmax decoding of z = mu, per step), with the
-reconstruction and KL terms in nats, on the windows of --data (default: the folder the
+Melodies: greedy reconstruction accuracy (argmax decoding of z = mu, per step), and
+beside it what per-step accuracy alone hides: the accuracy on note-onset steps
+(onset_accuracy), the share of windows reconstructed exactly (exact_windows), and the
+per-step accuracy of predicting "hold" everywhere on the same windows (hold_baseline);
+with the reconstruction and KL terms in nats, on the windows of --data (default: the folder the
 model was trained on). --split picks which: validation, the files that training holds
 out (musae train's split, by a hash of each file's path in the folder), train, the
 files it learns from, or all. Digits: --split test or train.

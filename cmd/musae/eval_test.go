@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"musae/cmd/musae/internal/zoo"
+	"musae/datasets"
+	"musae/midi"
 	"musae/models"
 )
 
@@ -72,5 +75,40 @@ func TestEvalSplit(t *testing.T) {
 	}
 	if code, _, errb := musae(t, "eval", "--domain", "mnist", "--split", "validation"); code != exitUsage || !strings.Contains(errb, `--split "validation": for digits, want test or train`) {
 		t.Errorf("--split validation on digits: exit %d, %s", code, errb)
+	}
+}
+
+// TestEvalMelodyMetrics: beside per-step accuracy, eval says the onset accuracy, the share
+// of exact windows and the all-hold baseline of the same windows.
+func TestEvalMelodyMetrics(t *testing.T) {
+	corpus := t.TempDir()
+	writeCorpus(t, corpus, 12)
+	out := mustMusae(t, "eval", "--model", "mel2-tiny", "--data", corpus, "--split", "all")
+	value := func(name string) float64 {
+		m := regexp.MustCompile(`(?m)^` + name + ` ([0-9.]+) fraction$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no %s line in:\n%s", name, out)
+		}
+		return mustValue(strconv.ParseFloat(m[1], 64))
+	}
+	c, err := datasets.LoadMelodies(corpus, datasets.MelodyOptions{AlignGrid: true, ValidationShare: -1, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holds, steps := 0, 0
+	for _, w := range c.Train {
+		for _, x := range w {
+			steps++
+			if x == midi.NoEvent {
+				holds++
+			}
+		}
+	}
+	if got, want := value("hold_baseline"), float64(holds)/float64(steps); math.Abs(got-want) > 1e-4 {
+		t.Errorf("hold_baseline %v, want %v: the share of hold steps of the %d windows", got, want, len(c.Train))
+	}
+	acc, onset, exact := value("accuracy"), value("onset_accuracy"), value("exact_windows")
+	if onset < 0 || onset > 1 || exact < 0 || exact > acc || acc <= 0 {
+		t.Errorf("accuracy %v, onset accuracy %v, exact windows %v", acc, onset, exact)
 	}
 }
