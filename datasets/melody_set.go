@@ -77,6 +77,14 @@ type MelodyStats struct {
 	NotesPerBar                 float64        // onsets per 16-step bar
 	SoundingShare               float64        // share of steps where a note sounds
 	SkipReasons                 map[string]int // skipped files by kind of reason
+	// Meters counts, for windows of each file's own meter (MelodyOptions.OwnMeter), the
+	// windows of each meter and the files that gave them; nil otherwise.
+	Meters map[string]MeterStats
+}
+
+// MeterStats counts the windows of one meter.
+type MeterStats struct {
+	Files, Windows int
 }
 
 // Stats counts the corpus's files, windows, pitch range and note density.
@@ -92,6 +100,31 @@ func (c *MelodyCorpus) Stats() MelodyStats {
 	}
 	for _, f := range c.Skipped {
 		s.SkipReasons[skipKind(f.Reason)]++
+	}
+	if c.TrainMeters != nil || c.ValidationMeters != nil {
+		s.Meters = map[string]MeterStats{}
+		// Windows are in file order: a file's windows of a meter follow one another.
+		fileOf := func(meters []string, val bool) {
+			k := 0
+			for _, f := range c.Files {
+				if f.Validation != val {
+					continue
+				}
+				seen := map[string]bool{}
+				for _, m := range meters[k : k+f.Windows] {
+					ms := s.Meters[m]
+					ms.Windows++
+					if !seen[m] {
+						ms.Files++
+						seen[m] = true
+					}
+					s.Meters[m] = ms
+				}
+				k += f.Windows
+			}
+		}
+		fileOf(c.TrainMeters, false)
+		fileOf(c.ValidationMeters, true)
 	}
 	var steps, sounding, pitchSum int
 	for _, w := range slices.Concat(c.Train, c.Validation) {
@@ -128,6 +161,7 @@ func (c *MelodyCorpus) Stats() MelodyStats {
 func skipKind(reason string) string {
 	for _, k := range [][2]string{
 		{"in a meter that divides 4/4", "no 2-bar window: not in 4/4, 2/2, 2/4 or 1/4"},
+		{"is not a whole number of 16ths", "no 2-bar window: a bar is not a whole number of 16ths"},
 		{"without a silent bar", "no 2-bar window without a silent bar"},
 		{"no such track", "no such track"},
 		{"has no notes", "no notes"},

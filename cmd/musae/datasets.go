@@ -29,12 +29,13 @@ type datasetsOptions struct {
 	NoCache         bool
 	Output          string // export: the safetensors file to write
 	ListSkipped     bool   // stats: every skipped file, not the first few
+	OwnMeter        bool   // stats: windows of 2 bars of each file's own meter
 }
 
 func (o *datasetsOptions) melodyOptions() datasets.MelodyOptions {
 	return datasets.MelodyOptions{
 		Track: o.Track, AllPrograms: o.AllPrograms, AnyMeter: o.AnyMeter, AlignGrid: o.AlignGrid,
-		ValidationShare: o.ValidationShare, Seed: o.Seed, CacheDir: o.CacheDir, NoCache: o.NoCache,
+		ValidationShare: o.ValidationShare, Seed: o.Seed, CacheDir: o.CacheDir, NoCache: o.NoCache, OwnMeter: o.OwnMeter,
 	}
 }
 
@@ -104,6 +105,7 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 		f.StringVarP(&opts.Output, "output", "o", "", "the safetensors file to write")
 	} else {
 		f.BoolVar(&opts.ListSkipped, "skipped", false, "list every skipped file with its reason")
+		f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut windows of 2 bars of each file's own meter (3/4, 6/8, 9/8 ...; not cached yet), and count them by meter")
 	}
 	return cmd
 }
@@ -137,8 +139,27 @@ func runDatasetsStats(ctx context.Context, opts *datasetsOptions, stdout, stderr
 	p("folder        %s\n", opts.Dir)
 	p("files         %d MIDI files: %d gave windows (%d train, %d validation), %d skipped\n",
 		s.Files+s.Skipped, s.Files, s.TrainFiles, s.ValidationFiles, s.Skipped)
-	p("windows       %d train, %d validation (2 bars of 16ths, hop 1 bar; %d repeats within a file dropped)\n",
-		s.Train, s.Validation, s.Duplicates)
+	if opts.OwnMeter {
+		p("windows       %d train, %d validation (2 bars of each file's own meter, on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+			s.Train, s.Validation, s.Duplicates)
+		meters := make([]string, 0, len(s.Meters))
+		for m := range s.Meters {
+			meters = append(meters, m)
+		}
+		slices.SortFunc(meters, func(a, b string) int {
+			return cmp.Or(cmp.Compare(s.Meters[b].Windows, s.Meters[a].Windows), strings.Compare(a, b))
+		})
+		for i, m := range meters {
+			label := ""
+			if i == 0 {
+				label = "meters"
+			}
+			p("%-13s %-9s %6d windows from %d files\n", label, m, s.Meters[m].Windows, s.Meters[m].Files)
+		}
+	} else {
+		p("windows       %d train, %d validation (2 bars of 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+			s.Train, s.Validation, s.Duplicates)
+	}
 	if s.Notes > 0 {
 		p("pitch range   %s–%s, mean %s\n", midi.PitchName(s.LowPitch), midi.PitchName(s.HighPitch), midi.PitchName(int(s.MeanPitch+0.5)))
 		p("note density  %.2f onsets per bar; a note sounds on %.0f%% of steps\n", s.NotesPerBar, 100*s.SoundingShare)

@@ -28,6 +28,7 @@ func TestDatasetsOptions(t *testing.T) {
 			want: datasetsOptions{Dir: "songs", Track: "MELODY", Seed: 7, ValidationShare: 0.2, ListSkipped: true, NoCache: true}},
 		{argv: "export songs -o w.safetensors --any-meter --all-programs --align --cache-dir /tmp/c -t 1", sub: "export",
 			want: datasetsOptions{Dir: "songs", Output: "w.safetensors", AnyMeter: true, AllPrograms: true, AlignGrid: true, CacheDir: "/tmp/c", Track: "1", ValidationShare: 0.1}},
+		{argv: "stats songs --own-meter", sub: "stats", want: datasetsOptions{Dir: "songs", ValidationShare: 0.1, OwnMeter: true}},
 		{argv: "export songs", wantErr: "export needs -o FILE.safetensors"},
 		{argv: "stats", wantErr: "stats takes one folder, got 0 arguments"},
 		{argv: "stats a b", wantErr: "got 2 arguments"},
@@ -97,6 +98,34 @@ func TestDatasetsRun(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "(0 of 13 files from the cache)") {
 		t.Errorf("stderr %q does not report a cold load", errb.String())
+	}
+	// In their own meter: a waltz too, counted by meter.
+	writeWaltz := func(name string) {
+		var m midi.Melody
+		for j := range 12 { // four bars of 3/4
+			m = append(m, midi.NoteOnClass(60+j), 0, 0, 0)
+		}
+		if err := midi.WriteFileWith(filepath.Join(dir, name), midi.WriteOptions{Meters: []midi.Meter{{Num: 3, Den: 4}}}, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeWaltz("waltz.mid")
+	out.Reset()
+	if code := run(context.Background(), []string{"datasets", "stats", dir, "--own-meter", "--validation-share", "0"}, &out, io.Discard); code != exitOK {
+		t.Fatalf("--own-meter: exit %d", code)
+	}
+	for _, want := range []string{
+		"files         14 MIDI files: 13 gave windows",
+		"(2 bars of each file's own meter, on 16ths, hop 1 bar;",
+		"meters        4/4           36 windows from 12 files\n",
+		"              3/4            3 windows from 1 files\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--own-meter output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "waltz.mid")); err != nil {
+		t.Fatal(err)
 	}
 
 	dst := filepath.Join(t.TempDir(), "w.safetensors")
