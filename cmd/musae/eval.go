@@ -14,6 +14,7 @@ import (
 type evalOptions struct {
 	Domain, Model, Data, Dataset, Track, Split string
 	Limit                                      int
+	AnyMeter                                   bool
 	Seed                                       uint64
 }
 
@@ -29,7 +30,8 @@ Digits: the single-sample negative ELBO in nats per image on the statically bina
 Melodies: greedy reconstruction accuracy (argmax decoding of z = mu, per step), and
 beside it what per-step accuracy alone hides: the accuracy on note-onset steps
 (onset_accuracy), the share of windows reconstructed exactly (exact_windows), and the
-per-step accuracy of predicting "hold" everywhere on the same windows (hold_baseline);
+per-step accuracy of predicting "hold" everywhere on the same windows (hold_baseline),
+each also by the meter of the files the windows come from ("meter 6/8 ..." lines);
 with the reconstruction and KL terms in nats, on the windows of --data (default: the folder the
 model was trained on). --split picks which: validation, the files that training holds
 out (musae train's split, by a hash of each file's path in the folder), train, the
@@ -51,6 +53,7 @@ The first lines say which split was scored.`,
 	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
 	f.StringVar(&o.Split, "split", "", "which windows or images: validation (melodies' default), train or all; test (digits' default) or train")
 	f.IntVar(&o.Limit, "limit", 0, "score the first N examples only (0: all)")
+	f.BoolVar(&o.AnyMeter, "any-meter", false, "melodies: score files in every meter (3/4, 6/8 ...) too, in windows of 32 sixteenths that then straddle their bar lines, as a 4/4 model reads them")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for the posterior sample")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -110,5 +111,25 @@ func TestEvalMelodyMetrics(t *testing.T) {
 	acc, onset, exact := value("accuracy"), value("onset_accuracy"), value("exact_windows")
 	if onset < 0 || onset > 1 || exact < 0 || exact > acc || acc <= 0 {
 		t.Errorf("accuracy %v, onset accuracy %v, exact windows %v", acc, onset, exact)
+	}
+	if want := fmt.Sprintf("meter 4/4 windows %d accuracy %.4f onset_accuracy %.4f exact_windows %.4f hold_baseline %.4f\n", len(c.Train), acc, onset, exact, value("hold_baseline")); !strings.Contains(out, want) {
+		t.Errorf("eval said\n%s\nwant the line %q", out, want)
+	}
+
+	// A waltz: scored by its meter only with --any-meter, in windows of 32 steps.
+	var waltz midi.Melody
+	for j := range 24 { // eight bars of 3/4 in quarter notes
+		waltz = append(waltz, midi.NoteOnClass(60+j%7), 0, 0, 0)
+	}
+	if err := midi.WriteFileWith(filepath.Join(corpus, "waltz.mid"), midi.WriteOptions{Meters: []midi.Meter{{Num: 3, Den: 4}}}, waltz); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustMusae(t, "eval", "--model", "mel2-tiny", "--data", corpus, "--split", "all"); strings.Contains(out, "meter 3/4") {
+		t.Errorf("without --any-meter a 3/4 line:\n%s", out)
+	}
+	out = mustMusae(t, "eval", "--model", "mel2-tiny", "--data", corpus, "--split", "all", "--any-meter")
+	// 96 steps: windows of 32 at 0, 16, ..., 64, all distinct.
+	if !strings.Contains(out, "meter 3/4 windows 5 accuracy ") || examples(t, out) != len(c.Train)+5 {
+		t.Errorf("--any-meter:\n%s", out)
 	}
 }

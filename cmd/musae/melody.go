@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,21 +64,36 @@ func setupMelodyTraining(t *models.Trainer, m *zoo.Model, o *trainOptions) error
 
 // scoreMelodies returns the greedy reconstruction accuracy from z = mu (per step, on
 // note-onset steps, the share of windows reconstructed exactly, and the all-hold baseline
-// of the same windows: midi.ReconstructionScore) and the mean
-// single-sample reconstruction and KL terms in nats of windows.
+// of the same windows: midi.ReconstructionScore) and the mean single-sample
+// reconstruction and KL terms in nats of windows.
 func scoreMelodies(ctx context.Context, m *zoo.Model, windows []midi.Melody, seed uint64) (map[string]float64, error) {
+	s, _, err := scoreMelodiesBy(ctx, m, windows, nil, seed)
+	return s, err
+}
+
+// scoreMelodiesBy is scoreMelodies that also scores the windows of each label apart, for
+// labels[i] the label of windows[i] (nil: none).
+func scoreMelodiesBy(ctx context.Context, m *zoo.Model, windows []midi.Melody, labels []string, seed uint64) (map[string]float64, map[string]*midi.ReconstructionScore, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
 	var score midi.ReconstructionScore
+	by := map[string]*midi.ReconstructionScore{}
 	var rec, kl float64
 	for from := 0; from < len(windows); from += batchSize {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ws := windows[from:min(from+batchSize, len(windows))]
 		b := datasets.MelodyBatch(ws)
 		mu, _ := m.VAE.Enc.Encode(b, false)
 		for i, r := range toMelodies(m.Melodies.Generate(mu, b.N, 0, nil)) {
 			score.Add(ws[i], r)
+			if labels != nil {
+				l := labels[from+i]
+				if by[l] == nil {
+					by[l] = &midi.ReconstructionScore{}
+				}
+				by[l].Add(ws[i], r)
+			}
 		}
 		r, k := m.VAE.Score(b, rng)
 		for i := range r {
@@ -86,7 +103,32 @@ func scoreMelodies(ctx context.Context, m *zoo.Model, windows []midi.Melody, see
 	}
 	n := float64(len(windows))
 	return map[string]float64{"accuracy": score.Accuracy(), "onset_accuracy": score.OnsetAccuracy(), "exact_windows": score.ExactShare(),
-		"hold_baseline": score.HoldBaseline(), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, nil
+		"hold_baseline": score.HoldBaseline(), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, by, nil
+}
+
+// fileMeters labels each window of the split's files with its file's meters ("6/8",
+// "6/8+4/4" for a file that changes meter), in the order of corpus.Train or Validation.
+func fileMeters(corpus *datasets.MelodyCorpus, validation bool) []string {
+	var labels []string
+	for _, f := range corpus.Files {
+		if f.Validation != validation {
+			continue
+		}
+		label := "?"
+		if mf, err := midi.ReadFile(filepath.Join(corpus.Dir, filepath.FromSlash(f.Path))); err == nil {
+			var names []string
+			for _, mt := range mf.Meters() {
+				if s := mt.String(); !slices.Contains(names, s) {
+					names = append(names, s)
+				}
+			}
+			label = strings.Join(names, "+")
+		}
+		for range f.Windows {
+			labels = append(labels, label)
+		}
+	}
+	return labels
 }
 
 func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, stderr io.Writer) error {
@@ -108,7 +150,7 @@ func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, std
 		b, errB := os.Stat(m.Meta.Data)
 		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
 	}
-	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true}
+	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true, AnyMeter: o.AnyMeter}
 	if trainedOn && o.Track == "" {
 		opt.Track = m.Meta.Track
 	}
@@ -135,8 +177,9 @@ func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, std
 	if split == "validation" {
 		windows = corpus.Validation
 	}
+	labels := fileMeters(corpus, split == "validation")
 	if o.Limit > 0 && o.Limit < len(windows) {
-		windows = windows[:o.Limit]
+		windows, labels = windows[:o.Limit], labels[:o.Limit]
 	}
 	if len(windows) == 0 {
 		if split != "all" {
@@ -144,7 +187,7 @@ func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, std
 		}
 		return fmt.Errorf("%s: no 2-bar windows to score (%d files skipped)", dir, len(corpus.Skipped))
 	}
-	s, err := scoreMelodies(ctx, m, windows, o.Seed)
+	s, by, err := scoreMelodiesBy(ctx, m, windows, labels, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -155,6 +198,17 @@ func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, std
 	fmt.Fprintf(stdout, "accuracy %.4f fraction\nonset_accuracy %.4f fraction\nexact_windows %.4f fraction\nhold_baseline %.4f fraction\n"+
 		"reconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n",
 		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["reconstruction"], s["kl"], s["loss"])
+	// The same by the meter of the files the windows come from.
+	meters := make([]string, 0, len(by))
+	for l := range by {
+		meters = append(meters, l)
+	}
+	slices.SortFunc(meters, func(a, b string) int { return cmp.Or(cmp.Compare(by[b].Windows, by[a].Windows), strings.Compare(a, b)) })
+	for _, l := range meters {
+		sc := by[l]
+		fmt.Fprintf(stdout, "meter %s windows %d accuracy %.4f onset_accuracy %.4f exact_windows %.4f hold_baseline %.4f\n",
+			l, sc.Windows, sc.Accuracy(), sc.OnsetAccuracy(), sc.ExactShare(), sc.HoldBaseline())
+	}
 	return nil
 }
 
