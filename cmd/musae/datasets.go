@@ -162,7 +162,11 @@ func runDatasetsStats(ctx context.Context, opts *datasetsOptions, stdout, stderr
 	}
 	if s.Notes > 0 {
 		p("pitch range   %s–%s, mean %s\n", midi.PitchName(s.LowPitch), midi.PitchName(s.HighPitch), midi.PitchName(int(s.MeanPitch+0.5)))
-		p("note density  %.2f onsets per bar; a note sounds on %.0f%% of steps\n", s.NotesPerBar, 100*s.SoundingShare)
+		per := "bar"
+		if opts.OwnMeter {
+			per = "16 steps" // bars differ by meter
+		}
+		p("note density  %.2f onsets per %s; a note sounds on %.0f%% of steps\n", s.NotesPerBar, per, 100*s.SoundingShare)
 	}
 	if s.Skipped > 0 {
 		kinds := make([]string, 0, len(s.SkipReasons))

@@ -119,6 +119,7 @@ func TestDatasetsRun(t *testing.T) {
 		"(2 bars of each file's own meter, on 16ths, hop 1 bar;",
 		"meters        4/4           36 windows from 12 files\n",
 		"              3/4            3 windows from 1 files\n",
+		"note density  4.00 onsets per 16 steps;",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--own-meter output lacks %q:\n%s", want, out.String())
