@@ -1,13 +1,14 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"musae/latent/domain"
+	"musae/latent/domain/melody"
 	"musae/midi"
 )
 
@@ -43,21 +44,22 @@ func TestReadMelodyInputChoosesTrack(t *testing.T) {
 		{single, "", "the first 2-bar window with notes", 60},
 	} {
 		t.Run(filepath.Base(tc.path)+" "+tc.track, func(t *testing.T) {
-			in, err := readMelodyInput(tc.path, tc.track, 0)
+			in, err := domain.ReadFile(melody.New(), tc.path, domain.ReadOptions{Track: tc.track})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if in.Where != tc.where {
 				t.Errorf("where %q\nwant  %q", in.Where, tc.where)
 			}
-			if p, ok := midi.ClassPitch(in.Window[0]); !ok || p != tc.first {
-				t.Errorf("window starts with class %d, want a note-on of %s:\n%s", in.Window[0], midi.PitchName(tc.first), in.Window)
+			w := in.Value.(midi.Melody)
+			if p, ok := midi.ClassPitch(w[0]); !ok || p != tc.first {
+				t.Errorf("window starts with class %d, want a note-on of %s:\n%s", w[0], midi.PitchName(tc.first), w)
 			}
 		})
 	}
 
 	drums := write("drums.mid", rawSMF(quarters(9, 36, 38, 36, 38)))
-	if _, err := readMelodyInput(drums, "", 0); err == nil || !strings.Contains(err.Error(), drums+": midi: no melody: none of the 4 notes of the file is usable: 4 on the drum channel 10") || errors.As(err, new(usageError)) {
+	if _, err := domain.ReadFile(melody.New(), drums, domain.ReadOptions{}); err == nil || !strings.Contains(err.Error(), drums+": midi: no melody: none of the 4 notes of the file is usable: 4 on the drum channel 10") || domain.IsInputError(err) {
 		t.Errorf("drums only: %v, want the reason, not a usage error", err)
 	}
 }
@@ -96,12 +98,13 @@ func TestReadMelodyInputBarsInOwnMeter(t *testing.T) {
 		{waltzThenFour, 3, "bars 3–4", 55},
 	} {
 		t.Run(filepath.Base(tc.path)+" bar "+strconv.Itoa(tc.bar), func(t *testing.T) {
-			in, err := readMelodyInput(tc.path, "", tc.bar)
+			in, err := domain.ReadFile(melody.New(), tc.path, domain.ReadOptions{Bar: tc.bar})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p, _ := midi.ClassPitch(in.Window[0]); in.Where != tc.where || p != tc.first || len(in.Window) != midi.WindowSteps {
-				t.Errorf("%s from %s (%d steps), want %s from %s", in.Where, midi.PitchName(p), len(in.Window), tc.where, midi.PitchName(tc.first))
+			w := in.Value.(midi.Melody)
+			if p, _ := midi.ClassPitch(w[0]); in.Where != tc.where || p != tc.first || len(w) != midi.WindowSteps {
+				t.Errorf("%s from %s (%d steps), want %s from %s", in.Where, midi.PitchName(p), len(w), tc.where, midi.PitchName(tc.first))
 			}
 		})
 	}
@@ -116,8 +119,8 @@ func TestReadMelodyInputBarsInOwnMeter(t *testing.T) {
 		{fourFour, 7, fourFour + ": --bar 7 is past the end of the melody, which has 6 bars", true},
 		{jig, 9, jig + ": --bar 9 is past the end of the melody, which has 8 bars", true},
 	} {
-		_, err := readMelodyInput(tc.path, "", tc.bar)
-		if err == nil || !strings.Contains(err.Error(), tc.say) || errors.As(err, new(usageError)) != tc.usage {
+		_, err := domain.ReadFile(melody.New(), tc.path, domain.ReadOptions{Bar: tc.bar})
+		if err == nil || !strings.Contains(err.Error(), tc.say) || domain.IsInputError(err) != tc.usage {
 			t.Errorf("%s --bar %d: %v; want %q (a usage error: %v)", tc.path, tc.bar, err, tc.say, tc.usage)
 		}
 	}
