@@ -57,6 +57,9 @@ type MelodyCorpus struct {
 	// Validation (midi.MeterWindow.Meter: "6/8", "3/4+2/4") when MelodyOptions.OwnMeter
 	// is set; they are nil otherwise.
 	TrainMeters, ValidationMeters []string
+	// TrainPulses and ValidationPulses are each window's pulses (midi.MeterWindow.Pulses:
+	// where its bars and beats fall), with MelodyOptions.OwnMeter; nil otherwise.
+	TrainPulses, ValidationPulses [][]midi.Pulse
 	Files                         []MelodyFile  // the files that gave windows, in path order
 	Skipped                       []SkippedFile // the files that gave none, and why, in path order
 	Cached                        int           // files whose windows came from the cache
@@ -156,9 +159,11 @@ func LoadMelodiesContext(ctx context.Context, dir string, opt MelodyOptions) (*M
 		if val {
 			c.Validation = append(c.Validation, e.Windows...)
 			c.ValidationMeters = append(c.ValidationMeters, e.Meters...)
+			c.ValidationPulses = append(c.ValidationPulses, e.Pulses...)
 		} else {
 			c.Train = append(c.Train, e.Windows...)
 			c.TrainMeters = append(c.TrainMeters, e.Meters...)
+			c.TrainPulses = append(c.TrainPulses, e.Pulses...)
 		}
 	}
 	return c, nil
@@ -225,7 +230,8 @@ type melodyEntry struct {
 	Size, MTime int64
 	Reason      string
 	Windows     []midi.Melody
-	Meters      []string // each window's meter, with MelodyOptions.OwnMeter
+	Meters      []string       // each window's meter, with MelodyOptions.OwnMeter
+	Pulses      [][]midi.Pulse // and its pulses
 	Duplicates  int
 }
 
@@ -244,6 +250,7 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 		var (
 			ws     []midi.Melody
 			meters []string
+			pulses [][]midi.Pulse
 		)
 		xopt := midi.ExtractOptions{Track: opt.Track, AllPrograms: opt.AllPrograms, AnyMeter: opt.AnyMeter}
 		if opt.OwnMeter {
@@ -251,7 +258,7 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 			var mws []midi.MeterWindow
 			mws, err = f.MeterWindows(xopt, midi.WindowBars, 1)
 			for _, w := range mws {
-				ws, meters = append(ws, w.Melody), append(meters, w.Meter())
+				ws, meters, pulses = append(ws, w.Melody), append(meters, w.Meter()), append(pulses, w.Pulses())
 			}
 		} else {
 			ws, err = f.Windows(xopt, midi.WindowBars, 1)
@@ -272,13 +279,13 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 			seen[k] = true
 			e.Windows = append(e.Windows, w)
 			if meters != nil {
-				e.Meters = append(e.Meters, meters[i])
+				e.Meters, e.Pulses = append(e.Meters, meters[i]), append(e.Pulses, pulses[i])
 			}
 		}
 	}
 	if err != nil {
 		e.Reason = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "midi: read: "), "midi: ")
-		e.Windows, e.Meters, e.Duplicates = nil, nil, 0
+		e.Windows, e.Meters, e.Pulses, e.Duplicates = nil, nil, nil, 0
 	}
 	return e
 }

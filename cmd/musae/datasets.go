@@ -30,7 +30,7 @@ type datasetsOptions struct {
 	NoCache         bool
 	Output          string // export: the safetensors file to write
 	ListSkipped     bool   // stats: every skipped file, not the first few
-	OwnMeter        bool   // stats: windows of 2 bars of each file's own meter
+	OwnMeter        bool   // windows of 2 bars of each file's own meter
 }
 
 func (o *datasetsOptions) melodyOptions() datasets.MelodyOptions {
@@ -102,11 +102,11 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the train/validation split")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "folder of the window cache (default: the user cache folder/musae)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "read every file, and neither read nor write the cache")
+	f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut windows of 2 bars of each file's own meter (3/4, 6/8, 9/8 ...; not cached yet): stats counts them by meter, export pads them and adds their lengths, pulses and meters")
 	if export {
 		f.StringVarP(&opts.Output, "output", "o", "", "the safetensors file to write")
 	} else {
 		f.BoolVar(&opts.ListSkipped, "skipped", false, "list every skipped file with its reason")
-		f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut windows of 2 bars of each file's own meter (3/4, 6/8, 9/8 ...; not cached yet), and count them by meter")
 	}
 	return cmd
 }
@@ -218,6 +218,7 @@ func runDatasetsExport(ctx context.Context, opts *datasetsOptions, stdout, stder
 		"track":            opts.Track,
 		"all_programs":     strconv.FormatBool(opts.AllPrograms),
 		"any_meter":        strconv.FormatBool(opts.AnyMeter),
+		"own_meter":        strconv.FormatBool(opts.OwnMeter),
 		"align_grid":       strconv.FormatBool(opts.AlignGrid),
 		"validation_share": strconv.FormatFloat(opts.ValidationShare, 'g', -1, 64),
 		"seed":             strconv.FormatUint(opts.Seed, 10),
@@ -229,8 +230,12 @@ func runDatasetsExport(ctx context.Context, opts *datasetsOptions, stdout, stder
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d train and %d validation windows of %d steps from %d files (%d skipped)\n",
-		opts.Output, len(c.Train), len(c.Validation), midi.WindowSteps, len(c.Files), len(c.Skipped))
+	what := fmt.Sprintf("of %d steps", midi.WindowSteps)
+	if opts.OwnMeter {
+		what = "of 2 bars of their own meter, padded to the longest"
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d train and %d validation windows %s from %d files (%d skipped)\n",
+		opts.Output, len(c.Train), len(c.Validation), what, len(c.Files), len(c.Skipped))
 	return nil
 }
 
