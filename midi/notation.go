@@ -29,8 +29,11 @@ func (o NotationOptions) meters() ([]Meter, error) {
 		return nil, fmt.Errorf("the first meter starts at step %d, want 0", o.Meters[0].Step)
 	}
 	for i, m := range o.Meters {
-		if m.StepsPerBar() == 0 || m.Num > 64 {
+		if m.StepsPerBar() == 0 {
 			return nil, fmt.Errorf("a bar of %s is not a whole number of 16ths", m)
+		}
+		if m.Num > 64 {
+			return nil, fmt.Errorf("a meter of %s: want at most 64 beats to the bar", m)
 		}
 		if i > 0 && m.Step <= o.Meters[i-1].Step {
 			return nil, fmt.Errorf("meters out of order: %s at step %d after step %d", m, m.Step, o.Meters[i-1].Step)

@@ -284,3 +284,25 @@ func TestABCRoundTripMeters(t *testing.T) {
 		})
 	}
 }
+
+func TestNotationMeterErrors(t *testing.T) {
+	m := fromNotes(16, StepNote{60, 0, 16})
+	for _, tc := range []struct {
+		opt NotationOptions
+		say string
+	}{
+		{NotationOptions{Meters: []Meter{{0, 7, 32}}}, "a bar of 7/32 is not a whole number of 16ths"},
+		{NotationOptions{Meters: []Meter{{0, 65, 4}}}, "a meter of 65/4: want at most 64 beats to the bar"},
+		{NotationOptions{Meters: []Meter{{4, 3, 4}}}, "the first meter starts at step 4, want 0"},
+		{NotationOptions{Meters: []Meter{{0, 3, 4}, {0, 2, 4}}}, "meters out of order"},
+		{NotationOptions{Key: &Key{Fifths: 8}}, "a key of 8 fifths, want -7..7"},
+	} {
+		_, err1 := m.MusicXML(tc.opt)
+		_, err2 := m.ABC(tc.opt)
+		for _, err := range []error{err1, err2} {
+			if err == nil || !strings.HasPrefix(err.Error(), "midi: ") || !strings.Contains(err.Error(), tc.say) {
+				t.Errorf("%+v: error %v, want one saying %q", tc.opt, err, tc.say)
+			}
+		}
+	}
+}
