@@ -17,12 +17,13 @@ import (
 )
 
 type arithOptions struct {
-	Domain, Model, Attrs, Track, Out string
-	Bar                              int
-	Temperature                      float64
-	Seed                             uint64
-	Expr                             string
-	Names, Files                     []string // NAME=FILE arguments, in the order given
+	Domain, Model, Attrs, Out string
+	Track                     []string // --track: once for every input, or once per input (readOptions)
+	Bar                       []int
+	Temperature               float64
+	Seed                      uint64
+	Expr                      string
+	Names, Files              []string // NAME=FILE arguments, in the order given
 }
 
 func newArithCmd(reg *domain.Registry, runF func(*arithOptions) error) *cobra.Command {
@@ -38,6 +39,8 @@ attribute vectors there (from "attribute compute") are names too.
 
 Melodies: the result as a MIDI file (default arith.mid) at the first input's tempo, decoded
 greedily unless --temperature; the inputs' and the result's step grids are printed.
+--track and --bar hold for every input, or given once per input, for each in the order
+of the NAME=FILE arguments.
 Digits: a PNG strip (default arith.png), the inputs in the order given, then the result.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -112,7 +115,7 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 	}
 	in := &encodedInputs{}
 	if len(o.Files) > 0 {
-		if in, err = encodeInputs(ctx, m, o.Files, o.Track, o.Bar); err != nil {
+		if in, err = encodeInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files))); err != nil {
 			return err
 		}
 	}

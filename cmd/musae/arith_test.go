@@ -19,7 +19,7 @@ func TestArithOptions(t *testing.T) {
 	}{
 		{argv: []string{"a - b + c", "a=x.mid", "b=y.mid", "c=z.mid"}, want: arithOptions{Expr: "a - b + c", Domain: "melody", Names: []string{"a", "b", "c"}, Files: []string{"x.mid", "y.mid", "z.mid"}, Seed: 1}},
 		{argv: []string{"(one+two)/2", "one=x.png", "two=y.png", "-o", "mean.png", "--model", "m"}, want: arithOptions{Expr: "(one+two)/2", Domain: "mnist", Model: "m", Out: "mean.png", Names: []string{"one", "two"}, Files: []string{"x.png", "y.png"}, Seed: 1}},
-		{argv: []string{"a + density", "a=x.mid", "--attrs", "attrs.json", "--track", "MELODY", "--bar", "3", "--temperature", "0.5", "--seed", "2"}, want: arithOptions{Expr: "a + density", Domain: "melody", Attrs: "attrs.json", Track: "MELODY", Bar: 3, Temperature: 0.5, Seed: 2, Names: []string{"a"}, Files: []string{"x.mid"}}},
+		{argv: []string{"a + density", "a=x.mid", "--attrs", "attrs.json", "--track", "MELODY", "--bar", "3", "--temperature", "0.5", "--seed", "2"}, want: arithOptions{Expr: "a + density", Domain: "melody", Attrs: "attrs.json", Track: []string{"MELODY"}, Bar: []int{3}, Temperature: 0.5, Seed: 2, Names: []string{"a"}, Files: []string{"x.mid"}}},
 		{argv: []string{"2*density", "--attrs", "attrs.json", "--domain", "melody"}, want: arithOptions{Expr: "2*density", Domain: "melody", Attrs: "attrs.json", Seed: 1}},
 		{argv: nil, wantErr: "give an expression and its inputs"},
 		{argv: []string{"a - b"}, wantErr: `name the inputs of "a - b"`},

@@ -118,12 +118,13 @@ func runAttributeCompute(ctx context.Context, reg *domain.Registry, o *attrCompu
 }
 
 type attrApplyOptions struct {
-	Domain, Model, Attrs, Name, Track, Out string
-	Bar                                    int
-	Amounts                                []float64
-	Temperature                            float64
-	Seed                                   uint64
-	File                                   string
+	Domain, Model, Attrs, Name, Out string
+	Track                           []string // --track and --bar: at most once, for the one input
+	Bar                             []int
+	Amounts                         []float64
+	Temperature                     float64
+	Seed                            uint64
+	File                            string
 }
 
 func newAttributeApplyCmd(reg *domain.Registry, runF func(*attrApplyOptions) error) *cobra.Command {
@@ -197,7 +198,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, m, []string{o.File}, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, []string{o.File}, readOptions(o.Track, o.Bar, 1))
 	if err != nil {
 		return err
 	}

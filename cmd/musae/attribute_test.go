@@ -33,7 +33,7 @@ func TestAttributeApplyOptions(t *testing.T) {
 		wantErr string
 	}{
 		{argv: "x.mid --name density", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "density", Amounts: []float64{1}, Attrs: "attrs.json", Seed: 1}},
-		{argv: "x.mid --name pitch --amount -1.5 --attrs a.json --track MELODY --bar 2 -o o.mid", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "pitch", Amounts: []float64{-1.5}, Attrs: "a.json", Track: "MELODY", Bar: 2, Out: "o.mid", Seed: 1}},
+		{argv: "x.mid --name pitch --amount -1.5 --attrs a.json --track MELODY --bar 2 -o o.mid", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "pitch", Amounts: []float64{-1.5}, Attrs: "a.json", Track: []string{"MELODY"}, Bar: []int{2}, Out: "o.mid", Seed: 1}},
 		{argv: "x.mid --name stepwise --amount -1,0,1,2 --temperature 0.3 --seed 8", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "stepwise", Amounts: []float64{-1, 0, 1, 2}, Attrs: "attrs.json", Temperature: 0.3, Seed: 8}},
 		{argv: "x.png --name digit3", want: attrApplyOptions{File: "x.png", Domain: "mnist", Name: "digit3", Amounts: []float64{1}, Attrs: "attrs.json", Seed: 1}},
 		{argv: "--name density", wantErr: "attribute apply takes one input"},

@@ -228,25 +228,34 @@ type encodedInputs struct {
 	Mu, Logvar [][]float32
 }
 
-// encodeInputs reads an example from each file (a melody's 2-bar window, a picture) and
-// encodes them, checking ctx between files and batches.
-func encodeInputs(ctx context.Context, m *domain.Model, files []string, track string, bar int) (*encodedInputs, error) {
-	xs := make([]domain.Example, 0, len(files))
-	for _, p := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		x, err := m.ReadFile(p, domain.ReadOptions{Track: track, Bar: bar})
-		if err != nil {
-			return nil, err
-		}
-		xs = append(xs, x)
+// encodeInputs reads an example from each file (a melody's 2-bar window, a picture), the
+// part of files[i] that ro[i] picks, and encodes them, checking ctx between files and batches.
+func encodeInputs(ctx context.Context, m *domain.Model, files []string, ro []domain.ReadOptions) (*encodedInputs, error) {
+	xs, err := readInputs(ctx, m, files, ro)
+	if err != nil {
+		return nil, err
 	}
 	mu, logvar, err := m.EncodeContext(ctx, xs)
 	if err != nil {
 		return nil, err
 	}
 	return &encodedInputs{Files: files, Examples: xs, Mu: mu, Logvar: logvar}, nil
+}
+
+// readInputs reads the part of files[i] that ro[i] picks, checking ctx between files.
+func readInputs(ctx context.Context, m *domain.Model, files []string, ro []domain.ReadOptions) ([]domain.Example, error) {
+	xs := make([]domain.Example, 0, len(files))
+	for i, p := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		x, err := m.ReadFile(p, ro[i])
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	return xs, nil
 }
 
 // show is an example as a person reads it in a terminal (a melody's step grid), or "" for

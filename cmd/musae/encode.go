@@ -14,9 +14,10 @@ import (
 )
 
 type encodeOptions struct {
-	Domain, Model, Track, Out string
-	Bar                       int
-	Files                     []string
+	Domain, Model, Out string
+	Track              []string // --track: once for every input, or once per input (readOptions)
+	Bar                []int
+	Files              []string
 }
 
 func newEncodeCmd(reg *domain.Registry, runF func(*encodeOptions) error) *cobra.Command {
@@ -31,7 +32,7 @@ melodies or digits, and the vectors can be edited in between (an entry's "z", wh
 present, is decoded instead of its "mu").
 
 Melodies: the 2-bar window of each MIDI file (the first with notes, or --bar N; --track
-picks the track). Digits: each PNG fitted to 28×28 as MNIST's digits are. -o - writes
+picks the track; each flag once for every file, or once per file in order). Digits: each PNG fitted to 28×28 as MNIST's digits are. -o - writes
 the JSON to standard output.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -65,7 +66,7 @@ func runEncode(ctx context.Context, reg *domain.Registry, o *encodeOptions, stdo
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func withDomains[O any](newCmd func(*domain.Registry, func(*O) error) *cobra.Com
 }
 
 // optionsCase is an argv and the options it parses to, or the usage error it gives.
-type optionsCase[O comparable] struct {
+type optionsCase[O any] struct {
 	argv    string
 	want    O
 	wantErr string
@@ -55,7 +55,7 @@ type optionsCase[O comparable] struct {
 
 // checkOptions parses each case's argv with the command newCmd makes, as table tests of
 // argv → options do.
-func checkOptions[O comparable](t *testing.T, newCmd func(func(*O) error) *cobra.Command, cases []optionsCase[O]) {
+func checkOptions[O any](t *testing.T, newCmd func(func(*O) error) *cobra.Command, cases []optionsCase[O]) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.argv, func(t *testing.T) {
@@ -67,7 +67,7 @@ func checkOptions[O comparable](t *testing.T, newCmd func(func(*O) error) *cobra
 			if err != nil {
 				t.Fatal(err)
 			}
-			if *got != tc.want {
+			if !reflect.DeepEqual(*got, tc.want) {
 				t.Errorf("options %+v, want %+v", *got, tc.want)
 			}
 		})
@@ -194,7 +194,7 @@ func TestEncodeOptions(t *testing.T) {
 		wantErr string
 	}{
 		{argv: "a.mid b.mid", want: encodeOptions{Domain: "melody", Out: "z.json", Files: []string{"a.mid", "b.mid"}}},
-		{argv: "a.mid --track MELODY --bar 3 --model m.safetensors -o -", want: encodeOptions{Domain: "melody", Model: "m.safetensors", Track: "MELODY", Bar: 3, Out: "-", Files: []string{"a.mid"}}},
+		{argv: "a.mid --track MELODY --bar 3 --model m.safetensors -o -", want: encodeOptions{Domain: "melody", Model: "m.safetensors", Track: []string{"MELODY"}, Bar: []int{3}, Out: "-", Files: []string{"a.mid"}}},
 		{argv: "x.png y.PNG -o d.json", want: encodeOptions{Domain: "mnist", Out: "d.json", Files: []string{"x.png", "y.PNG"}}},
 		{argv: "tune.txt --domain melody", want: encodeOptions{Domain: "melody", Out: "z.json", Files: []string{"tune.txt"}}},
 		{argv: "tune.txt --model m.safetensors", want: encodeOptions{Model: "m.safetensors", Out: "z.json", Files: []string{"tune.txt"}}},

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/pflag"
 
 	"musae/latent/domain"
@@ -12,26 +14,44 @@ import (
 // They point into the verb's own options struct instead of being embedded in it, so that
 // the struct keeps flat fields and the argv → options tables can still write literals such
 // as encodeOptions{Domain: "melody"}, which a promoted field cannot appear in.
+//
+// --track and --bar are given once for every input, or once per input in order (see
+// readOptions), so that inputs of different kinds (a POP909 song's MELODY track, a
+// Nottingham tune's track 0) go into one command.
 type inputOptions struct {
-	reg                  *domain.Registry
-	domain, model, track *string
-	bar                  *int
+	reg           *domain.Registry
+	domain, model *string
+	track         *[]string
+	bar           *[]int
 }
+
+// perInputHelp is the rule for --track and --bar, for the help texts.
+const perInputHelp = "; once for every input, or once per input in order"
 
 // addFlags registers the input flags with their usual help texts; a verb whose flag means
 // something narrower rewords it afterwards through f.Lookup(name).Usage.
 func (in inputOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(in.domain, "domain", "", domainFlagHelp(in.reg, "follows from the inputs or --model"))
 	f.StringVar(in.model, "model", "", "checkpoint path or built-in model name")
-	f.StringVar(in.track, "track", "", "melodies: the track to read, by name or index")
-	f.IntVar(in.bar, "bar", 0, "melodies: the bar the window of 32 sixteenths starts at, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; default: the first window with notes)")
+	// A string array, not a slice: a track's name may hold a comma, and '' must stay a value.
+	f.StringArrayVar(in.track, "track", nil, "melodies: read track `T`, by name or index ('' or none: chosen automatically)"+perInputHelp)
+	f.IntSliceVar(in.bar, "bar", nil, "melodies: start the window of 32 sixteenths at bar `N`, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; 0 or none: the first window with notes)"+perInputHelp)
 }
 
-// complete checks --bar and settles the domain from --domain, the extensions of files and
-// --model (see inputDomain), so that a verb refuses a bad command line before it opens a model.
+// complete checks --bar and the number of --track and --bar values, and settles the domain
+// from --domain, the extensions of files and --model (see inputDomain), so that a verb
+// refuses a bad command line before it opens a model.
 func (in inputOptions) complete(files []string) error {
-	if *in.bar < 0 {
-		return usagef("--bar %d: bars count from 1", *in.bar)
+	for _, b := range *in.bar {
+		if b < 0 {
+			return usagef("--bar %d: bars count from 1", b)
+		}
+	}
+	if err := checkPerInput("--track", len(*in.track), len(files)); err != nil {
+		return err
+	}
+	if err := checkPerInput("--bar", len(*in.bar), len(files)); err != nil {
+		return err
 	}
 	d, err := inputDomain(in.reg, *in.domain, *in.model, files)
 	if err != nil {
@@ -39,4 +59,32 @@ func (in inputOptions) complete(files []string) error {
 	}
 	*in.domain = d
 	return nil
+}
+
+// checkPerInput refuses a flag given n times for inputs inputs unless once or once each.
+func checkPerInput(flag string, n, inputs int) error {
+	if n <= 1 || n == inputs {
+		return nil
+	}
+	what := fmt.Sprintf("%d inputs", inputs)
+	if inputs == 1 {
+		what = "1 input"
+	}
+	return usagef("%s given %d times for %s: give it once for every input, or once per input in order", flag, n, what)
+}
+
+// readOptions are the ReadOptions of n inputs from --track and --bar values: a flag given
+// once holds for every input, given n times its i-th value is the i-th input's, and not
+// given it leaves the choice to the domain (inputOptions.complete has checked the counts).
+func readOptions(track []string, bar []int, n int) []domain.ReadOptions {
+	ro := make([]domain.ReadOptions, n)
+	for i := range ro {
+		if len(track) > 0 {
+			ro[i].Track = track[min(i, len(track)-1)]
+		}
+		if len(bar) > 0 {
+			ro[i].Bar = bar[min(i, len(bar)-1)]
+		}
+	}
+	return ro
 }

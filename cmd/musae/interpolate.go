@@ -16,16 +16,18 @@ import (
 )
 
 type interpolateOptions struct {
-	Domain, Model, Out, Mode, Track string
-	Steps, Bar                      int
-	GridRows, GridCols              int
-	Temperature                     float64
-	Seed                            uint64
-	Each, WAV                       bool
-	Files                           []string
+	Domain, Model, Out, Mode string
+	Track                    []string // --track: once for every input, or once per input (readOptions)
+	Bar                      []int
+	Steps                    int
+	GridRows, GridCols       int
+	Temperature              float64
+	Seed                     uint64
+	Each, WAV                bool
+	Files                    []string
 }
 
-func newInterpolateCmd(reg *domain.Registry) *cobra.Command {
+func newInterpolateCmd(reg *domain.Registry, runF func(*interpolateOptions) error) *cobra.Command {
 	o := &interpolateOptions{}
 	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	var grid string
@@ -35,8 +37,8 @@ func newInterpolateCmd(reg *domain.Registry) *cobra.Command {
 		Long: `Encode the inputs' posterior means, interpolate between them (slerp by default, both
 endpoints included), decode every step, and write the result.
 
-Melodies: the 2-bar window of each input (the first with notes, or --bar N; --track picks
-the track) gives one MIDI file with the steps in sequence at the first input's tempo, a bar
+Melodies: the 2-bar window of each input (the first with notes, or --bar N) of its melody
+track (chosen automatically, or --track T) gives one MIDI file with the steps in sequence at the first input's tempo, a bar
 of rest between them; --each also writes one file per step, and --wav a WAV file beside
 each MIDI file (musae's synthesiser, as musae render plays it). Decoding is greedy (argmax) at
 temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT.abc
@@ -46,7 +48,12 @@ the built-in melody models read 2 bars of 4/4 (32 sixteenths, in files of 4/4, 2
 refused, naming its meter, so that a morph never mixes meters.
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
-row after row.`,
+row after row.
+
+--track and --bar hold for every input when given once, or for each input in order when
+given once per input, '' or 0 leaving that input's choice automatic:
+  musae interpolate song.mid tune.mid --track MELODY --track 0
+  musae interpolate song.mid tune.mid --track MELODY --track ''`,
 		Args: cobra.RangeArgs(2, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
@@ -78,6 +85,9 @@ row after row.`,
 			if err := checkWAVFlag(reg, o.WAV, o.Domain); err != nil {
 				return err
 			}
+			if runF != nil {
+				return runF(o)
+			}
 			return runInterpolate(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
@@ -100,7 +110,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
 	if err != nil {
 		return err
 	}

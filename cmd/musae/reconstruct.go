@@ -13,10 +13,12 @@ import (
 )
 
 type reconstructOptions struct {
-	Domain, Model, Out, Data, Dataset, Track string
-	N, Bar                                   int
-	Seed                                     uint64
-	Files                                    []string
+	Domain, Model, Out, Data, Dataset string
+	Track                             []string // --track: once for every input, or once per input (readOptions)
+	Bar                               []int
+	N                                 int
+	Seed                              uint64
+	Files                             []string
 }
 
 func newReconstructCmd(reg *domain.Registry) *cobra.Command {
@@ -29,7 +31,8 @@ func newReconstructCmd(reg *domain.Registry) *cobra.Command {
 
 Digits: with no files, N test digits picked by --seed; the PNG shows each row of originals
 above the row of their reconstructions. Melodies: the 2-bar window of FILE.mid (the first
-with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
+with notes, or --bar) followed by its greedy reconstruction, in one MIDI file; --track and
+--bar hold for every file, or given once per file, for each in order.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
 			if o.N <= 0 || o.N > maxReconstruct {
@@ -70,7 +73,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 		if err := checkOutputExt(out, m.Domain); err != nil {
 			return err
 		}
-		in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
+		in, err := encodeInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
 		if err != nil {
 			return err
 		}
@@ -96,7 +99,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 	}
 	var originals []domain.Example
 	if len(o.Files) > 0 {
-		if originals, err = m.ReadFiles(o.Files, domain.ReadOptions{Track: o.Track, Bar: o.Bar}); err != nil {
+		if originals, err = readInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files))); err != nil {
 			return err
 		}
 	} else {

@@ -51,7 +51,7 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		// Verbs are added here, one file per verb.
 		newTrainCmd(reg, nil),
 		newSampleCmd(reg),
-		newInterpolateCmd(reg),
+		newInterpolateCmd(reg, nil),
 		newReconstructCmd(reg),
 		newEvalCmd(reg),
 		newManifoldCmd(reg),

@@ -17,11 +17,13 @@ import (
 )
 
 type similarOptions struct {
-	Domain, Model, Track, Out string
-	Bar, N                    int
-	Similarity, Temperature   float64
-	Seed                      uint64
-	File                      string
+	Domain, Model, Out      string
+	Track                   []string // --track and --bar: at most once, for the one input
+	Bar                     []int
+	N                       int
+	Similarity, Temperature float64
+	Seed                    uint64
+	File                    string
 }
 
 func newSimilarCmd(reg *domain.Registry, runF func(*similarOptions) error) *cobra.Command {
@@ -81,7 +83,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, m, []string{o.File}, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, []string{o.File}, readOptions(o.Track, o.Bar, 1))
 	if err != nil {
 		return err
 	}

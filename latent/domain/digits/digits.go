@@ -152,7 +152,14 @@ func pixels(xs []domain.Example) ([][]float32, error) {
 func Example(pix []float32) domain.Example { return domain.Example{Value: pix} }
 
 // Read reads a picture (PNG) and fits it to 28×28 as MNIST's digits are (image.FitDigit).
-func (Domain) Read(r io.Reader, name string, _ domain.ReadOptions) (domain.Example, error) {
+// A picture has neither tracks nor bars: opt.Track or opt.Bar is refused (an InputError).
+func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Example, error) {
+	if opt.Track != "" {
+		return domain.Example{}, domain.Inputf("read %s: a picture has no tracks, so track %q cannot be read", name, opt.Track)
+	}
+	if opt.Bar != 0 {
+		return domain.Example{}, domain.Inputf("read %s: a picture has no bars, so bar %d cannot be read", name, opt.Bar)
+	}
 	img, _, err := goimage.Decode(r)
 	if err != nil {
 		return domain.Example{}, fmt.Errorf("read %s: not a PNG picture: %w", name, err)

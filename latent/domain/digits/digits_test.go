@@ -31,6 +31,20 @@ func TestReadWrite(t *testing.T) {
 	if _, err := d.Read(strings.NewReader("GIF89a"), "x.png", domain.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "read x.png: not a PNG picture") {
 		t.Errorf("not a picture: %v", err)
 	}
+	// A picture has no part to pick: a track or bar asked of it is the caller's mistake.
+	for _, tc := range []struct {
+		opt  domain.ReadOptions
+		want string
+	}{
+		{domain.ReadOptions{Track: "MELODY"}, `read one.png: a picture has no tracks, so track "MELODY" cannot be read`},
+		{domain.ReadOptions{Bar: 3}, "read one.png: a picture has no bars, so bar 3 cannot be read"},
+	} {
+		b.Reset()
+		png.Encode(&b, img)
+		if _, err := d.Read(&b, "one.png", tc.opt); err == nil || err.Error() != tc.want || !domain.IsInputError(err) {
+			t.Errorf("%+v: error %v, want an InputError %q", tc.opt, err, tc.want)
+		}
+	}
 	// Five pictures make a near-square grid of 2 rows of 3, doubled in size; a nil
 	// example leaves its cell black.
 	var out bytes.Buffer
