@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/pflag"
 
 	"musae/latent/domain"
@@ -66,11 +64,10 @@ func checkPerInput(flag string, n, inputs int) error {
 	if n <= 1 || n == inputs {
 		return nil
 	}
-	what := fmt.Sprintf("%d inputs", inputs)
 	if inputs == 1 {
-		what = "1 input"
+		return usagef("%s given %d times for 1 input: give it once", flag, n)
 	}
-	return usagef("%s given %d times for %s: give it once for every input, or once per input in order", flag, n, what)
+	return usagef("%s given %d times for %d inputs: give it once for every input, or once per input in order", flag, n, inputs)
 }
 
 // readOptions are the ReadOptions of n inputs from --track and --bar values: a flag given

@@ -40,7 +40,7 @@ func TestInputOptionsCount(t *testing.T) {
 		{argv: "a.mid b.mid c.mid --bar 2 --bar 3", wantErr: "--bar given 2 times for 3 inputs"},
 	})
 	checkOptions(t, withDomains(newSimilarCmd), []optionsCase[similarOptions]{
-		{argv: "x.mid --track 1 --track 2", wantErr: "--track given 2 times for 1 input:"},
+		{argv: "x.mid --track 1 --track 2", wantErr: "--track given 2 times for 1 input: give it once"},
 	})
 	checkOptions(t, withDomains(newArithCmd), []optionsCase[arithOptions]{
 		{argv: "a-b a=x.mid b=y.mid --track MELODY --track 0", want: arithOptions{Expr: "a-b", Domain: "melody", Names: []string{"a", "b"}, Files: []string{"x.mid", "y.mid"}, Track: []string{"MELODY", "0"}, Seed: 1}},
