@@ -149,16 +149,23 @@ func (d Drums) String() string { return d.Grid(StepsPerBar) }
 
 // Grid draws the pattern for people: a row per drum that is hit (kick at the bottom, as
 // drummers read a beat), a column per step, x for a hit and . for none, bars split by |.
-func (d Drums) Grid(stepsPerBar int) string {
+func (d Drums) Grid(stepsPerBar int) string { return d.Groove().grid(stepsPerBar, false) }
+
+// Groove is the pattern as a groove: every hit on the grid at WriteVelocity. A class out
+// of range has no hits.
+func (d Drums) Groove() Groove {
 	g := make(Groove, len(d))
 	for t, c := range d {
+		if c < 0 || c >= NumDrumClasses {
+			continue
+		}
 		for b := 0; b < NumDrums; b++ {
 			if c>>b&1 == 1 {
-				g[t][b] = DrumHit{Velocity: WriteVelocity}
+				g[t][b].Velocity = WriteVelocity
 			}
 		}
 	}
-	return g.grid(stepsPerBar, false)
+	return g
 }
 
 // DrumHit is a drum's hit on a step in GrooVAE's representation: its velocity (1–127;
@@ -387,16 +394,8 @@ func (c *clock) stepPosition(tick int64) float64 {
 // without one (MusicVAE's drum converter splits a track at such gaps). The pattern is
 // padded at its end to a whole bar.
 func DrumWindows(d Drums, bars, hopBars int) []Drums {
-	g := make(Groove, len(d))
-	for t, c := range d {
-		for b := 0; b < NumDrums; b++ {
-			if c>>b&1 == 1 {
-				g[t][b].Velocity = WriteVelocity
-			}
-		}
-	}
 	var ds []Drums
-	for _, w := range GrooveWindows(g, bars, hopBars) {
+	for _, w := range GrooveWindows(d.Groove(), bars, hopBars) {
 		ds = append(ds, w.Drums())
 	}
 	return ds
@@ -525,18 +524,12 @@ func WriteDrumsFile(path string, qpm float64, ds ...Drums) error {
 func drumGrooves(ds []Drums) ([]Groove, error) {
 	gs := make([]Groove, len(ds))
 	for i, d := range ds {
-		g := make(Groove, len(d))
 		for t, c := range d {
 			if c < 0 || c >= NumDrumClasses {
 				return nil, fmt.Errorf("drums %d step %d has class %d, want 0..%d", i, t, c, NumDrumClasses-1)
 			}
-			for b := 0; b < NumDrums; b++ {
-				if c>>b&1 == 1 {
-					g[t][b].Velocity = WriteVelocity
-				}
-			}
 		}
-		gs[i] = g
+		gs[i] = d.Groove()
 	}
 	return gs, nil
 }

@@ -44,6 +44,7 @@ func (o RenderOptions) withDefaults() RenderOptions {
 type tone struct {
 	start, end int // sample of the onset; sample where the key is released
 	pitch, vel int
+	drum       bool // a hit of the drum kit (drumkit.go), pitch its key
 }
 
 // Render synthesises every note of the file except those on the drum channel, timed by
@@ -64,13 +65,11 @@ func (f *File) Render(opt RenderOptions) []int16 {
 	n := samplesFor(f.Seconds(f.Length()), rate)
 	var ts []tone
 	for _, nt := range f.Notes() {
-		if nt.Channel == DrumChannel {
-			continue
-		}
 		ts = append(ts, tone{
 			start: samplesFor(f.Seconds(nt.Start), rate),
 			end:   samplesFor(f.Seconds(nt.End), rate),
 			pitch: nt.Pitch, vel: nt.Velocity,
+			drum: nt.Channel == DrumChannel,
 		})
 	}
 	return synthesise(ts, n, opt)
@@ -180,6 +179,12 @@ func synthesise(ts []tone, n int, opt RenderOptions) []int16 {
 	decay := float32(math.Exp(-1 / (decayTime * rate)))
 	bright := float32(math.Exp(-1 / (brightTime * rate)))
 	for _, t := range ts {
+		if t.drum {
+			if t.vel > 0 {
+				addDrum(mix, t.pitch, t.start, float32(opt.Gain*float64(min(t.vel, 127))/127), rate)
+			}
+			continue
+		}
 		hz := pitchHz(t.pitch)
 		partials := min(len(tabs), int(rate/2/hz))
 		if partials < 1 || t.start >= n || t.vel <= 0 {
