@@ -2,6 +2,8 @@ package midi
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"slices"
 	"testing"
 )
@@ -76,5 +78,37 @@ func TestDrumKit(t *testing.T) {
 	}
 	if diff > 0 {
 		t.Errorf("file and pattern renders differ by up to %d", diff)
+	}
+}
+
+func TestDrumKitChunksAndReplay(t *testing.T) {
+	g := make(Groove, 32)
+	for s := range g {
+		g[s][ClosedHat] = DrumHit{Velocity: 60 + s, Offset: 0.3 * float64(s%3-1)}
+		if s%8 == 0 {
+			g[s][Kick] = DrumHit{Velocity: 110}
+		}
+		if s%8 == 4 {
+			g[s][Snare] = DrumHit{Velocity: 90, Offset: 0.1}
+		}
+	}
+	g[0][Crash] = DrumHit{Velocity: 120}
+	a, err := GrooveAudio(100, RenderOptions{}, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := a.Samples(context.Background())
+	again, _ := a.Samples(context.Background())
+	if !slices.Equal(first, again) {
+		t.Error("playing an Audio twice gives different samples")
+	}
+	defer func(n int) { chunkSamples = n }(chunkSamples)
+	chunkSamples = 1000
+	small, _ := a.Samples(context.Background())
+	if !slices.Equal(first, small) {
+		t.Error("the samples depend on the chunk size")
+	}
+	if _, err := GrooveAudio(100, RenderOptions{MaxSeconds: 1}, g); !errors.Is(err, ErrRenderLimit) {
+		t.Errorf("a 4.8 s groove with a 1 s limit: %v", err)
 	}
 }
