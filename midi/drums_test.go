@@ -348,3 +348,32 @@ func FuzzDrums(f *testing.F) {
 		}
 	})
 }
+
+// TestGrooveMIDIDatasetKeys reads files of the Groove MIDI Dataset, when it is here: every
+// note is on the drum channel and on a TD-11 key that DrumMapGroove maps, as the paper's
+// table has them all.
+func TestGrooveMIDIDatasetKeys(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "..", "shared", "data", "drums", "groove", "drummer1", "*", "*.mid"))
+	if len(paths) == 0 {
+		t.Skip("no Groove MIDI Dataset here")
+	}
+	notes := 0
+	for _, p := range paths[:min(len(paths), 30)] {
+		f, err := ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range f.Notes() {
+			if _, ok := DrumMapGroove.Drum(n.Pitch); !ok || n.Channel != DrumChannel {
+				t.Fatalf("%s: note %+v is not a drum of the kit", p, n)
+			}
+			notes++
+		}
+		if _, err := f.Groove(DrumOptions{}); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	if notes == 0 {
+		t.Fatal("no notes read")
+	}
+}
