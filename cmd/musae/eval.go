@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 )
 
 type evalOptions struct {
@@ -17,10 +17,10 @@ type evalOptions struct {
 	Seed                                       uint64
 }
 
-func newEvalCmd() *cobra.Command {
+func newEvalCmd(reg *domain.Registry) *cobra.Command {
 	o := &evalOptions{}
 	cmd := &cobra.Command{
-		Use:   "eval --domain mnist|melody [--model M] [--data DIR]",
+		Use:   "eval --domain " + strings.Join(reg.Names(), "|") + " [--model M] [--data DIR]",
 		Short: "Measure a model: test negative ELBO (digits) or reconstruction accuracy (melodies)",
 		Long: `Measure a model on held-out data.
 
@@ -34,14 +34,14 @@ files it learns from, or all. Digits: --split test or train.
 The first lines say which split was scored.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkDomain(o.Domain); err != nil {
+			if err := checkDomain(reg, o.Domain); err != nil {
 				return err
 			}
-			return runEval(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runEval(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --model when omitted)")
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model when omitted"))
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
 	f.StringVar(&o.Data, "data", "", "data folder (MNIST IDX files; a folder of MIDI files)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
@@ -52,46 +52,11 @@ The first lines say which split was scored.`,
 	return cmd
 }
 
-func runEval(ctx context.Context, o *evalOptions, stdout, stderr io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runEval(ctx context.Context, reg *domain.Registry, o *evalOptions, stdout io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
-	if m.Meta.Domain == zoo.Melody {
-		return evalMelodies(ctx, m, o, stdout, stderr)
-	}
-	split := defaultString(o.Split, "test")
-	if split != "test" && split != "train" {
-		return usagef("--split %q: for digits, want test or train", split)
-	}
-	train, test, err := loadMNIST(o.Dataset, o.Data)
-	if err != nil {
-		return err
-	}
-	if split == "train" {
-		test = train
-	}
-	if o.Limit > 0 && o.Limit < test.N {
-		test = head(test, o.Limit)
-	}
-	rec, kl, err := scoreImages(ctx, m, test, o.Seed)
-	if err != nil {
-		return err
-	}
-	if err := checkScore(m, split+"_neg_elbo", rec+kl); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "data %s %s split\nexamples %d images\n%s_neg_elbo %.2f nats\nreconstruction %.2f nats\nkl %.2f nats\n", o.Dataset, split, test.N, split, rec+kl, rec, kl)
-	return nil
-}
-
-// checkScore refuses a non-finite score: a checkpoint's weights are finite (the reader
-// checks), so one means the model overflows on this data, and a NaN printed with exit
-// status 0 would pass for a result.
-func checkScore(m *zoo.Model, name string, v float64) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("eval: %s scores %s = %v: the model overflows on this data", describeModel(m), name, v)
-	}
-	return nil
+	return m.Domain.Eval(ctx, m, domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Split: o.Split, Limit: o.Limit, Seed: o.Seed}, stdout)
 }

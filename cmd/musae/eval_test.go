@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/models"
 )
 
@@ -31,7 +30,7 @@ func TestEvalSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeCorpus(t, corpus, 40)
-	m, err := zoo.New("mel2-tiny", 8, "", 7)
+	m, err := builtinDomains().New("mel2-tiny", 8, "", 7)
 	if err != nil {
 		t.Fatal(err)
 	}
