@@ -36,6 +36,11 @@ type MelodyOptions struct {
 	CacheDir string
 	// NoCache reads every file and neither reads nor writes the cache.
 	NoCache bool
+	// OwnMeter cuts windows of 2 bars of each file's own meter (midi.File.MeterWindows:
+	// 24 steps in 3/4 and 6/8, 36 in 9/8, ...) instead of 2 bars of 4/4, and records each
+	// window's meter in MelodyCorpus.TrainMeters and ValidationMeters. AnyMeter is then
+	// ignored. These windows are not cached yet: every file is read.
+	OwnMeter bool
 }
 
 // DefaultValidationShare is the share of files held out when MelodyOptions.ValidationShare
@@ -48,9 +53,16 @@ type MelodyCorpus struct {
 	// Train and Validation hold midi.WindowSteps-step windows, file by file in path
 	// order, each file's windows in time order with duplicates within the file dropped.
 	Train, Validation []midi.Melody
-	Files             []MelodyFile  // the files that gave windows, in path order
-	Skipped           []SkippedFile // the files that gave none, and why, in path order
-	Cached            int           // files whose windows came from the cache
+	// TrainMeters and ValidationMeters name the meter of each window of Train and
+	// Validation (midi.MeterWindow.Meter: "6/8", "3/4+2/4") when MelodyOptions.OwnMeter
+	// is set; they are nil otherwise.
+	TrainMeters, ValidationMeters []string
+	// TrainPulses and ValidationPulses are each window's pulses (midi.MeterWindow.Pulses:
+	// where its bars and beats fall), with MelodyOptions.OwnMeter; nil otherwise.
+	TrainPulses, ValidationPulses [][]midi.Pulse
+	Files                         []MelodyFile  // the files that gave windows, in path order
+	Skipped                       []SkippedFile // the files that gave none, and why, in path order
+	Cached                        int           // files whose windows came from the cache
 	// CacheErr is why the cache could not be read or written, if so; the corpus is
 	// complete regardless.
 	CacheErr error
@@ -100,7 +112,7 @@ func LoadMelodiesContext(ctx context.Context, dir string, opt MelodyOptions) (*M
 	}
 	c := &MelodyCorpus{Dir: dir}
 	var cache *melodyCache
-	if !opt.NoCache {
+	if !opt.NoCache && !opt.OwnMeter {
 		cache, c.CacheErr = openMelodyCache(dir, opt)
 	}
 
@@ -146,8 +158,12 @@ func LoadMelodiesContext(ctx context.Context, dir string, opt MelodyOptions) (*M
 		c.Files = append(c.Files, MelodyFile{Path: e.Path, Windows: len(e.Windows), Duplicates: e.Duplicates, Validation: val})
 		if val {
 			c.Validation = append(c.Validation, e.Windows...)
+			c.ValidationMeters = append(c.ValidationMeters, e.Meters...)
+			c.ValidationPulses = append(c.ValidationPulses, e.Pulses...)
 		} else {
 			c.Train = append(c.Train, e.Windows...)
+			c.TrainMeters = append(c.TrainMeters, e.Meters...)
+			c.TrainPulses = append(c.TrainPulses, e.Pulses...)
 		}
 	}
 	return c, nil
@@ -214,6 +230,8 @@ type melodyEntry struct {
 	Size, MTime int64
 	Reason      string
 	Windows     []midi.Melody
+	Meters      []string       // each window's meter, with MelodyOptions.OwnMeter
+	Pulses      [][]midi.Pulse // and its pulses
 	Duplicates  int
 }
 
@@ -229,24 +247,45 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 		if opt.AlignGrid {
 			f.AlignToGrid()
 		}
-		var ws []midi.Melody
-		ws, err = f.Windows(midi.ExtractOptions{Track: opt.Track, AllPrograms: opt.AllPrograms, AnyMeter: opt.AnyMeter}, midi.WindowBars, 1)
+		var (
+			ws     []midi.Melody
+			meters []string
+			pulses [][]midi.Pulse
+		)
+		xopt := midi.ExtractOptions{Track: opt.Track, AllPrograms: opt.AllPrograms, AnyMeter: opt.AnyMeter}
+		if opt.OwnMeter {
+			xopt.AnyMeter = false
+			var mws []midi.MeterWindow
+			mws, err = f.MeterWindows(xopt, midi.WindowBars, 1)
+			for _, w := range mws {
+				ws, meters, pulses = append(ws, w.Melody), append(meters, w.Meter()), append(pulses, w.Pulses())
+			}
+		} else {
+			ws, err = f.Windows(xopt, midi.WindowBars, 1)
+		}
 		// MusicVAE keeps the distinct windows of each sequence: a repeated chorus would
-		// otherwise weigh as often as it repeats.
+		// otherwise weigh as often as it repeats. A window is the same only in the same
+		// meter.
 		seen := map[string]bool{}
-		for _, w := range ws {
+		for i, w := range ws {
 			k := fmt.Sprint(w)
+			if meters != nil {
+				k += " " + meters[i]
+			}
 			if seen[k] {
 				e.Duplicates++
 				continue
 			}
 			seen[k] = true
 			e.Windows = append(e.Windows, w)
+			if meters != nil {
+				e.Meters, e.Pulses = append(e.Meters, meters[i]), append(e.Pulses, pulses[i])
+			}
 		}
 	}
 	if err != nil {
 		e.Reason = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "midi: read: "), "midi: ")
-		e.Windows, e.Duplicates = nil, 0
+		e.Windows, e.Meters, e.Pulses, e.Duplicates = nil, nil, nil, 0
 	}
 	return e
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -77,6 +78,14 @@ type MelodyStats struct {
 	NotesPerBar                 float64        // onsets per 16-step bar
 	SoundingShare               float64        // share of steps where a note sounds
 	SkipReasons                 map[string]int // skipped files by kind of reason
+	// Meters counts, for windows of each file's own meter (MelodyOptions.OwnMeter), the
+	// windows of each meter and the files that gave them; nil otherwise.
+	Meters map[string]MeterStats
+}
+
+// MeterStats counts the windows of one meter.
+type MeterStats struct {
+	Files, Windows int
 }
 
 // Stats counts the corpus's files, windows, pitch range and note density.
@@ -92,6 +101,31 @@ func (c *MelodyCorpus) Stats() MelodyStats {
 	}
 	for _, f := range c.Skipped {
 		s.SkipReasons[skipKind(f.Reason)]++
+	}
+	if c.TrainMeters != nil || c.ValidationMeters != nil {
+		s.Meters = map[string]MeterStats{}
+		// Windows are in file order: a file's windows of a meter follow one another.
+		fileOf := func(meters []string, val bool) {
+			k := 0
+			for _, f := range c.Files {
+				if f.Validation != val {
+					continue
+				}
+				seen := map[string]bool{}
+				for _, m := range meters[k : k+f.Windows] {
+					ms := s.Meters[m]
+					ms.Windows++
+					if !seen[m] {
+						ms.Files++
+						seen[m] = true
+					}
+					s.Meters[m] = ms
+				}
+				k += f.Windows
+			}
+		}
+		fileOf(c.TrainMeters, false)
+		fileOf(c.ValidationMeters, true)
 	}
 	var steps, sounding, pitchSum int
 	for _, w := range slices.Concat(c.Train, c.Validation) {
@@ -128,6 +162,7 @@ func (c *MelodyCorpus) Stats() MelodyStats {
 func skipKind(reason string) string {
 	for _, k := range [][2]string{
 		{"in a meter that divides 4/4", "no 2-bar window: not in 4/4, 2/2, 2/4 or 1/4"},
+		{"is not a whole number of 16ths", "no 2-bar window: a bar is not a whole number of 16ths"},
 		{"without a silent bar", "no 2-bar window without a silent bar"},
 		{"no such track", "no such track"},
 		{"has no notes", "no notes"},
@@ -146,25 +181,85 @@ func skipKind(reason string) string {
 // WriteMelodySafetensors writes the corpus's windows as safetensors: I64 tensors "train"
 // and "validation" of shape [N, window length] holding class indices, unaugmented, with
 // metadata (string to string) in __metadata__. This is the input of the PyTorch peer's
-// train-melody.
+// train-melody. A corpus of windows in their own meter (MelodyOptions.OwnMeter), whose
+// lengths differ, is padded to its longest window with -1, and each split also gets
+// "_steps" [N] (each window's length), "_pulses" [N, length] (midi.Pulse, -1 past the end)
+// and "_meter" [N] (an index into the metadata's comma-separated "meters").
 func WriteMelodySafetensors(w io.Writer, c *MelodyCorpus, metadata map[string]string) error {
 	tensors := map[string]safetensors.TensorView{}
-	for name, ws := range map[string][]midi.Melody{"train": c.Train, "validation": c.Validation} {
-		t := midi.WindowSteps
-		data := make([]byte, 0, len(ws)*t*8)
-		for i, m := range ws {
-			if len(m) != t {
-				return fmt.Errorf("datasets: export: %s window %d has %d steps, want %d", name, i, len(m), t)
-			}
-			for _, x := range m {
-				data = binary.LittleEndian.AppendUint64(data, uint64(int64(x)))
+	own := c.TrainMeters != nil || c.ValidationMeters != nil
+	var names []string // the meters, in order of first use
+	index := map[string]int{}
+	if own {
+		for _, m := range slices.Concat(c.TrainMeters, c.ValidationMeters) {
+			if _, ok := index[m]; !ok {
+				index[m] = len(names)
+				names = append(names, m)
 			}
 		}
-		tv, err := safetensors.NewTensorView(safetensors.I64, []uint64{uint64(len(ws)), uint64(t)}, data)
+		metadata = maps.Clone(metadata)
+		metadata["meters"] = strings.Join(names, ",")
+		metadata["pulses"] = "0 none, 1 the beat's division, 2 a beat, 3 a bar's first step"
+	}
+	i64 := func(name string, shape []uint64, vals []int64) error {
+		data := make([]byte, 0, 8*len(vals))
+		for _, v := range vals {
+			data = binary.LittleEndian.AppendUint64(data, uint64(v))
+		}
+		tv, err := safetensors.NewTensorView(safetensors.I64, shape, data)
 		if err != nil {
 			return fmt.Errorf("datasets: export: %w", err)
 		}
 		tensors[name] = tv
+		return nil
+	}
+	for _, split := range []struct {
+		name   string
+		ws     []midi.Melody
+		meters []string
+		pulses [][]midi.Pulse
+	}{{"train", c.Train, c.TrainMeters, c.TrainPulses}, {"validation", c.Validation, c.ValidationMeters, c.ValidationPulses}} {
+		t := midi.WindowSteps
+		if own {
+			t = 0
+			for _, m := range split.ws {
+				t = max(t, len(m))
+			}
+		}
+		var classes, pulses, steps, meters []int64
+		for i, m := range split.ws {
+			if !own && len(m) != t {
+				return fmt.Errorf("datasets: export: %s window %d has %d steps, want %d", split.name, i, len(m), t)
+			}
+			for k := range t {
+				class, pulse := int64(-1), int64(-1)
+				if k < len(m) {
+					class = int64(m[k])
+					if own {
+						pulse = int64(split.pulses[i][k])
+					}
+				}
+				classes, pulses = append(classes, class), append(pulses, pulse)
+			}
+			if own {
+				steps, meters = append(steps, int64(len(m))), append(meters, int64(index[split.meters[i]]))
+			}
+		}
+		n := uint64(len(split.ws))
+		if err := i64(split.name, []uint64{n, uint64(t)}, classes); err != nil {
+			return err
+		}
+		if own {
+			if err := i64(split.name+"_pulses", []uint64{n, uint64(t)}, pulses); err != nil {
+				return err
+			}
+			if err := i64(split.name+"_steps", []uint64{n}, steps); err != nil {
+				return err
+			}
+			if err := i64(split.name+"_meter", []uint64{n}, meters); err != nil {
+				return err
+			}
+		}
 	}
 	if err := safetensors.SerializeToWriter(tensors, metadata, w); err != nil {
 		return fmt.Errorf("datasets: export: %w", err)

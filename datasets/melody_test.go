@@ -557,3 +557,49 @@ func TestLoadRealCorpora(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadMelodiesOwnMeter: with OwnMeter the waltz gives windows of 2 bars of 3/4 and a
+// jig of 6/8, each window names its meter, the 4/4 tunes give the windows they give
+// without it, and nothing is cached.
+func TestLoadMelodiesOwnMeter(t *testing.T) {
+	dir := corpus(t)
+	writeSMF(t, filepath.Join(dir, "jig.mid"), 6, 8, 0, 67, 69, 71, 72, 74, 76, 77, 79)
+	cacheDir := t.TempDir()
+	c, err := LoadMelodies(dir, MelodyOptions{OwnMeter: true, CacheDir: cacheDir, ValidationShare: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := LoadMelodies(dir, MelodyOptions{NoCache: true, ValidationShare: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Files) != 22 || len(c.Skipped) != 2 || len(c.TrainMeters) != len(c.Train) || c.ValidationMeters != nil {
+		t.Fatalf("%d files, %d skipped, %d meters for %d windows", len(c.Files), len(c.Skipped), len(c.TrainMeters), len(c.Train))
+	}
+	byMeter := map[string][]int{}
+	var fourFour []midi.Melody
+	for i, w := range c.Train {
+		byMeter[c.TrainMeters[i]] = append(byMeter[c.TrainMeters[i]], len(w))
+		if c.TrainMeters[i] == "4/4" {
+			fourFour = append(fourFour, w)
+		}
+	}
+	// Twelve quarter notes of 3/4 are 4 bars: 3 windows of 24 steps; eight of 6/8 are 2
+	// bars and 8 steps: 2 windows of 24 (the last padded).
+	if !slices.Equal(byMeter["3/4"], []int{24, 24, 24}) || !slices.Equal(byMeter["6/8"], []int{24, 24}) || len(byMeter) != 3 {
+		t.Errorf("windows by meter %v", byMeter)
+	}
+	if !slices.EqualFunc(fourFour, plain.Train, func(a, b midi.Melody) bool { return slices.Equal(a, b) }) {
+		t.Errorf("4/4 windows differ from those without OwnMeter: %d and %d", len(fourFour), len(plain.Train))
+	}
+	s := c.Stats()
+	if s.Meters["3/4"] != (MeterStats{Files: 1, Windows: 3}) || s.Meters["4/4"].Files != 20 || s.Meters["4/4"].Windows != len(plain.Train) {
+		t.Errorf("stats by meter %v", s.Meters)
+	}
+	if plain.Stats().Meters != nil {
+		t.Error("stats by meter without OwnMeter")
+	}
+	if entries, _ := os.ReadDir(cacheDir); len(entries) != 0 {
+		t.Errorf("OwnMeter wrote a cache: %v", entries)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -60,6 +61,20 @@ func FuzzRead(f *testing.F) {
 		}
 		if len(m) < 1<<14 {
 			_ = m.String()
+			// Bars, windows and scores in the file's own meters and key.
+			if ws, err := file.MeterWindows(ExtractOptions{AllPrograms: true}, WindowBars, 1); err == nil {
+				for _, w := range ws {
+					if len(w.Pulses()) != len(w.Melody) || w.Melody.Validate() != nil {
+						t.Fatalf("window %+v", w)
+					}
+				}
+			} else if !errors.Is(err, ErrNoMelody) {
+				t.Fatalf("MeterWindows: %v", err)
+			}
+			k, _ := file.Key(m)
+			if _, err := m.ABC(NotationOptions{Meters: file.Meters(), Key: &k}); err != nil && !strings.Contains(err.Error(), "not a whole number of 16ths") {
+				t.Fatalf("ABC: %v", err)
+			}
 		}
 		file.AlignToGrid()
 		ws, err := file.Windows(ExtractOptions{AllPrograms: true, AnyMeter: true}, WindowBars, 1)

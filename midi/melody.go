@@ -431,42 +431,50 @@ func sounding(m Melody) []bool {
 }
 
 // windowsIn cuts windows of size steps starting at from, from+hop, ... that end by limit.
-// Steps past the melody are silent, with a NoteOff where a note sounds to its end.
 func windowsIn(m Melody, snd []bool, from, limit, size, hop int) []Melody {
 	var ws []Melody
 	for s := from; s+size <= limit; s += hop {
-		w := make(Melody, size)
-		onset, run, ok := false, 0, true
-		for i := range w {
-			j := s + i
-			c, on := NoEvent, false
-			switch {
-			case j < len(m):
-				c, on = m[j], snd[j]
-			case j == len(m) && j > 0 && snd[j-1]:
-				c = NoteOff
-			}
-			if on {
-				run = 0
-			} else if run++; run >= StepsPerBar {
-				ok = false
-				break
-			}
-			if c >= 2 {
-				onset = true
-			}
-			w[i] = c
+		if w, ok := cutWindow(m, snd, s, size, StepsPerBar); ok {
+			ws = append(ws, w)
 		}
-		if !ok || !onset {
-			continue
-		}
-		for i := range w {
-			if w[i] >= 2 {
-				break
-			}
-			w[i] = NoEvent
-		}
-		ws = append(ws, w)
 	}
 	return ws
+}
+
+// cutWindow cuts the window of size steps from step s, and tells whether it is kept: it
+// has an onset and no silent stretch of gap steps. Steps past the melody are silent, with
+// a NoteOff where a note sounds to its end; note-offs before the first onset become
+// NoEvent.
+func cutWindow(m Melody, snd []bool, s, size, gap int) (Melody, bool) {
+	w := make(Melody, size)
+	onset, run := false, 0
+	for i := range w {
+		j := s + i
+		c, on := NoEvent, false
+		switch {
+		case j < len(m):
+			c, on = m[j], snd[j]
+		case j == len(m) && j > 0 && snd[j-1]:
+			c = NoteOff
+		}
+		if on {
+			run = 0
+		} else if run++; run >= gap {
+			return nil, false
+		}
+		if c >= 2 {
+			onset = true
+		}
+		w[i] = c
+	}
+	if !onset {
+		return nil, false
+	}
+	for i := range w {
+		if w[i] >= 2 {
+			break
+		}
+		w[i] = NoEvent
+	}
+	return w, true
 }

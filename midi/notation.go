@@ -13,6 +13,40 @@ import (
 type NotationOptions struct {
 	Title string  // the work's title; "Untitled" when empty
 	QPM   float64 // quarter notes a minute; 0 means DefaultQPM
+	// Meters are the time signatures by step, the first at step 0, as File.Meters gives
+	// them; nil is 4/4. Bars are laid out as Bars lays them.
+	Meters []Meter
+	// Key is the key signature, in which notes are spelled; nil is C major, spelled with
+	// sharps (and no mode written).
+	Key *Key
+}
+
+func (o NotationOptions) meters() ([]Meter, error) {
+	if len(o.Meters) == 0 {
+		return []Meter{{Step: 0, Num: 4, Den: 4}}, nil
+	}
+	if o.Meters[0].Step != 0 {
+		return nil, fmt.Errorf("the first meter starts at step %d, want 0", o.Meters[0].Step)
+	}
+	for i, m := range o.Meters {
+		if m.StepsPerBar() == 0 {
+			return nil, fmt.Errorf("a bar of %s is not a whole number of 16ths", m)
+		}
+		if m.Num > 64 {
+			return nil, fmt.Errorf("a meter of %s: want at most 64 beats to the bar", m)
+		}
+		if i > 0 && m.Step <= o.Meters[i-1].Step {
+			return nil, fmt.Errorf("meters out of order: %s at step %d after step %d", m, m.Step, o.Meters[i-1].Step)
+		}
+	}
+	return o.Meters, nil
+}
+
+func (o NotationOptions) key() Key {
+	if o.Key == nil {
+		return Key{}
+	}
+	return *o.Key
 }
 
 func (o NotationOptions) tempo() (float64, error) {
@@ -35,7 +69,8 @@ func (o NotationOptions) title() string {
 }
 
 // piece is one written note or rest: it lies within one bar, and its length is a written
-// value (16th, 8th, dotted 8th, quarter, dotted quarter, half, dotted half or whole).
+// value (16th, 8th, dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted
+// whole or breve).
 type piece struct {
 	bar, pos, dur     int // bar from 0; position and length in 16th-note steps
 	pitch             int // MIDI pitch, or -1 for a rest
@@ -43,51 +78,67 @@ type piece struct {
 }
 
 // writtenValues are the lengths a piece can have, longest first, in 16ths.
-var writtenValues = []int{16, 12, 8, 6, 4, 3, 2, 1}
+var writtenValues = []int{32, 24, 16, 12, 8, 6, 4, 3, 2, 1}
 
-// fits tells whether a piece of dur steps may start at step pos of a 4/4 bar. A piece
-// shorter than a quarter stays within its beat, where it may start anywhere (16th–8th–16th,
-// 16th–dotted 8th); a longer one starts at a multiple of its undotted length (a dotted
-// quarter on a beat, a half on beat 1 or 3), and only a piece starting the bar crosses its
-// middle. So a note from beat 2 to the end of the bar is written as a quarter tied to a
-// half, not as a dotted half.
-func fits(pos, dur int) bool {
-	if pos+dur > StepsPerBar {
+// fits tells whether a piece of dur steps may start at step pos of bar b, so that the
+// score shows where the beats fall. A piece shorter than the meter's beam group (a
+// quarter in simple meters, the dotted-quarter beat of 6/8) stays within its group, where
+// it may start anywhere (16th–8th–16th, 16th–dotted 8th); a longer one starts on a
+// multiple of the group and stays within its beat (a quarter in 2/2) or, from a beat up,
+// starts on a beat, lasts whole beats in compound meters (no half note in 6/8), and in
+// meters of four beats or more (4/4, 12/8, 4/2) crosses the middle of the bar only from
+// the bar's start. So in 4/4 a note from beat 2 to the end of the bar is written as a
+// quarter tied to a half, not as a dotted half, and in 3/4 a half may follow a quarter.
+func fits(b Bar, pos, dur int) bool {
+	if pos+dur > b.Steps {
 		return false
 	}
-	if dur < StepsPerQuarter {
-		return pos/StepsPerQuarter == (pos+dur-1)/StepsPerQuarter
+	mt := b.Meter
+	g, beat, spb := mt.groupSteps(), mt.BeatSteps(), mt.StepsPerBar()
+	switch {
+	case dur < g:
+		return pos/g == (pos+dur-1)/g
+	case pos%g != 0:
+		return false
+	case dur < beat:
+		return pos/beat == (pos+dur-1)/beat
+	case pos%beat != 0 || mt.Compound() && dur%beat != 0:
+		return false
 	}
-	base := 1
-	for base*2 <= dur {
-		base *= 2
+	if n := spb / beat; n >= 4 && n%2 == 0 {
+		half := spb / 2
+		return !(pos > 0 && pos < half && pos+dur > half)
 	}
-	const half = StepsPerBar / 2
-	return pos%base == 0 && !(pos > 0 && pos < half && pos+dur > half)
+	return true
 }
 
-// score lays the melody out in bars of 4/4: every note or rest split at bar lines, and
-// within a bar into written values, tied where a note is split. The last bar is filled
-// with rests; an empty melody gives one bar of rest.
-func (m Melody) score() (pieces []piece, bars int, err error) {
+// score lays the melody out in bars of the meters: every note or rest split at bar lines,
+// and within a bar into written values, tied where a note is split. The last bar is
+// filled with rests; an empty melody gives one bar of rest.
+func (m Melody) score(meters []Meter) (pieces []piece, bars []Bar, err error) {
 	if err := m.Validate(); err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
-	bars = max(1, (len(m)+StepsPerBar-1)/StepsPerBar)
+	bars = Bars(meters, max(len(m), 1))
+	end := bars[len(bars)-1].Start + bars[len(bars)-1].Steps
 	add := func(start, end, pitch int) {
 		first := true
+		k := 0
 		for s := start; s < end; {
-			bar, pos := s/StepsPerBar, s%StepsPerBar
-			left := min(end-s, StepsPerBar-pos)
+			for bars[k].Start+bars[k].Steps <= s {
+				k++
+			}
+			pos := s - bars[k].Start
+			left := min(end-s, bars[k].Steps-pos)
 			for left > 0 {
 				d := 1
 				for _, v := range writtenValues {
-					if v <= left && fits(pos, v) {
+					if v <= left && fits(bars[k], pos, v) {
 						d = v
 						break
 					}
 				}
-				pieces = append(pieces, piece{bar: bar, pos: pos, dur: d, pitch: pitch, tieStop: pitch >= 0 && !first})
+				pieces = append(pieces, piece{bar: k, pos: pos, dur: d, pitch: pitch, tieStop: pitch >= 0 && !first})
 				first = false
 				pos, left, s = pos+d, left-d, s+d
 			}
@@ -107,35 +158,95 @@ func (m Melody) score() (pieces []piece, bars int, err error) {
 		add(n.Start, n.End, n.Pitch)
 		at = n.End
 	}
-	add(at, bars*StepsPerBar, -1)
+	add(at, end, -1)
 	return pieces, bars, nil
 }
 
-var (
-	noteSteps = [12]string{"C", "C", "D", "D", "E", "F", "F", "G", "G", "A", "A", "B"}
-	noteSharp = [12]bool{1: true, 3: true, 6: true, 8: true, 10: true}
-	noteTypes = map[int]struct {
-		name string
-		dot  bool
-	}{
-		16: {"whole", false}, 12: {"half", true}, 8: {"half", false}, 6: {"quarter", true},
-		4: {"quarter", false}, 3: {"eighth", true}, 2: {"eighth", false}, 1: {"16th", false},
+// beams gives each piece of one bar its MusicXML beams: notes shorter than a quarter,
+// side by side within a beam group (see fits), are beamed together, with a second beam
+// between 16ths and a hook on a 16th beside a longer note. beams[i] is nil for a piece
+// that is not beamed.
+func beams(b Bar, ps []piece) [][2]string {
+	out := make([][2]string, len(ps))
+	g := b.Meter.groupSteps()
+	beamable := func(i int) bool { return i >= 0 && i < len(ps) && ps[i].pitch >= 0 && ps[i].dur < StepsPerQuarter }
+	for i := 0; i < len(ps); {
+		j := i
+		for j < len(ps) && beamable(j) && ps[j].pos/g == ps[i].pos/g {
+			j++
+		}
+		if j-i < 2 {
+			i = max(j, i+1)
+			continue
+		}
+		for k := i; k < j; k++ {
+			switch k {
+			case i:
+				out[k][0] = "begin"
+			case j - 1:
+				out[k][0] = "end"
+			default:
+				out[k][0] = "continue"
+			}
+			if ps[k].dur != 1 {
+				continue
+			}
+			prev, next := k > i && ps[k-1].dur == 1, k < j-1 && ps[k+1].dur == 1
+			switch {
+			case prev && next:
+				out[k][1] = "continue"
+			case prev:
+				out[k][1] = "end"
+			case next:
+				out[k][1] = "begin"
+			case k == i:
+				out[k][1] = "forward hook"
+			default:
+				out[k][1] = "backward hook"
+			}
+		}
+		i = j
 	}
-)
+	return out
+}
+
+var noteTypes = map[int]struct {
+	name string
+	dot  bool
+}{
+	32: {"breve", false}, 24: {"whole", true}, 16: {"whole", false}, 12: {"half", true}, 8: {"half", false},
+	6: {"quarter", true}, 4: {"quarter", false}, 3: {"eighth", true}, 2: {"eighth", false}, 1: {"16th", false},
+}
+
+// layout is what MusicXML and ABC both need: the pieces, the bars, the key.
+func (m Melody) layout(opt NotationOptions) (qpm float64, pieces []piece, bars []Bar, key Key, err error) {
+	if qpm, err = opt.tempo(); err != nil {
+		return
+	}
+	meters, err := opt.meters()
+	if err != nil {
+		return
+	}
+	if k := opt.key(); k.Fifths < -7 || k.Fifths > 7 {
+		err = fmt.Errorf("a key of %d fifths, want -7..7", k.Fifths)
+		return
+	}
+	pieces, bars, err = m.score(meters)
+	return qpm, pieces, bars, opt.key(), err
+}
 
 // MusicXML writes the melody as a MusicXML 4.0 score-partwise document of one part (id
-// "P1"), in 4/4 with C major's key signature, 4 divisions to the quarter (one to a step),
-// a metronome mark and a sound tempo of opt.QPM, and a treble clef, or a bass clef when
-// most notes lie below C4. Notes are split at bar lines and into written values, tied;
-// sharps are spelled as sharps (alter 1); the last bar is filled with rests, and an empty
-// melody gives one bar of rest. It returns an error for classes out of range and a tempo
-// that is not a positive number.
+// "P1"), in the meters of opt (4/4 by default; a time signature in the first bar and at
+// each change) and the key signature of opt.Key (C major by default), 4 divisions to the
+// quarter (one to a step), a metronome mark and a sound tempo of opt.QPM, and a treble
+// clef, or a bass clef when most notes lie below C4. Notes are split at bar lines and into
+// written values that show the beats (see fits), tied, and beamed within each beat group
+// (a quarter; the dotted quarter of 6/8); pitches are spelled in the key (Key.Spell). The
+// last bar is filled with rests, and an empty melody gives one bar of rest. It returns an
+// error for classes out of range, a tempo that is not a positive number, and meters whose
+// bar is not a whole number of 16ths.
 func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
-	qpm, err := opt.tempo()
-	if err != nil {
-		return nil, fmt.Errorf("midi: musicxml: %w", err)
-	}
-	pieces, bars, err := m.score()
+	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
 		return nil, fmt.Errorf("midi: musicxml: %w", err)
 	}
@@ -148,6 +259,14 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	clef := "<sign>G</sign><line>2</line>"
 	if 2*low > len(notes) {
 		clef = "<sign>F</sign><line>4</line>"
+	}
+	keyXML := "<key><fifths>0</fifths></key>"
+	if opt.Key != nil {
+		mode := "major"
+		if key.Minor {
+			mode = "minor"
+		}
+		keyXML = fmt.Sprintf("<key><fifths>%d</fifths><mode>%s</mode></key>", key.Fifths, mode)
 	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
@@ -166,28 +285,37 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	b.WriteString("  <part id=\"P1\">\n")
 	tempo := strconv.FormatFloat(math.Round(qpm*100)/100, 'f', -1, 64)
 	k := 0
-	for bar := range bars {
+	for bar, br := range bars {
 		fmt.Fprintf(&b, "    <measure number=\"%d\">\n", bar+1)
-		if bar == 0 {
-			fmt.Fprintf(&b, "      <attributes>\n        <divisions>%d</divisions>\n        <key><fifths>0</fifths></key>\n"+
-				"        <time><beats>4</beats><beat-type>4</beat-type></time>\n        <clef>%s</clef>\n      </attributes>\n", StepsPerQuarter, clef)
+		timeXML := fmt.Sprintf("<time><beats>%d</beats><beat-type>%d</beat-type></time>", br.Meter.Num, br.Meter.Den)
+		switch {
+		case bar == 0:
+			fmt.Fprintf(&b, "      <attributes>\n        <divisions>%d</divisions>\n        %s\n"+
+				"        %s\n        <clef>%s</clef>\n      </attributes>\n", StepsPerQuarter, keyXML, timeXML, clef)
 			fmt.Fprintf(&b, "      <direction placement=\"above\">\n        <direction-type>\n          <metronome><beat-unit>quarter</beat-unit><per-minute>%s</per-minute></metronome>\n"+
 				"        </direction-type>\n        <sound tempo=\"%s\"/>\n      </direction>\n", tempo, tempo)
+		case br.Meter != bars[bar-1].Meter:
+			fmt.Fprintf(&b, "      <attributes>\n        %s\n      </attributes>\n", timeXML)
 		}
-		for ; k < len(pieces) && pieces[k].bar == bar; k++ {
-			p := pieces[k]
+		from := k
+		for k < len(pieces) && pieces[k].bar == bar {
+			k++
+		}
+		bm := beams(br, pieces[from:k])
+		for i, p := range pieces[from:k] {
 			b.WriteString("      <note>\n")
 			switch {
-			case p.pitch < 0 && p.dur == StepsPerBar:
+			case p.pitch < 0 && p.pos == 0 && p.dur == br.Steps:
 				b.WriteString("        <rest measure=\"yes\"/>\n")
 			case p.pitch < 0:
 				b.WriteString("        <rest/>\n")
 			default:
+				l, a, o := key.Spell(p.pitch)
 				alter := ""
-				if noteSharp[p.pitch%12] {
-					alter = "<alter>1</alter>"
+				if a != 0 {
+					alter = fmt.Sprintf("<alter>%d</alter>", a)
 				}
-				fmt.Fprintf(&b, "        <pitch><step>%s</step>%s<octave>%d</octave></pitch>\n", noteSteps[p.pitch%12], alter, p.pitch/12-1)
+				fmt.Fprintf(&b, "        <pitch><step>%c</step>%s<octave>%d</octave></pitch>\n", letters[l], alter, o)
 			}
 			fmt.Fprintf(&b, "        <duration>%d</duration>\n", p.dur)
 			if p.tieStop {
@@ -201,6 +329,11 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 			if t.dot {
 				b.WriteString("        <dot/>\n")
 			}
+			for n, kind := range bm[i] {
+				if kind != "" {
+					fmt.Fprintf(&b, "        <beam number=\"%d\">%s</beam>\n", n+1, kind)
+				}
+			}
 			if p.tieStop || p.tieStart {
 				b.WriteString("        <notations>\n")
 				if p.tieStop {
@@ -213,7 +346,7 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 			}
 			b.WriteString("      </note>\n")
 		}
-		if bar == bars-1 {
+		if bar == len(bars)-1 {
 			b.WriteString("      <barline location=\"right\"><bar-style>light-heavy</bar-style></barline>\n")
 		}
 		b.WriteString("    </measure>\n")
@@ -225,48 +358,52 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 // abcBarsPerLine is how many bars Melody.ABC writes on a line.
 const abcBarsPerLine = 4
 
-// ABC writes the melody in ABC notation (2.1): a tune with X:1, the title, M:4/4,
-// L:1/16 (so that lengths count 16ths), Q:1/4= the tempo rounded to a whole number, and
-// K:C, then its bars, four to a line, ending with |]. Pitches are in ABC's octaves (C is
-// C4, c is C5, c' is C6, C, is C3), spelled with sharps; every sharp is written and a
-// natural that follows a sharp of its letter in the bar is marked =, so that the notes
-// read right whichever way a reader carries accidentals. Notes are split at bar lines
-// and into written values, tied with -; rests are z; the last bar is filled with rests,
-// and an empty melody gives one bar of rest. It returns an error for classes out of
-// range and a tempo that is not a positive number.
+// ABC writes the melody in ABC notation (2.1): a tune with X:1, the title, M: the first
+// meter (4/4 by default), L:1/16 (so that lengths count 16ths), Q:1/4= the tempo rounded
+// to a whole number, and K: the key (C by default; G, Em, Bb, F#m), then its bars, four to
+// a line, ending with |]; a change of meter is written inline ([M:3/4]) at the start of
+// its bar. Pitches are in ABC's octaves (C is C4, c is C5, c' is C6, C, is C3), spelled in
+// the key (Key.Spell); an accidental is written where a note's alteration differs from
+// the key signature's, and on every later note of that letter in the bar, naturals
+// marked =, so that the notes read right whichever way a reader carries accidentals.
+// Notes are split at bar lines and into written values that show the beats (see fits),
+// tied with -; a space ends each beam group (a quarter; the dotted quarter of 6/8); rests
+// are z; the last bar is filled with rests, and an empty melody gives one bar of rest. It
+// returns an error for classes out of range, a tempo that is not a positive number, and
+// meters whose bar is not a whole number of 16ths.
 func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
-	qpm, err := opt.tempo()
-	if err != nil {
-		return nil, fmt.Errorf("midi: abc: %w", err)
-	}
-	pieces, bars, err := m.score()
+	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
 		return nil, fmt.Errorf("midi: abc: %w", err)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "X:1\nT:%s\nM:4/4\nL:1/16\nQ:1/4=%d\nK:C\n", opt.title(), max(1, int(math.Round(qpm))))
+	mode := ""
+	if key.Minor {
+		mode = "m"
+	}
+	fmt.Fprintf(&b, "X:1\nT:%s\nM:%s\nL:1/16\nQ:1/4=%d\nK:%s%s\n", opt.title(), bars[0].Meter, max(1, int(math.Round(qpm))), key.abcTonic(), mode)
 	k := 0
-	for bar := range bars {
-		var sharp [7]bool // letters sharpened earlier in the bar, in any octave
+	for bar, br := range bars {
+		if bar > 0 && br.Meter != bars[bar-1].Meter {
+			fmt.Fprintf(&b, "[M:%s] ", br.Meter)
+		}
+		g := br.Meter.groupSteps()
+		var marked [7]bool // letters written with an accidental earlier in the bar, in any octave
 		for first := true; k < len(pieces) && pieces[k].bar == bar; k++ {
 			p := pieces[k]
-			if !first && p.pos%StepsPerQuarter == 0 {
-				b.WriteByte(' ') // a space between beats breaks the beams
+			if !first && p.pos%g == 0 {
+				b.WriteByte(' ') // a space between beam groups breaks the beams
 			}
 			first = false
 			if p.pitch < 0 {
 				b.WriteByte('z')
 			} else {
-				pc := p.pitch % 12
-				letter := strings.Index("CDEFGAB", noteSteps[pc])
-				switch {
-				case noteSharp[pc]:
-					b.WriteByte('^')
-					sharp[letter] = true
-				case sharp[letter]:
-					b.WriteByte('=')
+				l, a, o := key.Spell(p.pitch)
+				if a != key.alter(l) || marked[l] {
+					b.WriteString(map[int]string{-1: "_", 0: "=", 1: "^"}[a])
+					marked[l] = true
 				}
-				b.WriteString(abcPitch(noteSteps[pc], p.pitch/12-1))
+				b.WriteString(abcPitch(string(letters[l]), o))
 			}
 			if p.dur != 1 {
 				b.WriteString(strconv.Itoa(p.dur))
@@ -276,7 +413,7 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 			}
 		}
 		switch {
-		case bar == bars-1:
+		case bar == len(bars)-1:
 			b.WriteString(" |]\n")
 		case (bar+1)%abcBarsPerLine == 0:
 			b.WriteString(" |\n")

@@ -120,6 +120,8 @@ type (
 		Divisions int    `xml:"attributes>divisions"`
 		Beats     int    `xml:"attributes>time>beats"`
 		BeatType  int    `xml:"attributes>time>beat-type"`
+		Fifths    *int   `xml:"attributes>key>fifths"`
+		Mode      string `xml:"attributes>key>mode"`
 		Clef      string `xml:"attributes>clef>sign"`
 		Direction struct {
 			Sound struct {
@@ -138,6 +140,11 @@ type (
 		Tied     []xmlType  `xml:"notations>tied"`
 		Type     string     `xml:"type"`
 		Dot      []struct{} `xml:"dot"`
+		Beams    []xmlBeam  `xml:"beam"`
+	}
+	xmlBeam struct {
+		Number int    `xml:"number,attr"`
+		Kind   string `xml:",chardata"`
 	}
 	xmlType struct {
 		Type string `xml:"type,attr"`
@@ -148,10 +155,20 @@ func (n xmlNote) has(ts []xmlType, typ string) bool {
 	return slices.ContainsFunc(ts, func(x xmlType) bool { return x.Type == typ })
 }
 
-// readMusicXML checks the structure of a score and reads its melody back: pitches and
-// tied durations in steps.
+// readMusicXML checks the structure of a score in 4/4 and reads its melody back: pitches
+// and tied durations in steps.
 func readMusicXML(t *testing.T, doc []byte) (Melody, xmlScore) {
 	t.Helper()
+	return readMusicXMLIn(t, doc, nil)
+}
+
+// readMusicXMLIn is readMusicXML for a score in the given meters (nil: 4/4): every
+// measure as long as its bar, with the time signature of its meter where it changes.
+func readMusicXMLIn(t *testing.T, doc []byte, meters []Meter) (Melody, xmlScore) {
+	t.Helper()
+	if meters == nil {
+		meters = []Meter{{0, 4, 4}}
+	}
 	if !bytes.Contains(doc, []byte(`<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD MusicXML 4.0 Partwise//EN"`)) {
 		t.Error("no MusicXML 4.0 DOCTYPE")
 	}
@@ -167,13 +184,23 @@ func readMusicXML(t *testing.T, doc []byte) (Melody, xmlScore) {
 		t.Fatal("no measures")
 	}
 	div := ms[0].Divisions
-	if div <= 0 || ms[0].Beats != 4 || ms[0].BeatType != 4 || ms[0].Clef == "" {
-		t.Fatalf("measure 1 has divisions %d, time %d/%d, clef %q", div, ms[0].Beats, ms[0].BeatType, ms[0].Clef)
+	if div <= 0 || ms[0].Beats != meters[0].Num || ms[0].BeatType != meters[0].Den || ms[0].Clef == "" || ms[0].Fifths == nil {
+		t.Fatalf("measure 1 has divisions %d, time %d/%d, clef %q, key %v", div, ms[0].Beats, ms[0].BeatType, ms[0].Clef, ms[0].Fifths)
 	}
 	if StepsPerQuarter%div != 0 && div%StepsPerQuarter != 0 {
 		t.Fatalf("divisions %d", div)
 	}
-	values := map[string]int{"whole": 16, "half": 8, "quarter": 4, "eighth": 2, "16th": 1}
+	values := map[string]int{"breve": 32, "whole": 16, "half": 8, "quarter": 4, "eighth": 2, "16th": 1}
+	total := 0 // steps
+	for _, me := range ms {
+		for _, n := range me.Notes {
+			total += n.Duration * StepsPerQuarter / div
+		}
+	}
+	bars := Bars(meters, total)
+	if len(bars) != len(ms) {
+		t.Fatalf("%d measures, want %d bars", len(ms), len(bars))
+	}
 	var (
 		m        Melody
 		open     = -1 // pitch of a tie awaiting its stop
@@ -183,8 +210,32 @@ func readMusicXML(t *testing.T, doc []byte) (Melody, xmlScore) {
 		if me.Number != strconv.Itoa(i+1) {
 			t.Fatalf("measure %d is numbered %q", i+1, me.Number)
 		}
+		if changed := i > 0 && bars[i].Meter != bars[i-1].Meter; changed && (me.Beats != bars[i].Meter.Num || me.BeatType != bars[i].Meter.Den) || !changed && i > 0 && me.Beats != 0 {
+			t.Fatalf("measure %d has time %d/%d, in %s", i+1, me.Beats, me.BeatType, bars[i].Meter)
+		}
 		sum := 0
+		var open1 bool
 		for _, n := range me.Notes {
+			for _, bm := range n.Beams {
+				if n.Rest != nil || (n.Type != "eighth" && n.Type != "16th") || bm.Number == 2 && n.Type != "16th" {
+					t.Fatalf("measure %d: a beam %d on a %s (rest %v)", i+1, bm.Number, n.Type, n.Rest != nil)
+				}
+				if bm.Number != 1 {
+					continue
+				}
+				switch {
+				case bm.Kind == "begin" && !open1:
+					open1 = true
+				case bm.Kind == "continue" && open1:
+				case bm.Kind == "end" && open1:
+					open1 = false
+				default:
+					t.Fatalf("measure %d: beam %q", i+1, bm.Kind)
+				}
+			}
+			if open1 && !slices.ContainsFunc(n.Beams, func(b xmlBeam) bool { return b.Number == 1 }) {
+				t.Fatalf("measure %d: an unbeamed note inside a beam", i+1)
+			}
 			sum += n.Duration
 			steps := n.Duration * StepsPerQuarter / div
 			v, ok := values[n.Type]
@@ -223,8 +274,11 @@ func readMusicXML(t *testing.T, doc []byte) (Melody, xmlScore) {
 			}
 			sounding = true
 		}
-		if sum != 4*div {
-			t.Fatalf("measure %d lasts %d divisions, want %d", i+1, sum, 4*div)
+		if open1 {
+			t.Fatalf("measure %d ends inside a beam", i+1)
+		}
+		if want := bars[i].Steps * div / StepsPerQuarter; sum != want {
+			t.Fatalf("measure %d lasts %d divisions, want %d", i+1, sum, want)
 		}
 	}
 	if open >= 0 {
@@ -366,10 +420,15 @@ func TestABCRoundTrip(t *testing.T) {
 func TestMusicXMLInMuseScore(t *testing.T) {
 	mscore := requireTool(t, "mscore3", "musescore3")
 	dir := t.TempDir()
-	cases := notationCases(t)
+	var cases []notationCase
+	for _, tc := range notationCases(t) {
+		cases = append(cases, notationCase{tc.name, tc.m, NotationOptions{Title: tc.name, QPM: 90}})
+	}
+	// Scores in 3/4, 6/8, 9/8, ..., meter changes, and flat and sharp keys.
+	cases = append(cases, meterCases()...)
 	var job []map[string]string
 	for i, tc := range cases {
-		doc, err := tc.m.MusicXML(NotationOptions{Title: tc.name, QPM: 90})
+		doc, err := tc.m.MusicXML(tc.opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,6 +475,9 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 			}
 			if !slices.Equal(got.Notes(), want) {
 				t.Fatalf("MuseScore played\n%swant\n%s", got, tc.m)
+			}
+			if ms := f.Meters(); tc.opt.Meters != nil && !slices.Equal(ms[:min(len(ms), len(tc.opt.Meters))], tc.opt.Meters) {
+				t.Errorf("MuseScore wrote meters %v, want %v", ms, tc.opt.Meters)
 			}
 		})
 	}

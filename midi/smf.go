@@ -27,6 +27,9 @@ type File struct {
 	QPM      float64
 	Tempos   []Tempo   // tempo changes of all tracks, in time order
 	TimeSigs []TimeSig // time signatures of all tracks, in time order
+	// KeySigs are the key signatures of all tracks, in time order; malformed ones (more
+	// than 7 sharps or flats, a mode other than major or minor) are left out.
+	KeySigs []KeySig
 	// Warnings lists what Read repaired or ignored to read the file, each naming the byte
 	// offset and the problem (a truncated track, data bytes above 127, trailing garbage).
 	// At most maxWarnings are kept; the last one then says how many more there were.
@@ -89,6 +92,7 @@ const (
 	metaEndTrack  = 0x2F
 	metaTempo     = 0x51
 	metaTimeSig   = 0x58
+	metaKeySig    = 0x59
 )
 
 // IsChannel reports whether e is a channel message (note, controller, program, ...).
@@ -468,11 +472,16 @@ func (f *File) gatherTimeMaps() {
 					continue
 				}
 				f.TimeSigs = append(f.TimeSigs, TimeSig{Tick: e.Tick, Num: int(e.Data[0]), Den: 1 << e.Data[1]})
+			case metaKeySig:
+				if len(e.Data) >= 2 && int8(e.Data[0]) >= -7 && int8(e.Data[0]) <= 7 && e.Data[1] <= 1 {
+					f.KeySigs = append(f.KeySigs, KeySig{Tick: e.Tick, Key: Key{Fifths: int(int8(e.Data[0])), Minor: e.Data[1] == 1}})
+				}
 			}
 		}
 	}
 	sort.SliceStable(f.Tempos, func(i, j int) bool { return f.Tempos[i].Tick < f.Tempos[j].Tick })
 	sort.SliceStable(f.TimeSigs, func(i, j int) bool { return f.TimeSigs[i].Tick < f.TimeSigs[j].Tick })
+	sort.SliceStable(f.KeySigs, func(i, j int) bool { return f.KeySigs[i].Tick < f.KeySigs[j].Tick })
 	if len(f.Tempos) > 0 {
 		f.QPM = f.Tempos[0].QPM
 	}

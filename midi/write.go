@@ -33,18 +33,48 @@ const writeDivision = 480
 // WriteVelocity, and an end-of-track at the end of the last melody, so that reading the
 // file back gives the melodies again.
 func WriteMelodies(w io.Writer, qpm float64, ms ...Melody) error {
-	if err := writeMelodies(w, qpm, ms); err != nil {
+	return WriteMelodiesWith(w, WriteOptions{QPM: qpm}, ms...)
+}
+
+// WriteOptions say how WriteMelodiesWith writes melodies.
+type WriteOptions struct {
+	QPM float64 // quarter notes a minute; 0 means DefaultQPM
+	// Meters are the time signatures, by step from the start of the first melody, the
+	// first at step 0 (as File.Meters gives them); nil is 4/4.
+	Meters []Meter
+	Key    *Key // a key signature at the start; nil writes none
+}
+
+// WriteMelodiesWith writes the melodies as WriteMelodies does, with a time signature
+// event at the start and at each change of meter (its metronome clicks on the beat:
+// Meter.BeatSteps), and a key signature event at the start when opt.Key is set, so that
+// reading the file back gives the melodies, File.Meters and File.KeySigs again.
+func WriteMelodiesWith(w io.Writer, opt WriteOptions, ms ...Melody) error {
+	if err := writeMelodies(w, opt, ms); err != nil {
 		return fmt.Errorf("midi: write: %w", err)
 	}
 	return nil
 }
 
-func writeMelodies(w io.Writer, qpm float64, ms []Melody) (err error) {
+func writeMelodies(w io.Writer, opt WriteOptions, ms []Melody) (err error) {
+	qpm := opt.QPM
 	if qpm == 0 {
 		qpm = DefaultQPM
 	}
 	if !(qpm >= MinQPM && qpm <= MaxQPM) {
 		return fmt.Errorf("tempo %v qpm, want %d..%d", qpm, MinQPM, MaxQPM)
+	}
+	meters := opt.Meters
+	if len(meters) == 0 {
+		meters = []Meter{{Step: 0, Num: 4, Den: 4}}
+	}
+	for i, m := range meters {
+		if (i == 0) != (m.Step == 0) || i > 0 && m.Step <= meters[i-1].Step || m.Num < 1 || m.Num > 255 || m.Den < 1 || m.Den > 64 || m.Den&(m.Den-1) != 0 {
+			return fmt.Errorf("meter %s at step %d: want meters in order from step 0, denominators a power of 2 up to 64", m, m.Step)
+		}
+	}
+	if k := opt.Key; k != nil && (k.Fifths < -7 || k.Fifths > 7) {
+		return fmt.Errorf("a key of %d fifths, want -7..7", k.Fifths)
 	}
 	for i, m := range ms {
 		for j, c := range m {
@@ -59,14 +89,32 @@ func writeMelodies(w io.Writer, qpm float64, ms []Melody) (err error) {
 		}
 	}()
 	const ticksPerStep = writeDivision / StepsPerQuarter
+	timeSig := func(m Meter) smf.Message {
+		// MIDI clocks run at 24 a quarter, 6 a step.
+		return smf.MetaTimeSig(uint8(m.Num), uint8(m.Den), uint8(min(255, max(1, 6*m.BeatSteps()))), 8)
+	}
 	var tr smf.Track
 	tr.Add(0, smf.MetaTrackSequenceName("musae melody"))
 	tr.Add(0, smf.MetaTempo(qpm))
-	tr.Add(0, smf.MetaTimeSig(4, 4, 24, 8))
+	if len(opt.Meters) == 0 {
+		tr.Add(0, smf.MetaTimeSig(4, 4, 24, 8))
+	} else {
+		tr.Add(0, timeSig(meters[0]))
+	}
+	if k := opt.Key; k != nil {
+		tr.Add(0, smf.MetaKey(0, !k.Minor, uint8(max(k.Fifths, -k.Fifths)), k.Fifths < 0))
+	}
 	tr.Add(0, gomidi.ProgramChange(0, 0))
 	var now, offset int64 // ticks: of the last event written, of the current melody's start
+	next := 1             // the next change of meter
 	at := func(step int) uint32 {
 		t := offset + int64(step)*ticksPerStep
+		// Changes of meter up to t go first.
+		for ; next < len(meters) && int64(meters[next].Step)*ticksPerStep <= t; next++ {
+			mt := int64(meters[next].Step) * ticksPerStep
+			tr.Add(uint32(mt-now), timeSig(meters[next]))
+			now = mt
+		}
 		d := t - now
 		now = t
 		return uint32(d)
@@ -91,7 +139,12 @@ func writeMelodies(w io.Writer, qpm float64, ms []Melody) (err error) {
 // WriteFile writes the melodies to path as WriteMelodies does, atomically: to a temporary
 // file beside it, renamed over path once complete.
 func WriteFile(path string, qpm float64, ms ...Melody) error {
-	return writeAtomic(path, func(w io.Writer) error { return writeMelodies(w, qpm, ms) })
+	return WriteFileWith(path, WriteOptions{QPM: qpm}, ms...)
+}
+
+// WriteFileWith writes the melodies to path as WriteMelodiesWith does, atomically.
+func WriteFileWith(path string, opt WriteOptions, ms ...Melody) error {
+	return writeAtomic(path, func(w io.Writer) error { return writeMelodies(w, opt, ms) })
 }
 
 // writeAtomic writes path through atomicfile, so that neither a half-written file nor a

@@ -30,12 +30,13 @@ type datasetsOptions struct {
 	NoCache         bool
 	Output          string // export: the safetensors file to write
 	ListSkipped     bool   // stats: every skipped file, not the first few
+	OwnMeter        bool   // windows of 2 bars of each file's own meter
 }
 
 func (o *datasetsOptions) melodyOptions() datasets.MelodyOptions {
 	return datasets.MelodyOptions{
 		Track: o.Track, AllPrograms: o.AllPrograms, AnyMeter: o.AnyMeter, AlignGrid: o.AlignGrid,
-		ValidationShare: o.ValidationShare, Seed: o.Seed, CacheDir: o.CacheDir, NoCache: o.NoCache,
+		ValidationShare: o.ValidationShare, Seed: o.Seed, CacheDir: o.CacheDir, NoCache: o.NoCache, OwnMeter: o.OwnMeter,
 	}
 }
 
@@ -101,6 +102,7 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the train/validation split")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "folder of the window cache (default: the user cache folder/musae)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "read every file, and neither read nor write the cache")
+	f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut windows of 2 bars of each file's own meter (3/4, 6/8, 9/8 ...; not cached yet): stats counts them by meter, export pads them and adds their lengths, pulses and meters")
 	if export {
 		f.StringVarP(&opts.Output, "output", "o", "", "the safetensors file to write")
 	} else {
@@ -138,11 +140,34 @@ func runDatasetsStats(ctx context.Context, opts *datasetsOptions, stdout, stderr
 	p("folder        %s\n", opts.Dir)
 	p("files         %d MIDI files: %d gave windows (%d train, %d validation), %d skipped\n",
 		s.Files+s.Skipped, s.Files, s.TrainFiles, s.ValidationFiles, s.Skipped)
-	p("windows       %d train, %d validation (2 bars of 16ths, hop 1 bar; %d repeats within a file dropped)\n",
-		s.Train, s.Validation, s.Duplicates)
+	if opts.OwnMeter {
+		p("windows       %d train, %d validation (2 bars of each file's own meter, on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+			s.Train, s.Validation, s.Duplicates)
+		meters := make([]string, 0, len(s.Meters))
+		for m := range s.Meters {
+			meters = append(meters, m)
+		}
+		slices.SortFunc(meters, func(a, b string) int {
+			return cmp.Or(cmp.Compare(s.Meters[b].Windows, s.Meters[a].Windows), strings.Compare(a, b))
+		})
+		for i, m := range meters {
+			label := ""
+			if i == 0 {
+				label = "meters"
+			}
+			p("%-13s %-9s %6d windows from %d files\n", label, m, s.Meters[m].Windows, s.Meters[m].Files)
+		}
+	} else {
+		p("windows       %d train, %d validation (2 bars of 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+			s.Train, s.Validation, s.Duplicates)
+	}
 	if s.Notes > 0 {
 		p("pitch range   %s–%s, mean %s\n", midi.PitchName(s.LowPitch), midi.PitchName(s.HighPitch), midi.PitchName(int(s.MeanPitch+0.5)))
-		p("note density  %.2f onsets per bar; a note sounds on %.0f%% of steps\n", s.NotesPerBar, 100*s.SoundingShare)
+		per := "bar"
+		if opts.OwnMeter {
+			per = "16 steps" // bars differ by meter
+		}
+		p("note density  %.2f onsets per %s; a note sounds on %.0f%% of steps\n", s.NotesPerBar, per, 100*s.SoundingShare)
 	}
 	if s.Skipped > 0 {
 		kinds := make([]string, 0, len(s.SkipReasons))
@@ -193,6 +218,7 @@ func runDatasetsExport(ctx context.Context, opts *datasetsOptions, stdout, stder
 		"track":            opts.Track,
 		"all_programs":     strconv.FormatBool(opts.AllPrograms),
 		"any_meter":        strconv.FormatBool(opts.AnyMeter),
+		"own_meter":        strconv.FormatBool(opts.OwnMeter),
 		"align_grid":       strconv.FormatBool(opts.AlignGrid),
 		"validation_share": strconv.FormatFloat(opts.ValidationShare, 'g', -1, 64),
 		"seed":             strconv.FormatUint(opts.Seed, 10),
@@ -204,8 +230,12 @@ func runDatasetsExport(ctx context.Context, opts *datasetsOptions, stdout, stder
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d train and %d validation windows of %d steps from %d files (%d skipped)\n",
-		opts.Output, len(c.Train), len(c.Validation), midi.WindowSteps, len(c.Files), len(c.Skipped))
+	what := fmt.Sprintf("of %d steps", midi.WindowSteps)
+	if opts.OwnMeter {
+		what = "of 2 bars of their own meter, padded to the longest"
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d train and %d validation windows %s from %d files (%d skipped)\n",
+		opts.Output, len(c.Train), len(c.Validation), what, len(c.Files), len(c.Skipped))
 	return nil
 }
 

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,6 +30,7 @@ func TestDatasetsOptions(t *testing.T) {
 			want: datasetsOptions{Dir: "songs", Track: "MELODY", Seed: 7, ValidationShare: 0.2, ListSkipped: true, NoCache: true}},
 		{argv: "export songs -o w.safetensors --any-meter --all-programs --align --cache-dir /tmp/c -t 1", sub: "export",
 			want: datasetsOptions{Dir: "songs", Output: "w.safetensors", AnyMeter: true, AllPrograms: true, AlignGrid: true, CacheDir: "/tmp/c", Track: "1", ValidationShare: 0.1}},
+		{argv: "stats songs --own-meter", sub: "stats", want: datasetsOptions{Dir: "songs", ValidationShare: 0.1, OwnMeter: true}},
 		{argv: "export songs", wantErr: "export needs -o FILE.safetensors"},
 		{argv: "stats", wantErr: "stats takes one folder, got 0 arguments"},
 		{argv: "stats a b", wantErr: "got 2 arguments"},
@@ -97,6 +100,62 @@ func TestDatasetsRun(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "(0 of 13 files from the cache)") {
 		t.Errorf("stderr %q does not report a cold load", errb.String())
+	}
+	// In their own meter: a waltz too, counted by meter.
+	writeWaltz := func(name string) {
+		var m midi.Melody
+		for j := range 12 { // four bars of 3/4
+			m = append(m, midi.NoteOnClass(60+j), 0, 0, 0)
+		}
+		if err := midi.WriteFileWith(filepath.Join(dir, name), midi.WriteOptions{Meters: []midi.Meter{{Num: 3, Den: 4}}}, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeWaltz("waltz.mid")
+	out.Reset()
+	if code := run(context.Background(), []string{"datasets", "stats", dir, "--own-meter", "--validation-share", "0"}, &out, io.Discard); code != exitOK {
+		t.Fatalf("--own-meter: exit %d", code)
+	}
+	for _, want := range []string{
+		"files         14 MIDI files: 13 gave windows",
+		"(2 bars of each file's own meter, on 16ths, hop 1 bar;",
+		"meters        4/4           36 windows from 12 files\n",
+		"              3/4            3 windows from 1 files\n",
+		"note density  4.00 onsets per 16 steps;",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--own-meter output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// Exported in their own meter: padded to the longest, with lengths, pulses and meters.
+	own := filepath.Join(t.TempDir(), "own.safetensors")
+	if code := run(context.Background(), []string{"datasets", "export", dir, "--own-meter", "-o", own, "--validation-share", "0"}, io.Discard, io.Discard); code != exitOK {
+		t.Fatalf("export --own-meter: exit %d", code)
+	}
+	if data, err := os.ReadFile(own); err != nil {
+		t.Fatal(err)
+	} else if st, err := safetensors.Deserialize(data); err != nil {
+		t.Fatal(err)
+	} else {
+		tr, _ := st.Tensor("train")
+		steps, _ := st.Tensor("train_steps")
+		pulses, _ := st.Tensor("train_pulses")
+		meter, _ := st.Tensor("train_meter")
+		_, meta, _ := safetensors.ReadMetadata(data)
+		i64 := func(b []byte, i int) int64 { return int64(binary.LittleEndian.Uint64(b[8*i:])) }
+		if !slices.Equal(tr.Shape(), []uint64{39, 32}) || !slices.Equal(pulses.Shape(), []uint64{39, 32}) || steps.Shape()[0] != 39 || meter.Shape()[0] != 39 || meta.Metadata()["meters"] != "4/4,3/4" {
+			t.Fatalf("train %v, pulses %v, steps %v, meter %v, meters %q", tr.Shape(), pulses.Shape(), steps.Shape(), meter.Shape(), meta.Metadata()["meters"])
+		}
+		// The waltz's windows (the last three, after the tunes t00..t11) are 24 steps of
+		// 3/4, padded with -1: the bar's downbeat, then beats every 4 steps.
+		w := 38
+		if i64(steps.Data(), w) != 24 || i64(meter.Data(), w) != 1 || i64(tr.Data(), w*32+24) != -1 || i64(pulses.Data(), w*32+24) != -1 ||
+			i64(pulses.Data(), w*32) != int64(midi.PulseBar) || i64(pulses.Data(), w*32+4) != int64(midi.PulseBeat) || i64(pulses.Data(), w*32+12) != int64(midi.PulseBar) {
+			t.Errorf("the waltz's last window: steps %d, meter %d, step 24 class %d", i64(steps.Data(), w), i64(meter.Data(), w), i64(tr.Data(), w*32+24))
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "waltz.mid")); err != nil {
+		t.Fatal(err)
 	}
 
 	dst := filepath.Join(t.TempDir(), "w.safetensors")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"musae/datasets"
+	"musae/midi"
 	"musae/models"
 )
 
@@ -71,5 +75,60 @@ func TestEvalSplit(t *testing.T) {
 	}
 	if code, _, errb := musae(t, "eval", "--domain", "mnist", "--split", "validation"); code != exitUsage || !strings.Contains(errb, `--split "validation": for digits, want test or train`) {
 		t.Errorf("--split validation on digits: exit %d, %s", code, errb)
+	}
+}
+
+// TestEvalMelodyMetrics: beside per-step accuracy, eval says the onset accuracy, the share
+// of exact windows and the all-hold baseline of the same windows.
+func TestEvalMelodyMetrics(t *testing.T) {
+	corpus := t.TempDir()
+	writeCorpus(t, corpus, 12)
+	out := mustMusae(t, "eval", "--model", "mel2-tiny", "--data", corpus, "--split", "all")
+	value := func(name string) float64 {
+		m := regexp.MustCompile(`(?m)^` + name + ` ([0-9.]+) fraction$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no %s line in:\n%s", name, out)
+		}
+		return mustValue(strconv.ParseFloat(m[1], 64))
+	}
+	c, err := datasets.LoadMelodies(corpus, datasets.MelodyOptions{AlignGrid: true, ValidationShare: -1, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holds, steps := 0, 0
+	for _, w := range c.Train {
+		for _, x := range w {
+			steps++
+			if x == midi.NoEvent {
+				holds++
+			}
+		}
+	}
+	if got, want := value("hold_baseline"), float64(holds)/float64(steps); math.Abs(got-want) > 1e-4 {
+		t.Errorf("hold_baseline %v, want %v: the share of hold steps of the %d windows", got, want, len(c.Train))
+	}
+	acc, onset, exact := value("accuracy"), value("onset_accuracy"), value("exact_windows")
+	if onset < 0 || onset > 1 || exact < 0 || exact > acc || acc <= 0 {
+		t.Errorf("accuracy %v, onset accuracy %v, exact windows %v", acc, onset, exact)
+	}
+	if want := fmt.Sprintf("meter 4/4 windows %d accuracy %.4f onset_accuracy %.4f exact_windows %.4f hold_baseline %.4f\n", len(c.Train), acc, onset, exact, value("hold_baseline")); !strings.Contains(out, want) {
+		t.Errorf("eval said\n%s\nwant the line %q", out, want)
+	}
+
+	// A waltz: scored by its meter only with --any-meter, in windows of 32 steps.
+	var waltz midi.Melody
+	for j := range 24 { // eight bars of 3/4 in quarter notes
+		waltz = append(waltz, midi.NoteOnClass(60+j%7), 0, 0, 0)
+	}
+	if err := midi.WriteFileWith(filepath.Join(corpus, "waltz.mid"), midi.WriteOptions{Meters: []midi.Meter{{Num: 3, Den: 4}}}, waltz); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustMusae(t, "eval", "--model", "mel2-tiny", "--data", corpus, "--split", "all"); strings.Contains(out, "meter 3/4") {
+		t.Errorf("without --any-meter a 3/4 line:\n%s", out)
+	}
+	out = mustMusae(t, "eval", "--model", "mel2-tiny", "--data", corpus, "--split", "all", "--any-meter")
+	// 96 steps: windows of 32 at 0, 16, ..., 64, all distinct.
+	if !strings.Contains(out, "meter 3/4 windows 5 accuracy ") || examples(t, out) != len(c.Train)+5 {
+		t.Errorf("--any-meter:\n%s", out)
 	}
 }

@@ -29,9 +29,13 @@ func newExportCmd(runF func(*exportOptions) error) *cobra.Command {
 		Long: `Write the melody of a MIDI file (as musae extracts it: one note at a time, quantised to
 16ths, moved onto the notes' own grid) as a score of one part: MusicXML 4.0, which
 MuseScore, Finale, Sibelius and Dorico open, or ABC notation, which abc2midi, abcm2ps and
-EasyABC read. The score is in 4/4 with 16 steps to the bar, at the file's first tempo,
-titled with the file's name; notes crossing bar lines are tied. A file in another meter
-(3/4, 6/8) is still written in 4/4, and export says so.
+EasyABC read. The score is in the file's own meters (3/4, 6/8, 9/8 ..., with its changes
+of meter; 4/4 when it sets none), 16ths the shortest value, with notes on the beats,
+beamed by beat and tied across bar lines; in the key of the file's key signature, else
+the key estimated from the notes (Krumhansl–Schmuckler key profiles), spelled in that key
+(flats in flat keys); at the file's first tempo, titled with the file's name. Bars count
+from the start of the file: a pickup the file does not pad to a whole bar shifts the bar
+lines.
 
 Without --track, a file with notes in several tracks gives the melody of the track named
 as a melody (MELODY, Lead, Vocal, Voice), else of the track with the most notes sounding
@@ -88,7 +92,17 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", o.File, err)
 	}
 	title := withExt(filepath.Base(o.File), "")
-	nopt := midi.NotationOptions{Title: title, QPM: f.QPM}
+	// The score is in the file's own meters and key: its key signature, else the key
+	// estimated from the notes (Krumhansl–Schmuckler).
+	meters, odd := f.Meters(), ""
+	for _, mt := range meters {
+		if mt.StepsPerBar() == 0 && mt.Step < len(m) {
+			meters, odd = nil, mt.String()
+			break
+		}
+	}
+	key, estimated := f.Key(m)
+	nopt := midi.NotationOptions{Title: title, QPM: f.QPM, Meters: meters, Key: &key}
 	var doc []byte
 	if o.Format == "abc" {
 		doc, err = m.ABC(nopt)
@@ -108,17 +122,14 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 	} else if err := writeFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(doc); return err }); err != nil {
 		return err
 	}
-	var other []string
-	for _, mt := range f.Meters() {
-		if s := mt.String(); !mt.DividesFourFour() && !slices.Contains(other, s) {
-			other = append(other, s)
-		}
-	}
 	if chosen != "" {
 		fmt.Fprintf(info, "note: %s has notes in several tracks; the melody is %s\n", o.File, chosen)
 	}
-	if len(other) > 0 {
-		fmt.Fprintf(info, "note: %s is in %s; the score is written in 4/4, 16 steps to the bar\n", o.File, strings.Join(other, ", "))
+	if odd != "" {
+		fmt.Fprintf(info, "note: %s is in %s, whose bar is not a whole number of 16ths; the score is written in 4/4\n", o.File, odd)
+	}
+	if estimated {
+		fmt.Fprintf(info, "note: %s has no key signature; the score is in %s, estimated from the notes\n", o.File, key)
 	}
 	if o.Out == "-" {
 		return nil
@@ -128,7 +139,20 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 	for _, n := range ns {
 		lo, hi = min(lo, n.Pitch), max(hi, n.Pitch)
 	}
-	fmt.Fprintf(info, "wrote %s: %s, %d bars of 4/4, %d notes %s–%s, at %.4g qpm, from %s\n",
-		o.Out, o.Format, max(1, (len(m)+midi.StepsPerBar-1)/midi.StepsPerBar), len(ns), midi.PitchName(lo), midi.PitchName(hi), f.QPM, o.File)
+	var names []string
+	for _, mt := range meters {
+		if s := mt.String(); mt.Step < max(len(m), 1) && !slices.Contains(names, s) {
+			names = append(names, s)
+		}
+	}
+	if len(names) == 0 {
+		names = []string{"4/4"}
+	}
+	bars := midi.Bars(meters, max(len(m), 1))
+	if meters == nil {
+		bars = midi.Bars([]midi.Meter{{Num: 4, Den: 4}}, max(len(m), 1))
+	}
+	fmt.Fprintf(info, "wrote %s: %s, %d bars of %s in %s, %d notes %s–%s, at %.4g qpm, from %s\n",
+		o.Out, o.Format, len(bars), strings.Join(names, ", "), key, len(ns), midi.PitchName(lo), midi.PitchName(hi), f.QPM, o.File)
 	return nil
 }

@@ -41,6 +41,16 @@ func TestExportRun(t *testing.T) {
 	twoTracks := write("two.mid", rawSMF(quarters(0, 60, 62, 64, 65), quarters(1, 48, 43)))
 	flute := write("flute.mid", rawSMF(append([]byte{0, 0xC0, 73}, quarters(0, 60, 62, 64, 65)...)))
 	waltz := write("waltz.mid", rawSMF(append([]byte{0, 0xFF, 0x58, 4, 3, 2, 24, 8}, quarters(0, 67, 64, 64, 65, 62, 62)...)))
+	// A jig in B flat (2 flats), by its key signature: Bb Eb as quarter and eighth, ...
+	var jigNotes []byte
+	for i, p := range []byte{70, 75, 74, 72, 70, 69, 70, 65, 62, 63, 65, 70} {
+		d := byte(48) // an eighth at 96 ticks a quarter
+		if i%2 == 0 {
+			d = 96
+		}
+		jigNotes = append(jigNotes, 0, 0x90, p, 100, d, 0x80, p, 0)
+	}
+	jig := write("jig.mid", rawSMF(append([]byte{0, 0xFF, 0x58, 4, 6, 3, 36, 8, 0, 0xFF, 0x59, 2, 0xFE, 0}, jigNotes...)))
 	text := write("notes.mid", []byte("C D E F G\n"))
 
 	abc := "X:1\nT:tune\nM:4/4\nL:1/16\nQ:1/4=96\nK:C\nC4 D4 E4 F4 | G8 z8 |]\n"
@@ -49,7 +59,7 @@ func TestExportRun(t *testing.T) {
 	}
 	out := filepath.Join(dir, "tune.musicxml")
 	say := mustMusae(t, "export", tunePath, "-o", out)
-	if want := "wrote " + out + ": musicxml, 2 bars of 4/4, 5 notes C4–G4, at 96 qpm, from " + tunePath; !strings.Contains(say, want) {
+	if want := "wrote " + out + ": musicxml, 2 bars of 4/4 in C major, 5 notes C4–G4, at 96 qpm, from " + tunePath; !strings.Contains(say, want) {
 		t.Errorf("said %q, want %q", say, want)
 	}
 	if doc, err := os.ReadFile(out); err != nil || !strings.Contains(string(doc), "<score-partwise version=\"4.0\">") || !strings.Contains(string(doc), "<work-title>tune</work-title>") {
@@ -71,7 +81,11 @@ func TestExportRun(t *testing.T) {
 		{[]string{"export", flute, "--track", "0", "--format", "abc", "-o", "-"}, exitOK, "K:C\nC4 D4 E4 F4 |]\n"},
 		{[]string{"export", twoTracks, "--track", "1", "--format", "abc", "-o", "-"}, exitOK, "K:C\nC,4 G,,4 z8 |]\n"},
 		{[]string{"export", twoTracks, "--track", "7", "--format", "abc", "-o", "-"}, exitFailure, "no such track \"7\""},
-		{[]string{"export", waltz, "--format", "abc", "-o", filepath.Join(dir, "waltz.abc")}, exitOK, "note: " + waltz + " is in 3/4; the score is written in 4/4"},
+		{[]string{"export", waltz, "--format", "abc", "-o", filepath.Join(dir, "waltz.abc")}, exitOK, "note: " + waltz + " has no key signature; the score is in D minor, estimated from the notes\nwrote " +
+			filepath.Join(dir, "waltz.abc") + ": abc, 2 bars of 3/4 in D minor, 6 notes D4–G4"},
+		{[]string{"export", waltz, "--format", "abc", "-o", "-"}, exitOK, "M:3/4\nL:1/16\nQ:1/4=120\nK:Dm\nG4 E4 E4 | F4 D4 D4 |]\n"},
+		{[]string{"export", jig, "--format", "abc", "-o", "-"}, exitOK, "M:6/8\nL:1/16\nQ:1/4=120\nK:Bb\nB4e2 d4c2 | B4A2 B4F2 | D4E2 F4B2 |]\n"},
+		{[]string{"export", jig, "--format", "musicxml", "-o", "-"}, exitOK, "<key><fifths>-2</fifths><mode>major</mode></key>\n        <time><beats>6</beats><beat-type>8</beat-type></time>"},
 		{[]string{"export", filepath.Join(dir, "missing.mid"), "--format", "abc"}, exitFailure, filepath.Join(dir, "missing.mid")},
 		{[]string{"export", text, "--format", "musicxml"}, exitFailure, "midi: read " + text},
 		{[]string{"export", tunePath, "--format", "abc", "-o", filepath.Join(dir, "no", "t.abc")}, exitFailure, filepath.Join(dir, "no", "t.abc")},

@@ -24,7 +24,7 @@ func (in inputOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(in.domain, "domain", "", domainFlagHelp(in.reg, "follows from the inputs or --model"))
 	f.StringVar(in.model, "model", "", "checkpoint path or built-in model name")
 	f.StringVar(in.track, "track", "", "music (melodies, drums): the track to read, by name or index")
-	f.IntVar(in.bar, "bar", 0, "music (melodies, drums): the bar the 2-bar window starts at, from 1 (default: the first window with notes)")
+	f.IntVar(in.bar, "bar", 0, "music (melodies, drums): the bar the window of 32 sixteenths starts at, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; default: the first window with notes)")
 }
 
 // complete checks --bar and settles the domain from --domain, the extensions of files and

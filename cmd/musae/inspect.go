@@ -192,7 +192,16 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 		} else if errors.Is(err, midi.ErrNoMelody) {
 			windows = strings.TrimPrefix(err.Error(), "midi: no melody: ")
 		}
-		p("  %d notes, %s–%s, %d steps; %s\n", len(ns), midi.PitchName(low), midi.PitchName(high), len(m), windows)
+		// In the piece's own meter (what a model of every meter would read), when not 4/4.
+		if mws, err := f.MeterWindows(c.opt, midi.WindowBars, 1); err == nil && slices.ContainsFunc(mws, func(w midi.MeterWindow) bool { return w.Meter() != "4/4" }) {
+			windows += fmt.Sprintf("; %d windows of 2 bars of its own meter", len(mws))
+		}
+		key, estimated := f.Key(m)
+		how := "its key signature"
+		if estimated {
+			how = "estimated from the notes"
+		}
+		p("  %d notes, %s–%s, %d steps; %s\n  key %s (%s)\n", len(ns), midi.PitchName(low), midi.PitchName(high), len(m), windows, key, how)
 		grid := m.GridMeters(gridMeters)
 		if opts.Bars > 0 {
 			grid = firstBars(grid, opts.Bars)

@@ -81,6 +81,23 @@ func TestInspectRun(t *testing.T) {
 	if strings.Contains(out.String(), "merged") {
 		t.Error("a one-track file should not show a merged melody")
 	}
+	if !strings.Contains(out.String(), "  key C major (estimated from the notes)\n") || strings.Contains(out.String(), "its own meter") {
+		t.Errorf("a 4/4 tune without a key signature:\n%s", out.String())
+	}
+
+	// A waltz in F major: its windows in its own meter, and its key signature.
+	waltz := filepath.Join(t.TempDir(), "waltz.mid")
+	w := midi.Melody{c(65), 0, 0, 0, c(69), 0, 0, 0, c(72), 0, 0, 0, c(70), 0, 0, 0, c(69), 0, 0, 0, c(67), 0, 0, 0}
+	if err := midi.WriteFileWith(waltz, midi.WriteOptions{Meters: []midi.Meter{{Num: 3, Den: 4}}, Key: &midi.Key{Fifths: -1}}, w); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"inspect", waltz}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if want := "6 notes, F4–C5, 24 steps; no 2-bar window in a meter that divides 4/4 (the piece is in 3/4); 1 windows of 2 bars of its own meter\n  key F major (its key signature)\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
 
 	for _, tc := range []struct {
 		argv []string

@@ -40,7 +40,10 @@ the track) gives one MIDI file with the steps in sequence at the first input's t
 of rest between them; --each also writes one file per step, and --wav a WAV file beside
 each MIDI file (musae's synthesiser, as musae render plays it). Decoding is greedy (argmax) at
 temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT.abc
-writes the steps as a score instead.
+writes the steps as a score instead. Across meters the rule is that there is none yet:
+the built-in melody models read 2 bars of 4/4 (32 sixteenths, in files of 4/4, 2/2, 2/4 or
+1/4, bars counted in the file's own meter), and an input in 3/4, 6/8 or another meter is
+refused, naming its meter, so that a morph never mixes meters.
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.`,

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,5 +61,67 @@ func TestReadMelodyInputChoosesTrack(t *testing.T) {
 	drums := write("drums.mid", rawSMF(quarters(9, 36, 38, 36, 38)))
 	if _, err := domain.ReadFile(melody.New(), drums, domain.ReadOptions{}); err == nil || !strings.Contains(err.Error(), drums+": midi: no melody: none of the 4 notes of the file is usable: 4 on the drum channel 10") || domain.IsInputError(err) {
 		t.Errorf("drums only: %v, want the reason, not a usage error", err)
+	}
+}
+
+// TestReadMelodyInputBarsInOwnMeter: --bar counts bars in the file's own meter, as a
+// score of it numbers them, and a bar in a meter that the 4/4 model cannot read is
+// refused, naming the meter.
+func TestReadMelodyInputBarsInOwnMeter(t *testing.T) {
+	dir := t.TempDir()
+	var pitches []byte
+	for i := range 24 {
+		pitches = append(pitches, byte(48+i))
+	}
+	write := func(name string, meters ...byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, rawSMF(meters, quarters(0, pitches...)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	timeSig := func(delta byte, num, log2den byte) []byte { return []byte{delta, 0xFF, 0x58, 4, num, log2den, 24, 8} }
+	fourFour := write("four.mid")
+	twoFour := write("two.mid", timeSig(0, 2, 2)...)
+	jig := write("jig.mid", timeSig(0, 6, 3)...)
+	// One bar of 3/4, then 4/4 from the fourth quarter (tick 288), in a track of its own.
+	waltzThenFour := write("waltz-four.mid", append(timeSig(0, 3, 2), append([]byte{0x82, 0x20}, timeSig(0, 4, 2)[1:]...)...)...)
+	for _, tc := range []struct {
+		path  string
+		bar   int
+		where string
+		first int // the window's first pitch
+	}{
+		{fourFour, 2, "bars 2–3", 52},
+		{twoFour, 3, "bars 3–6 of 2/4", 52},
+		{waltzThenFour, 2, "bars 2–3", 51},
+		{waltzThenFour, 3, "bars 3–4", 55},
+	} {
+		t.Run(filepath.Base(tc.path)+" bar "+strconv.Itoa(tc.bar), func(t *testing.T) {
+			in, err := domain.ReadFile(melody.New(), tc.path, domain.ReadOptions{Bar: tc.bar})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := in.Value.(midi.Melody)
+			if p, _ := midi.ClassPitch(w[0]); in.Where != tc.where || p != tc.first || len(w) != midi.WindowSteps {
+				t.Errorf("%s from %s (%d steps), want %s from %s", in.Where, midi.PitchName(p), len(w), tc.where, midi.PitchName(tc.first))
+			}
+		})
+	}
+	for _, tc := range []struct {
+		path  string
+		bar   int
+		say   string
+		usage bool
+	}{
+		{jig, 2, jig + ": midi: bar 2 is in 6/8: windows of 2 bars of 4/4 (32 sixteenths) take bars of 4/4, 2/2, 2/4 or 1/4 only", false},
+		{waltzThenFour, 1, "bar 1 is in 3/4", false},
+		{fourFour, 7, fourFour + ": --bar 7 is past the end of the melody, which has 6 bars", true},
+		{jig, 9, jig + ": --bar 9 is past the end of the melody, which has 8 bars", true},
+	} {
+		_, err := domain.ReadFile(melody.New(), tc.path, domain.ReadOptions{Bar: tc.bar})
+		if err == nil || !strings.Contains(err.Error(), tc.say) || domain.IsInputError(err) != tc.usage {
+			t.Errorf("%s --bar %d: %v; want %q (a usage error: %v)", tc.path, tc.bar, err, tc.say, tc.usage)
+		}
 	}
 }

@@ -751,7 +751,8 @@ func (s *explorer) melodyFile(w http.ResponseWriter, r *http.Request) {
 		err = midi.WriteMelodies(&buf, qpm, m)
 	case "musicxml", "abc":
 		var b []byte
-		opt := midi.NotationOptions{Title: r.FormValue("name"), QPM: qpm}
+		key := midi.EstimateKey(m) // spelled in the key its notes suggest
+		opt := midi.NotationOptions{Title: r.FormValue("name"), QPM: qpm, Key: &key}
 		if format == "abc" {
 			b, err = m.ABC(opt)
 		} else {

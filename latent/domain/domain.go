@@ -127,9 +127,12 @@ type DataOptions struct {
 	Dir     string // the data folder ("" for the dataset's usual place)
 	Dataset string // the dataset in it, where a domain knows several ("mnist", "fashion-mnist")
 	Track   string // the track of every file (MIDI corpora)
-	Split   string // "train" or "test", where a verb takes either
-	Limit   int    // the first (or, drawn by Seed, any) Limit examples only; 0 for all
-	Seed    uint64
+	// AnyMeter scores files in every meter too (MIDI corpora), in the windows a model of
+	// 4/4 windows reads, which then straddle their bar lines.
+	AnyMeter bool
+	Split    string // "train" or "test", where a verb takes either
+	Limit    int    // the first (or, drawn by Seed, any) Limit examples only; 0 for all
+	Seed     uint64
 }
 
 // TrainOptions are DataOptions for training, with the schedule's domain-specific knobs.

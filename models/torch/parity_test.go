@@ -15,7 +15,7 @@ import (
 	"musae/models"
 )
 
-// cases are every canonical model with every encoder the zoo puts on it.
+// cases are every canonical model with every encoder the domains put on it.
 var cases = []twinCase{
 	{"mnist-conv", ""}, {"mnist-conv2", ""}, {"mnist-conv", "rnn"},
 	{"mel2-tiny", ""}, {"mel2-small", ""}, {"mel2-tiny", "conv"},

@@ -61,7 +61,7 @@ func runPython(t *testing.T, env []string, module string, args ...string) string
 }
 
 // twinCase is one model the twins must match: a canonical configuration with one of the
-// encoders the zoo offers.
+// encoders the domains offer.
 type twinCase struct {
 	Name, Encoder string // Encoder "" is the configuration's own
 }
@@ -124,4 +124,14 @@ func builtin(name string) string {
 		return name
 	}
 	return ""
+}
+
+// TestBuiltinWeightsFound: the parity cases of the built-in models run, rather than being
+// skipped because the weights are not where the test looks.
+func TestBuiltinWeightsFound(t *testing.T) {
+	for _, name := range []string{"mnist-conv", "mnist-conv2", "mel2-tiny"} {
+		if builtin(name) == "" {
+			t.Errorf("no built-in %s in the domains' registry", name)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package melody
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"musae/datasets"
 	"musae/latent/domain"
@@ -62,25 +65,49 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	return nil
 }
 
-// Score returns the greedy reconstruction accuracy from z = mu ("accuracy") and the mean
-// single-sample reconstruction and KL terms in nats ("reconstruction", "kl", "loss") of
-// windows, with the posterior noise drawn from seed; it stops when ctx is done.
+// Score returns the greedy reconstruction accuracy from z = mu ("accuracy"), beside it
+// the accuracy on note-onset steps ("onset_accuracy"), the share of windows reconstructed
+// exactly ("exact_windows") and the all-hold baseline of the same windows
+// ("hold_baseline"; see midi.ReconstructionScore), and the mean single-sample
+// reconstruction and KL terms in nats ("reconstruction", "kl", "loss") of windows, with
+// the posterior noise drawn from seed; it stops when ctx is done.
 func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uint64) (map[string]float64, error) {
+	s, _, err := ScoreBy(ctx, m, windows, nil, seed)
+	return s, err
+}
+
+// ScoreBy is Score that also scores the windows of each label apart, for labels[i] the
+// label of windows[i] (nil: none), such as the meter of the file each came from.
+func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels []string, seed uint64) (map[string]float64, map[string]*midi.ReconstructionScore, error) {
 	dec, err := decoder(m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
-	var hits, total int
+	var score midi.ReconstructionScore
+	by := map[string]*midi.ReconstructionScore{}
 	var rec, kl float64
 	for from := 0; from < len(windows); from += domain.BatchSize {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		b := datasets.MelodyBatch(windows[from:min(from+domain.BatchSize, len(windows))])
+		ws := windows[from:min(from+domain.BatchSize, len(windows))]
+		b := datasets.MelodyBatch(ws)
 		mu, _ := m.VAE.Enc.Encode(b, false)
-		h, n := dec.Accuracy(mu, b)
-		hits, total = hits+h, total+n
+		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
+			r := make(midi.Melody, len(seq))
+			for t, c := range seq {
+				r[t] = int(c)
+			}
+			score.Add(ws[i], r)
+			if labels != nil {
+				l := labels[from+i]
+				if by[l] == nil {
+					by[l] = &midi.ReconstructionScore{}
+				}
+				by[l].Add(ws[i], r)
+			}
+		}
 		r, k := m.VAE.Score(b, rng)
 		for i := range r {
 			rec += r[i]
@@ -88,12 +115,39 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uin
 		}
 	}
 	n := float64(len(windows))
-	return map[string]float64{"accuracy": float64(hits) / float64(total), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, nil
+	return map[string]float64{"accuracy": score.Accuracy(), "onset_accuracy": score.OnsetAccuracy(), "exact_windows": score.ExactShare(),
+		"hold_baseline": score.HoldBaseline(), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, by, nil
 }
 
-// Eval scores m's greedy reconstruction accuracy on the windows of o.Dir (by default the
-// folder m was trained on): o.Split "validation" (the default: the files training holds
-// out), "train" or "all".
+// fileMeters labels each window of the split's files with its file's meters ("6/8",
+// "6/8+4/4" for a file that changes meter), in the order of corpus.Train or Validation.
+func fileMeters(corpus *datasets.MelodyCorpus, validation bool) []string {
+	var labels []string
+	for _, f := range corpus.Files {
+		if f.Validation != validation {
+			continue
+		}
+		label := "?"
+		if mf, err := midi.ReadFile(filepath.Join(corpus.Dir, filepath.FromSlash(f.Path))); err == nil {
+			var names []string
+			for _, mt := range mf.Meters() {
+				if s := mt.String(); !slices.Contains(names, s) {
+					names = append(names, s)
+				}
+			}
+			label = strings.Join(names, "+")
+		}
+		for range f.Windows {
+			labels = append(labels, label)
+		}
+	}
+	return labels
+}
+
+// Eval scores m's greedy reconstruction on the windows of o.Dir (by default the folder m
+// was trained on): o.Split "validation" (the default: the files training holds out),
+// "train" or "all"; with o.AnyMeter, files in every meter. It writes the figures of
+// ScoreBy, in all and by the meter of the files the windows come from.
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
 	dir := o.Dir
 	if dir == "" {
@@ -116,7 +170,7 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		b, errB := os.Stat(m.Meta.Data)
 		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
 	}
-	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true}
+	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true, AnyMeter: o.AnyMeter}
 	if trainedOn && o.Track == "" {
 		opt.Track = m.Meta.Track
 	}
@@ -147,8 +201,9 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	if split == "validation" {
 		windows = corpus.Validation
 	}
+	labels := fileMeters(corpus, split == "validation")
 	if o.Limit > 0 && o.Limit < len(windows) {
-		windows = windows[:o.Limit]
+		windows, labels = windows[:o.Limit], labels[:o.Limit]
 	}
 	if len(windows) == 0 {
 		if split != "all" {
@@ -156,7 +211,7 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		}
 		return fmt.Errorf("%s: no 2-bar windows to score (%d files skipped)", dir, len(corpus.Skipped))
 	}
-	s, err := Score(ctx, m, windows, o.Seed)
+	s, by, err := ScoreBy(ctx, m, windows, labels, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -164,6 +219,19 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		return err
 	}
 	fmt.Fprintf(w, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
-	fmt.Fprintf(w, "accuracy %.4f fraction\nreconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n", s["accuracy"], s["reconstruction"], s["kl"], s["loss"])
+	fmt.Fprintf(w, "accuracy %.4f fraction\nonset_accuracy %.4f fraction\nexact_windows %.4f fraction\nhold_baseline %.4f fraction\n"+
+		"reconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n",
+		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["reconstruction"], s["kl"], s["loss"])
+	// The same by the meter of the files the windows come from.
+	meters := make([]string, 0, len(by))
+	for l := range by {
+		meters = append(meters, l)
+	}
+	slices.SortFunc(meters, func(a, b string) int { return cmp.Or(cmp.Compare(by[b].Windows, by[a].Windows), strings.Compare(a, b)) })
+	for _, l := range meters {
+		sc := by[l]
+		fmt.Fprintf(w, "meter %s windows %d accuracy %.4f onset_accuracy %.4f exact_windows %.4f hold_baseline %.4f\n",
+			l, sc.Windows, sc.Accuracy(), sc.OnsetAccuracy(), sc.ExactShare(), sc.HoldBaseline())
+	}
 	return nil
 }

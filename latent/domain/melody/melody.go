@@ -238,22 +238,15 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 		x.Value, x.Where = ws[0], "the first 2-bar window with notes"
 		return x, nil
 	}
-	m, err := f.Melody(opt)
+	// Bars count in the file's own meter, as a score of it numbers them.
+	w, err := f.WindowAt(opt, ro.Bar)
+	if errors.Is(err, midi.ErrNoBar) {
+		return x, domain.Inputf("%s: --%s", name, strings.TrimPrefix(err.Error(), midi.ErrNoBar.Error()+": "))
+	}
 	if err != nil {
 		return x, fmt.Errorf("%s: %w", name, err)
 	}
-	bar := ro.Bar
-	start := (bar - 1) * midi.StepsPerBar
-	if start >= len(m) {
-		return x, domain.Inputf("%s: --bar %d is past the end of the melody, which has %d bars", name, bar, (len(m)+midi.StepsPerBar-1)/midi.StepsPerBar)
-	}
-	w := make(midi.Melody, midi.WindowSteps)
-	copy(w, m[start:])
-	w = w.Canonical()
-	if len(w.Notes()) == 0 {
-		return x, fmt.Errorf("%s: %w: bars %d–%d have no notes", name, midi.ErrNoMelody, bar, bar+1)
-	}
-	x.Value, x.Where = w, fmt.Sprintf("bars %d–%d", bar, bar+1)
+	x.Value, x.Where = w.Melody, w.Span()
 	return x, nil
 }
 
@@ -320,7 +313,8 @@ func onlyDrums(chs []int) bool {
 
 // Write writes melodies in sequence at layout.QPM (120 when 0), a bar of rest between
 // them: to one MIDI track, or with layout.Format ".musicxml" or ".abc" as a score in 4/4
-// titled layout.Title (midi.Melody.MusicXML, midi.Melody.ABC).
+// titled layout.Title, in the key its notes suggest (midi.EstimateKey; midi.Melody.MusicXML,
+// midi.Melody.ABC).
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	ms, err := melodies(xs)
 	if err != nil {
@@ -338,7 +332,9 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 				all = append(all, rest...)
 			}
 		}
-		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM)}
+		// The score's key is the one its notes suggest (Krumhansl–Schmuckler).
+		key := midi.EstimateKey(all)
+		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key}
 		var doc []byte
 		if l.Format == ".abc" {
 			doc, err = all.ABC(opt)

@@ -86,6 +86,14 @@ func TestWrite(t *testing.T) {
 	if s := abc.String(); !strings.Contains(s, "T:Up and down") || !strings.Contains(s, "Q:1/4=90") || !strings.Contains(s, "C4 E4 G4 c4 | z16 | c4 G4 E4 C4") {
 		t.Errorf("ABC of two melodies with a bar between:\n%s", s)
 	}
+	// A tune in B flat is written in its key, its B flats and E flats spelled as flats.
+	var flat bytes.Buffer
+	if err := New().Write(&flat, []domain.Example{Example(quarters(70, 74, 77, 75, 74, 72, 69, 70), 0)}, domain.Layout{Format: ".abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if s := flat.String(); !strings.Contains(s, "K:Bb\nB4 d4 f4 e4 | d4 c4 A4 B4 |]") {
+		t.Errorf("ABC of a tune in B flat:\n%s", s)
+	}
 	var wav bytes.Buffer
 	sound, err := New().Audio([]domain.Example{Example(a, 0)}, 120)
 	if err != nil {

@@ -1,0 +1,178 @@
+package midi
+
+import (
+	"math"
+	"strings"
+)
+
+// Key is a key signature: Fifths sharps (positive) or flats (negative), -7..7, and the
+// mode. The zero value is C major.
+type Key struct {
+	Fifths int
+	Minor  bool
+}
+
+// KeySig is a key signature event of a file.
+type KeySig struct {
+	Tick int64
+	Key  Key
+}
+
+// letters are the note letters in order from C, with their pitch classes.
+const letters = "CDEFGAB"
+
+var letterPC = [7]int{0, 2, 4, 5, 7, 9, 11}
+
+// Sharps are added to the key signature in the order F C G D A E B, flats in the reverse.
+const sharpOrder = "FCGDAEB"
+
+// alter is how the key signature alters the letter (an index into letters): +1 sharp,
+// -1 flat, 0 natural.
+func (k Key) alter(letter int) int {
+	l := letters[letter]
+	switch {
+	case k.Fifths > 0 && strings.IndexByte(sharpOrder[:k.Fifths], l) >= 0:
+		return 1
+	case k.Fifths < 0 && strings.IndexByte(sharpOrder[7+k.Fifths:], l) >= 0:
+		return -1
+	}
+	return 0
+}
+
+// Tonic is the pitch class (0 = C) of the key's tonic.
+func (k Key) Tonic() int {
+	pc := ((k.Fifths*7)%12 + 12) % 12 // the major key: a fifth (7 semitones) per sharp
+	if k.Minor {
+		pc = (pc + 9) % 12 // its relative minor, a minor third below
+	}
+	return pc
+}
+
+// tonicName spells the tonic: the letter of the major key at Fifths (or its relative
+// minor) with the signature's alteration of that letter.
+func (k Key) tonicName() (letter, alter int) {
+	// Each fifth up moves the tonic's letter four letters on (C G D A E B F# C#), each
+	// fifth down three (C F Bb Eb ...); the minor tonic is five letters on from the major.
+	letter = ((k.Fifths*4)%7 + 7) % 7
+	if k.Minor {
+		letter = (letter + 5) % 7
+	}
+	return letter, k.alter(letter)
+}
+
+// String names the key as people write it: "G major", "E minor", "Bb major", "F# minor".
+func (k Key) String() string {
+	mode := " major"
+	if k.Minor {
+		mode = " minor"
+	}
+	return k.abcTonic() + mode
+}
+
+// abcTonic writes the tonic as ABC's K: field and people do: "Bb", "F#", "C".
+func (k Key) abcTonic() string {
+	l, a := k.tonicName()
+	return string(letters[l]) + map[int]string{-1: "b", 0: "", 1: "#"}[a]
+}
+
+// Spell writes a pitch in the key: its letter (an index into "CDEFGAB"), alteration
+// (+1 sharp, -1 flat) and octave (scientific: 4 is middle C's). Notes of the key's scale
+// take the signature's letters (E# in F# major, Cb in Gb major); others are spelled with
+// sharps in keys with sharps or none, with flats in keys with flats.
+func (k Key) Spell(pitch int) (letter, alter, octave int) {
+	pc := ((pitch % 12) + 12) % 12
+	letter = -1
+	for l := range 7 {
+		if a := k.alter(l); (letterPC[l]+a+12)%12 == pc {
+			letter, alter = l, a
+		}
+	}
+	for l := 0; l < 7 && letter < 0; l++ {
+		if letterPC[l] == pc {
+			letter, alter = l, 0
+		}
+	}
+	for l := 0; l < 7 && letter < 0; l++ {
+		switch {
+		case k.Fifths >= 0 && (letterPC[l]+1)%12 == pc:
+			letter, alter = l, 1
+		case k.Fifths < 0 && (letterPC[l]+11)%12 == pc:
+			letter, alter = l, -1
+		}
+	}
+	// The octave is the letter's: B#3 sounds as C4, Cb4 as B3.
+	return letter, alter, (pitch-alter)/12 - 1
+}
+
+// Krumhansl and Kessler's key profiles (1982): how well each scale degree, from the tonic
+// up, fits a major and a minor key, as listeners rated them.
+var (
+	majorProfile = [12]float64{6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88}
+	minorProfile = [12]float64{6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17}
+)
+
+// EstimateKey estimates the key of a melody with the Krumhansl–Schmuckler algorithm: the
+// time each pitch class sounds, in steps, is correlated with Krumhansl and Kessler's
+// profiles of the 24 major and minor keys, and the best correlated key wins (ties go to
+// major, then to the key with fewer sharps or flats). Each key is written with the
+// signature of fewer accidentals (F# major, 6 sharps, not Gb; Eb minor, 6 flats, not D#).
+// A melody with no notes is in C major.
+func EstimateKey(m Melody) Key {
+	var hist [12]float64
+	for _, n := range m.Notes() {
+		hist[n.Pitch%12] += float64(n.End - n.Start)
+	}
+	best, bestR := Key{}, math.Inf(-1)
+	// Candidates in order of preference, which wins ties: major before minor, then fewer
+	// sharps or flats, then sharps.
+	for _, minor := range []bool{false, true} {
+		for a := 0; a <= 6; a++ {
+			for i, fifths := range []int{a, -a} {
+				if a == 0 && i == 1 || fifths == -6 && !minor || fifths == 6 && minor {
+					continue // F# major and Eb minor, not Gb major and D# minor
+				}
+				k := Key{Fifths: fifths, Minor: minor}
+				prof := majorProfile
+				if minor {
+					prof = minorProfile
+				}
+				var rot [12]float64
+				for pc := range 12 {
+					rot[pc] = prof[(pc-k.Tonic()+12)%12]
+				}
+				if r := correlation(hist[:], rot[:]); r > bestR {
+					best, bestR = k, r
+				}
+			}
+		}
+	}
+	return best
+}
+
+// correlation is Pearson's r of x and y; 0 when either is constant.
+func correlation(x, y []float64) float64 {
+	var mx, my float64
+	for i := range x {
+		mx, my = mx+x[i], my+y[i]
+	}
+	mx, my = mx/float64(len(x)), my/float64(len(y))
+	var sxy, sxx, syy float64
+	for i := range x {
+		sxy += (x[i] - mx) * (y[i] - my)
+		sxx += (x[i] - mx) * (x[i] - mx)
+		syy += (y[i] - my) * (y[i] - my)
+	}
+	if sxx == 0 || syy == 0 {
+		return 0
+	}
+	return sxy / math.Sqrt(sxx*syy)
+}
+
+// Key is the key of the piece for notation: the file's first key signature when it has
+// one, else EstimateKey of its melody m. estimated says which.
+func (f *File) Key(m Melody) (k Key, estimated bool) {
+	if len(f.KeySigs) > 0 {
+		return f.KeySigs[0].Key, false
+	}
+	return EstimateKey(m), true
+}

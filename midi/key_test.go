@@ -1,0 +1,107 @@
+package midi
+
+import (
+	"testing"
+)
+
+func TestKeyNames(t *testing.T) {
+	for _, tc := range []struct {
+		k     Key
+		name  string
+		tonic int
+	}{
+		{Key{0, false}, "C major", 0}, {Key{1, false}, "G major", 7}, {Key{-1, false}, "F major", 5},
+		{Key{-2, false}, "Bb major", 10}, {Key{-3, true}, "C minor", 0}, {Key{1, true}, "E minor", 4},
+		{Key{6, false}, "F# major", 6}, {Key{-6, false}, "Gb major", 6}, {Key{7, false}, "C# major", 1},
+		{Key{-7, false}, "Cb major", 11}, {Key{3, true}, "F# minor", 6}, {Key{-6, true}, "Eb minor", 3},
+		{Key{0, true}, "A minor", 9}, {Key{-4, false}, "Ab major", 8},
+	} {
+		if tc.k.String() != tc.name || tc.k.Tonic() != tc.tonic {
+			t.Errorf("%+v: %s, tonic %d; want %s, %d", tc.k, tc.k, tc.k.Tonic(), tc.name, tc.tonic)
+		}
+	}
+}
+
+func TestSpell(t *testing.T) {
+	name := func(k Key, p int) string {
+		l, a, o := k.Spell(p)
+		return string(letters[l]) + map[int]string{-1: "b", 0: "", 1: "#"}[a] + itoa(o)
+	}
+	for _, tc := range []struct {
+		k       Key
+		pitches []int
+		want    string
+	}{
+		{Key{}, []int{60, 61, 63, 66, 70, 71}, "C4 C#4 D#4 F#4 A#4 B4"},
+		{Key{-1, false}, []int{70, 61, 63, 64}, "Bb4 Db4 Eb4 E4"},
+		{Key{-3, true}, []int{63, 68, 70, 71, 66}, "Eb4 Ab4 Bb4 B4 Gb4"},
+		{Key{1, false}, []int{66, 65, 61}, "F#4 F4 C#4"},
+		{Key{6, false}, []int{65, 66, 70}, "E#4 F#4 A#4"},
+		{Key{-6, false}, []int{71, 72, 59, 60}, "Cb5 C5 Cb4 C4"},
+		{Key{7, false}, []int{60, 72}, "B#3 B#4"},
+	} {
+		var got []string
+		for _, p := range tc.pitches {
+			got = append(got, name(tc.k, p))
+		}
+		if s := joinWords(got); s != tc.want {
+			t.Errorf("%s: %s, want %s", tc.k, s, tc.want)
+		}
+	}
+}
+
+func joinWords(ws []string) string {
+	s := ""
+	for i, w := range ws {
+		if i > 0 {
+			s += " "
+		}
+		s += w
+	}
+	return s
+}
+
+// TestEstimateKey: scales and arpeggios land in their keys; a melody with no notes is in
+// C major.
+func TestEstimateKey(t *testing.T) {
+	seq := func(durs int, pitches ...int) Melody {
+		var ns []StepNote
+		for i, p := range pitches {
+			ns = append(ns, StepNote{p, i * durs, (i + 1) * durs})
+		}
+		return fromNotes(len(pitches)*durs, ns...)
+	}
+	for _, tc := range []struct {
+		name string
+		m    Melody
+		want Key
+	}{
+		{"C major scale", seq(4, 60, 62, 64, 65, 67, 69, 71, 72, 67, 64, 60), Key{0, false}},
+		{"G major", seq(4, 67, 71, 74, 72, 71, 69, 66, 67, 62, 67), Key{1, false}},
+		{"F major", seq(4, 65, 69, 72, 70, 69, 67, 64, 65, 60, 65), Key{-1, false}},
+		{"Bb major", seq(4, 70, 74, 77, 75, 74, 72, 69, 70, 65, 70), Key{-2, false}},
+		{"A minor", seq(4, 69, 72, 76, 74, 72, 71, 68, 69, 64, 69), Key{0, true}},
+		{"E minor", seq(4, 64, 67, 71, 69, 67, 66, 63, 64, 59, 64), Key{1, true}},
+		{"C minor", seq(4, 60, 63, 67, 65, 63, 62, 59, 60, 55, 60), Key{-3, true}},
+		{"no notes", make(Melody, 16), Key{}},
+	} {
+		if got := EstimateKey(tc.m); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestFileKey(t *testing.T) {
+	notes := []ev{on(0, 0, 62, 100), off(480, 0, 62)}
+	f := mustRead(t, smfBytes(480, []ev{meta(0, metaKeySig, 0xFE, 1), meta(960, metaKeySig, 9, 0)}, notes))
+	if len(f.KeySigs) != 1 || f.KeySigs[0].Key != (Key{-2, true}) {
+		t.Fatalf("key signatures %v, want G minor alone (9 sharps is malformed)", f.KeySigs)
+	}
+	if k, est := f.Key(nil); k != (Key{-2, true}) || est || k.String() != "G minor" {
+		t.Errorf("Key = %s, estimated %v", k, est)
+	}
+	g := mustRead(t, smfBytes(480, notes))
+	if k, est := g.Key(Melody{NoteOnClass(62)}); !est || k.Tonic() != 2 {
+		t.Errorf("a file with no key signature: %s, estimated %v; want a key on D, estimated", k, est)
+	}
+}

@@ -1,0 +1,342 @@
+package midi
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Compound tells whether the meter beats in dotted notes: a numerator that is a multiple
+// of 3 over eighths or sixteenths (3/8, 6/8, 9/8, 12/8, 6/16), whose beat is three of the
+// denominator's notes. 3/4, 6/4 and 3/2 count their beats in the denominator's notes.
+func (m Meter) Compound() bool { return m.Den >= 8 && m.Num > 0 && m.Num%3 == 0 }
+
+// BeatSteps is the length of the meter's beat in 16th-note steps: the denominator's
+// note (a quarter in 3/4, a half in 2/2), or three of them in compound meters (a dotted
+// quarter in 6/8); at least one step. It is 0 when a bar is not a whole number of steps.
+func (m Meter) BeatSteps() int {
+	if m.StepsPerBar() == 0 {
+		return 0
+	}
+	b := max(1, StepsPerBar/m.Den)
+	if m.Compound() {
+		b = max(1, 3*StepsPerBar/m.Den)
+	}
+	return b
+}
+
+// groupSteps is the span within which notation beams notes shorter than it and keeps
+// them, and on whose multiples longer notes start: the beat of compound meters and of
+// meters beating in eighths or shorter, a quarter where the beat is a quarter or longer
+// (2/2 and 4/2 are beamed in quarters).
+func (m Meter) groupSteps() int {
+	if m.Compound() {
+		return m.BeatSteps()
+	}
+	return min(m.BeatSteps(), StepsPerQuarter)
+}
+
+// Pulse is the metrical weight of a step, the signal that says where the beats fall: the
+// first step of a bar, of a beat, of the beat's first division (an eighth in 2/4, 4/4 and
+// 6/8, a quarter in 2/2), or none of these.
+type Pulse uint8
+
+// The pulses, weakest first.
+const (
+	PulseNone     Pulse = iota // any other step: an off-beat 16th in 4/4 and 6/8
+	PulseDivision              // a beat's halves (simple meters) or thirds (compound meters)
+	PulseBeat                  // a beat
+	PulseBar                   // a bar's first step, its downbeat
+	NumPulses     = 4
+)
+
+// Pulse is the pulse of step pos of a bar of the meter (pos from 0). A meter whose bar is
+// not a whole number of steps has none.
+func (m Meter) Pulse(pos int) Pulse {
+	b := m.BeatSteps()
+	if b == 0 {
+		return PulseNone
+	}
+	d := b / 2
+	if m.Compound() {
+		d = b / 3
+	}
+	switch {
+	case pos%m.StepsPerBar() == 0:
+		return PulseBar
+	case pos%b == 0:
+		return PulseBeat
+	case d > 0 && pos%d == 0:
+		return PulseDivision
+	}
+	return PulseNone
+}
+
+// String writes the pulse as one character: '|' bar, '+' beat, '-' division, '.' none.
+func (p Pulse) String() string {
+	if int(p) < NumPulses {
+		return string(".-+|"[p])
+	}
+	return fmt.Sprintf("Pulse(%d)", p)
+}
+
+// Bar is one bar of a piece, in the meter in force.
+type Bar struct {
+	Number int // from 1, counted through meter changes as Melody.GridMeters counts them
+	Start  int // its first step
+	Steps  int // its length: the meter's bar, or less where the next meter starts sooner
+	Meter  Meter
+}
+
+// Bars lays bars over the first steps steps of a piece with the given meters (by step,
+// as File.Meters gives them; the first starts at step 0): in each meter, bars of its
+// length from where it starts, the last one before a change cut short by it, and the
+// last one of the piece whole, so that the bars cover steps rounded up to a bar. A meter
+// whose bar is not a whole number of 16ths (7/32) has no bars: its steps are left out, and
+// the bars around them are not contiguous; its bars are still counted in the numbering,
+// one to each 16 steps, so that later bar numbers do not depend on it.
+func Bars(meters []Meter, steps int) []Bar {
+	var bars []Bar
+	number := 1
+	for k, mt := range meters {
+		from, to := max(mt.Step, 0), -1
+		if k+1 < len(meters) {
+			to = meters[k+1].Step
+			if to <= from {
+				continue
+			}
+		}
+		if from >= steps && k > 0 {
+			break
+		}
+		end := to
+		if to < 0 {
+			end = steps
+		}
+		spb := mt.StepsPerBar()
+		if spb == 0 {
+			number += (end - from + StepsPerBar - 1) / StepsPerBar
+			continue
+		}
+		for s := from; s < end && s < steps; s += spb {
+			n := spb
+			if to >= 0 {
+				n = min(spb, to-s) // cut short by the next meter
+			}
+			bars = append(bars, Bar{Number: number, Start: s, Steps: n, Meter: mt})
+			number++
+		}
+	}
+	return bars
+}
+
+// Pulses is the pulse of each of the first steps steps of a piece with the given meters
+// (as for Bars): what a model conditioned on the meter reads beside the melody. Steps in
+// a meter whose bar is not a whole number of 16ths are PulseNone.
+func Pulses(meters []Meter, steps int) []Pulse {
+	ps := make([]Pulse, steps)
+	for _, b := range Bars(meters, steps) {
+		for i := b.Start; i < min(b.Start+b.Steps, steps); i++ {
+			ps[i] = b.Meter.Pulse(i - b.Start)
+		}
+	}
+	return ps
+}
+
+// MeterWindow is a window of whole bars of a piece in its own meter.
+type MeterWindow struct {
+	Melody Melody
+	Start  int // the step of the piece's melody where it starts, on a bar line
+	Bar    int // the number of its first bar (Bar.Number)
+	Bars   int // how many bars it spans
+	// Meters are the meters in force, Step counted from the window's start: one, at step
+	// 0, unless the meter changes within the window.
+	Meters []Meter
+}
+
+// Pulses is the pulse of each step of the window (see Pulses).
+func (w MeterWindow) Pulses() []Pulse { return Pulses(w.Meters, len(w.Melody)) }
+
+// Meter describes the window's meter for people and for grouping figures: "6/8", or
+// the meters joined with "+" when it changes within the window ("3/4+2/4").
+func (w MeterWindow) Meter() string {
+	var s []string
+	for _, m := range w.Meters {
+		s = append(s, m.String())
+	}
+	return strings.Join(s, "+")
+}
+
+// MeterWindows cuts windows of bars bars of the piece's own meter, one every hopBars
+// bars, from its melody: in 3/4 a 2-bar window is 24 steps, in 6/8 24, in 9/8 36, in 4/2
+// 64; windows run on across meter changes, bar by bar, and each says its meters. The
+// grid is the 16th-note steps of File.Melody in every meter (see the package
+// documentation). A window is kept under File.Windows's rules, with "a bar" the shortest
+// bar of the window's meters: it has a note onset and no silent stretch as long as a bar;
+// note-offs before its first onset become NoEvent; the melody is padded at its end to a
+// whole bar. Stretches in a meter whose bar is not a whole number of 16ths give none. In
+// a piece wholly in 4/4 the windows are File.Windows's, in the same order. The error
+// wraps ErrNoMelody, saying why, when there is no window.
+func (f *File) MeterWindows(opt ExtractOptions, bars, hopBars int) ([]MeterWindow, error) {
+	m, err := f.Melody(opt)
+	if err != nil {
+		return nil, err
+	}
+	if bars <= 0 || hopBars <= 0 {
+		return nil, fmt.Errorf("midi: windows of %d bars with a hop of %d bars", bars, hopBars)
+	}
+	meters := f.Meters()
+	var odd []string
+	for _, mt := range meters {
+		if s := mt.String(); mt.Step < len(m) && mt.StepsPerBar() == 0 && !slices.Contains(odd, s) {
+			odd = append(odd, s)
+		}
+	}
+	ws := MeterWindowsOf(m, meters, bars, hopBars)
+	if len(ws) == 0 {
+		if len(odd) > 0 {
+			return nil, fmt.Errorf("%w: no %d-bar window: a bar of %s is not a whole number of 16ths", ErrNoMelody, bars, strings.Join(odd, ", "))
+		}
+		return nil, fmt.Errorf("%w: no %d-bar window without a silent bar", ErrNoMelody, bars)
+	}
+	return ws, nil
+}
+
+// MeterWindowsOf cuts the windows of File.MeterWindows from a melody with the given
+// meters (by step; the first at step 0).
+func MeterWindowsOf(m Melody, meters []Meter, bars, hopBars int) []MeterWindow {
+	if bars <= 0 || hopBars <= 0 || len(meters) == 0 {
+		return nil
+	}
+	bs := Bars(meters, len(m))
+	snd := sounding(m)
+	var ws []MeterWindow
+	for i := 0; i+bars <= len(bs); i += hopBars {
+		span := bs[i : i+bars]
+		gap, whole := 0, true
+		var ms []Meter
+		for k, b := range span {
+			if k > 0 && b.Start != span[k-1].Start+span[k-1].Steps {
+				whole = false
+				break
+			}
+			if gap == 0 || b.Meter.StepsPerBar() < gap {
+				gap = b.Meter.StepsPerBar()
+			}
+			if k == 0 || b.Meter != span[k-1].Meter {
+				mt := b.Meter
+				mt.Step = b.Start - span[0].Start
+				ms = append(ms, mt)
+			}
+		}
+		if !whole {
+			continue
+		}
+		start, end := span[0].Start, span[bars-1].Start+span[bars-1].Steps
+		if w, ok := cutWindow(m, snd, start, end-start, gap); ok {
+			ws = append(ws, MeterWindow{Melody: w, Start: start, Bar: span[0].Number, Bars: bars, Meters: ms})
+		}
+	}
+	return ws
+}
+
+// BarWindow is the window of the piece's melody that starts at the bar numbered bar (from
+// 1, as Bars numbers them through meter changes) and spans bars bars: the melody's steps,
+// in canonical form, the last bar of the piece filled with rest. It returns an error
+// wrapping ErrNoMelody when the window has no notes, and one naming the bar when it is
+// past the end or in a meter whose bar is not a whole number of 16ths.
+func (f *File) BarWindow(opt ExtractOptions, bar, bars int) (MeterWindow, error) {
+	m, err := f.Melody(opt)
+	if err != nil {
+		return MeterWindow{}, err
+	}
+	bs := Bars(f.Meters(), len(m))
+	if bar < 1 || bars < 1 {
+		return MeterWindow{}, fmt.Errorf("midi: %d bars from bar %d: bars count from 1", bars, bar)
+	}
+	if len(bs) == 0 || bar > bs[len(bs)-1].Number {
+		n := 0
+		if len(bs) > 0 {
+			n = bs[len(bs)-1].Number
+		}
+		return MeterWindow{}, fmt.Errorf("%w: bar %d is past the end of the melody, which has %d bars", ErrNoBar, bar, n)
+	}
+	i := slices.IndexFunc(bs, func(b Bar) bool { return b.Number == bar })
+	if i < 0 {
+		return MeterWindow{}, fmt.Errorf("midi: bar %d is in a meter whose bar is not a whole number of 16ths", bar)
+	}
+	span := bs[i:min(i+bars, len(bs))]
+	w := MeterWindow{Start: span[0].Start, Bar: bar, Bars: len(span)}
+	for k, b := range span {
+		if k > 0 && b.Start != span[k-1].Start+span[k-1].Steps {
+			return MeterWindow{}, fmt.Errorf("midi: bars %d–%d run into a meter whose bar is not a whole number of 16ths", bar, bar+bars-1)
+		}
+		if k == 0 || b.Meter != span[k-1].Meter {
+			mt := b.Meter
+			mt.Step = b.Start - w.Start
+			w.Meters = append(w.Meters, mt)
+		}
+	}
+	last := span[len(span)-1]
+	// Bars past the melody's last are rests of the last meter.
+	steps := last.Start + last.Steps - w.Start + (bars-len(span))*last.Meter.StepsPerBar()
+	w.Bars = bars
+	w.Melody = make(Melody, steps)
+	copy(w.Melody, m[min(w.Start, len(m)):])
+	w.Melody = w.Melody.Canonical()
+	if len(w.Melody.Notes()) == 0 {
+		return w, fmt.Errorf("%w: %s have no notes", ErrNoMelody, w.Span())
+	}
+	return w, nil
+}
+
+// ErrNoBar says that a bar asked for is past the end of the melody.
+var ErrNoBar = errors.New("midi: no such bar")
+
+// WindowAt is the window of WindowSteps steps (two bars of 4/4) that File.Windows's models
+// read, from the start of the bar numbered bar in the piece's own meter (see BarWindow): two
+// bars of 4/4 or 2/2, four of 2/4, eight of 1/4. Bars in other meters, and windows that
+// run into another meter, are refused, naming the meter: a model of 4/4 windows would
+// read a 6/8 bar as 16 steps and lose the bar lines. An error wraps ErrNoBar when the bar
+// is past the end, ErrNoMelody when the window has no notes.
+func (f *File) WindowAt(opt ExtractOptions, bar int) (MeterWindow, error) {
+	m, err := f.Melody(opt)
+	if err != nil {
+		return MeterWindow{}, err
+	}
+	bs := Bars(f.Meters(), len(m))
+	i := slices.IndexFunc(bs, func(b Bar) bool { return b.Number == bar })
+	if i < 0 || bar < 1 {
+		return f.BarWindow(opt, bar, 2) // says why there is no such bar
+	}
+	// Bars from bar on until 32 steps, those past the end in the last bar's meter.
+	n, steps := 0, 0
+	for k := i; steps < WindowSteps; k++ {
+		b := bs[min(k, len(bs)-1)]
+		if k >= len(bs) {
+			b.Steps = b.Meter.StepsPerBar()
+		}
+		if !b.Meter.DividesFourFour() {
+			return MeterWindow{}, fmt.Errorf("midi: bar %d is in %s: windows of 2 bars of 4/4 (32 sixteenths) take bars of 4/4, 2/2, 2/4 or 1/4 only", b.Number+max(0, k-len(bs)+1), b.Meter)
+		}
+		n, steps = n+1, steps+b.Steps
+	}
+	if steps != WindowSteps {
+		return MeterWindow{}, fmt.Errorf("midi: the 32 sixteenths from bar %d end inside bar %d: windows of 2 bars of 4/4 start on a bar line and end on one", bar, bar+n-1)
+	}
+	return f.BarWindow(opt, bar, n)
+}
+
+// Span names the window's bars for people: "bar 3", "bars 3–4", "bars 3–6 of 2/4",
+// "bars 1–2 of 3/4+2/4"; the meter is named unless it is 4/4.
+func (w MeterWindow) Span() string {
+	s := fmt.Sprintf("bars %d–%d", w.Bar, w.Bar+w.Bars-1)
+	if w.Bars == 1 {
+		s = fmt.Sprintf("bar %d", w.Bar)
+	}
+	if m := w.Meter(); m != "4/4" {
+		s += " of " + m
+	}
+	return s
+}
