@@ -138,7 +138,9 @@
 // one note at velocity 127 peaks at a quarter of full scale. Above three quarters of full
 // scale the sum is compressed smoothly (a tanh knee) instead of clipping, which dense
 // pieces of a dozen voices reach; melodies and a few voices never do. Drum-channel notes
-// are not played.
+// play through a drum kit (drumkit.go): each drum of the reduced kit (see Drums) a
+// one-shot of sines, noise and metallic partials, its noise seeded by the hit's key and
+// onset so that it too is deterministic; keys outside the kit are not played.
 //
 // The audio lasts exactly as long as the MIDI: round(seconds × rate) samples, where
 // seconds is f.Seconds(f.Length()) for a file (to its latest end-of-track, through its
@@ -168,6 +170,20 @@
 // wrapping ErrRenderLimit, before synthesising anything. File.Render and RenderMelody
 // synthesise in memory with the voice limit but without the others, for input whose size
 // the caller controls.
+//
+// # Drums
+//
+// File.Groove and File.Drums read a drum track as MusicVAE's and GrooVAE's drum models do:
+// the nine drums of the reduced kit (kick, snare, closed and open hi-hat, low, mid and
+// high tom, crash, ride) from the keys of the drum channel (10) of every track, or from
+// every note of a track the caller names. DrumMapGroove (the default) maps the Roland
+// TD-11's keys as the Groove MIDI Dataset's paper does and every other key as note_seq's
+// General MIDI reduction; DrumMapGM is that reduction alone. Onsets are quantised to the
+// nearest 16th as melodies are. A Drums pattern has one of 512 classes per step (the set
+// of drums hit, bit d for drum d); a Groove keeps, per step and drum, the hit's velocity
+// and its offset from the grid in steps. DrumWindows and File.GrooveWindows cut 2-bar
+// windows a bar apart that have no silent bar; WriteDrums and WriteGrooves write channel 10
+// with the keys DrumPitches, and read back the same.
 //
 // # Notation
 //

@@ -97,6 +97,9 @@ type tone struct {
 	shim            float32 // level of the fading upper partials
 	fall            float32 // what the envelope falls by each sample once released or taken
 	released, taken bool
+
+	drum bool      // a hit of the drum kit (drumkit.go), pitch its key; end is ignored
+	kit  drumState // the drum voice's state
 }
 
 // Audio is music scheduled for the synthesiser: its notes timed in samples, their voices
@@ -120,9 +123,9 @@ func (a *Audio) SampleRate() int { return a.opt.SampleRate }
 // Stolen counts the notes cut short because more than RenderOptions.Voices sounded at once.
 func (a *Audio) Stolen() int { return a.stolen }
 
-// Audio schedules every note of the file except those on the drum channel, timed by the
-// file's tempo map (File.Seconds), for the synthesiser; see the package documentation for
-// the voice.
+// Audio schedules every note of the file, timed by the file's tempo map (File.Seconds),
+// for the synthesiser, those on the drum channel for its drum kit; see the package
+// documentation for the voices.
 //
 // The audio lasts exactly as long as the file: round(f.Seconds(f.Length()) × rate)
 // samples, to the end of its longest track, end-of-track included. A note still sounding
@@ -154,13 +157,11 @@ func (f *File) schedule(secs float64, opt RenderOptions) *Audio {
 	tl := f.timeline()
 	var ts []tone
 	for _, nt := range f.Notes() {
-		if nt.Channel == DrumChannel {
-			continue
-		}
 		ts = append(ts, tone{
 			start: samplesFor(tl.seconds(nt.Start), rate),
 			end:   samplesFor(tl.seconds(nt.End), rate),
 			pitch: nt.Pitch, vel: nt.Velocity,
+			drum: nt.Channel == DrumChannel,
 		})
 	}
 	return schedule(ts, samplesFor(secs, rate), opt)
@@ -340,17 +341,23 @@ func schedule(ts []tone, n int, opt RenderOptions) *Audio {
 	a := &Audio{n: n, opt: opt}
 	var sounding []int // tones holding a voice, in order of onset
 	for _, t := range ts {
-		hz := pitchHz(t.pitch)
-		partials := min(len(tabs), int(rate/2/hz))
-		if partials < 1 || t.start >= n || t.vel <= 0 {
-			continue // above the Nyquist frequency, or after the end
+		if t.drum {
+			if !t.scheduleDrum(n, opt) {
+				continue
+			}
+		} else {
+			hz := pitchHz(t.pitch)
+			partials := min(len(tabs), int(rate/2/hz))
+			if partials < 1 || t.start >= n || t.vel <= 0 {
+				continue // above the Nyquist frequency, or after the end
+			}
+			t.release = max(t.end, t.start+sh.attack) // a note sounds at least through its attack
+			t.stop = min(n, t.release+sh.release)
+			t.cut = t.stop
+			t.wt = tabs[partials-1]
+			t.inc = uint32(math.Round(hz / rate * (1 << 32)))
+			t.amp = float32(opt.Gain * float64(min(t.vel, 127)) / 127)
 		}
-		t.release = max(t.end, t.start+sh.attack) // a note sounds at least through its attack
-		t.stop = min(n, t.release+sh.release)
-		t.cut = t.stop
-		t.wt = tabs[partials-1]
-		t.inc = uint32(math.Round(hz / rate * (1 << 32)))
-		t.amp = float32(opt.Gain * float64(min(t.vel, 127)) / 127)
 		a.tones = append(a.tones, t)
 		i := len(a.tones) - 1
 
@@ -466,6 +473,10 @@ func newShape(rate float64) shape {
 // play adds the tone's part of mix, the chunk of samples from sample chunk, carrying the
 // voice's state on to the next chunk; env is room for its envelope.
 func (t *tone) play(mix []float32, chunk int, env []float32, sh *shape) {
+	if t.drum {
+		t.playDrum(mix, chunk)
+		return
+	}
 	// The envelope by segments: the attack, the decay towards the sustain, the release,
 	// and the fade of a voice taken by another note.
 	for i, end := max(chunk, t.start), min(chunk+len(mix), t.stop); i < end; {

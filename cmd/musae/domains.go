@@ -123,11 +123,36 @@ func inputDomain(reg *domain.Registry, domainName, model string, files []string)
 		sort.Strings(exts)
 		return "", usagef("cannot tell the domain from %s: give %s files, or --domain", strings.Join(files, ", "), orList(exts))
 	case fd != "" && domainName != "" && fd != domainName:
-		return "", usagef("--domain %s, but %s are %s inputs", domainName, strings.Join(files, ", "), fd)
+		if d, err := reg.Lookup(domainName); err != nil || !reads(d, files) {
+			return "", usagef("--domain %s, but %s are %s inputs", domainName, strings.Join(files, ", "), fd)
+		}
+	case domainName == "" && model != "" && readers(reg, files) > 1:
+		// MIDI files are melodies or drums: the model says which.
 	case domainName == "":
 		domainName = fd
 	}
 	return domainName, nil
+}
+
+// reads tells whether d reads every one of the files, by their extensions.
+func reads(d domain.Domain, files []string) bool {
+	for _, f := range files {
+		if !slices.Contains(d.Info().Inputs, strings.ToLower(filepath.Ext(f))) {
+			return false
+		}
+	}
+	return true
+}
+
+// readers counts the domains that read every one of the files.
+func readers(reg *domain.Registry, files []string) int {
+	n := 0
+	for _, d := range reg.Domains() {
+		if reads(d, files) {
+			n++
+		}
+	}
+	return n
 }
 
 // openModelFor opens the model for a command whose inputs are files, and refuses a model
@@ -137,7 +162,7 @@ func openModelFor(reg *domain.Registry, ref, domainName string, files []string) 
 	if err != nil {
 		return nil, err
 	}
-	if fd := domainOfFiles(reg, files); len(files) > 0 && fd != "" && fd != m.Meta.Domain {
+	if fd := domainOfFiles(reg, files); len(files) > 0 && fd != "" && fd != m.Meta.Domain && !reads(m.Domain, files) {
 		return nil, usagef("%s is a %s model, but %s are %s inputs", m.Meta.Model, m.Meta.Domain, strings.Join(files, ", "), fd)
 	}
 	return m, nil

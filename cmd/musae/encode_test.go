@@ -194,7 +194,8 @@ func TestEncodeOptions(t *testing.T) {
 		wantErr string
 	}{
 		{argv: "a.mid b.mid", want: encodeOptions{Domain: "melody", Out: "z.json", Files: []string{"a.mid", "b.mid"}}},
-		{argv: "a.mid --track MELODY --bar 3 --model m.safetensors -o -", want: encodeOptions{Domain: "melody", Model: "m.safetensors", Track: []string{"MELODY"}, Bar: []int{3}, Out: "-", Files: []string{"a.mid"}}},
+		// .mid files are melodies or drums: with --model, the model says which.
+		{argv: "a.mid --track MELODY --bar 3 --model m.safetensors -o -", want: encodeOptions{Model: "m.safetensors", Track: []string{"MELODY"}, Bar: []int{3}, Out: "-", Files: []string{"a.mid"}}},
 		{argv: "x.png y.PNG -o d.json", want: encodeOptions{Domain: "mnist", Out: "d.json", Files: []string{"x.png", "y.PNG"}}},
 		{argv: "tune.txt --domain melody", want: encodeOptions{Domain: "melody", Out: "z.json", Files: []string{"tune.txt"}}},
 		{argv: "tune.txt --model m.safetensors", want: encodeOptions{Model: "m.safetensors", Out: "z.json", Files: []string{"tune.txt"}}},

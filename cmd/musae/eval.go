@@ -50,7 +50,7 @@ The first lines say which split was scored.`,
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
 	f.StringVar(&o.Data, "data", "", "data folder (MNIST IDX files; a folder of MIDI files)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
+	f.StringVar(&o.Track, "track", "", "music (melodies, drums): the track to read, by name or index")
 	f.StringVar(&o.Split, "split", "", "which windows or images: validation (melodies' default), train or all; test (digits' default) or train")
 	f.IntVar(&o.Limit, "limit", 0, "score the first N examples only (0: all)")
 	f.BoolVar(&o.AnyMeter, "any-meter", false, "melodies: score files in every meter (3/4, 6/8 ...) too, in windows of 32 sixteenths that then straddle their bar lines, as a 4/4 model reads them")

@@ -32,8 +32,8 @@ func (in inputOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(in.domain, "domain", "", domainFlagHelp(in.reg, "follows from the inputs or --model"))
 	f.StringVar(in.model, "model", "", "checkpoint path or built-in model name")
 	// A string array, not a slice: a track's name may hold a comma, and '' must stay a value.
-	f.StringArrayVar(in.track, "track", nil, "melodies: read track `T`, by name or index ('' or none: chosen automatically)"+perInputHelp)
-	f.IntSliceVar(in.bar, "bar", nil, "melodies: start the window of 32 sixteenths at bar `N`, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; 0 or none: the first window with notes)"+perInputHelp)
+	f.StringArrayVar(in.track, "track", nil, "music (melodies, drums): read track `T`, by name or index ('' or none: chosen automatically)"+perInputHelp)
+	f.IntSliceVar(in.bar, "bar", nil, "music (melodies, drums): start the window of 32 sixteenths at bar `N`, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; 0 or none: the first window with notes)"+perInputHelp)
 }
 
 // complete checks --bar and the number of --track and --bar values, and settles the domain

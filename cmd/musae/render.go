@@ -25,9 +25,9 @@ func newRenderCmd(runF func(*renderOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render FILE.mid [-o FILE.wav]",
 		Short: "Play a MIDI file through musae's synthesiser into a WAV file",
-		Long: fmt.Sprintf(`Render a MIDI file as audio: every note of every track except the drums (channel 10),
-timed by the file's tempo changes, played by musae's built-in synthesiser (a soft electric
-piano) as a 16-bit mono WAV at 44.1 kHz. The WAV lasts exactly as long as the MIDI file,
+		Long: fmt.Sprintf(`Render a MIDI file as audio: every note of every track, timed by the file's tempo
+changes, played by musae's built-in synthesiser (a soft electric piano, and on channel 10 a
+drum kit of kick, snare, hi-hats, toms, crash and ride) as a 16-bit mono WAV at 44.1 kHz. The WAV lasts exactly as long as the MIDI file,
 to its last end of track. The synthesiser has no randomness: the same file always gives
 the same WAV. The default output is FILE.wav in the current folder. Ctrl-C stops the
 render and leaves no WAV behind.
@@ -81,17 +81,21 @@ func runRender(ctx context.Context, o *renderOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	played, drums := 0, 0
+	played, hits, outside := 0, 0, 0
 	for _, n := range f.Notes() {
-		if n.Channel == midi.DrumChannel {
-			drums++
-		} else {
+		_, inKit := midi.DrumMapGroove.Drum(n.Pitch)
+		switch {
+		case n.Channel != midi.DrumChannel:
 			played++
+		case inKit:
+			hits++
+		default:
+			outside++
 		}
 	}
-	if played == 0 {
-		if drums > 0 {
-			return fmt.Errorf("%s: no notes to render: its %d notes are all drums (channel 10), which are not played", o.File, drums)
+	if played+hits == 0 {
+		if outside > 0 {
+			return fmt.Errorf("%s: no notes to render: its %d notes are all drums (channel 10) on keys the drum kit does not play", o.File, outside)
 		}
 		return fmt.Errorf("%s: no notes to render", o.File)
 	}
@@ -102,9 +106,13 @@ func runRender(ctx context.Context, o *renderOptions, stdout io.Writer) error {
 	if err := a.WriteWAVFile(ctx, o.Out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s (%d samples at %d Hz), %d notes of %s", o.Out, clockTime(float64(a.Len())/float64(a.SampleRate())), a.Len(), a.SampleRate(), played, o.File)
-	if drums > 0 {
-		fmt.Fprintf(stdout, "; %d drum notes left out", drums)
+	fmt.Fprintf(stdout, "wrote %s: %s (%d samples at %d Hz), %d notes", o.Out, clockTime(float64(a.Len())/float64(a.SampleRate())), a.Len(), a.SampleRate(), played)
+	if hits > 0 {
+		fmt.Fprintf(stdout, " and %d drum hits", hits)
+	}
+	fmt.Fprintf(stdout, " of %s", o.File)
+	if outside > 0 {
+		fmt.Fprintf(stdout, "; %d drum notes on keys outside the kit left out", outside)
 	}
 	fmt.Fprintln(stdout)
 	if n := a.Stolen(); n > 0 {

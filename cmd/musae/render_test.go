@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -87,6 +88,7 @@ func TestRenderRun(t *testing.T) {
 		return p
 	}
 	drums := write("drums.mid", rawSMF(quarters(midi.DrumChannel, 36, 38)))
+	noKit := write("nokit.mid", rawSMF(quarters(midi.DrumChannel, 100, 101)))
 	empty := write("empty.mid", rawSMF([]byte{0, 0xFF, 0x51, 3, 0x07, 0xA1, 0x20}))
 	text := write("notes.mid", []byte("C D E F G\n"))
 	// A note, then an event 2^28 ticks later: 388 hours at 96 ticks a quarter.
@@ -108,7 +110,7 @@ func TestRenderRun(t *testing.T) {
 	}{
 		{[]string{"render", filepath.Join(dir, "missing.mid"), "-o", out}, exitFailure, filepath.Join(dir, "missing.mid")},
 		{[]string{"render", text, "-o", out}, exitFailure, "midi: read " + text},
-		{[]string{"render", drums, "-o", out}, exitFailure, drums + ": no notes to render: its 2 notes are all drums"},
+		{[]string{"render", noKit, "-o", out}, exitFailure, noKit + ": no notes to render: its 2 notes are all drums (channel 10) on keys the drum kit does not play"},
 		{[]string{"render", empty, "-o", out}, exitFailure, empty + ": no notes to render"},
 		{[]string{"render", corrupt, "-o", out}, exitFailure, corrupt + ": midi: past the render limits: the audio would last 388h21m"},
 		{[]string{"render", corrupt, "-o", out}, exitFailure, "longer than the limit of 30m0s; if that is right, --max-duration raises the limits"},
@@ -124,6 +126,17 @@ func TestRenderRun(t *testing.T) {
 	}
 	if n := wavSamples(t, out); n != 211680 {
 		t.Errorf("a failed render changed %s: %d samples", out, n)
+	}
+	// Drums play through the drum kit.
+	drumsOut := filepath.Join(dir, "drums.wav")
+	if say := mustMusae(t, "render", drums, "-o", drumsOut); !strings.Contains(say, "0 notes and 2 drum hits of "+drums) {
+		t.Errorf("drums: said %q", say)
+	}
+	if n := wavSamples(t, drumsOut); n == 0 {
+		t.Error("drums: no samples")
+	}
+	if data, _ := os.ReadFile(drumsOut); !slices.ContainsFunc(data[44:], func(b byte) bool { return b != 0 }) {
+		t.Error("drums: the WAV is silent")
 	}
 	mustMusae(t, "render", tunePath, "-o", out, "--max-duration", "5s")
 	if n := wavSamples(t, out); n != 211680 {

@@ -11,6 +11,7 @@ import (
 
 	"musae/latent/domain"
 	"musae/latent/domain/digits"
+	"musae/latent/domain/drums"
 	"musae/latent/domain/melody"
 )
 
@@ -36,6 +37,7 @@ func builtinDomains() *domain.Registry {
 	return domain.NewRegistry(
 		digits.New(),
 		melody.New(),
+		drums.New(),
 	)
 }
 

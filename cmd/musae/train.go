@@ -81,7 +81,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
 	f.StringVar(&o.Data, "data", "", "data folder: MNIST IDX files, or MIDI files for melodies")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
-	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index (default: all tracks merged)")
+	f.StringVar(&o.Track, "track", "", "music: the track to read, by name or index (default: melodies merge all tracks, drums read channel 10)")
 	f.IntVar(&o.Epochs, "epochs", 5, "passes over the training set (with --resume: the run's own unless given)")
 	f.IntVar(&o.Batch, "batch", 64, "examples per step")
 	f.IntVar(&o.Z, "z", 0, "latent size (0: the config's)")

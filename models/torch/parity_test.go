@@ -19,6 +19,7 @@ import (
 var cases = []twinCase{
 	{"mnist-conv", ""}, {"mnist-conv2", ""}, {"mnist-conv", "rnn"},
 	{"mel2-tiny", ""}, {"mel2-small", ""}, {"mel2-tiny", "conv"},
+	{"drums2", ""},
 }
 
 // parityTol is the largest relative error of per-example nats the twins may have.

@@ -11,6 +11,7 @@ import (
 
 	"musae/latent/domain"
 	"musae/latent/domain/digits"
+	"musae/latent/domain/drums"
 	"musae/latent/domain/melody"
 	"musae/models"
 	"musae/models/conv"
@@ -74,7 +75,7 @@ func (c twinCase) String() string {
 }
 
 // registry builds models as the musae command does: the twins are held to the same code.
-var registry = domain.NewRegistry(digits.New(), melody.New())
+var registry = domain.NewRegistry(digits.New(), melody.New(), drums.New())
 
 // model is a musae model of the registry, with its decoder in the type the checks call.
 type model struct {

@@ -25,7 +25,9 @@ from . import safetensors_io as st
 
 VERSION = "0.1.0"  # models.Version of the musae these twins follow
 
-MNIST, MELODY = "mnist", "melody"
+MNIST, MELODY, DRUMS = "mnist", "melody", "drums"
+# The domains whose examples are sequences of classes (one-hot steps, a recurrent decoder).
+SEQUENCES = (MELODY, DRUMS)
 
 # The canonical configurations, as musae's conv.ConfigByName and rnn.ConfigByName give them
 # (Go field order: Config's JSON is json.Marshal of the struct).
@@ -34,7 +36,10 @@ CONFIGS = {
     "mnist-conv2": {"Name": "mnist-conv2", "Z": 2},
     "mel2-tiny": {"Name": "mel2-tiny", "Classes": 90, "Steps": 32, "EncoderHidden": 128, "DecoderHidden": [256], "Z": 64},
     "mel2-small": {"Name": "mel2-small", "Classes": 90, "Steps": 32, "EncoderHidden": 512, "DecoderHidden": [256, 256], "Z": 256},
+    "drums2": {"Name": "drums2", "Classes": 512, "Steps": 32, "EncoderHidden": 128, "DecoderHidden": [256], "Z": 64},
 }
+# The domain of each configuration, as musae's registry has it.
+DOMAINS = {"mnist-conv": MNIST, "mnist-conv2": MNIST, "mel2-tiny": MELODY, "mel2-small": MELODY, "drums2": DRUMS}
 ENCODERS = ("conv", "rnn")
 IMAGE_RNN_HIDDEN = 128  # zoo.imageRNNHidden
 SEQ_CONV_CHANNELS = (64, 128)  # conv.DefaultSeqConfig
@@ -43,11 +48,11 @@ SEQ_CONV_CHANNELS = (64, 128)  # conv.DefaultSeqConfig
 def domain_of(name):
     if name not in CONFIGS:
         raise ValueError(f"musae_torch: unknown model {name!r} (one of {', '.join(CONFIGS)})")
-    return MNIST if name.startswith("mnist-") else MELODY
+    return DOMAINS[name]
 
 
 def default_encoder(domain):
-    return "rnn" if domain == MELODY else "conv"
+    return "rnn" if domain in SEQUENCES else "conv"
 
 
 def new_meta(name, z=0, encoder="", seed=1):
@@ -245,7 +250,7 @@ class VAE(nn.Module):
             else:
                 raise ValueError(f"musae_torch: unknown encoder {encoder!r}")
             dec = ImageConvDecoder(z)
-        elif domain == MELODY:
+        elif domain in SEQUENCES:
             C, T = cfg["Classes"], cfg["Steps"]
             if encoder in ("", "rnn"):
                 enc = LSTMEncoder(C, cfg["EncoderHidden"], z, classes=True)

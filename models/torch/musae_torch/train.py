@@ -211,6 +211,8 @@ def train(r, a):
     local_batch = B // W
 
     # Data.
+    if domain == models.DRUMS:
+        r.fail(f"{meta['model']}: musae_torch trains melodies and digits; drum windows have no export yet (the twin of {meta['model']} serves parity and checkpoints)")
     if domain == models.MELODY:
         if not a.windows:
             r.fail("say where the windows are: --windows FILE (musae datasets export DIR -o FILE)")
