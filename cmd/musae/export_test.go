@@ -80,7 +80,7 @@ func TestExportRun(t *testing.T) {
 				"  --track 0 takes track 0, the only track with usable notes"},
 		{[]string{"export", flute, "--track", "0", "--format", "abc", "-o", "-"}, exitOK, "K:C\nC4 D4 E4 F4 |]\n"},
 		{[]string{"export", twoTracks, "--track", "1", "--format", "abc", "-o", "-"}, exitOK, "K:C\nC,4 G,,4 z8 |]\n"},
-		{[]string{"export", twoTracks, "--track", "7", "--format", "abc", "-o", "-"}, exitFailure, "no such track \"7\""},
+		{[]string{"export", twoTracks, "--track", "7", "--format", "abc", "-o", "-"}, exitUsage, "no such track \"7\""},
 		{[]string{"export", waltz, "--format", "abc", "-o", filepath.Join(dir, "waltz.abc")}, exitOK, "note: " + waltz + " has no key signature; the score is in D minor, estimated from the notes\nwrote " +
 			filepath.Join(dir, "waltz.abc") + ": abc, 2 bars of 3/4 in D minor, 6 notes D4–G4"},
 		{[]string{"export", waltz, "--format", "abc", "-o", "-"}, exitOK, "M:3/4\nL:1/16\nQ:1/4=120\nK:Dm\nG4 E4 E4 | F4 D4 D4 |]\n"},

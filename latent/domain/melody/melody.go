@@ -275,6 +275,10 @@ func Prepare(f *midi.File, name, track string) (opt midi.ExtractOptions, chosen 
 	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
 	f.AlignToGrid()
 	if track != "" {
+		// A track the file lacks is a wrong flag value (exit 2), not a broken file.
+		if _, err := f.TrackIndex(track); err != nil {
+			return opt, "", domain.Inputf("%s: %v; with several inputs, give --track once per input", name, err)
+		}
 		return midi.ExtractOptions{Track: track}, "", nil
 	}
 	c, err := f.ChooseMelodyTrack(midi.ExtractOptions{})
