@@ -65,6 +65,9 @@ var kindInfo = [...]struct {
 	Unison:   {"1", "1", iv(0)},
 }
 
+// pcOf is n as a pitch class, 0 to 11.
+func pcOf(n int) int { return (n%12 + 12) % 12 }
+
 func iv(semitones ...int) uint16 {
 	var m uint16
 	for _, s := range semitones {
@@ -100,7 +103,7 @@ func (c Chord) Intervals() uint16 {
 	if c.Kind == NoChord || int(c.Kind) >= len(kindInfo) {
 		return 0
 	}
-	return (kindInfo[c.Kind].intervals|c.Add)&^c.Omit | 1<<(c.Bass%12)
+	return (kindInfo[c.Kind].intervals|c.Add)&^c.Omit | 1<<pcOf(c.Bass)
 }
 
 // PitchClasses lists the chord's pitch classes (0 = C) from the root up, the bass
@@ -110,7 +113,7 @@ func (c Chord) PitchClasses() []int {
 	pcs := make([]int, 0, bits.OnesCount16(m))
 	for i := 0; i < 12; i++ {
 		if m&(1<<i) != 0 {
-			pcs = append(pcs, (c.Root+i)%12)
+			pcs = append(pcs, pcOf(c.Root+i))
 		}
 	}
 	return pcs
@@ -121,12 +124,12 @@ func (c Chord) BassPitchClass() int {
 	if c.Kind == NoChord {
 		return -1
 	}
-	return (c.Root + c.Bass) % 12
+	return pcOf(c.Root + c.Bass)
 }
 
 // Has reports whether pitch class pc (0 = C, any octave: pitch%12) belongs to the chord.
 func (c Chord) Has(pc int) bool {
-	pc = ((pc-c.Root)%12 + 12) % 12
+	pc = pcOf(pc - c.Root)
 	return c.Intervals()&(1<<pc) != 0
 }
 
@@ -177,7 +180,7 @@ func (c Chord) Transpose(semitones int) Chord {
 	if c.Kind == NoChord {
 		return c
 	}
-	c.Root = ((c.Root+semitones)%12 + 12) % 12
+	c.Root = pcOf(c.Root + semitones)
 	return c
 }
 
@@ -192,7 +195,7 @@ func (c Chord) Harte() string {
 		return "N"
 	}
 	var b strings.Builder
-	b.WriteString(pcNames[c.Root%12])
+	b.WriteString(pcNames[pcOf(c.Root)])
 	b.WriteByte(':')
 	b.WriteString(kindInfo[c.Kind].harte)
 	add, omit := c.Add&^kindInfo[c.Kind].intervals, c.Omit&kindInfo[c.Kind].intervals
@@ -209,7 +212,7 @@ func (c Chord) Harte() string {
 		b.WriteString("(" + strings.Join(ds, ",") + ")")
 	}
 	if c.Bass%12 != 0 {
-		b.WriteString("/" + degreeNames[c.Bass%12])
+		b.WriteString("/" + degreeNames[pcOf(c.Bass)])
 	}
 	return b.String()
 }
@@ -221,10 +224,10 @@ func (c Chord) Plain() string {
 	if c.Kind == NoChord || int(c.Kind) >= len(kindInfo) {
 		return "N.C."
 	}
-	s := pcNames[c.Root%12] + kindInfo[c.Kind].plain
+	s := pcNames[pcOf(c.Root)] + kindInfo[c.Kind].plain
 	add, omit := c.Add&^kindInfo[c.Kind].intervals, c.Omit&kindInfo[c.Kind].intervals
 	if c.Kind == Sus4 && add&(1<<10) != 0 {
-		s, add = pcNames[c.Root%12]+"7sus4", add&^(1<<10)
+		s, add = pcNames[pcOf(c.Root)]+"7sus4", add&^(1<<10)
 	}
 	plainDegree := [12]string{"", "b9", "9", "#9", "3", "11", "#11", "5", "b13", "13", "b7", "maj7"}
 	for i := 1; i < 12; i++ {
@@ -238,7 +241,7 @@ func (c Chord) Plain() string {
 		}
 	}
 	if c.Bass%12 != 0 {
-		s += "/" + pcNames[(c.Root+c.Bass)%12]
+		s += "/" + pcNames[pcOf(c.Root+c.Bass)]
 	}
 	return s
 }
@@ -381,10 +384,10 @@ var plainKinds = []struct {
 	{"min7", Min7, 0}, {"min9", Min9, 0}, {"min6", Min6, 0}, {"min", Min, 0},
 	{"m7", Min7, 0}, {"m9", Min9, 0}, {"m6", Min6, 0}, {"-7", Min7, 0},
 	{"dim7", Dim7, 0}, {"°7", Dim7, 0}, {"dim", Dim, 0}, {"°", Dim, 0},
-	{"aug", Aug, 0}, {"+", Aug, 0},
+	{"aug7", Aug, iv(10)}, {"+7", Aug, iv(10)}, {"aug", Aug, 0}, {"+", Aug, 0},
 	{"7sus4", Sus4, 1 << 10}, {"7sus", Sus4, 1 << 10}, {"sus2", Sus2, 0}, {"sus4", Sus4, 0}, {"sus", Sus4, 0},
 	{"maj", Maj, 0}, {"m", Min, 0}, {"-", Min, 0},
-	{"13", Dom9, iv(9)}, {"11", Dom9, iv(5)}, {"9", Dom9, 0}, {"7", Dom7, 0}, {"6", Maj6, 0}, {"5", Power, 0},
+	{"13", Dom9, iv(9)}, {"11", Dom9, iv(5)}, {"9", Dom9, 0}, {"7", Dom7, 0}, {"6", Maj6, 0}, {"5", Power, 0}, {"1", Unison, 0},
 }
 
 func parsePlain(root int, s string) (Chord, error) {
@@ -407,7 +410,7 @@ func parsePlain(root int, s string) (Chord, error) {
 		}
 	}
 	// What may follow: added degrees (add9, addb13) and omitted ones (no3, no5).
-	plainDegrees := map[string]int{"b9": 1, "9": 2, "#9": 3, "11": 5, "#11": 6, "b13": 8, "13": 9, "2": 2, "4": 5, "6": 9, "b7": 10}
+	plainDegrees := map[string]int{"b9": 1, "9": 2, "#9": 3, "11": 5, "#11": 6, "b13": 8, "13": 9, "2": 2, "3": 4, "4": 5, "5": 7, "6": 9, "b7": 10, "maj7": 11}
 	for body != "" {
 		body = strings.TrimPrefix(strings.TrimPrefix(body, "("), ")")
 		switch {
@@ -420,18 +423,27 @@ func parsePlain(root int, s string) (Chord, error) {
 			c.Add |= 1 << d
 			body = body[3+n:]
 		case strings.HasPrefix(body, "no"):
-			d, err := parseDegree(strings.TrimSuffix(body[2:min(len(body), 3)], ")"))
-			if err != nil {
-				return Chord{}, fmt.Errorf("%q: want no3 or no5", body)
+			d, n := longestDegree(body[2:], harteDegrees)
+			if n == 0 {
+				return Chord{}, fmt.Errorf("%q: want no and a degree (no3, no5)", body)
 			}
 			c.Omit |= 1 << d
-			body = body[3:]
+			body = body[2+n:]
 		default:
 			return Chord{}, fmt.Errorf("unknown quality %q", body)
 		}
 	}
 	return c.canonical(), nil
 }
+
+// harteDegrees are degreeNames by name.
+var harteDegrees = func() map[string]int {
+	m := map[string]int{}
+	for i, d := range degreeNames {
+		m[d] = i
+	}
+	return m
+}()
 
 // longestDegree finds the longest name of ds that s starts with.
 func longestDegree(s string, ds map[string]int) (semis, n int) {
