@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 )
@@ -103,8 +104,9 @@ func TestEstimateChordsPOP909(t *testing.T) {
 		}
 		t.Logf("POP909 songs 1–%d, a chord per %s: %s", songs, map[int]string{0: "beat", 8: "half bar"}[seg], a)
 		// Floors a little below what the first 50 songs give (92.6% and 86.3% a beat,
-		// 85.1% and 79.0% a half bar), so that a worse estimate fails.
-		if floor := map[int][2]int{0: {90, 83}, 8: {82, 76}}[seg]; 100*a.root < floor[0]*a.steps || 100*a.triad < floor[1]*a.triadSteps {
+		// 89.9% and 80.9% over all 909 songs;
+		// 85.1% and 79.0% a half bar, 80.0% and 70.4% over all), so that a worse estimate fails.
+		if floor := map[int][2]int{0: {87, 78}, 8: {77, 67}}[seg]; 100*a.root < floor[0]*a.steps || 100*a.triad < floor[1]*a.triadSteps {
 			t.Errorf("a chord per %d steps: %s; want at least %d%% of roots and %d%% of triads", seg, a, floor[0], floor[1])
 		}
 	}
@@ -156,5 +158,77 @@ func TestPOP909ChordsOnGrid(t *testing.T) {
 	}
 	if aligned.near < aligned.n*9/10 {
 		t.Errorf("%d of %d chord starts within a quarter step of the aligned grid, want 90%%", aligned.near, aligned.n)
+	}
+}
+
+var nottinghamChords = filepath.Join("..", "..", "shared", "data", "chords", "nottingham", "midi")
+
+// TestEstimateChordsNottingham reads the chords of Nottingham's chord tracks (block
+// chords), a chord per beat, and holds them to naming what sounds: the share of the
+// tracks' note time (in steps) whose pitch class belongs to the chord named, and the share
+// of named chords that note_seq's triad encoding takes. The figure:
+// go test ./midi -run TestEstimateChordsNottingham -v
+func TestEstimateChordsNottingham(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join(nottinghamChords, "*.mid"))
+	if len(paths) == 0 {
+		t.Skip("Nottingham's chord tracks are not here")
+	}
+	if testing.Short() {
+		paths = paths[:20]
+	}
+	var noteSteps, toneSteps, chords, triads int
+	for _, p := range paths {
+		f, err := ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spans := f.EstimateChords(EstimateChordsOptions{})
+		if len(spans) == 0 {
+			continue
+		}
+		per := ChordsPerStep(spans, 0, spans[len(spans)-1].End)
+		c := f.clock()
+		for _, n := range f.Notes() {
+			for s := c.step(n.Start); s < max(c.step(n.End), c.step(n.Start)+1) && int(s) < len(per); s++ {
+				noteSteps++
+				if per[s].Has(n.Pitch % 12) {
+					toneSteps++
+				}
+			}
+		}
+		for _, sp := range spans {
+			if sp.Chord.Kind == NoChord {
+				continue
+			}
+			chords++
+			if _, ok := sp.Chord.Triad(); ok {
+				triads++
+			}
+		}
+	}
+	tones, enc := 100*float64(toneSteps)/float64(noteSteps), 100*float64(triads)/float64(chords)
+	t.Logf("Nottingham, %d chord tracks, a chord per beat: %.2f%% of note time is a chord tone; %d chord spans, %.1f%% with a triad class", len(paths), tones, chords, enc)
+	if tones < 97 || enc < 95 {
+		t.Errorf("chord tones %.2f%%, triad classes %.1f%%: want at least 97%% and 95%%", tones, enc)
+	}
+}
+
+// TestEstimateChordsNottinghamTune checks the first bars of a tune's chord track against
+// the chords of its ABC (ashover.abc, X:1, "A and A's Waltz"): "G"d2B|"D"A3/2B/2c|"G"B2G|
+// "D"A2e|"G"d2B|"D"A3/2B/2c|, after a pickup of one beat.
+func TestEstimateChordsNottinghamTune(t *testing.T) {
+	f, err := ReadFile(filepath.Join(nottinghamChords, "ashover1.mid"))
+	if err != nil {
+		t.Skip("Nottingham's chord tracks are not here:", err)
+	}
+	var got []string
+	for _, sp := range f.EstimateChords(EstimateChordsOptions{}) {
+		if sp.Chord.Kind != NoChord {
+			got = append(got, sp.Chord.Plain())
+		}
+	}
+	want := []string{"G", "D", "G", "D", "G", "D"}
+	if len(got) < len(want) || !reflect.DeepEqual(got[:len(want)], want) {
+		t.Errorf("first chords %v, want %v", got[:min(len(got), 10)], want)
 	}
 }
