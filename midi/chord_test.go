@@ -1,6 +1,7 @@
 package midi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -212,5 +213,58 @@ func FuzzParseChord(f *testing.F) {
 			t.Fatalf("%q: triad class %d", s, class)
 		}
 		_ = fmt.Sprint(c)
+	})
+}
+
+// FuzzParseProgression holds ParseProgression to never panicking and to spans that
+// follow one another from step 0, each of a step or more, within MaxProgressionBars.
+func FuzzParseProgression(f *testing.F) {
+	for _, s := range []string{"C Am F G", "C*2 G*2 Am F", "C*2 G | Am", "N.C. | | G:7/3*3", "C*99999", "# x\nD"} {
+		f.Add(s, 4, 4)
+	}
+	f.Add("Em*1 D", 6, 8)
+	f.Fuzz(func(t *testing.T, s string, num, den int) {
+		spans, err := ParseProgression(s, Meter{Num: num % 64, Den: den % 64})
+		if err != nil {
+			if !errors.Is(err, ErrProgression) {
+				t.Fatalf("error %v does not wrap ErrProgression", err)
+			}
+			return
+		}
+		at := 0
+		for _, sp := range spans {
+			if sp.Start < at || sp.End <= sp.Start || sp.End > MaxProgressionBars*64*StepsPerBar {
+				t.Fatalf("%q: span %+v after step %d", s, sp, at)
+			}
+			at = sp.End
+		}
+	})
+}
+
+// FuzzReadChordLab holds ReadChordLab to never panicking, and what it reads to times in
+// order within each chord, which StepChords places without panicking.
+func FuzzReadChordLab(f *testing.F) {
+	f.Add("0.0\t1.5\tC:maj\n1.5 3 A:min7/b7\n3 4 N\n")
+	f.Add("0 1e300 C\n")
+	f.Add("# c\n\n1 2 x\n")
+	file, err := Read(bytes.NewReader(smfBytes(480, []ev{tempo(0, 500000), tempo(1920, 1000000)})))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		timed, err := ReadChordLab(strings.NewReader(s), "x")
+		if err != nil {
+			return
+		}
+		for _, tc := range timed {
+			if !(tc.Start >= 0 && tc.End >= tc.Start) {
+				t.Fatalf("%+v", tc)
+			}
+		}
+		for _, sp := range file.StepChords(timed, -100) {
+			if sp.End <= sp.Start || sp.Start < 0 {
+				t.Fatalf("span %+v", sp)
+			}
+		}
 	})
 }
