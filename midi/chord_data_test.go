@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -231,4 +233,67 @@ func TestEstimateChordsNottinghamTune(t *testing.T) {
 	if len(got) < len(want) || !reflect.DeepEqual(got[:len(want)], want) {
 		t.Errorf("first chords %v, want %v", got[:min(len(got), 10)], want)
 	}
+}
+
+// TestPOP909ChordSurvey reads every chord of POP909's annotations, which must all parse,
+// and counts their qualities and how many 2-bar windows (a bar apart, of 16-step bars
+// on the aligned grid) hold a chord that note_seq's triad encoding cannot take, which
+// MusicVAE would drop. The figures: go test ./midi -run TestPOP909ChordSurvey -v
+func TestPOP909ChordSurvey(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(pop909, "annotations", "[0-9][0-9][0-9]"))
+	if len(dirs) == 0 {
+		t.Skip("POP909's annotations are not here")
+	}
+	if testing.Short() {
+		dirs = dirs[:10]
+	}
+	kinds := map[string]int{}
+	lines, windows, dropped := 0, 0, 0
+	for _, d := range dirs {
+		lab, err := ReadChordLabFile(filepath.Join(d, "chord_midi.txt"))
+		if err != nil {
+			t.Fatal(err) // every symbol parses
+		}
+		for _, tc := range lab {
+			lines++
+			h := tc.Chord.Harte()
+			if _, q, ok := strings.Cut(h, ":"); ok {
+				h = q
+			}
+			kinds[h]++
+		}
+		f, err := ReadFile(filepath.Join(pop909, filepath.Base(d)+".mid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spans := f.StepChords(lab, f.AlignToGrid())
+		if len(spans) == 0 {
+			continue
+		}
+		per := ChordsPerStep(spans, 0, spans[len(spans)-1].End)
+		for s := 0; s+2*StepsPerBar <= len(per); s += StepsPerBar {
+			windows++
+			for _, c := range per[s : s+2*StepsPerBar] {
+				if _, ok := c.Triad(); !ok {
+					dropped++
+					break
+				}
+			}
+		}
+	}
+	type kc struct {
+		k string
+		n int
+	}
+	var all []kc
+	for k, n := range kinds {
+		all = append(all, kc{k, n})
+	}
+	slices.SortFunc(all, func(a, b kc) int { return b.n - a.n })
+	var parts []string
+	for _, x := range all {
+		parts = append(parts, fmt.Sprintf("%s %d", x.k, x.n))
+	}
+	t.Logf("POP909, %d songs, %d chords: %s", len(dirs), lines, strings.Join(parts, ", "))
+	t.Logf("%d of %d 2-bar windows (%.1f%%) hold a chord without a triad class", dropped, windows, 100*float64(dropped)/float64(windows))
 }
