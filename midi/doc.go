@@ -202,6 +202,39 @@
 // the scale's own letters, else sharps in sharp keys and C major, flats in flat keys).
 // The last bar is filled with rests, and an empty melody is one bar of rest.
 //
+// # Chords
+//
+// A Chord is a root, a kind (Harte's shorthands: maj, min, dim, aug, maj7, min7, 7, dim7,
+// hdim7, minmaj7, maj6, min6, 9, maj9, min9, sus2, sus4, with 5 and 1), degrees added to
+// or left out of it, and a bass; the zero Chord is no chord. ParseChord reads Harte's
+// syntax (A:min7, F#:maj/3, Bb:sus4(b7), C:(1,3,5), N), which POP909's annotations use,
+// and chords as lead sheets write them (Am, F#m7, Bb/D, Gsus4, Bm7b5, N.C.); Harte and
+// Plain write them back. Chord.Triad is note_seq's TriadChordOneHotEncoding, the 49
+// classes MusicVAE's chord-conditioned melody model reads a step at a time: no chord,
+// then the major, minor, augmented and diminished triad on each root, whatever the
+// chord adds to it; chords with none of those triads (sus2, sus4, 5) have no class, and
+// MusicVAE drops every window that holds one.
+//
+// Chords reach the 16th grid three ways, as ChordSpans (a chord over steps):
+//
+//   - File.StepChords places chords timed in seconds of the file's clock (ReadChordLab:
+//     MIREX .lab lines, POP909's chord_midi.txt) through the tempo map, each change to
+//     the nearest step, halves up, as note onsets go. POP909's changes lie on the notes'
+//     own grid, which File.AlignToGrid moves the file onto: StepChords takes the shift,
+//     after which all of the first 50 songs' 6,959 chord changes lie within a quarter of
+//     a step of a 16th (mean 0.007 steps), against 47% in the file as read.
+//   - ParseProgression lays out a progression written as text, "C Am F G" a bar each,
+//     "C*2 G*2 Am" with durations in beats, | ending a bar.
+//   - File.EstimateChords names the chords of a file's notes, a chord a beat, by
+//     matching how long each pitch class sounds against templates of triads,
+//     suspensions and seventh chords, the lowest note telling the bass and inversions.
+//     From POP909's PIANO and BRIDGE tracks it names the annotated root at 89.9% of the
+//     annotated steps of all 909 songs and note_seq's triad class at 80.9% of those that
+//     have one; from Nottingham's chord tracks, chords of which 99.95% of the note time
+//     is chord tones.
+//
+// ChordsPerStep gives the chord at each step of a window.
+//
 // # Keys
 //
 // File.KeySigs holds a file's key signatures. File.Key takes the first, else estimates

@@ -104,3 +104,26 @@ func ExampleMelodyAudio() {
 	// 117600 samples, 2.67 s, 235244 bytes of WAV
 	// midi: past the render limits: the audio would last 33h20m0s, longer than the limit of 30m0s
 }
+
+// Example_chords reads chord symbols as POP909 and lead sheets write them, and the
+// triad classes a chord-conditioned model reads.
+func Example_chords() {
+	for _, s := range []string{"F#:maj/3", "A:min7", "Bb:sus4(b7)", "Bm7b5", "N.C."} {
+		c, err := midi.ParseChord(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		class, ok := c.Triad()
+		fmt.Println(c.Harte(), c.Plain(), c.PitchClasses(), class, ok)
+	}
+	spans, _ := midi.ParseProgression("C*2 G*2 Am F", midi.Meter{Num: 4, Den: 4})
+	fmt.Println(spans)
+	// Output:
+	// F#:maj/3 F#/Bb [6 10 1] 7 true
+	// A:min7 Am7 [9 0 4 7] 22 true
+	// Bb:sus4(b7) Bb7sus4 [10 3 5 8] 0 false
+	// B:hdim7 Bm7b5 [11 2 5 9] 48 true
+	// N N.C. [] 0 true
+	// [{0 8 C:maj} {8 16 G:maj} {16 32 A:min} {32 48 F:maj}]
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,9 +20,11 @@ type inspectOptions struct {
 	Path        string
 	Track       string // "" shows every track's melody, and the merged one
 	AllPrograms bool
-	Bars        int  // bars of each melody shown; 0 shows all
-	Events      bool // list every event of every track
-	Align       bool // shift the file onto its notes' own 16th grid and beats first
+	Bars        int    // bars of each melody shown; 0 shows all
+	Events      bool   // list every event of every track
+	Align       bool   // shift the file onto its notes' own 16th grid and beats first
+	Chords      bool   // show the chords of each bar, estimated from the accompaniment
+	ChordLab    string // chord annotations (start, end, chord) to show beside them
 }
 
 func newInspectCmd() *cobra.Command { return newInspectCmdWith(runInspect) }
@@ -34,8 +38,17 @@ func newInspectCmdWith(run func(context.Context, *inspectOptions, io.Writer) err
 		Long: `Inspect reads a Standard MIDI File and shows its format, its tracks (names, channels,
 programs, notes), tempo and meter, what the reader had to repair, and the melody musae
 extracts from each track (and from all tracks merged) as a grid of 16th notes with
-note names in scientific pitch (60 = C4).`,
-		Example: "  musae inspect song.mid\n  musae inspect pop909/001.mid --track MELODY --bars 8",
+note names in scientific pitch (60 = C4).
+
+--chords shows the chords of each bar, a chord a beat ("-": the same as the beat
+before), estimated from the notes of every track but the melody's (from the melody's
+when it is the only track with notes): each pitch class weighted by how long it sounds
+in the beat, matched against the triads, suspensions and seventh chords on every root,
+the lowest note telling the bass. Chord annotations timed in seconds of the file's clock
+(a line per chord: start, end and a Harte symbol such as A:min7, as POP909's
+chord_midi.txt) are shown beside them with --chord-lab FILE, or found in
+annotations/NAME/chord_midi.txt beside NAME.mid, where POP909 keeps them.`,
+		Example: "  musae inspect song.mid\n  musae inspect pop909/001.mid --track MELODY --bars 8\n  musae inspect pop909/001.mid --chords --align --bars 8",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("inspect takes one MIDI file, got %d arguments", len(args))
@@ -56,6 +69,8 @@ note names in scientific pitch (60 = C4).`,
 	f.IntVarP(&opts.Bars, "bars", "n", 0, "bars of each melody to show (0: all)")
 	f.BoolVar(&opts.Events, "events", false, "list every event of every track")
 	f.BoolVar(&opts.Align, "align", false, "shift the file onto its notes' own 16th grid and beats first")
+	f.BoolVar(&opts.Chords, "chords", false, "show the chords of each bar, estimated from the accompaniment")
+	f.StringVar(&opts.ChordLab, "chord-lab", "", "chord annotations to show beside them (implies --chords)")
 	return cmd
 }
 
@@ -77,10 +92,12 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 	p("meter     %s\n", meterSummary(f, meters))
 	secs := f.Seconds(f.Length())
 	p("length    %s\n", clockTime(secs))
+	var shifted int64
 	if off, ok := f.GridOffset(); ok && off != 0 {
 		steps := float64(off) * midi.StepsPerQuarter / float64(f.Division)
 		if opts.Align {
 			f.Shift(off)
+			shifted = off
 			p("grid      shifted %+d ticks (%+.2f steps) onto the notes' own 16ths and beats\n", off, steps)
 		} else {
 			p("grid      the notes' 16ths and beats sit %+.2f steps off the file's (--align shifts them)\n", steps)
@@ -208,7 +225,95 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 		}
 		p("%s", grid)
 	}
+	if opts.Chords || opts.ChordLab != "" {
+		s, err := chordBars(f, opts, gridMeters, shifted)
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", opts.Path, err)
+		}
+		p("%s", s)
+	}
 	return nil
+}
+
+// chordBars lays out the chords of each bar of f, estimated and (where there are
+// annotations) annotated, a chord a beat, for inspect --chords. shifted is the ticks
+// the file was shifted by since it was read.
+func chordBars(f *midi.File, opts *inspectOptions, meters []midi.Meter, shifted int64) (string, error) {
+	var b strings.Builder
+	// Every track with notes but the melody's, unless the melody's is the only one.
+	var tracks []int
+	mel, err := f.ChooseMelodyTrack(midi.ExtractOptions{Track: opts.Track, AllPrograms: opts.AllPrograms})
+	source := "all tracks"
+	if err == nil {
+		counts := map[int]bool{}
+		for _, n := range f.Notes() {
+			if n.Channel != midi.DrumChannel {
+				counts[n.Track] = true
+			}
+		}
+		var names []string
+		for _, t := range f.Tracks {
+			if counts[t.Index] && t.Index != mel.Index {
+				tracks = append(tracks, t.Index)
+				names = append(names, trackTitle(f, t.Index))
+			}
+		}
+		if len(tracks) > 0 {
+			source = strings.Join(names, ", ") + ", leaving out the melody's"
+		}
+	}
+	est := f.EstimateChords(midi.EstimateChordsOptions{Tracks: tracks})
+	lab := opts.ChordLab
+	if lab == "" {
+		dir, name := filepath.Split(opts.Path)
+		beside := filepath.Join(dir, "annotations", strings.TrimSuffix(name, filepath.Ext(name)), "chord_midi.txt")
+		if _, err := os.Stat(beside); err == nil {
+			lab = beside
+		}
+	}
+	var ann []midi.ChordSpan
+	if lab != "" {
+		timed, err := midi.ReadChordLabFile(lab)
+		if err != nil {
+			return "", err
+		}
+		ann = f.StepChords(timed, shifted)
+	}
+	fmt.Fprintf(&b, "\nchords a beat, estimated from %s", source)
+	if lab != "" {
+		fmt.Fprintf(&b, "; annotated in %s", lab)
+	}
+	b.WriteString("\n")
+	steps := 0
+	for _, sp := range append(slices.Clone(est), ann...) {
+		steps = max(steps, sp.End)
+	}
+	estSteps, annSteps := midi.ChordsPerStep(est, 0, steps), midi.ChordsPerStep(ann, 0, steps)
+	line := func(per []midi.Chord, bar midi.Bar) string {
+		var cells []string
+		beat := max(bar.Meter.BeatSteps(), 1)
+		for s := bar.Start; s < bar.Start+bar.Steps && s < len(per); s += beat {
+			c := per[s].Plain()
+			if s > 0 && per[s] == per[s-beat] && s != bar.Start {
+				c = "-"
+			}
+			cells = append(cells, fmt.Sprintf("%-8s", c))
+		}
+		return strings.TrimRight(strings.Join(cells, " "), " ")
+	}
+	bars := midi.Bars(meters, steps)
+	for i, bar := range bars {
+		if opts.Bars > 0 && i >= opts.Bars {
+			fmt.Fprintf(&b, "  ... %d more bars (--bars 0 shows all)\n", len(bars)-i)
+			break
+		}
+		if ann == nil {
+			fmt.Fprintf(&b, "%4d | %s\n", bar.Number, line(estSteps, bar))
+			continue
+		}
+		fmt.Fprintf(&b, "%4d | %-44s | %s\n", bar.Number, line(estSteps, bar), line(annSteps, bar))
+	}
+	return b.String(), nil
 }
 
 func trackTitle(f *midi.File, i int) string {

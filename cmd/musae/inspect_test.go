@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,6 +26,7 @@ func TestInspectOptions(t *testing.T) {
 		{argv: "a.mid", want: inspectOptions{Path: "a.mid"}},
 		{argv: "a.mid --track MELODY --bars 8", want: inspectOptions{Path: "a.mid", Track: "MELODY", Bars: 8}},
 		{argv: "-t 2 -n 4 --events --all-programs --align b.midi", want: inspectOptions{Path: "b.midi", Track: "2", Bars: 4, Events: true, AllPrograms: true, Align: true}},
+		{argv: "a.mid --chords --chord-lab a.txt", want: inspectOptions{Path: "a.mid", Chords: true, ChordLab: "a.txt"}},
 		{argv: "", wantErr: "inspect takes one MIDI file, got 0 arguments"},
 		{argv: "a.mid b.mid", wantErr: "got 2 arguments"},
 		{argv: "a.mid --bars -1", wantErr: "--bars -1"},
@@ -112,6 +115,78 @@ func TestInspectRun(t *testing.T) {
 		if code := run(context.Background(), tc.argv, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.say) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.argv, code, errb.String(), tc.code, tc.say)
 		}
+	}
+}
+
+// TestInspectChords shows the chords of a file of two tracks, a melody and block
+// chords, estimated from the chords' track and annotated beside them where the
+// annotations lie as POP909 keeps them.
+func TestInspectChords(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "song.mid")
+	// A bar of C, then Am for two beats and G for two, under a melody.
+	type note struct{ start, end, pitch int }
+	melody := []note{{0, 4, 72}, {4, 8, 76}, {8, 12, 79}, {12, 16, 76}, {16, 24, 69}, {24, 32, 74}}
+	var chords []note
+	for _, blk := range []struct {
+		start, end int
+		pitches    []int
+	}{{0, 16, []int{48, 52, 55}}, {16, 24, []int{45, 48, 52}}, {24, 32, []int{43, 47, 50}}} {
+		for _, p := range blk.pitches {
+			chords = append(chords, note{blk.start, blk.end, p})
+		}
+	}
+	// Format 1 at 4 ticks a quarter: a tick a step.
+	b := []byte("MThd\x00\x00\x00\x06\x00\x01\x00\x02\x00\x04")
+	for _, tr := range []struct {
+		name  string
+		notes []note
+	}{{"MELODY", melody}, {"CHORDS", chords}} {
+		type ev struct{ tick, status, key int }
+		var evs []ev
+		for _, n := range tr.notes {
+			evs = append(evs, ev{n.start, 0x90, n.pitch}, ev{n.end, 0x80, n.pitch})
+		}
+		slices.SortStableFunc(evs, func(a, b ev) int { return cmp.Or(a.tick-b.tick, a.status-b.status) })
+		body := append([]byte{0, 0xFF, 0x03, byte(len(tr.name))}, tr.name...)
+		at := 0
+		for _, e := range evs {
+			body = append(body, byte(e.tick-at), byte(e.status), byte(e.key), 80)
+			at = e.tick
+		}
+		body = append(body, 0, 0xFF, 0x2F, 0)
+		b = binary.BigEndian.AppendUint32(append(b, "MTrk"...), uint32(len(body)))
+		b = append(b, body...)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"inspect", path, "--chords"}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"chords a beat, estimated from track 1 \"CHORDS\", leaving out the melody's\n",
+		"   1 | C        -        -        -\n   2 | Am       -        G        -\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	lab := filepath.Join(dir, "annotations", "song", "chord_midi.txt")
+	os.MkdirAll(filepath.Dir(lab), 0o755)
+	// 120 qpm: a bar is 2 seconds.
+	os.WriteFile(lab, []byte("0\t2\tC:maj\n2\t3\tA:min7\n3\t4\tG:7\n"), 0o644)
+	out.Reset()
+	if code := run(context.Background(), []string{"inspect", path, "--chords"}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if want := "   2 | Am       -        G        -                 | Am7      -        G7       -\n"; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "annotated in "+lab) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("0 1 H:maj\n"), 0o644)
+	errb.Reset()
+	if code := run(context.Background(), []string{"inspect", path, "--chord-lab", bad}, &out, &errb); code != exitFailure || !strings.Contains(errb.String(), "bad.txt: line 1") {
+		t.Errorf("a bad annotation file: exit %d, %q", code, errb.String())
 	}
 }
 
