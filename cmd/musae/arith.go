@@ -136,7 +136,7 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 	}
 	if !isTimed(m.Domain) {
 		all := append(slices.Clone(in.Examples), xs[0])
-		if err := m.WriteFile(out, all, domain.Layout{Rows: 1, Cols: len(all)}); err != nil {
+		if err := m.WriteFileContext(ctx, out, all, domain.Layout{Rows: 1, Cols: len(all)}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s, then %s\n", out, strings.Join(o.Names, ", "), o.Expr)
@@ -150,7 +150,7 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Examples[i].Where, show(in.Examples[i]))
 	}
 	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, show(xs[0]))
-	if err := m.WriteFile(out, xs, domain.Layout{QPM: qpm}); err != nil {
+	if err := m.WriteFileContext(ctx, out, xs, domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", out)

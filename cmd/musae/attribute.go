@@ -212,7 +212,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	}
 	input := in.Examples[0]
 	if !isTimed(m.Domain) {
-		if err := m.WriteFile(out, append([]domain.Example{input}, xs...), domain.Layout{Rows: 1, Cols: len(xs) + 1}); err != nil {
+		if err := m.WriteFileContext(ctx, out, append([]domain.Example{input}, xs...), domain.Layout{Rows: 1, Cols: len(xs) + 1}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s, then z = mu + a·%s for a = %s\n", out, o.File, o.Name, joinFloats(o.Amounts))
@@ -228,7 +228,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	for i, x := range xs {
 		fmt.Fprintf(stdout, "\n%s%s:\n%s", shifted(o.Amounts[i], o.Name), describe(x), show(x))
 	}
-	if err := m.WriteFile(out, xs, domain.Layout{QPM: input.QPM}); err != nil {
+	if err := m.WriteFileContext(ctx, out, xs, domain.Layout{QPM: input.QPM}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nwrote %s: %d %s, a = %s, a bar of rest between\n", out, len(xs), info.Noun, joinFloats(o.Amounts))
@@ -289,7 +289,7 @@ func runAttributeMeasure(ctx context.Context, reg *domain.Registry, o *attrMeasu
 	}
 	ms, ok := m.Domain.(domain.Measurer)
 	if !ok {
-		return fmt.Errorf("%s is a %s model, not a %s one: attribute measure needs a domain that measures its examples", m.Meta.Model, m.Meta.Domain, orList(namesOf(reg, isMeasurer)))
+		return fmt.Errorf("%s is a %s model, not a %s one: attribute measure needs a domain that measures its examples", m.Meta.Model, m.Meta.Domain, domain.OrList(namesOf(reg, isMeasurer)))
 	}
 	attrs, err := readAttributesFor(o.Attrs, m)
 	if err != nil {

@@ -53,7 +53,7 @@ Decoding is greedy (argmax) at temperature 0, or sampled at --temperature T with
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", orList(reg.Names())+": refuse a file of another domain")
+	f.StringVar(&o.Domain, "domain", "", domain.OrList(reg.Names())+": refuse a file of another domain")
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the model that encoded the file)")
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default decoded.png) or MIDI (melodies, default decoded.mid)")
 	addTemperatureFlag(f, &o.Temperature)
@@ -107,7 +107,7 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 		return err
 	}
 	if !isTimed(m.Domain) {
-		if err := m.WriteFile(out, xs, domain.Layout{}); err != nil {
+		if err := m.WriteFileContext(ctx, out, xs, domain.Layout{}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %d %s decoded by %s\n", out, len(zs), info.Noun, m.Meta.Model)
@@ -125,7 +125,7 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 	if qpm <= 0 {
 		qpm = midi.DefaultQPM
 	}
-	if err := m.WriteFile(out, xs, domain.Layout{QPM: qpm}); err != nil {
+	if err := m.WriteFileContext(ctx, out, xs, domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d %s at %.0f qpm, a bar of rest between them\n", out, len(xs), info.Noun, qpm)

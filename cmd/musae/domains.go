@@ -18,14 +18,6 @@ import (
 // and a domain's optional interfaces (domain.Timed, domain.Pictures, ...) for what only
 // some domains do.
 
-// orList joins words as "a or b", "a, b or c".
-func orList(words []string) string {
-	if len(words) <= 1 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
-}
-
 // nouns returns the plural nouns of the domains for which keep is true (all when nil).
 func nouns(ds []domain.Domain, keep func(domain.Domain) bool) []string {
 	var out []string
@@ -55,7 +47,7 @@ func isSampled(d domain.Domain) bool  { return d.Info().Mean == "" }
 
 // domainFlagHelp is --domain's help: "mnist or melody", and how it is settled otherwise.
 func domainFlagHelp(reg *domain.Registry, otherwise string) string {
-	return orList(reg.Names()) + " (" + otherwise + ")"
+	return domain.OrList(reg.Names()) + " (" + otherwise + ")"
 }
 
 // checkDomain validates a --domain value; "" means "follow from the model or inputs".
@@ -63,7 +55,7 @@ func checkDomain(reg *domain.Registry, d string) error {
 	if d == "" || slices.Contains(reg.Names(), d) {
 		return nil
 	}
-	return usagef("--domain %q: want %s", d, orList(reg.Names()))
+	return usagef("--domain %q: want %s", d, domain.OrList(reg.Names()))
 }
 
 // sayWhichDomain is the usage error of a verb that was told neither a domain nor a model:
@@ -78,7 +70,7 @@ func domainChoices(reg *domain.Registry) string {
 	for _, n := range reg.Names() {
 		alts = append(alts, "--domain "+n)
 	}
-	return orList(alts)
+	return domain.OrList(alts)
 }
 
 // openModel opens a model named by --model (a path or built-in name) for a domain; with
@@ -121,7 +113,7 @@ func inputDomain(reg *domain.Registry, domainName, model string, files []string)
 			exts = append(exts, d.Info().Inputs[0])
 		}
 		sort.Strings(exts)
-		return "", usagef("cannot tell the domain from %s: give %s files, or --domain", strings.Join(files, ", "), orList(exts))
+		return "", usagef("cannot tell the domain from %s: give %s files, or --domain", strings.Join(files, ", "), domain.OrList(exts))
 	case fd != "" && domainName != "" && fd != domainName:
 		if d, err := reg.Lookup(domainName); err != nil || !reads(d, files) {
 			return "", usagef("--domain %s, but %s are %s inputs", domainName, strings.Join(files, ", "), fd)
@@ -201,7 +193,7 @@ func checkOutputExt(path string, d domain.Domain) error {
 // checkDecodeTemperature refuses a temperature for a domain whose decoder takes none.
 func checkDecodeTemperature(reg *domain.Registry, d domain.Domain, t float64) error {
 	if info := d.Info(); t != 0 && !isSampled(d) {
-		return usagef("--temperature applies to %s; %s decode to %s", orList(nouns(reg.Domains(), isSampled)), info.Noun, info.Mean)
+		return usagef("--temperature applies to %s; %s decode to %s", domain.OrList(nouns(reg.Domains(), isSampled)), info.Noun, info.Mean)
 	}
 	return nil
 }
@@ -210,9 +202,9 @@ func checkDecodeTemperature(reg *domain.Registry, d domain.Domain, t float64) er
 func wavError(reg *domain.Registry, d domain.Domain, model string) error {
 	info := d.Info()
 	if model != "" {
-		return usagef("--wav is for %s; %s draws %s, which are %s", orList(nouns(reg.Domains(), isTimed)), model, info.Noun, info.Kind)
+		return usagef("--wav is for %s; %s draws %s, which are %s", domain.OrList(nouns(reg.Domains(), isTimed)), model, info.Noun, info.Kind)
 	}
-	return usagef("--wav is for %s; %s are %s", orList(nouns(reg.Domains(), isTimed)), info.Noun, info.Kind)
+	return usagef("--wav is for %s; %s are %s", domain.OrList(nouns(reg.Domains(), isTimed)), info.Noun, info.Kind)
 }
 
 // checkWAVFlag refuses --wav early when --domain names a domain that does not play.
@@ -295,8 +287,9 @@ func show(x domain.Example) string {
 // writeTimed writes examples that play in time to path at qpm, in sequence, and when wav
 // is set renders them to a WAV file beside it with the same name (x.mid, x.wav). It
 // returns what to add to the name of the file where it is shown: " and x.wav", or "".
-// Audio past the synthesiser's limits is refused before either file is written.
-func writeTimed(m *domain.Model, path string, xs []domain.Example, qpm float64, wav bool) (string, error) {
+// Audio past the synthesiser's limits is refused before either file is written; once ctx
+// is done, neither is left half-written.
+func writeTimed(ctx context.Context, m *domain.Model, path string, xs []domain.Example, qpm float64, wav bool) (string, error) {
 	w := withExt(path, ".wav")
 	var sound domain.Sound
 	if wav {
@@ -309,15 +302,13 @@ func writeTimed(m *domain.Model, path string, xs []domain.Example, qpm float64, 
 			return "", fmt.Errorf("%s: %w", w, err)
 		}
 	}
-	if err := m.WriteFile(path, xs, domain.Layout{QPM: qpm}); err != nil {
+	if err := m.WriteFileContext(ctx, path, xs, domain.Layout{QPM: qpm}); err != nil {
 		return "", err
 	}
 	if !wav {
 		return "", nil
 	}
-	// Melodies sound one note at a time: even at the length limit this is a second of
-	// work, so the verbs look at their context between files, not here.
-	if err := domain.WriteFile(w, func(f io.Writer) error { return sound.WriteWAV(context.Background(), f) }); err != nil {
+	if err := domain.WriteFile(w, func(f io.Writer) error { return sound.WriteWAV(ctx, f) }); err != nil {
 		return "", err
 	}
 	return " and " + w, nil

@@ -144,7 +144,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 		if err != nil {
 			return err
 		}
-		if err := m.WriteFile(out, xs, domain.Layout{Rows: rows, Cols: cols}); err != nil {
+		if err := m.WriteFileContext(ctx, out, xs, domain.Layout{Rows: rows, Cols: cols}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %d×%d %s by %s, %s\n", out, rows, cols, info.Noun, m.Meta.Model, o.Mode)
@@ -169,12 +169,12 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(x))
 		if o.Each {
 			p := withExt(out, fmt.Sprintf("-%02d%s", i+1, ext))
-			if _, err := writeTimed(m, p, steps[i:i+1], qpm, o.WAV); err != nil {
+			if _, err := writeTimed(ctx, m, p, steps[i:i+1], qpm, o.WAV); err != nil {
 				return err
 			}
 		}
 	}
-	wav, err := writeTimed(m, out, steps, qpm, o.WAV)
+	wav, err := writeTimed(ctx, m, out, steps, qpm, o.WAV)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.P
 	}
 	p, ok := m.Domain.(domain.Pictures)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s is a %s model, not a %s one: this draws pictures", m.Meta.Model, m.Meta.Domain, orList(namesOf(reg, isPictures)))
+		return nil, nil, fmt.Errorf("%s is a %s model, not a %s one: this draws pictures", m.Meta.Model, m.Meta.Domain, domain.OrList(namesOf(reg, isPictures)))
 	}
 	return m, p, nil
 }

@@ -87,7 +87,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 			fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Files[i], x.Where, show(x), same, total, show(recons[i]))
 			seq = append(seq, x, recons[i])
 		}
-		if err := m.WriteFile(out, seq, domain.Layout{QPM: in.Examples[0].QPM}); err != nil {
+		if err := m.WriteFileContext(ctx, out, seq, domain.Layout{QPM: in.Examples[0].QPM}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: each input window, then its reconstruction, a bar of rest between\n", out)
@@ -134,7 +134,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 		cells = append(cells, recons[r:hi]...)
 		cells = append(cells, make([]domain.Example, cols-(hi-r))...)
 	}
-	if err := m.WriteFile(out, cells, domain.Layout{Rows: len(cells) / cols, Cols: cols}); err != nil {
+	if err := m.WriteFileContext(ctx, out, cells, domain.Layout{Rows: len(cells) / cols, Cols: cols}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d %s (odd rows) above their reconstructions (even rows) by %s\n", out, len(originals), info.Noun, m.Meta.Model)

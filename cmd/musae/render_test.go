@@ -241,7 +241,7 @@ func TestWAVBesideMIDILimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	xs := []domain.Example{melody.Example(long, 0)}
-	_, err = writeTimed(m, path, xs, 30, true)
+	_, err = writeTimed(context.Background(), m, path, xs, 30, true)
 	if !errors.Is(err, midi.ErrRenderLimit) || !strings.Contains(err.Error(), filepath.Join(dir, "long.wav")+": midi: past the render limits: the audio would last 2h13m20s") {
 		t.Errorf("error %v, want ErrRenderLimit naming long.wav", err)
 	}
@@ -249,7 +249,7 @@ func TestWAVBesideMIDILimit(t *testing.T) {
 		t.Errorf("a refused render left %s", ents[0].Name())
 	}
 	// Without --wav the MIDI file has no such limit.
-	if _, err := writeTimed(m, path, xs, 30, false); err != nil {
+	if _, err := writeTimed(context.Background(), m, path, xs, 30, false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -96,7 +96,9 @@ func runWith(ctx context.Context, reg *domain.Registry, args []string, stdout, s
 	switch {
 	case errors.As(err, &ue), domain.IsInputError(err), isCobraUsage(err):
 		return exitUsage
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), ctx.Err() != nil:
+		// A library between the verb and its writer (gomidi's, say) may not wrap the
+		// context's error; a failure after Ctrl-C is the interruption all the same.
 		return exitInterrupt
 	}
 	return exitFailure

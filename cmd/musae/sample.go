@@ -45,7 +45,7 @@ func newSampleCmd(reg *domain.Registry) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "sample --domain " + strings.Join(reg.Names(), "|") + " [-n N] [--temperature T] [--wav] -o OUT",
-		Short: "Draw new " + orList(nouns(reg.Domains(), nil)) + " from the prior: pictures in a PNG grid, music as MIDI files",
+		Short: "Draw new " + domain.OrList(nouns(reg.Domains(), nil)) + " from the prior: pictures in a PNG grid, music as MIDI files",
 		Long: fmt.Sprintf(`Draw latent vectors from the prior and decode them.
 
 Digits: a near-square PNG grid of -n digits (at most %d), -o x.png.
@@ -132,7 +132,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 			}
 			xs = append(xs, b...)
 		}
-		if err := m.WriteFile(out, xs, domain.Layout{}); err != nil {
+		if err := m.WriteFileContext(ctx, out, xs, domain.Layout{}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %d %s from %s at temperature %g\n", out, n, info.Noun, m.Meta.Model, temp)
@@ -176,7 +176,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 				continue
 			}
 			path := filepath.Join(out, fmt.Sprintf(name, from+k+1))
-			wav, err := writeTimed(m, path, xs[k:k+1], midi.DefaultQPM, o.WAV)
+			wav, err := writeTimed(ctx, m, path, xs[k:k+1], midi.DefaultQPM, o.WAV)
 			if err != nil {
 				return err
 			}
@@ -187,7 +187,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 	if !single {
 		all = filepath.Join(out, "all"+ext)
 	}
-	wav, err := writeTimed(m, all, seq, midi.DefaultQPM, o.WAV)
+	wav, err := writeTimed(ctx, m, all, seq, midi.DefaultQPM, o.WAV)
 	if err != nil {
 		return err
 	}

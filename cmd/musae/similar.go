@@ -113,7 +113,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 		if err != nil {
 			return err
 		}
-		if err := m.WriteFile(out, append([]domain.Example{input}, xs...), domain.Layout{Rows: 1, Cols: len(xs) + 1}); err != nil {
+		if err := m.WriteFileContext(ctx, out, append([]domain.Example{input}, xs...), domain.Layout{Rows: 1, Cols: len(xs) + 1}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s, then %d variations at similarity %g by %s\n", out, o.File, o.N, o.Similarity, m.Meta.Model)
@@ -139,13 +139,13 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, input.Where, show(input))
 	for i, x := range xs {
 		p := filepath.Join(dir, fmt.Sprintf("similar-%02d%s", i+1, ext))
-		if err := m.WriteFile(p, xs[i:i+1], domain.Layout{QPM: qpm}); err != nil {
+		if err := m.WriteFileContext(ctx, p, xs[i:i+1], domain.Layout{QPM: qpm}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, show(x))
 	}
 	all := filepath.Join(dir, "all"+ext)
-	if err := m.WriteFile(all, append([]domain.Example{input}, xs...), domain.Layout{QPM: qpm}); err != nil {
+	if err := m.WriteFileContext(ctx, all, append([]domain.Example{input}, xs...), domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%s: the input, then the %d variations, a bar of rest between\n", all, len(xs))

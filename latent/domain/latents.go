@@ -115,7 +115,7 @@ func (r *Registry) ReadLatents(rd io.Reader, path string) (*Latents, error) {
 	}
 	switch {
 	case !slices.Contains(r.Names(), lf.Domain):
-		return nil, fmt.Errorf("read %s: domain %q: want %s", path, lf.Domain, orList(r.Names()))
+		return nil, fmt.Errorf("read %s: domain %q: want %s", path, lf.Domain, OrList(r.Names()))
 	case lf.Z <= 0:
 		return nil, fmt.Errorf("read %s: z %d: want the model's latent size", path, lf.Z)
 	case len(lf.Entries) == 0:
@@ -146,8 +146,8 @@ func (e LatentEntry) Vector() []float32 {
 	return e.Mu
 }
 
-// orList joins words as "a or b", "a, b or c".
-func orList(words []string) string {
+// OrList joins words as a message lists choices: "a or b", "a, b or c".
+func OrList(words []string) string {
 	if len(words) <= 1 {
 		return strings.Join(words, "")
 	}

@@ -148,13 +148,32 @@ func (m *Model) Attributes(ctx context.Context, o DataOptions, w, log io.Writer)
 // extension and titled with its name where the format has titles, atomically: through a
 // temporary file beside it, renamed over path once complete.
 func (m *Model) WriteFile(path string, xs []Example, l Layout) error {
+	return m.WriteFileContext(context.Background(), path, xs, l)
+}
+
+// WriteFileContext is WriteFile that gives up once ctx is done, leaving path as it was:
+// a large picture stops at its next write instead of being finished after Ctrl-C.
+func (m *Model) WriteFileContext(ctx context.Context, path string, xs []Example, l Layout) error {
 	if l.Format == "" {
 		l.Format = strings.ToLower(filepath.Ext(path))
 	}
 	if l.Title == "" {
 		l.Title = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	return WriteFile(path, func(w io.Writer) error { return m.Domain.Write(w, xs, l) })
+	return WriteFile(path, func(w io.Writer) error { return m.Domain.Write(ctxWriter{ctx, w}, xs, l) })
+}
+
+// ctxWriter fails every write once its context is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // WriteFile writes path with write so that an interrupted or killed write leaves neither
