@@ -28,8 +28,8 @@ func (s ImageSet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
 	}
 }
 
-// ImageBatch returns images [from, to) of im as a batch, statically binarised at threshold
-// 0.5 when binarize is set (MNIST's evaluation convention).
+// ImageBatch returns images [from, to) of im as a batch, thresholded at 0.5 when binarize
+// is set (see ThresholdSet).
 func ImageBatch(im *Images, from, to int, binarize bool) *models.Batch {
 	b := models.NewBatch(to-from, im.Rows, im.Cols, false)
 	for i := from; i < to; i++ {
