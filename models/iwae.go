@@ -10,7 +10,7 @@ import (
 // DefaultImportanceChunk is how many (example, sample) pairs go through the decoder at once
 // when Importance.Chunk is 0: large enough that the decoder's matrix products run at speed,
 // small enough that a convolutional decoder's planes stay in memory comfortably.
-const DefaultImportanceChunk = 256
+const DefaultImportanceChunk = 64
 
 // Importance estimates log p(x) by importance sampling from the encoder's posterior, as the
 // IWAE paper (Burda, Grosse and Salakhutdinov, 2016) evaluates VAEs:

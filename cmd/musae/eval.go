@@ -13,7 +13,7 @@ import (
 
 type evalOptions struct {
 	Domain, Model, Data, Dataset, Track string
-	Limit                               int
+	Limit, IW                           int
 	Seed                                uint64
 }
 
@@ -24,8 +24,14 @@ func newEvalCmd() *cobra.Command {
 		Short: "Measure a model: test negative ELBO (digits) or reconstruction accuracy (melodies)",
 		Long: `Measure a model on held-out data.
 
-Digits: the single-sample negative ELBO in nats per image on the statically binarised
-(threshold 0.5) MNIST test set, and its reconstruction and KL parts.
+Digits, in nats per image, as the literature reports them: the negative ELBO and the
+importance-weighted estimate of -log p(x) with --iw samples from q(z|x) (Burda et al.'s
+IWAE bound; 5000 as in their table), on the MNIST test set binarised by Bernoulli draws of
+its grey levels: dynamically, the draws made from --seed, and the fixed ("static") set,
+one draw from the seed 20110411, the same on every run. Last, the single-sample negative
+ELBO on the test set thresholded at 0.5, a far easier set whose figure compares with no
+published one. The full test set at --iw 5000 is 10^8 decoder passes: hours on a laptop;
+--iw 100 or --limit gives a quick figure.
 Melodies: greedy reconstruction accuracy (argmax decoding of z = mu, per step) on the
 validation split of the training corpus, or on every window of --data, with the
 reconstruction and KL terms in nats.`,
@@ -33,6 +39,9 @@ reconstruction and KL terms in nats.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkDomain(o.Domain); err != nil {
 				return err
+			}
+			if o.IW < 1 {
+				return usagef("--iw %d: want at least 1 importance sample", o.IW)
 			}
 			return runEval(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -44,7 +53,8 @@ reconstruction and KL terms in nats.`,
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
 	f.StringVar(&o.Track, "track", "", "melodies: the track to read, by name or index")
 	f.IntVar(&o.Limit, "limit", 0, "score the first N examples only (0: all)")
-	f.Uint64Var(&o.Seed, "seed", 1, "random seed for the posterior sample")
+	f.IntVar(&o.IW, "iw", 5000, "digits: importance samples per image for -log p(x)")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed for the dynamic binarisation and the posterior samples")
 	return cmd
 }
 
@@ -64,12 +74,7 @@ func runEval(ctx context.Context, o *evalOptions, stdout, stderr io.Writer) erro
 	if o.Limit > 0 && o.Limit < test.N {
 		test = head(test, o.Limit)
 	}
-	rec, kl := scoreImages(m, test, o.Seed)
-	if err := checkScore(m, "test_neg_elbo", rec+kl); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "examples %d images\ntest_neg_elbo %.2f nats\nreconstruction %.2f nats\nkl %.2f nats\n", test.N, rec+kl, rec, kl)
-	return nil
+	return evalImages(ctx, m, test, o.IW, o.Seed, stdout, stderr)
 }
 
 // checkScore refuses a non-finite score: a checkpoint's weights are finite (the reader
