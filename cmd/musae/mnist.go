@@ -148,6 +148,11 @@ func boundImages(ctx context.Context, m *zoo.Model, im *datasets.Images, k int, 
 // ELBO on the set thresholded at 0.5, labelled as the easier set it is. Each set's lines
 // are written as soon as it is done.
 func evalImages(ctx context.Context, m *zoo.Model, test *datasets.Images, k int, seed uint64, stdout, stderr io.Writer) error {
+	// The cheap figure first, so that a model that overflows fails at once.
+	rec, kl := scoreImages(m, test, seed)
+	if err := checkScore(m, "threshold_neg_elbo", rec+kl); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "examples %d images\nimportance_samples %d per image\n", test.N, k)
 	for _, set := range []struct {
 		name string
@@ -159,10 +164,6 @@ func evalImages(ctx context.Context, m *zoo.Model, test *datasets.Images, k int,
 		}
 		fmt.Fprintf(stdout, "%s_binarization_seed %d\n%s_neg_elbo %.2f nats\n%s_nll_iw %.2f nats\n%s_reconstruction %.2f nats\n%s_kl %.2f nats\n",
 			set.name, set.seed, set.name, b.rec+b.kl, set.name, b.nll, set.name, b.rec, set.name, b.kl)
-	}
-	rec, kl := scoreImages(m, test, seed)
-	if err := checkScore(m, "threshold_neg_elbo", rec+kl); err != nil {
-		return err
 	}
 	fmt.Fprintf(stdout, "threshold0.5_neg_elbo_1sample %.2f nats\n", rec+kl)
 	return nil
