@@ -50,6 +50,8 @@ func newRootCmd() *cobra.Command {
 		newDecodeCmd(nil),
 		newSimilarCmd(nil),
 		newAttributeCmd(),
+		newRestoreCmd("denoise"),
+		newRestoreCmd("upscale"),
 		newArithCmd(nil),
 		newPlotCmd(nil),
 		newScatterCmd(nil),
