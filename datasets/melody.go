@@ -168,12 +168,17 @@ func melodyFiles(dir string) ([]melodyFileInfo, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("datasets: melodies: %s is not a folder", dir)
 	}
+	// WalkDir does not follow a link at its root; a trailing separator makes it.
+	root := dir
+	if lst, err := os.Lstat(dir); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+		root = dir + string(filepath.Separator)
+	}
 	var files []melodyFileInfo
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if strings.HasPrefix(d.Name(), ".") && p != dir {
+		if strings.HasPrefix(d.Name(), ".") && p != root {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

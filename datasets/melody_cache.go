@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"musae/midi"
+	"musae/models/atomicfile"
 )
 
 // melodyCacheVersion names the cache layout and what LoadMelodies does to windows (the
@@ -101,19 +102,7 @@ func (c *melodyCache) save(entries []melodyEntry) error {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 		return fmt.Errorf("datasets: melody cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".melodies-*.tmp")
-	if err != nil {
-		return fmt.Errorf("datasets: melody cache: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b.Bytes())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.path)
-	}
-	if err != nil {
+	if err := atomicfile.WriteBytes(c.path, b.Bytes()); err != nil {
 		return fmt.Errorf("datasets: melody cache: %w", err)
 	}
 	return nil

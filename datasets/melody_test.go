@@ -120,6 +120,17 @@ func TestLoadMelodies(t *testing.T) {
 	}
 	equalCorpus(t, "aligned", aligned, c)
 
+	// A folder named through a link is the folder.
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	linked, err := LoadMelodies(link, MelodyOptions{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalCorpus(t, "through a link", linked, c)
+
 	any, err := LoadMelodies(dir, MelodyOptions{NoCache: true, AnyMeter: true})
 	if err != nil {
 		t.Fatal(err)

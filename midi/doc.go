@@ -9,8 +9,10 @@
 // frames, and RIFF RMID wrappers. It reads what is sound and records each repair in
 // File.Warnings: a track cut short keeps its whole events, data bytes above 127 are clamped
 // to 127 (the length of a channel message is fixed by its status), a missing end-of-track
-// ends the track at its last event, an unknown chunk is skipped, and a second MThd (two
-// files joined) ends the file. It returns an error, naming the byte offset, only when
+// ends the track at its last event, an unknown chunk is skipped, a second MThd (two
+// files joined) ends the file, and a first tempo outside MinQPM..MaxQPM (4..1000 qpm, what
+// melodies can be written at) sets File.QPM to the nearest of them, File.Tempos keeping
+// the tempo as it is. It returns an error, naming the byte offset, only when
 // there is nothing to read: no MThd, a header cut short, a division of 0, no MTrk. It
 // never panics; the fuzz target FuzzRead holds it to that.
 //
@@ -95,7 +97,7 @@
 //
 // # Audio
 //
-// File.Render and RenderMelody play notes through a small built-in synthesiser, with no
+// File.Audio and MelodyAudio schedule notes for a small built-in synthesiser, with no
 // randomness, so that the same input gives the same samples: 16-bit mono at 44.1 kHz
 // (RenderOptions.SampleRate), tuned in equal temperament with A4 (69) at 440 Hz. Its voice
 // is additive, a fundamental and four weaker harmonics whose upper part fades within a few
@@ -110,10 +112,32 @@
 //
 // The audio lasts exactly as long as the MIDI: round(seconds × rate) samples, where
 // seconds is f.Seconds(f.Length()) for a file (to its latest end-of-track, through its
-// tempo map) and the melodies' steps × 60/qpm/4 for RenderMelody. Releases that would
-// ring past the end are cut there, and whatever still sounds at the end fades out over the
-// last 5 ms instead of clicking. WriteWAV and WriteWAVFile write the samples as RIFF/WAVE
-// PCM.
+// tempo map) and the melodies' steps × 60/qpm/4 for melodies. Releases that would ring
+// past the end are cut there, and whatever still sounds at the end fades out over the
+// last 5 ms instead of clicking. Audio.WriteWAV and Audio.WriteWAVFile synthesise into a
+// RIFF/WAVE file a chunk at a time, in memory that does not grow with the length, and stop
+// when their context is done; WriteWAVFile then leaves no file behind.
+//
+// # Render limits
+//
+// Any input, however made, renders or is refused in a few seconds, under these limits
+// (RenderOptions):
+//
+//   - Length: at most DefaultMaxSeconds (30 minutes) of audio unless MaxSeconds says
+//     otherwise. A corrupt delta time or tempo can make a file of 37 bytes claim days.
+//   - Voices: at most DefaultVoices (64) notes sound at once, releases included, unless
+//     Voices says otherwise. A note that starts when all are taken takes the voice of the
+//     note released first, or if all are held, of the one that started first, as hardware
+//     synthesisers steal voices; that note fades out over 5 ms. Audio.Stolen counts them.
+//   - Work: the notes may sound for at most WorkVoices (16) × MaxSeconds in all, each
+//     counted from its onset to the end of its release or to where its voice was taken:
+//     8 hours of synthesis at the defaults, about 3 seconds of one core. Raising MaxSeconds
+//     raises it in proportion.
+//
+// File.Audio and MelodyAudio refuse what passes the length or work limit with an error
+// wrapping ErrRenderLimit, before synthesising anything. File.Render and RenderMelody
+// synthesise in memory with the voice limit but without the others, for input whose size
+// the caller controls.
 //
 // # Notation
 //

@@ -2,6 +2,7 @@ package midi_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log"
 
@@ -79,4 +80,27 @@ func ExampleRenderMelody() {
 	fmt.Printf("%d samples, %.1f s, %d bytes of WAV\n", len(samples), float64(len(samples))/midi.SampleRate, wav.Len())
 	// Output:
 	// 88200 samples, 2.0 s, 176444 bytes of WAV
+}
+
+// Schedule melodies for the synthesiser within the render limits, and stream the audio to
+// a WAV file; a cancelled context would stop it and leave no file.
+func ExampleMelodyAudio() {
+	m := midi.Melody{midi.NoteOnClass(60), 0, midi.NoteOnClass(64), 0, midi.NoteOnClass(67), 0, 0, 0}
+	a, err := midi.MelodyAudio(90, midi.RenderOptions{}, m, m)
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, midi.ErrRenderLimit) past 30 minutes
+	}
+	var wav bytes.Buffer
+	if err := a.WriteWAV(context.Background(), &wav); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d samples, %.2f s, %d bytes of WAV\n", a.Len(), float64(a.Len())/float64(a.SampleRate()), wav.Len())
+
+	// A melody of 20,000 bars at 40 qpm would play for 33 hours.
+	long := make(midi.Melody, 20000*midi.StepsPerBar)
+	_, err = midi.MelodyAudio(40, midi.RenderOptions{}, long)
+	fmt.Println(err)
+	// Output:
+	// 117600 samples, 2.67 s, 235244 bytes of WAV
+	// midi: past the render limits: the audio would last 33h20m0s, longer than the limit of 30m0s
 }

@@ -2,6 +2,7 @@ package midi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -34,6 +35,14 @@ func FuzzRead(f *testing.F) {
 		}
 		_ = file.Notes()
 		_ = file.Meters()
+		// Whatever the file claims, rendering it is refused or bounded by the limits.
+		if a, err := file.Audio(RenderOptions{MaxSeconds: 2}); err != nil {
+			if !errors.Is(err, ErrRenderLimit) {
+				t.Fatalf("Audio: %v", err)
+			}
+		} else if s, err := a.Samples(context.Background()); err != nil || len(s) != a.Len() || a.Len() > 2*SampleRate+1 {
+			t.Fatalf("Audio of %d samples gave %d, error %v", a.Len(), len(s), err)
+		}
 		for _, tr := range file.Tracks {
 			for _, e := range tr.Events {
 				_ = e.String()

@@ -199,6 +199,10 @@ type ExtractOptions struct {
 	// organs, guitars), which are otherwise ignored as MusicVAE does. A track picked by
 	// Track keeps all programs regardless.
 	AllPrograms bool
+	// ByIndex reads Track as a decimal index only, never as a name: a caller going
+	// through the tracks by position then gets the track it means even where another is
+	// named "2", and without a search through the names.
+	ByIndex bool
 	// AnyMeter lets File.Windows cut windows in every meter, counting 16 steps to a bar
 	// from where the meter starts, though in 3/4 or 6/8 they then straddle bar lines.
 	AnyMeter bool
@@ -227,34 +231,51 @@ func (f *File) TrackIndex(sel string) (int, error) {
 	return 0, fmt.Errorf("%w %q (the file has %s)", ErrNoTrack, sel, strings.Join(names, ", "))
 }
 
+// pick resolves the track that opt chooses: -1 for all of them.
+func (f *File) pick(opt ExtractOptions) (int, error) {
+	switch {
+	case opt.Track == "":
+		return -1, nil
+	case !opt.ByIndex:
+		return f.TrackIndex(opt.Track)
+	}
+	if i, err := strconv.Atoi(opt.Track); err == nil && i >= 0 && i < len(f.Tracks) {
+		return i, nil
+	}
+	return 0, fmt.Errorf("%w: no track of index %q (the file has %d tracks, from 0)", ErrNoTrack, opt.Track, len(f.Tracks))
+}
+
 // Melody extracts the piece's melody at 16th-note steps from step 0 of the file, following
 // MusicVAE (see the package documentation for the rules). The melody lasts to the end of
 // its last note or of the longest chosen track, whichever is later. It returns an error
 // wrapping ErrNoMelody, saying why, when no note is usable, and one wrapping ErrNoTrack
 // when opt.Track names no track.
 func (f *File) Melody(opt ExtractOptions) (Melody, error) {
-	track := -1
-	if opt.Track != "" {
-		var err error
-		if track, err = f.TrackIndex(opt.Track); err != nil {
-			return nil, err
-		}
+	track, err := f.pick(opt)
+	if err != nil {
+		return nil, err
 	}
 	c := f.clock()
 	var (
 		ns                              []StepNote
 		total, drums, programs, outside int
 		end                             int64
+		notes                           []Note
 	)
-	for _, t := range f.Tracks {
-		if track < 0 || t.Index == track {
+	if track < 0 {
+		for _, t := range f.Tracks {
 			end = max(end, c.step(t.End))
 		}
+		notes = f.Notes()
+	} else {
+		// Only the chosen track's notes, which need no programs: the work is that
+		// track's, not the file's, for callers that go through every track.
+		t := &f.Tracks[track]
+		end = c.step(t.End)
+		notes = t.pairNotes(nil)
+		sortNotes(notes)
 	}
-	for _, n := range f.Notes() {
-		if track >= 0 && n.Track != track {
-			continue
-		}
+	for _, n := range notes {
 		total++
 		switch {
 		case n.Channel == DrumChannel:

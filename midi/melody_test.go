@@ -402,3 +402,33 @@ func TestGridOffset(t *testing.T) {
 		t.Errorf("triplets: GridOffset = %d, %v; want 0, false", shift, ok)
 	}
 }
+
+func TestExtractByIndex(t *testing.T) {
+	// Track 2 is named "0".
+	f := mustRead(t, smfBytes(480,
+		[]ev{on(0, 0, 60, 100), off(480, 0, 60)},
+		[]ev{on(0, 0, 62, 100), off(480, 0, 62)},
+		[]ev{name("0"), on(0, 0, 64, 100), off(480, 0, 64)},
+	))
+	for _, tc := range []struct {
+		opt   ExtractOptions
+		pitch int
+	}{
+		{ExtractOptions{Track: "0"}, 64}, // by name first
+		{ExtractOptions{Track: "0", ByIndex: true}, 60},
+		{ExtractOptions{Track: "2", ByIndex: true}, 64},
+	} {
+		m, err := f.Melody(tc.opt)
+		if err != nil {
+			t.Fatalf("%+v: %v", tc.opt, err)
+		}
+		if p, _ := ClassPitch(m[0]); p != tc.pitch {
+			t.Errorf("%+v: the melody starts with %s, want %s", tc.opt, PitchName(p), PitchName(tc.pitch))
+		}
+	}
+	for _, sel := range []string{"3", "-1", "x"} {
+		if _, err := f.Melody(ExtractOptions{Track: sel, ByIndex: true}); !errors.Is(err, ErrNoTrack) || !strings.Contains(err.Error(), "3 tracks") {
+			t.Errorf("index %q: error %v, want ErrNoTrack", sel, err)
+		}
+	}
+}

@@ -32,58 +32,70 @@ type Note struct {
 func (f *File) Notes() []Note {
 	programs := f.programChanges()
 	var notes []Note
+	for i := range f.Tracks {
+		notes = f.Tracks[i].pairNotes(notes)
+	}
+	sortNotes(notes)
+	for i := range notes {
+		notes[i].Program = programs.at(notes[i].Channel, notes[i].Start)
+	}
+	return notes
+}
+
+// sortNotes puts notes in the order Notes gives them.
+func sortNotes(notes []Note) {
+	slices.SortStableFunc(notes, func(a, b Note) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Track, b.Track), cmp.Compare(a.Channel, b.Channel),
+			cmp.Compare(a.Pitch, b.Pitch), cmp.Compare(a.End, b.End), cmp.Compare(a.Velocity, b.Velocity))
+	})
+}
+
+// pairNotes appends the track's notes to notes, paired as Notes pairs them, in no
+// particular order and without their programs.
+func (t *Track) pairNotes(notes []Note) []Note {
 	type key struct{ ch, pitch int }
 	type onset struct {
 		tick int64
 		vel  int
 	}
-	for _, t := range f.Tracks {
-		open := map[key][]onset{}
-		for _, e := range t.Events {
-			if !e.IsChannel() {
-				continue
-			}
-			k := key{e.Channel(), int(e.Data1)}
-			switch e.Kind() {
-			case kindNoteOn:
-				if e.Data2 > 0 {
-					open[k] = append(open[k], onset{e.Tick, int(e.Data2)})
-					continue
-				}
-			case kindNoteOff:
-			default:
-				continue
-			}
-			var keep []onset
-			for _, o := range open[k] {
-				if o.tick == e.Tick {
-					keep = append(keep, o)
-					continue
-				}
-				notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: e.Tick})
-			}
-			if len(keep) > 0 && len(keep) < len(open[k]) {
-				open[k] = keep
-			} else {
-				// pretty_midi drops a note-on and note-off on the same tick as a note of
-				// no length.
-				delete(open, k)
-			}
+	open := map[key][]onset{}
+	for _, e := range t.Events {
+		if !e.IsChannel() {
+			continue
 		}
-		for k, ons := range open {
-			for _, o := range ons {
-				if t.End > o.tick {
-					notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: t.End})
-				}
+		k := key{e.Channel(), int(e.Data1)}
+		switch e.Kind() {
+		case kindNoteOn:
+			if e.Data2 > 0 {
+				open[k] = append(open[k], onset{e.Tick, int(e.Data2)})
+				continue
 			}
+		case kindNoteOff:
+		default:
+			continue
+		}
+		var keep []onset
+		for _, o := range open[k] {
+			if o.tick == e.Tick {
+				keep = append(keep, o)
+				continue
+			}
+			notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: e.Tick})
+		}
+		if len(keep) > 0 && len(keep) < len(open[k]) {
+			open[k] = keep
+		} else {
+			// pretty_midi drops a note-on and note-off on the same tick as a note of
+			// no length.
+			delete(open, k)
 		}
 	}
-	slices.SortStableFunc(notes, func(a, b Note) int {
-		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Track, b.Track), cmp.Compare(a.Channel, b.Channel),
-			cmp.Compare(a.Pitch, b.Pitch), cmp.Compare(a.End, b.End), cmp.Compare(a.Velocity, b.Velocity))
-	})
-	for i := range notes {
-		notes[i].Program = programs.at(notes[i].Channel, notes[i].Start)
+	for k, ons := range open {
+		for _, o := range ons {
+			if t.End > o.tick {
+				notes = append(notes, Note{Track: t.Index, Channel: k.ch, Pitch: k.pitch, Velocity: o.vel, Start: o.tick, End: t.End})
+			}
+		}
 	}
 	return notes
 }
@@ -315,19 +327,43 @@ func (e Event) String() string {
 
 // Seconds is the time of tick from the start of the file, following the tempo map (120 qpm
 // until the first tempo event) or the SMPTE rate.
-func (f *File) Seconds(tick int64) float64 {
+func (f *File) Seconds(tick int64) float64 { return f.timeline().seconds(tick) }
+
+// timeline converts ticks to seconds: for many ticks, in time logarithmic in the number of
+// tempo changes, not linear.
+type timeline struct {
+	division       int     // ticks per quarter; 0 for SMPTE
+	ticksPerSecond float64 // SMPTE
+	tempos         []Tempo
+	at             []float64 // seconds at each tempo change
+}
+
+func (f *File) timeline() *timeline {
+	tl := &timeline{division: f.Division, tempos: f.Tempos}
 	if f.Division == 0 {
-		return float64(tick) / f.clock().ticksPerSecond
+		tl.ticksPerSecond = f.clock().ticksPerSecond
+		return tl
 	}
 	sec, qpm, at := 0.0, 120.0, int64(0)
 	for _, t := range f.Tempos {
-		if t.Tick >= tick {
-			break
-		}
 		sec += float64(t.Tick-at) / float64(f.Division) * 60 / qpm
 		at, qpm = t.Tick, t.QPM
+		tl.at = append(tl.at, sec)
 	}
-	return sec + float64(tick-at)/float64(f.Division)*60/qpm
+	return tl
+}
+
+func (tl *timeline) seconds(tick int64) float64 {
+	if tl.division == 0 {
+		return float64(tick) / tl.ticksPerSecond
+	}
+	// The last tempo change before tick, as the tempo in force from there.
+	i := sort.Search(len(tl.tempos), func(i int) bool { return tl.tempos[i].Tick >= tick }) - 1
+	if i < 0 {
+		return float64(tick) / float64(tl.division) * 60 / 120
+	}
+	t := tl.tempos[i]
+	return tl.at[i] + float64(tick-t.Tick)/float64(tl.division)*60/t.QPM
 }
 
 // Length is the tick of the latest end of track.

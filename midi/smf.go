@@ -21,7 +21,10 @@ type File struct {
 	Division int // ticks per quarter note; 0 when the file is timed by SMPTE
 	SMPTE    SMPTE
 	Tracks   []Track
-	QPM      float64   // the first tempo, in quarter notes per minute; 120 when the file has none
+	// QPM is the tempo melodies taken from the file are written at: its first tempo, in
+	// quarter notes per minute, brought within MinQPM..MaxQPM with a warning when it is
+	// outside; 120 when the file has none. Tempos keeps the tempo as the file has it.
+	QPM      float64
 	Tempos   []Tempo   // tempo changes of all tracks, in time order
 	TimeSigs []TimeSig // time signatures of all tracks, in time order
 	// Warnings lists what Read repaired or ignored to read the file, each naming the byte
@@ -436,6 +439,9 @@ func readVLQ(b []byte) (v uint32, n int) {
 
 // gatherTimeMaps collects tempo and time-signature meta events from all tracks.
 func (f *File) gatherTimeMaps() {
+	// The first tempo (the earliest, the first of its tick): its byte offset and track.
+	first, firstTrack := -1, 0
+	var firstTick int64
 	for _, t := range f.Tracks {
 		for _, e := range t.Events {
 			if e.Status != 0xFF {
@@ -453,6 +459,9 @@ func (f *File) gatherTimeMaps() {
 					continue
 				}
 				f.Tempos = append(f.Tempos, Tempo{Tick: e.Tick, QPM: 60e6 / float64(us)})
+				if first < 0 || e.Tick < firstTick {
+					first, firstTrack, firstTick = e.Offset, t.Index, e.Tick
+				}
 			case metaTimeSig:
 				if len(e.Data) < 2 || e.Data[0] == 0 || e.Data[1] > 6 {
 					f.warnf(e.Offset, "track %d: malformed time signature % X ignored", t.Index, e.Data)
@@ -466,5 +475,12 @@ func (f *File) gatherTimeMaps() {
 	sort.SliceStable(f.TimeSigs, func(i, j int) bool { return f.TimeSigs[i].Tick < f.TimeSigs[j].Tick })
 	if len(f.Tempos) > 0 {
 		f.QPM = f.Tempos[0].QPM
+	}
+	// Melodies read from the file are written at its tempo: one that cannot be written
+	// is brought within range here, where the file is named, rather than refused when
+	// some output is written.
+	if q := min(max(f.QPM, MinQPM), MaxQPM); q != f.QPM {
+		f.warnf(first, "track %d: tempo of %.4g qpm is outside the %d..%d qpm that musae writes; melodies from the file are written at %d qpm", firstTrack, f.QPM, MinQPM, MaxQPM, int(q))
+		f.QPM = q
 	}
 }

@@ -175,6 +175,35 @@ func TestReadTimeMaps(t *testing.T) {
 	}
 }
 
+// TestReadTempoOutOfRange checks that a first tempo melodies cannot be written at is
+// brought within MinQPM..MaxQPM when the file is read, with a warning naming where it is,
+// while Tempos keeps it as it is: the file plays as written.
+func TestReadTempoOutOfRange(t *testing.T) {
+	for _, tc := range []struct {
+		us      int // µs a quarter
+		qpm     float64
+		warning string
+	}{
+		{30000, MaxQPM, "byte 42: track 1: tempo of 2000 qpm is outside the 4..1000 qpm that musae writes; melodies from the file are written at 1000 qpm"},
+		{1<<24 - 1, MinQPM, "byte 42: track 1: tempo of 3.576 qpm is outside the 4..1000 qpm that musae writes; melodies from the file are written at 4 qpm"},
+		{60000, 1000, ""},
+		{15000000, 4, ""},
+	} {
+		// A later tempo in track 0, then the first one in track 1.
+		f := mustRead(t, smfBytes(480, []ev{tempo(960, 500000)}, []ev{tempo(0, tc.us), on(0, 0, 60, 100), off(480, 0, 60)}))
+		if f.QPM != tc.qpm || f.Tempos[0].QPM != 60e6/float64(tc.us) {
+			t.Errorf("%d µs a quarter: QPM %v and first tempo %v, want %v and %v", tc.us, f.QPM, f.Tempos[0].QPM, tc.qpm, 60e6/float64(tc.us))
+		}
+		if got := strings.Join(f.Warnings, "\n"); got != tc.warning {
+			t.Errorf("%d µs a quarter: warnings %q, want %q", tc.us, got, tc.warning)
+		}
+		var b bytes.Buffer
+		if err := WriteMelodies(&b, f.QPM, held(60, 4)); err != nil {
+			t.Errorf("%d µs a quarter: writing at the file's QPM: %v", tc.us, err)
+		}
+	}
+}
+
 func TestMeterStepsPerBar(t *testing.T) {
 	tests := []struct {
 		num, den, want int

@@ -3,16 +3,24 @@ package midi
 import (
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"path/filepath"
 
 	gomidi "gitlab.com/gomidi/midi/v2"
 	"gitlab.com/gomidi/midi/v2/smf"
+
+	"musae/models/atomicfile"
 )
 
 // DefaultQPM is the tempo of written melodies when the caller has none.
 const DefaultQPM = 120
+
+// MinQPM and MaxQPM bound the tempo of written melodies, in quarter notes a minute. A MIDI
+// tempo is 3 bytes of microseconds a quarter, so nothing slower than 3.58 qpm fits; faster
+// than 1000 qpm a 16th note lasts less than 15 ms, which is no longer a melody. Read
+// clamps File.QPM, the tempo melodies taken from a file are written at, to this range.
+const (
+	MinQPM = 4
+	MaxQPM = 1000
+)
 
 // WriteVelocity is the velocity of every written note.
 const WriteVelocity = 100
@@ -35,9 +43,8 @@ func writeMelodies(w io.Writer, qpm float64, ms []Melody) (err error) {
 	if qpm == 0 {
 		qpm = DefaultQPM
 	}
-	// A tempo is 3 bytes of µs per quarter: slower than 4 qpm does not fit.
-	if math.IsNaN(qpm) || qpm < 4 || qpm > 1000 {
-		return fmt.Errorf("tempo %v qpm, want 4..1000", qpm)
+	if !(qpm >= MinQPM && qpm <= MaxQPM) {
+		return fmt.Errorf("tempo %v qpm, want %d..%d", qpm, MinQPM, MaxQPM)
 	}
 	for i, m := range ms {
 		for j, c := range m {
@@ -87,25 +94,10 @@ func WriteFile(path string, qpm float64, ms ...Melody) error {
 	return writeAtomic(path, func(w io.Writer) error { return writeMelodies(w, qpm, ms) })
 }
 
-// writeAtomic writes path through a temporary file beside it, renamed over path only once
-// write and the file's close have succeeded, so that no half-written file is left.
+// writeAtomic writes path through atomicfile, so that neither a half-written file nor a
+// temporary one is left, even by a kill.
 func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("midi: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("midi: write %s: %w", path, err)
 	}
 	return nil

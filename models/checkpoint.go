@@ -11,9 +11,10 @@ import (
 	"math"
 	"math/bits"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"musae/models/atomicfile"
 )
 
 // Version is musae's version, written into every checkpoint.
@@ -303,28 +304,11 @@ func EncodeTensors(tensors map[string]Tensor, meta map[string]string) ([]byte, e
 	return buf.Bytes(), nil
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same folder and a
-// rename, so that path never holds a half-written file.
+// WriteFileAtomic writes data to path so that path never holds a half-written file and
+// no temporary file outlives a kill (see musae/models/atomicfile), synced to the disk
+// before it replaces the old file.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return atomicfile.WriteDurable(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // WriteTensors writes tensors and meta to path as safetensors, atomically.

@@ -112,7 +112,7 @@ func runArith(ctx context.Context, o *arithOptions, stdout io.Writer) error {
 	}
 	in := &encodedInputs{}
 	if len(o.Files) > 0 {
-		if in, err = encodeInputs(m, o.Files, o.Track, o.Bar); err != nil {
+		if in, err = encodeInputs(ctx, m, o.Files, o.Track, o.Bar); err != nil {
 			return err
 		}
 	}

@@ -113,7 +113,7 @@ func runAttributeCompute(ctx context.Context, o *attrComputeOptions, stdout, std
 	if m.Meta.Domain == zoo.Melody {
 		attrs, err = melodyAttributes(ctx, m, o, stdout, stderr)
 	} else {
-		attrs, err = digitAttributes(m, o, stdout)
+		attrs, err = digitAttributes(ctx, m, o, stdout)
 	}
 	if err != nil {
 		return err
@@ -144,7 +144,7 @@ func melodyAttributes(ctx context.Context, m *zoo.Model, o *attrComputeOptions, 
 		fmt.Fprintf(stdout, "data %s (track %q): %d training windows from %d files\n", o.Data, track, len(windows), len(corpus.Files))
 	}
 	fmt.Fprintf(stderr, "musae: encoding %d windows\n", len(windows))
-	mu, err := encodeWindows(ctx, m, windows)
+	mu, _, err := encodeWindows(ctx, m, windows)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func melodyAttributes(ctx context.Context, m *zoo.Model, o *attrComputeOptions, 
 	return attrs, nil
 }
 
-func digitAttributes(m *zoo.Model, o *attrComputeOptions, stdout io.Writer) (*latent.Attributes, error) {
+func digitAttributes(ctx context.Context, m *zoo.Model, o *attrComputeOptions, stdout io.Writer) (*latent.Attributes, error) {
 	train, test, err := loadMNIST(o.Dataset, o.Data)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,10 @@ func digitAttributes(m *zoo.Model, o *attrComputeOptions, stdout io.Writer) (*la
 		digits[i], labels[i] = im.Image(k), im.Labels[k]
 	}
 	fmt.Fprintf(stdout, "data %s %s set: %d images\n", o.Dataset, o.Split, len(idx))
-	mu, _ := encodeDigits(m, digits)
+	mu, _, err := encodeDigits(ctx, m, digits)
+	if err != nil {
+		return nil, err
+	}
 	prefix := "digit"
 	if o.Dataset != "mnist" {
 		prefix = "class"
@@ -296,7 +299,7 @@ func runAttributeApply(ctx context.Context, o *attrApplyOptions, stdout io.Write
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, []string{o.File}, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, []string{o.File}, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
@@ -389,7 +392,7 @@ func runAttributeMeasure(ctx context.Context, o *attrMeasureOptions, stdout io.W
 		return fmt.Errorf("%s: no validation windows (track %q, %d files gave windows)", o.Data, track, len(corpus.Files))
 	}
 	windows := pickN(corpus.Validation, o.N, o.Seed)
-	mu, err := encodeWindows(ctx, m, windows)
+	mu, _, err := encodeWindows(ctx, m, windows)
 	if err != nil {
 		return err
 	}
@@ -397,11 +400,11 @@ func runAttributeMeasure(ctx context.Context, o *attrMeasureOptions, stdout io.W
 	for i, z := range mu {
 		moved[i] = latent.Apply(z, v, o.Amount)
 	}
-	before, err := decodeWindows(ctx, m, mu)
+	before, err := decodeMelodiesContext(ctx, m, mu, 0, nil)
 	if err != nil {
 		return err
 	}
-	after, err := decodeWindows(ctx, m, moved)
+	after, err := decodeMelodiesContext(ctx, m, moved, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -458,19 +461,6 @@ func noArgs(verb string) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// decodeWindows decodes latent vectors greedily in chunks, checking for Ctrl-C between them.
-func decodeWindows(ctx context.Context, m *zoo.Model, zs [][]float32) ([]midi.Melody, error) {
-	const chunk = 500
-	var out []midi.Melody
-	for from := 0; from < len(zs); from += chunk {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		out = append(out, decodeMelodies(m, zs[from:min(from+chunk, len(zs))], 0, nil)...)
-	}
-	return out, nil
 }
 
 // readAttributesFor reads attribute vectors and checks that they fit m's latent size.

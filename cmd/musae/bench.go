@@ -22,6 +22,7 @@ type benchOptions struct {
 	Z       int
 	Seconds float64
 	Encoder string
+	Seed    uint64
 }
 
 func newBenchCmd() *cobra.Command {
@@ -49,15 +50,16 @@ the two compare line by line. Run both in one session on the same machine, inter
 	f.IntVar(&o.Z, "z", 0, "latent size (0: the config's)")
 	f.Float64Var(&o.Seconds, "seconds", 10, "how long to time steps")
 	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn (default: the model's own)")
+	f.Uint64Var(&o.Seed, "seed", 0, "random seed of the initial weights and the random data")
 	return cmd
 }
 
 func runBench(ctx context.Context, o *benchOptions, stdout io.Writer) error {
-	m, err := zoo.New(o.Model, o.Z, o.Encoder, 0)
+	m, err := zoo.New(o.Model, o.Z, o.Encoder, o.Seed)
 	if err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(0, 0))
+	rng := rand.New(rand.NewPCG(o.Seed, 0))
 	params := m.Params()
 	opt := models.NewAdam(params, models.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 	data := make([]*models.Batch, 8)

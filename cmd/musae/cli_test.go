@@ -170,7 +170,13 @@ func TestExitCodes(t *testing.T) {
 		{"sample --nope", exitUsage, "unknown flag"},
 		{"bench mnist-huge", exitUsage, "unknown model"},
 		{"sample --domain mnist --model /nonexistent/m.safetensors", exitFailure, "/nonexistent/m.safetensors"},
-		{"manifold --model mnist-conv -o /dev/null", exitFailure, "needs a 2-D one"},
+		{"manifold --model mnist-conv -o never-written.png", exitFailure, "needs a 2-D one"},
+		{"manifold -n 1000", exitUsage, "-n 1000: want 2 to 200 cells a side"},
+		{"manifold -o m.mid", exitUsage, "-o m.mid: digits are written as a PNG picture (.png)"},
+		{"interpolate a.mid b.mid --steps 1001", exitUsage, "--steps 1001: want 2 (the endpoints) to 1000"},
+		{"interpolate a.png b.png c.png d.png --grid 200x200", exitUsage, "--grid 200x200: at most 10000 cells"},
+		{"reconstruct -n 1001", exitUsage, "-n 1001: want 1 to 1000 test digits"},
+		{"similar x.mid -n 1001", exitUsage, "-n 1001: want 1 to 1000 variations"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -230,7 +236,7 @@ func TestInterpolateUsage(t *testing.T) {
 		{"interpolate a.mid b.mid --grid 5x5", "--grid needs four inputs"},
 		{"interpolate a.mid b.mid c.mid d.mid --grid 5by5", `--grid "5by5"`},
 		{"interpolate a.mid b.mid --mode cubic", `--mode "cubic"`},
-		{"interpolate a.mid b.mid --steps 1", "--steps must be at least 2"},
+		{"interpolate a.mid b.mid --steps 1", "--steps 1: want 2 (the endpoints) to 1000"},
 		{"interpolate a.txt b.txt", "cannot tell the domain"},
 		{"interpolate a.mid b.mid --temperature -1", "--temperature must not be negative"},
 	} {

@@ -17,6 +17,11 @@ import (
 	"musae/models"
 )
 
+// batchSize is how many examples the verbs encode, decode or score at a time: the memory
+// stays that of one batch however many there are, and Ctrl-C is seen between batches,
+// a fraction of a second apart even for the conv models on a busy machine.
+const batchSize = 100
+
 // isTerminal reports whether w is a terminal, where progress bars belong.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -114,4 +119,38 @@ func clockTime(secs float64) string {
 		return fmt.Sprintf("%d:%02d:%04.1f", m/60, m%60, secs-float64(m*60))
 	}
 	return fmt.Sprintf("%d:%04.1f", m, secs-float64(m*60))
+}
+
+// optionalFloat is a float flag whose default depends on what is known only later (the
+// domain): its help shows no "(default X)" of its own, so that the one default the usage
+// text names is the true one; a sentinel such as -1 would show as "(default -1)".
+type optionalFloat struct {
+	v   float64
+	set bool
+}
+
+func (f *optionalFloat) String() string {
+	if !f.set {
+		return ""
+	}
+	return strconv.FormatFloat(f.v, 'g', -1, 64)
+}
+
+func (f *optionalFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return err
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+func (f *optionalFloat) Type() string { return "float" }
+
+// or returns the flag's value, or d when it was not given.
+func (f optionalFloat) or(d float64) float64 {
+	if !f.set {
+		return d
+	}
+	return f.v
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 
 	"musae/datasets"
 	"musae/midi"
+	"musae/models/atomicfile"
 )
 
 type datasetsOptions struct {
@@ -204,25 +203,10 @@ func runDatasetsExport(ctx context.Context, opts *datasetsOptions, stdout, stder
 	return nil
 }
 
-// writeFileAtomic writes path through a temporary file beside it, renamed over path only
-// once write has succeeded, so that an interrupted export leaves no half-written file.
+// writeFileAtomic writes path so that an interrupted or killed write leaves neither a
+// half-written file nor a temporary one (see musae/models/atomicfile).
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

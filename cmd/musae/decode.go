@@ -104,7 +104,11 @@ func runDecode(ctx context.Context, o *decodeOptions, stdout, stderr io.Writer) 
 		if err := checkOutputExt(out, zoo.MNIST); err != nil {
 			return err
 		}
-		if err := writeDigitGrid(out, decodeImages(m, zs)); err != nil {
+		imgs, err := decodeImagesContext(ctx, m, zs)
+		if err != nil {
+			return err
+		}
+		if err := writeDigitGrid(out, imgs); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %d digits decoded by %s\n", out, len(zs), m.Meta.Model)
@@ -115,7 +119,10 @@ func runDecode(ctx context.Context, o *decodeOptions, stdout, stderr io.Writer) 
 		return err
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x646563))
-	mels := decodeMelodies(m, zs, o.Temperature, rng)
+	mels, err := decodeMelodiesContext(ctx, m, zs, o.Temperature, rng)
+	if err != nil {
+		return err
+	}
 	for i, mel := range mels {
 		e := lf.Entries[i]
 		src := "mu"

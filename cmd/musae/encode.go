@@ -87,7 +87,7 @@ func runEncode(ctx context.Context, o *encodeOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
@@ -261,10 +261,13 @@ type encodedInputs struct {
 
 // encodeInputs reads files of m's domain (melodies: the 2-bar window readMelodyInput picks;
 // digits: each PNG fitted to 28×28) and encodes them.
-func encodeInputs(m *zoo.Model, files []string, track string, bar int) (*encodedInputs, error) {
-	in := &encodedInputs{Files: files}
+func encodeInputs(ctx context.Context, m *zoo.Model, files []string, track string, bar int) (in *encodedInputs, err error) {
+	in = &encodedInputs{Files: files}
 	if m.Meta.Domain == zoo.Melody {
 		for _, p := range files {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			mi, err := readMelodyInput(p, track, bar)
 			if err != nil {
 				return nil, err
@@ -273,7 +276,9 @@ func encodeInputs(m *zoo.Model, files []string, track string, bar int) (*encoded
 			in.Where = append(in.Where, mi.Where)
 			in.QPM = append(in.QPM, mi.QPM)
 		}
-		in.Mu, in.Logvar = encodeMelodies(m, in.Melodies)
+		if in.Mu, in.Logvar, err = encodeWindows(ctx, m, in.Melodies); err != nil {
+			return nil, err
+		}
 		return in, nil
 	}
 	digits, err := readDigits(files)
@@ -285,34 +290,37 @@ func encodeInputs(m *zoo.Model, files []string, track string, bar int) (*encoded
 		in.Where = append(in.Where, "the picture fitted to 28×28")
 		in.QPM = append(in.QPM, 0)
 	}
-	in.Mu, in.Logvar = encodeDigits(m, digits)
+	if in.Mu, in.Logvar, err = encodeDigits(ctx, m, digits); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
-// encodeDigits returns the posterior means and log-variances of 28×28 digits, in chunks so
-// that a large set does not build one huge batch.
-func encodeDigits(m *zoo.Model, digits [][]float32) (mu, logvar [][]float32) {
-	const chunk = 500
-	for from := 0; from < len(digits); from += chunk {
-		part := digits[from:min(from+chunk, len(digits))]
+// encodeDigits returns the posterior means and log-variances of 28×28 digits, in batches so
+// that a large set does not build one huge batch, checking ctx between them.
+func encodeDigits(ctx context.Context, m *zoo.Model, digits [][]float32) (mu, logvar [][]float32, err error) {
+	for from := 0; from < len(digits); from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		part := digits[from:min(from+batchSize, len(digits))]
 		im := &datasets.Images{N: len(part), Rows: 28, Cols: 28, Pixels: flatten(part)}
 		mu1, lv1 := encodeBatch(m, datasets.ImageBatch(im, 0, len(part), false))
 		mu, logvar = append(mu, mu1...), append(logvar, lv1...)
 	}
-	return mu, logvar
+	return mu, logvar, nil
 }
 
-// encodeWindows encodes melody windows in chunks, as encodeDigits does digits.
-func encodeWindows(ctx context.Context, m *zoo.Model, windows []midi.Melody) (mu [][]float32, err error) {
-	const chunk = 500
-	for from := 0; from < len(windows); from += chunk {
+// encodeWindows encodes melody windows in batches, as encodeDigits does digits.
+func encodeWindows(ctx context.Context, m *zoo.Model, windows []midi.Melody) (mu, logvar [][]float32, err error) {
+	for from := 0; from < len(windows); from += batchSize {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		mu1, _ := encodeMelodies(m, windows[from:min(from+chunk, len(windows))])
-		mu = append(mu, mu1...)
+		mu1, lv1 := encodeMelodies(m, windows[from:min(from+batchSize, len(windows))])
+		mu, logvar = append(mu, mu1...), append(logvar, lv1...)
 	}
-	return mu, nil
+	return mu, logvar, nil
 }
 
 // checkOutputExt refuses an output file whose extension does not fit the domain.

@@ -93,7 +93,16 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 		p("%-10s%s\n", map[bool]string{true: "repairs"}[i == 0], s)
 	}
 
-	notes := f.Notes()
+	// The notes of each track, counted in one pass: a file can have thousands of tracks.
+	type noteRange struct{ n, low, high int }
+	byTrack := make([]noteRange, len(f.Tracks))
+	for _, nt := range f.Notes() {
+		r := &byTrack[nt.Track]
+		if r.n == 0 {
+			r.low, r.high = nt.Pitch, nt.Pitch
+		}
+		r.n, r.low, r.high = r.n+1, min(r.low, nt.Pitch), max(r.high, nt.Pitch)
+	}
 	p("\ntrack  name                  channels  programs                             notes  range\n")
 	for _, t := range f.Tracks {
 		var ps []string
@@ -108,17 +117,11 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 			}
 			chs = append(chs, s)
 		}
-		low, high, n := 128, -1, 0
-		for _, nt := range notes {
-			if nt.Track == t.Index {
-				low, high, n = min(low, nt.Pitch), max(high, nt.Pitch), n+1
-			}
+		r, rng := byTrack[t.Index], ""
+		if r.n > 0 {
+			rng = midi.PitchName(r.low) + "–" + midi.PitchName(r.high)
 		}
-		rng := ""
-		if n > 0 {
-			rng = midi.PitchName(low) + "–" + midi.PitchName(high)
-		}
-		p("%5d  %-20s  %-8s  %-35s  %5d  %s\n", t.Index, clip(strconv.Quote(t.Name), 20), clip(strings.Join(chs, ","), 8), clip(strings.Join(ps, ", "), 35), n, rng)
+		p("%5d  %-20s  %-8s  %-35s  %5d  %s\n", t.Index, clip(strconv.Quote(t.Name), 20), clip(strings.Join(chs, ","), 8), clip(strings.Join(ps, ", "), 35), r.n, rng)
 	}
 
 	if opts.Events {
@@ -142,16 +145,16 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("inspect %s: %w", opts.Path, err)
 		}
-		choices = append(choices, choice{trackTitle(f, i), midi.ExtractOptions{Track: strconv.Itoa(i)}})
+		choices = append(choices, choice{trackTitle(f, i), midi.ExtractOptions{Track: strconv.Itoa(i), ByIndex: true}})
 	} else {
 		var withNotes []int
 		for _, t := range f.Tracks {
-			if slices.ContainsFunc(notes, func(n midi.Note) bool { return n.Track == t.Index }) {
+			if byTrack[t.Index].n > 0 {
 				withNotes = append(withNotes, t.Index)
 			}
 		}
 		for _, i := range withNotes {
-			choices = append(choices, choice{trackTitle(f, i), midi.ExtractOptions{Track: strconv.Itoa(i)}})
+			choices = append(choices, choice{trackTitle(f, i), midi.ExtractOptions{Track: strconv.Itoa(i), ByIndex: true}})
 		}
 		if len(withNotes) != 1 {
 			title := "all tracks merged (drums and programs outside 0–31 left out)"

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,5 +105,61 @@ func TestFirstBars(t *testing.T) {
 	}
 	if got := firstBars(grid, 5); got != grid {
 		t.Errorf("firstBars past the end = %q", got)
+	}
+}
+
+// manyTracks is a format-1 file of n tracks at 96 ticks a quarter, each of one quarter
+// note, named by the names given (the rest unnamed).
+func manyTracks(n int, names ...string) []byte {
+	b := []byte("MThd\x00\x00\x00\x06\x00\x01")
+	b = binary.BigEndian.AppendUint16(b, uint16(n))
+	b = binary.BigEndian.AppendUint16(b, 96)
+	for i := range n {
+		var tr []byte
+		if i < len(names) {
+			tr = append(tr, 0, 0xFF, 0x03, byte(len(names[i])))
+			tr = append(tr, names[i]...)
+		}
+		p := byte(48 + i%36)
+		tr = append(tr, 0, 0x90, p, 100, 96, 0x80, p, 0, 0, 0xFF, 0x2F, 0)
+		b = append(b, "MTrk"...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(tr)))
+		b = append(b, tr...)
+	}
+	return b
+}
+
+// TestInspectManyTracks checks that inspect's work grows linearly with the tracks (it
+// grew with their square: 10,000 tracks took 76 s), counting allocations, which do not
+// depend on the machine's load, and that each track's melody is its own.
+func TestInspectManyTracks(t *testing.T) {
+	dir := t.TempDir()
+	allocs := func(n int) float64 {
+		path := filepath.Join(dir, fmt.Sprintf("tracks-%d.mid", n))
+		if err := os.WriteFile(path, manyTracks(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(1, func() {
+			if err := runInspect(context.Background(), &inspectOptions{Path: path}, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	a1, a2 := allocs(1000), allocs(2000)
+	if a2 > 2.5*a1 {
+		t.Errorf("inspect made %.0f allocations for 1,000 tracks and %.0f for 2,000: more than linear", a1, a2)
+	}
+
+	// Track 2 is named "0": track 0's melody is still track 0's (C3), not track 2's (D3).
+	path := filepath.Join(dir, "names.mid")
+	if err := os.WriteFile(path, manyTracks(3, "", "", "0"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runInspect(context.Background(), &inspectOptions{Path: path}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "melody of track 0\n  1 notes, C3–C3"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
 	}
 }

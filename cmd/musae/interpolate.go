@@ -58,8 +58,11 @@ row after row.`,
 			if err := checkTemperature(o.Temperature); err != nil {
 				return err
 			}
-			if o.Steps < 2 {
-				return usagef("--steps must be at least 2 (the endpoints)")
+			if o.Steps < 2 || o.Steps > maxSequence {
+				return usagef("--steps %d: want 2 (the endpoints) to %d", o.Steps, maxSequence)
+			}
+			if o.GridRows*o.GridCols > maxSampleDigits {
+				return usagef("--grid %s: at most %d cells", grid, maxSampleDigits)
 			}
 			if o.Mode != "slerp" && o.Mode != "lerp" {
 				return usagef("--mode %q: want slerp or lerp", o.Mode)
@@ -78,8 +81,8 @@ row after row.`,
 	f.Lookup("domain").Usage = "mnist or melody (follows from the inputs)"
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (default interpolation.mid) or PNG (default interpolation.png)")
 	f.StringVar(&o.Mode, "mode", "slerp", "slerp or lerp")
-	f.StringVar(&grid, "grid", "", "ROWSxCOLS: a grid from four corner inputs")
-	f.IntVar(&o.Steps, "steps", 5, "points from A to B, both included")
+	f.StringVar(&grid, "grid", "", fmt.Sprintf("ROWSxCOLS: a grid from four corner inputs (at most %d cells of digits, %d melodies)", maxSampleDigits, maxSequence))
+	f.IntVar(&o.Steps, "steps", 5, fmt.Sprintf("points from A to B, both included (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
@@ -92,13 +95,16 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
 	mus := in.Mu
 	var zs [][]float32
 	rows, cols := 1, o.Steps
+	if m.Meta.Domain == zoo.Melody && o.GridRows*o.GridCols > maxSequence {
+		return usagef("--grid %dx%d: melodies go into one MIDI file, at most %d of them", o.GridRows, o.GridCols, maxSequence)
+	}
 	if o.GridRows > 0 {
 		rows, cols = o.GridRows, o.GridCols
 		zs, err = latent.Grid([4][]float32{mus[0], mus[1], mus[2], mus[3]}, rows, cols, o.Mode)
@@ -113,16 +119,28 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 			return usagef("--wav is for melodies; %s draws digits, which are pictures", m.Meta.Model)
 		}
 		out := defaultString(o.Out, "interpolation.png")
-		img := image.Upscale(image.Grid(decodeImages(m, zs), rows, cols, 28, 28, 2), 2)
-		if err := image.WritePNG(out, img); err != nil {
+		if err := checkOutputExt(out, zoo.MNIST); err != nil {
+			return err
+		}
+		imgs, err := decodeImagesContext(ctx, m, zs)
+		if err != nil {
+			return err
+		}
+		if err := image.WritePNG(out, image.Upscale(image.Grid(imgs, rows, cols, 28, 28, 2), 2)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %d×%d digits by %s, %s\n", out, rows, cols, m.Meta.Model, o.Mode)
 		return nil
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
-	mels := decodeMelodies(m, zs, o.Temperature, rng)
 	out := defaultString(o.Out, "interpolation.mid")
+	if err := checkOutputExt(out, zoo.Melody); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
+	mels, err := decodeMelodiesContext(ctx, m, zs, o.Temperature, rng)
+	if err != nil {
+		return err
+	}
 	for i, w := range in.Melodies {
 		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], in.Where[i], w)
 	}

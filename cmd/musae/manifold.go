@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -20,14 +21,18 @@ func newManifoldCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "manifold [--model mnist-conv2] [-n 20] -o manifold.png",
 		Short: "Draw the 2-D latent manifold of a z = 2 digit model",
-		Long: `Decode an n×n grid of latent points at the standard normal's quantiles: z[0] grows
-left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-conv2).`,
+		Long: fmt.Sprintf(`Decode an n×n grid of latent points at the standard normal's quantiles: z[0] grows
+left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-conv2).
+-n is at most %d: a picture of %d×%d pixels.`, maxManifold, 28*maxManifold, 28*maxManifold),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.N < 2 {
-				return usagef("-n must be at least 2")
+			if o.N < 2 || o.N > maxManifold {
+				return usagef("-n %d: want 2 to %d cells a side", o.N, maxManifold)
 			}
-			return runManifold(o, cmd.OutOrStdout())
+			if err := checkOutputExt(o.Out, zoo.MNIST); err != nil {
+				return err
+			}
+			return runManifold(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -37,7 +42,11 @@ left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-
 	return cmd
 }
 
-func runManifold(o *manifoldOptions, stdout io.Writer) error {
+// maxManifold bounds manifold's -n: n² decodings and a picture 28·n pixels a side, which
+// at n = 1000 held 12 GB.
+const maxManifold = 200
+
+func runManifold(ctx context.Context, o *manifoldOptions, stdout io.Writer) error {
 	m, err := zoo.Open(o.Model, zoo.MNIST)
 	if err != nil {
 		return err
@@ -45,7 +54,18 @@ func runManifold(o *manifoldOptions, stdout io.Writer) error {
 	if m.VAE.Z != 2 {
 		return fmt.Errorf("%s has a %d-D latent; the manifold needs a 2-D one (try --model mnist-conv2)", m.Meta.Model, m.VAE.Z)
 	}
-	img := image.Manifold(func(z [][]float32) [][]float32 { return decodeImages(m, z) }, o.N, 28, 28)
+	var cancelled error
+	img := image.Manifold(func(z [][]float32) [][]float32 {
+		imgs, err := decodeImagesContext(ctx, m, z)
+		if err != nil {
+			cancelled = err
+			return make([][]float32, len(z)) // blank cells; the picture is not written
+		}
+		return imgs
+	}, o.N, 28, 28)
+	if cancelled != nil {
+		return cancelled
+	}
 	if err := image.WritePNG(o.Out, img); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"musae/cmd/musae/internal/zoo"
 	"musae/datasets"
@@ -54,19 +56,21 @@ func setupMelodyTraining(t *models.Trainer, m *zoo.Model, o *trainOptions) error
 		}
 	}
 	valid := corpus.Validation[:min(evalWindows, len(corpus.Validation))]
-	t.Validate = func() (map[string]float64, error) { return scoreMelodies(m, valid, o.Seed), nil }
+	t.Validate = func() (map[string]float64, error) { return scoreMelodies(context.Background(), m, valid, o.Seed) }
 	return nil
 }
 
 // scoreMelodies returns the greedy reconstruction accuracy from z = mu and the mean
 // single-sample reconstruction and KL terms in nats of windows.
-func scoreMelodies(m *zoo.Model, windows []midi.Melody, seed uint64) map[string]float64 {
+func scoreMelodies(ctx context.Context, m *zoo.Model, windows []midi.Melody, seed uint64) (map[string]float64, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
-	const chunk = 500
 	var hits, total int
 	var rec, kl float64
-	for from := 0; from < len(windows); from += chunk {
-		b := datasets.MelodyBatch(windows[from:min(from+chunk, len(windows))])
+	for from := 0; from < len(windows); from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b := datasets.MelodyBatch(windows[from:min(from+batchSize, len(windows))])
 		mu, _ := m.VAE.Enc.Encode(b, false)
 		h, n := m.Melodies.Accuracy(mu, b)
 		hits, total = hits+h, total+n
@@ -77,11 +81,11 @@ func scoreMelodies(m *zoo.Model, windows []midi.Melody, seed uint64) map[string]
 		}
 	}
 	n := float64(len(windows))
-	return map[string]float64{"accuracy": float64(hits) / float64(total), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}
+	return map[string]float64{"accuracy": float64(hits) / float64(total), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, nil
 }
 
 func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, stderr io.Writer) error {
-	dir, split := o.Data, "all"
+	dir := o.Data
 	if dir == "" {
 		if m.Meta.Data == "" {
 			return usagef("say which melodies to score: --data DIR")
@@ -91,15 +95,32 @@ func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, std
 		}
 		dir = m.Meta.Data
 	}
-	abs, _ := filepath.Abs(dir)
-	track := o.Track
-	opt := datasets.MelodyOptions{Track: track, ValidationShare: -1, AlignGrid: true}
-	if abs == m.Meta.Data {
-		split = "validation"
-		if track == "" {
-			opt.Track = m.Meta.Track
+	split := defaultString(o.Split, "validation")
+	// The training folder by any path (relative, through a link) is the training folder.
+	trainedOn := false
+	if m.Meta.Data != "" {
+		a, errA := os.Stat(dir)
+		b, errB := os.Stat(m.Meta.Data)
+		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
+	}
+	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true}
+	if trainedOn && o.Track == "" {
+		opt.Track = m.Meta.Track
+	}
+	var what string
+	switch split {
+	case "validation":
+		what = fmt.Sprintf("validation split: the %g%% of files that training holds out", 100*datasets.DefaultValidationShare)
+		if !trainedOn {
+			what += fmt.Sprintf(" (%s trained on %s)", m.Meta.Model, defaultString(m.Meta.Data, "another folder"))
 		}
-		opt.ValidationShare = 0
+	case "train":
+		what = "train split: the files that training learns from"
+	case "all":
+		what = "all files"
+		opt.ValidationShare = -1
+	default:
+		return usagef("--split %q: for melodies, want validation, train or all", split)
 	}
 	corpus, err := datasets.LoadMelodiesContext(ctx, dir, opt)
 	if err != nil {
@@ -113,55 +134,141 @@ func evalMelodies(ctx context.Context, m *zoo.Model, o *evalOptions, stdout, std
 		windows = windows[:o.Limit]
 	}
 	if len(windows) == 0 {
+		if split != "all" {
+			return fmt.Errorf("%s: no 2-bar windows in the %s split (%d files, %d skipped); --split all scores every file", dir, split, len(corpus.Files), len(corpus.Skipped))
+		}
 		return fmt.Errorf("%s: no 2-bar windows to score (%d files skipped)", dir, len(corpus.Skipped))
 	}
-	s := scoreMelodies(m, windows, o.Seed)
+	s, err := scoreMelodies(ctx, m, windows, o.Seed)
+	if err != nil {
+		return err
+	}
 	if err := checkScore(m, "neg_elbo", s["loss"]); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "data %s (%s split, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, split, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
+	fmt.Fprintf(stdout, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
 	fmt.Fprintf(stdout, "accuracy %.4f fraction\nreconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n", s["accuracy"], s["reconstruction"], s["kl"], s["loss"])
 	return nil
 }
 
 func sampleMelodies(ctx context.Context, m *zoo.Model, o *sampleOptions, rng *rand.Rand, stdout io.Writer) error {
 	n := defaultInt(o.N, 8)
-	temp := defaultFloat(o.Temperature, 0.5)
-	dir := defaultString(o.Out, "samples")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	temp := o.Temperature.or(0.5)
+	out := defaultString(o.Out, "samples")
+	single := false
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".mid", ".midi":
+		single = true
+		if n > maxSequence {
+			return usagef("-o %s holds the melodies in one file, at most %d; for more, -o a folder (one file each)", out, maxSequence)
+		}
+	case ".png", ".wav", ".json":
+		return usagef("-o %s: melodies are written as MIDI files: -o a folder, or one .mid file (--wav adds the WAV files)", out)
 	}
-	seqs := decodeMelodies(m, latent.SamplePrior(n, m.VAE.Z, 1, rng), temp, rng)
-	fmt.Fprintf(stdout, "%d melodies from %s at temperature %g\n", n, m.Meta.Model, temp)
-	for i, mel := range seqs {
-		path := filepath.Join(dir, fmt.Sprintf("sample-%02d.mid", i+1))
-		wav, err := writeMelodyFiles(path, midi.DefaultQPM, o.WAV, mel)
-		if err != nil {
+	if n > maxSampleMelodies {
+		return usagef("-n %d: at most %d melodies a run (a file each); draw more with several runs, folders and --seeds", n, maxSampleMelodies)
+	}
+	if !single {
+		if err := os.MkdirAll(out, 0o755); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, mel)
+		if err := removeOutputFiles(out, "sample"); err != nil {
+			return err
+		}
 	}
-	all := filepath.Join(dir, "all.mid")
-	wav, err := writeMelodyFiles(all, midi.DefaultQPM, o.WAV, withRests(seqs)...)
+	fmt.Fprintf(stdout, "%d melodies from %s at temperature %g\n", n, m.Meta.Model, temp)
+	name := fmt.Sprintf("sample-%%0%dd.mid", max(2, len(strconv.Itoa(n))))
+	var seq []midi.Melody // the first maxSequence, for all.mid
+	for from := 0; from < n; from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		mels := decodeMelodies(m, latent.SamplePrior(min(batchSize, n-from), m.VAE.Z, 1, rng), temp, rng)
+		for k, mel := range mels {
+			if len(seq) < maxSequence {
+				seq = append(seq, mel)
+			}
+			if single {
+				fmt.Fprintf(stdout, "\n%d of %d\n%s", from+k+1, n, mel)
+				continue
+			}
+			path := filepath.Join(out, fmt.Sprintf(name, from+k+1))
+			wav, err := writeMelodyFiles(path, midi.DefaultQPM, o.WAV, mel)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, mel)
+		}
+	}
+	all := out
+	if !single {
+		all = filepath.Join(out, "all.mid")
+	}
+	wav, err := writeMelodyFiles(all, midi.DefaultQPM, o.WAV, withRests(seq)...)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%s%s: all %d in sequence, a bar of rest between\n", all, wav, n)
+	what := fmt.Sprintf("all %d", n)
+	if len(seq) < n {
+		what = fmt.Sprintf("the first %d of %d", len(seq), n)
+	}
+	fmt.Fprintf(stdout, "\n%s%s: %s in sequence, a bar of rest between\n", all, wav, what)
+	return nil
+}
+
+// isOutputFile reports whether name is one that a verb writing numbered melodies into a
+// folder writes there: PREFIX-N.mid or .wav, all.mid, all.wav.
+func isOutputFile(name, prefix string) bool {
+	stem, ext := strings.TrimSuffix(name, filepath.Ext(name)), filepath.Ext(name)
+	if ext != ".mid" && ext != ".wav" {
+		return false
+	}
+	if stem == "all" {
+		return true
+	}
+	digits, ok := strings.CutPrefix(stem, prefix+"-")
+	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
+}
+
+// removeOutputFiles removes the files an earlier run wrote into dir (isOutputFile), and
+// only those, so that a new run's folder holds none of the old run's.
+func removeOutputFiles(dir, prefix string) error {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if e.Type().IsRegular() && isOutputFile(e.Name(), prefix) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
 // writeMelodyFiles writes the melodies in sequence to the MIDI file path and, when wav is
 // set, renders them to a WAV file beside it with the same name (x.mid, x.wav). It returns
-// what to add to the name of the MIDI file where it is shown: " and x.wav", or "".
+// what to add to the name of the MIDI file where it is shown: " and x.wav", or "". Audio
+// past the render limits (midi.DefaultMaxSeconds) is refused before either file is written.
 func writeMelodyFiles(path string, qpm float64, wav bool, ms ...midi.Melody) (string, error) {
+	w := withExt(path, ".wav")
+	var a *midi.Audio
+	if wav {
+		var err error
+		if a, err = midi.MelodyAudio(qpm, midi.RenderOptions{}, ms...); err != nil {
+			return "", fmt.Errorf("%s: %w", w, err)
+		}
+	}
 	if err := midi.WriteFile(path, qpm, ms...); err != nil {
 		return "", err
 	}
 	if !wav {
 		return "", nil
 	}
-	w := withExt(path, ".wav")
-	if err := midi.WriteWAVFile(w, midi.RenderMelody(qpm, midi.RenderOptions{}, ms...), midi.SampleRate); err != nil {
+	// Melodies sound one note at a time: even at the length limit this is a second of
+	// work, so the verbs look at their context between files, not here.
+	if err := a.WriteWAVFile(context.Background(), w); err != nil {
 		return "", err
 	}
 	return " and " + w, nil
@@ -339,6 +446,19 @@ func encodeMelodies(m *zoo.Model, windows []midi.Melody) (mu, logvar [][]float32
 	return encodeBatch(m, datasets.MelodyBatch(windows))
 }
 
+// decodeMelodiesContext is decodeMelodies in batches of batchSize, checking ctx between
+// them, for as many vectors as a verb's limits allow.
+func decodeMelodiesContext(ctx context.Context, m *zoo.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]midi.Melody, error) {
+	out := make([]midi.Melody, 0, len(zs))
+	for from := 0; from < len(zs); from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out = append(out, decodeMelodies(m, zs[from:min(from+batchSize, len(zs))], temperature, rng)...)
+	}
+	return out, nil
+}
+
 // decodeMelodies decodes latent vectors, greedily at temperature 0.
 func decodeMelodies(m *zoo.Model, zs [][]float32, temperature float64, rng *rand.Rand) []midi.Melody {
 	return toMelodies(m.Melodies.Generate(flatten(zs), len(zs), temperature, rng))
@@ -349,11 +469,17 @@ func reconstructMelodies(ctx context.Context, m *zoo.Model, o *reconstructOption
 		return usagef("name the MIDI files to reconstruct: musae reconstruct x.mid")
 	}
 	out := defaultString(o.Out, "reconstruction.mid")
-	in, err := encodeInputs(m, o.Files, o.Track, o.Bar)
+	if err := checkOutputExt(out, zoo.Melody); err != nil {
+		return err
+	}
+	in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
-	recons := decodeMelodies(m, in.Mu, 0, nil)
+	recons, err := decodeMelodiesContext(ctx, m, in.Mu, 0, nil)
+	if err != nil {
+		return err
+	}
 	var seq []midi.Melody
 	for i, w := range in.Melodies {
 		hits := 0

@@ -30,8 +30,8 @@ func setupMNISTTraining(t *models.Trainer, m *zoo.Model, o *trainOptions) error 
 	t.Shape = [3]int{train.Rows, train.Cols, 0}
 	t.Meta.Dataset = fmt.Sprintf("%s train (%d images, dynamically binarised)", o.Dataset, train.N)
 	t.Validate = func() (map[string]float64, error) {
-		rec, kl := scoreImages(m, test, o.Seed)
-		return map[string]float64{"loss": rec + kl, "reconstruction": rec, "kl": kl}, nil
+		rec, kl, err := scoreImages(context.Background(), m, test, o.Seed)
+		return map[string]float64{"loss": rec + kl, "reconstruction": rec, "kl": kl}, err
 	}
 	return nil
 }
@@ -49,18 +49,20 @@ func head(im *datasets.Images, n int) *datasets.Images {
 
 // scoreImages returns the single-sample negative ELBO's mean reconstruction and KL terms in
 // nats per image on im, statically binarised at 0.5, with the noise drawn from seed.
-func scoreImages(m *zoo.Model, im *datasets.Images, seed uint64) (rec, kl float64) {
+func scoreImages(ctx context.Context, m *zoo.Model, im *datasets.Images, seed uint64) (rec, kl float64, err error) {
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
-	const chunk = 500
-	for from := 0; from < im.N; from += chunk {
-		to := min(from+chunk, im.N)
+	for from := 0; from < im.N; from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		to := min(from+batchSize, im.N)
 		r, k := m.VAE.Score(datasets.ImageBatch(im, from, to, true), rng)
 		for i := range r {
 			rec += r[i]
 			kl += k[i]
 		}
 	}
-	return rec / float64(im.N), kl / float64(im.N)
+	return rec / float64(im.N), kl / float64(im.N), nil
 }
 
 // decodeImages returns the Bernoulli means (pixel probabilities) the decoder gives for
@@ -84,6 +86,18 @@ func decodeImages(m *zoo.Model, zs [][]float32) [][]float32 {
 		}
 	}
 	return out
+}
+
+// decodeImagesContext is decodeImages in batches of batchSize, checking ctx between them.
+func decodeImagesContext(ctx context.Context, m *zoo.Model, zs [][]float32) ([][]float32, error) {
+	out := make([][]float32, 0, len(zs))
+	for from := 0; from < len(zs); from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out = append(out, decodeImages(m, zs[from:min(from+batchSize, len(zs))])...)
+	}
+	return out, nil
 }
 
 // encodeBatch returns the posterior means and log-variances of a batch's examples, each [Z].
@@ -149,7 +163,10 @@ func boundImages(ctx context.Context, m *zoo.Model, im *datasets.Images, k int, 
 // are written as soon as it is done.
 func evalImages(ctx context.Context, m *zoo.Model, test *datasets.Images, k int, seed uint64, stdout, stderr io.Writer) error {
 	// The cheap figure first, so that a model that overflows fails at once.
-	rec, kl := scoreImages(m, test, seed)
+	rec, kl, err := scoreImages(ctx, m, test, seed)
+	if err != nil {
+		return err
+	}
 	if err := checkScore(m, "threshold_neg_elbo", rec+kl); err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ above the row of their reconstructions. Melodies: the 2-bar window of FILE.mid (
 with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
+			if o.N <= 0 || o.N > maxReconstruct {
+				return usagef("-n %d: want 1 to %d test digits", o.N, maxReconstruct)
+			}
 			if err := in.complete(args); err != nil {
 				return err
 			}
@@ -43,10 +46,14 @@ with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default reconstructions.png) or MIDI (melodies, default reconstruction.mid)")
 	f.StringVar(&o.Data, "data", "", "MNIST folder")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
-	f.IntVarP(&o.N, "n", "n", 32, "digits: how many test digits")
+	f.IntVarP(&o.N, "n", "n", 32, fmt.Sprintf("digits: how many test digits, at most %d", maxReconstruct))
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (which test digits; sampling)")
 	return cmd
 }
+
+// maxReconstruct bounds reconstruct's -n: the digits and their reconstructions make one
+// picture, 8 columns wide and 2·n/8 rows high.
+const maxReconstruct = 1000
 
 func runReconstruct(ctx context.Context, o *reconstructOptions, stdout io.Writer) error {
 	m, err := openModel(o.Model, o.Domain)
@@ -57,6 +64,9 @@ func runReconstruct(ctx context.Context, o *reconstructOptions, stdout io.Writer
 		return reconstructMelodies(ctx, m, o, stdout)
 	}
 	out := defaultString(o.Out, "reconstructions.png")
+	if err := checkOutputExt(out, zoo.MNIST); err != nil {
+		return err
+	}
 	var originals [][]float32
 	if len(o.Files) > 0 {
 		if originals, err = readDigits(o.Files); err != nil {
@@ -72,8 +82,14 @@ func runReconstruct(ctx context.Context, o *reconstructOptions, stdout io.Writer
 			originals = append(originals, test.Image(k))
 		}
 	}
-	mu, _ := encodeDigits(m, originals)
-	recons := decodeImages(m, mu)
+	mu, _, err := encodeDigits(ctx, m, originals)
+	if err != nil {
+		return err
+	}
+	recons, err := decodeImagesContext(ctx, m, mu)
+	if err != nil {
+		return err
+	}
 	const cols = 8
 	var cells [][]float32
 	for r := 0; r < len(originals); r += cols {

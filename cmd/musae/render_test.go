@@ -1,20 +1,27 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"musae/midi"
 )
 
 func TestRenderOptions(t *testing.T) {
 	checkOptions(t, newRenderCmd, []optionsCase[renderOptions]{
-		{argv: "songs/a.mid", want: renderOptions{File: "songs/a.mid", Out: "a.wav"}},
-		{argv: "a.mid -o out/b.WAV", want: renderOptions{File: "a.mid", Out: "out/b.WAV"}},
+		{argv: "songs/a.mid", want: renderOptions{File: "songs/a.mid", Out: "a.wav", MaxDuration: 30 * time.Minute}},
+		{argv: "a.mid -o out/b.WAV", want: renderOptions{File: "a.mid", Out: "out/b.WAV", MaxDuration: 30 * time.Minute}},
+		{argv: "a.mid --max-duration 2h", want: renderOptions{File: "a.mid", Out: "a.wav", MaxDuration: 2 * time.Hour}},
+		{argv: "a.mid --max-duration 0s", wantErr: "--max-duration 0s: want a positive duration"},
+		{argv: "a.mid --max-duration -1m", wantErr: "--max-duration -1m0s: want a positive duration"},
 		{argv: "a.mid -o b.mp3", wantErr: "-o b.mp3: the audio is a WAV file"},
 		{argv: "", wantErr: "render takes one MIDI file, got 0"},
 		{argv: "a.mid b.mid", wantErr: "render takes one MIDI file, got 2"},
@@ -101,8 +108,9 @@ func TestRenderRun(t *testing.T) {
 		{[]string{"render", text, "-o", out}, exitFailure, "midi: read " + text},
 		{[]string{"render", drums, "-o", out}, exitFailure, drums + ": no notes to render: its 2 notes are all drums"},
 		{[]string{"render", empty, "-o", out}, exitFailure, empty + ": no notes to render"},
-		{[]string{"render", corrupt, "-o", out}, exitFailure, corrupt + " lasts 388:21:"},
-		{[]string{"render", corrupt, "-o", out}, exitFailure, "longer than the 2:00:00.0 render writes"},
+		{[]string{"render", corrupt, "-o", out}, exitFailure, corrupt + ": midi: past the render limits: the audio would last 388h21m"},
+		{[]string{"render", corrupt, "-o", out}, exitFailure, "longer than the limit of 30m0s; if that is right, --max-duration raises the limits"},
+		{[]string{"render", tunePath, "-o", out, "--max-duration", "4s"}, exitFailure, tunePath + ": midi: past the render limits: the audio would last 4.8s, longer than the limit of 4s"},
 		{[]string{"render", tunePath, "-o", filepath.Join(dir, "no", "x.wav")}, exitFailure, filepath.Join(dir, "no", "x.wav")},
 	} {
 		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
@@ -114,6 +122,47 @@ func TestRenderRun(t *testing.T) {
 	}
 	if n := wavSamples(t, out); n != 211680 {
 		t.Errorf("a failed render changed %s: %d samples", out, n)
+	}
+	mustMusae(t, "render", tunePath, "-o", out, "--max-duration", "5s")
+	if n := wavSamples(t, out); n != 211680 {
+		t.Errorf("--max-duration 5s: %d samples, want 211680", n)
+	}
+
+	// A storm of 300 notes held together: the 236 first lose their voice, and say so.
+	var storm []byte
+	for i := range 300 {
+		storm = append(storm, 0, 0x90|byte(i/100), byte(i%100), 100)
+	}
+	stormPath := write("storm.mid", rawSMF(append(storm, 96, 0xFF, 0x01, 0x00)))
+	say = mustMusae(t, "render", stormPath, "-o", out)
+	if !strings.Contains(say, "300 notes of "+stormPath) || !strings.Contains(say, "more than 64 notes sounded at once: 236 were cut short to free a voice") {
+		t.Errorf("said %q", say)
+	}
+}
+
+// TestRenderInterrupt checks that an interrupted render exits 130 within a second and
+// leaves no WAV, nor a temporary file, behind.
+func TestRenderInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	// 16 notes held for 25 minutes: seconds of work.
+	var held []byte
+	for p := range byte(16) {
+		held = append(held, 0, 0x90, 60+p, 100)
+	}
+	long := filepath.Join(dir, "long.mid")
+	if err := os.WriteFile(long, rawSMF(append(held, 0x91, 0xCA, 0x00, 0xFF, 0x01, 0x00)), 0o644); err != nil { // 25 × 60 × 2 × 96 ticks later
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"render", long, "-o", filepath.Join(dir, "long.wav")}, &stdout, &stderr)
+	if took := time.Since(start); code != exitInterrupt || took > 1200*time.Millisecond {
+		t.Errorf("exit %d after %v (%s), want %d within a second of the interrupt at 200 ms", code, took, stderr.String(), exitInterrupt)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the folder, want only long.mid: the interrupted render left one", len(ents))
 	}
 }
 
@@ -161,5 +210,26 @@ func TestWAVBesideMIDI(t *testing.T) {
 		if code, _, errb := musae(t, argv...); code != exitUsage || !strings.Contains(errb, "--wav is for melodies") {
 			t.Errorf("%v: exit %d, %s", argv, code, errb)
 		}
+	}
+}
+
+// TestWAVBesideMIDILimit checks that --wav keeps render's limit on length: melodies that
+// would play for longer are refused, naming the WAV, before either file is written.
+func TestWAVBesideMIDILimit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "long.mid")
+	// 1,000 bars at 30 qpm: 2h13m20s.
+	long := make(midi.Melody, 1000*midi.StepsPerBar)
+	long[0] = midi.NoteOnClass(60)
+	_, err := writeMelodyFiles(path, 30, true, long)
+	if !errors.Is(err, midi.ErrRenderLimit) || !strings.Contains(err.Error(), filepath.Join(dir, "long.wav")+": midi: past the render limits: the audio would last 2h13m20s") {
+		t.Errorf("error %v, want ErrRenderLimit naming long.wav", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("a refused render left %s", ents[0].Name())
+	}
+	// Without --wav the MIDI file has no such limit.
+	if _, err := writeMelodyFiles(path, 30, false, long); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -4,30 +4,48 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 
 	"github.com/spf13/cobra"
 
 	"musae/cmd/musae/internal/zoo"
-	"musae/image"
 	"musae/latent"
 )
 
 type sampleOptions struct {
 	Domain, Model, Out string
 	N                  int
-	Temperature        float64
+	Temperature        optionalFloat
 	Seed               uint64
 	WAV                bool
 }
+
+// Limits of sample's -n. A digit grid is one picture, of about 60·√n pixels a side; the
+// melodies of a folder are written one file at a time, but a folder of more than a hundred
+// thousand files is more than a person or a file browser handles; all.mid, and a single
+// -o x.mid, hold at most maxSequence melodies (8 hours at 120 qpm).
+const (
+	maxSampleDigits   = 10000
+	maxSampleMelodies = 100000
+	maxSequence       = 1000
+)
 
 func newSampleCmd() *cobra.Command {
 	o := &sampleOptions{}
 	cmd := &cobra.Command{
 		Use:   "sample --domain mnist|melody [-n N] [--temperature T] [--wav] -o OUT",
 		Short: "Draw new digits (a PNG grid) or melodies (MIDI files) from the prior",
-		Args:  cobra.NoArgs,
+		Long: fmt.Sprintf(`Draw latent vectors from the prior and decode them.
+
+Digits: a near-square PNG grid of -n digits (at most %d), -o x.png.
+Melodies: -o DIR writes sample-01.mid, sample-02.mid, ... into the folder DIR, one file as
+soon as it is decoded, and all.mid with the first %d of them in sequence, a bar of rest
+between; -n is at most %d. Files of an earlier sample in DIR (sample-N.mid, sample-N.wav,
+all.mid, all.wav) are removed first, so that the folder holds one run and no stale
+sample-09.mid stays beside a new all.mid of eight; other files are left alone.
+-o x.mid writes the melodies in sequence into that one file instead (-n at most %d).
+Interrupted, sample stops within a batch and leaves only complete files.`, maxSampleDigits, maxSequence, maxSampleMelodies, maxSequence),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkDomain(o.Domain); err != nil {
 				return err
@@ -38,7 +56,7 @@ func newSampleCmd() *cobra.Command {
 			if o.WAV && o.Domain == zoo.MNIST {
 				return usagef("--wav is for melodies; digits are pictures")
 			}
-			if cmd.Flags().Changed("temperature") && o.Temperature < 0 {
+			if o.Temperature.set && o.Temperature.v < 0 {
 				return usagef("--temperature must not be negative")
 			}
 			return runSample(cmd.Context(), o, cmd.OutOrStdout())
@@ -47,9 +65,9 @@ func newSampleCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --model when omitted)")
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the domain's built-in model)")
-	f.StringVarP(&o.Out, "output", "o", "", "output: a PNG for digits (default samples.png), a folder for melodies (default samples)")
-	f.IntVarP(&o.N, "n", "n", 0, "how many (default 64 digits, 8 melodies)")
-	f.Float64Var(&o.Temperature, "temperature", -1, "prior scale for digits (default 1); sampling temperature for melodies (default 0.5)")
+	f.StringVarP(&o.Out, "output", "o", "", "output: a PNG for digits (default samples.png); a folder (default samples) or one .mid file for melodies")
+	f.IntVarP(&o.N, "n", "n", 0, fmt.Sprintf("how many (default 64 digits, at most %d; 8 melodies, at most %d)", maxSampleDigits, maxSampleMelodies))
+	f.Var(&o.Temperature, "temperature", "prior scale for digits (default 1); sampling temperature for melodies (default 0.5)")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.BoolVar(&o.WAV, "wav", false, "melodies: also write a WAV file beside each MIDI file (sample-01.wav, ..., all.wav)")
 	return cmd
@@ -67,12 +85,19 @@ func runSample(ctx context.Context, o *sampleOptions, stdout io.Writer) error {
 			return usagef("--wav is for melodies; %s draws digits, which are pictures", m.Meta.Model)
 		}
 		n := defaultInt(o.N, 64)
-		temp := defaultFloat(o.Temperature, 1)
+		if n > maxSampleDigits {
+			return usagef("-n %d: at most %d digits, one picture of about 6000×6000 pixels; draw more with several runs and --seed", n, maxSampleDigits)
+		}
+		temp := o.Temperature.or(1)
 		out := defaultString(o.Out, "samples.png")
-		imgs := decodeImages(m, latent.SamplePrior(n, m.VAE.Z, temp, rng))
-		cols := int(math.Ceil(math.Sqrt(float64(n))))
-		rows := (n + cols - 1) / cols
-		if err := image.WritePNG(out, image.Upscale(image.Grid(imgs, rows, cols, 28, 28, 2), 2)); err != nil {
+		if err := checkOutputExt(out, zoo.MNIST); err != nil {
+			return err
+		}
+		imgs, err := decodeImagesContext(ctx, m, latent.SamplePrior(n, m.VAE.Z, temp, rng))
+		if err != nil {
+			return err
+		}
+		if err := writeDigitGrid(out, imgs); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %d digits from %s at temperature %g\n", out, n, m.Meta.Model, temp)
@@ -93,13 +118,6 @@ func openModel(ref, domain string) (*zoo.Model, error) {
 
 func defaultInt(v, d int) int {
 	if v <= 0 {
-		return d
-	}
-	return v
-}
-
-func defaultFloat(v, d float64) float64 {
-	if v < 0 {
 		return d
 	}
 	return v

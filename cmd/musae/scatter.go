@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -40,7 +41,7 @@ title and axes say which.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runScatter(o, cmd.OutOrStdout())
+			return runScatter(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -53,7 +54,7 @@ title and axes say which.`,
 	return cmd
 }
 
-func runScatter(o *scatterOptions, stdout io.Writer) error {
+func runScatter(ctx context.Context, o *scatterOptions, stdout io.Writer) error {
 	m, err := zoo.Open(o.Model, zoo.MNIST)
 	if err != nil {
 		return err
@@ -76,7 +77,10 @@ func runScatter(o *scatterOptions, stdout io.Writer) error {
 			labels = append(labels, test.Labels[k])
 		}
 	}
-	mu, _ := encodeDigits(m, digits)
+	mu, _, err := encodeDigits(ctx, m, digits)
+	if err != nil {
+		return err
+	}
 	dx, dy := topVarianceDims(mu)
 	points := make([][2]float64, len(mu))
 	for i, z := range mu {

@@ -350,10 +350,10 @@ const (
 // serveMinQPM and serveMaxQPM bound the tempo everywhere in the page: the tempo control,
 // every call that takes a qpm, and an upload's tempo (moved into the range when the file
 // says more or less). They are the tempos midi.WriteMelodies writes, so that every
-// tempo the page plays downloads as MIDI too (TestServeQPMRange holds the two together).
+// tempo the page plays downloads as MIDI too.
 const (
-	serveMinQPM = 4
-	serveMaxQPM = 1000
+	serveMinQPM = midi.MinQPM
+	serveMaxQPM = midi.MaxQPM
 )
 
 // melodyJSON is a melody as the page sees it: its classes (what the other calls take back),
@@ -551,13 +551,11 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
 		return melodyJSON{}, badRequest("%s", msg)
 	}
+	// midi.Read has brought the file's tempo within serveMinQPM..serveMaxQPM, and Where
+	// carries its warning when it had to.
 	qpm := in.QPM
-	switch {
-	case math.IsNaN(qpm):
+	if math.IsNaN(qpm) {
 		qpm = midi.DefaultQPM
-	case qpm < serveMinQPM || qpm > serveMaxQPM:
-		qpm = min(max(qpm, serveMinQPM), serveMaxQPM)
-		in.Where += fmt.Sprintf("; its tempo, %.4g qpm, plays at %g qpm, the nearest this page plays (%g–%g)", in.QPM, qpm, float64(serveMinQPM), float64(serveMaxQPM))
 	}
 	v := melodyView(withExt(form.name, ""), in.Window, qpm)
 	v.Where = in.Where
@@ -743,7 +741,10 @@ func (s *explorer) melodyFile(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch format {
 	case "wav":
-		err = midi.WriteWAV(&buf, midi.RenderMelody(qpm, midi.RenderOptions{}, m), midi.SampleRate)
+		var a *midi.Audio
+		if a, err = midi.MelodyAudio(qpm, midi.RenderOptions{}, m); err == nil {
+			err = a.WriteWAV(r.Context(), &buf)
+		}
 	case "mid":
 		err = midi.WriteMelodies(&buf, qpm, m)
 	case "musicxml", "abc":

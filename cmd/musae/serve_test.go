@@ -548,8 +548,8 @@ func TestServeQPMRange(t *testing.T) {
 	}{
 		{"400 qpm", withTempo(t, tune, 150_000), 400, ""},
 		{"1000 qpm", withTempo(t, tune, 60_000), 1000, ""},
-		{"5000 qpm", withTempo(t, tune, 12_000), serveMaxQPM, "its tempo, 5000 qpm, plays at 1000 qpm"},
-		{"3.6 qpm", withTempo(t, tune, 0xFFFFFF), serveMinQPM, "its tempo, 3.576 qpm, plays at 4 qpm"},
+		{"5000 qpm", withTempo(t, tune, 12_000), serveMaxQPM, "tempo of 5000 qpm is outside the 4..1000 qpm that musae writes"},
+		{"3.6 qpm", withTempo(t, tune, 0xFFFFFF), serveMinQPM, "tempo of 3.576 qpm is outside the 4..1000 qpm that musae writes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, res := postFile(t, srv.URL+"/api/upload", "fast.mid", tc.file, nil)

@@ -35,7 +35,8 @@ great-circle arc (slerp) from a fresh prior sample towards mu, by the share --si
 (1 gives mu itself, 0 the prior sample; see latent.Similar). --seed picks the samples.
 
 Melodies: OUT is a folder (default "similar") that gets similar-01.mid, similar-02.mid, ...
-and all.mid, the input window then the variations with a bar of rest between; decoding is
+and all.mid, the input window then the variations with a bar of rest between (the files
+of an earlier run there, similar-N.mid and all.mid, are removed first); decoding is
 greedy unless --temperature. Digits: one PNG strip, the input first (OUT, or OUT/similar.png
 when OUT is not a .png; default similar.png).`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -49,8 +50,8 @@ when OUT is not a .png; default similar.png).`,
 			if !(o.Similarity >= 0 && o.Similarity <= 1) {
 				return usagef("--similarity %v: want a value in [0, 1] (1 = the input itself, 0 = a fresh prior sample)", o.Similarity)
 			}
-			if o.N <= 0 {
-				return usagef("-n must be positive")
+			if o.N <= 0 || o.N > maxSequence {
+				return usagef("-n %d: want 1 to %d variations", o.N, maxSequence)
 			}
 			if err := checkTemperature(o.Temperature); err != nil {
 				return err
@@ -68,7 +69,7 @@ when OUT is not a .png; default similar.png).`,
 	in.addFlags(f)
 	f.Lookup("domain").Usage = "mnist or melody (follows from the input or --model)"
 	f.Float64Var(&o.Similarity, "similarity", 0.8, "how close to the input, from 0 (a prior sample) to 1 (the input's mean)")
-	f.IntVarP(&o.N, "n", "n", 4, "how many variations")
+	f.IntVarP(&o.N, "n", "n", 4, fmt.Sprintf("how many variations (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (the prior samples; sampling)")
 	f.StringVarP(&o.Out, "output", "o", "", `melodies: a folder (default "similar"); digits: a PNG (default similar.png)`)
@@ -80,7 +81,7 @@ func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(m, []string{o.File}, o.Track, o.Bar)
+	in, err := encodeInputs(ctx, m, []string{o.File}, o.Track, o.Bar)
 	if err != nil {
 		return err
 	}
@@ -94,13 +95,20 @@ func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error 
 			return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
 		}
 		out := defaultString(o.Out, "similar.png")
+		if domainOfFiles([]string{out}) == zoo.Melody {
+			return checkOutputExt(out, zoo.MNIST)
+		}
 		if !strings.EqualFold(filepath.Ext(out), ".png") {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
 			out = filepath.Join(out, "similar.png")
 		}
-		if err := writeDigitStrip(out, append([][]float32{in.Digits[0]}, decodeImages(m, zs)...)); err != nil {
+		imgs, err := decodeImagesContext(ctx, m, zs)
+		if err != nil {
+			return err
+		}
+		if err := writeDigitStrip(out, append([][]float32{in.Digits[0]}, imgs...)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s, then %d variations at similarity %g by %s\n", out, o.File, o.N, o.Similarity, m.Meta.Model)
@@ -113,7 +121,13 @@ func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	mels := decodeMelodies(m, zs, o.Temperature, rng)
+	if err := removeOutputFiles(dir, "similar"); err != nil {
+		return err
+	}
+	mels, err := decodeMelodiesContext(ctx, m, zs, o.Temperature, rng)
+	if err != nil {
+		return err
+	}
 	qpm := in.QPM[0]
 	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, in.Where[0], in.Melodies[0])
 	for i, mel := range mels {

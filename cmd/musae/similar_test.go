@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestSimilarOptions(t *testing.T) {
 		{argv: "x.mid --similarity -0.1", wantErr: "--similarity -0.1: want a value in [0, 1]"},
 		{argv: "x.mid --similarity NaN", wantErr: "--similarity NaN: want a value in [0, 1]"},
 		{argv: "x.mid --similarity", wantErr: "flag needs an argument: --similarity"},
-		{argv: "x.mid -n 0", wantErr: "-n must be positive"},
+		{argv: "x.mid -n 0", wantErr: "-n 0: want 1 to 1000 variations"},
 		{argv: "", wantErr: "similar takes one input"},
 		{argv: "x.mid y.mid", wantErr: "got 2 arguments"},
 		{argv: "x.wav", wantErr: "cannot tell the domain"},
@@ -50,6 +51,12 @@ func TestSimilarMelodies(t *testing.T) {
 	}
 	if !bytes.Equal(all[0], all[1]) {
 		t.Error("the same seed gave different files")
+	}
+	// Fewer variations into the same folder leave none of the earlier ones.
+	out := filepath.Join(dir, "sim", "4a")
+	mustMusae(t, "similar", tunes[0], "--model", model, "-n", "2", "-o", out)
+	if got := dirNames(t, out); !slices.Equal(got, []string{"all.mid", "similar-01.mid", "similar-02.mid"}) {
+		t.Errorf("after -n 2 the folder holds %v", got)
 	}
 	if code, _, errb := musae(t, "similar", tunes[0], "--model", model, "-o", filepath.Join(dir, "x.mid")); code != exitUsage || !strings.Contains(errb, "melodies go to a folder") {
 		t.Errorf("-o x.mid: exit %d, %s", code, errb)
