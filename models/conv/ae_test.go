@@ -1,8 +1,13 @@
 package conv
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"musae/models"
@@ -97,5 +102,81 @@ func TestAEConfigRefusals(t *testing.T) {
 	}
 	if _, err := AEConfigByName("digits-vae"); err == nil {
 		t.Error("unknown name: no error")
+	}
+}
+
+// barPairs are 28×28 pictures of one bright row each, input and target alike.
+type barPairs int
+
+func (p barPairs) Len() int { return int(p) }
+
+func (p barPairs) Fill(in, target []float32, idx []int, _ *rand.Rand) {
+	clear(in[:len(idx)*pixels])
+	clear(target[:len(idx)*pixels])
+	for i, k := range idx {
+		row := 4 + k%20
+		for x := 4; x < 24; x++ {
+			in[i*pixels+row*side+x], target[i*pixels+row*side+x] = 1, 1
+		}
+	}
+}
+
+func TestTrainAELearns(t *testing.T) {
+	cfg, _ := AEConfigByName("digits-ae")
+	a, err := NewAE(cfg, rand.New(rand.NewPCG(5, 6)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := barPairs(64)
+	in, target := make([]float32, 64*pixels), make([]float32, 64*pixels)
+	idx := make([]int, 64)
+	for i := range idx {
+		idx[i] = i
+	}
+	data.Fill(in, target, idx, nil)
+	before := a.Loss(in, target, 64, false)
+	opt := models.DefaultAdamConfig()
+	opt.LR, opt.ClipNorm = 3e-3, 0
+	steps, _, err := TrainAE(context.Background(), a, data, AETrainConfig{Epochs: 8, Batch: 16, Optim: opt, Seed: 1})
+	if err != nil || steps != 32 {
+		t.Fatalf("TrainAE: %d steps, %v", steps, err)
+	}
+	if after := a.Loss(in, target, 64, false); after > 0.5*before {
+		t.Errorf("loss %.1f before, %.1f after 32 steps: want it halved", before, after)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := TrainAE(ctx, a, data, AETrainConfig{Epochs: 1, Batch: 16, Optim: opt}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestAECheckpointRoundTrip(t *testing.T) {
+	cfg, _ := AEConfigByName("digits-superres7")
+	a, _ := NewAE(cfg, rand.New(rand.NewPCG(7, 8)))
+	path := filepath.Join(t.TempDir(), "sr.safetensors")
+	if err := SaveAE(path, a, models.Meta{Steps: 3}); err != nil {
+		t.Fatal(err)
+	}
+	b, c, err := LoadAE(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.AEConfig != a.AEConfig || c.Meta.Steps != 3 {
+		t.Errorf("read back %+v, %d steps", b.AEConfig, c.Meta.Steps)
+	}
+	for i, p := range a.Params() {
+		if !slices.Equal(p.Data(), b.Params()[i].Data()) {
+			t.Fatalf("%s differs", p.Name)
+		}
+	}
+	// A VAE's checkpoint is refused, by its domain.
+	m, _ := New(DefaultConfig(), rand.New(rand.NewPCG(1, 1)))
+	vae := filepath.Join(t.TempDir(), "vae.safetensors")
+	if err := models.SaveCheckpoint(vae, m.Params(), nil, models.Meta{Model: "mnist-conv", Domain: "mnist"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadAE(vae); !errors.Is(err, ErrNotAE) || !strings.Contains(err.Error(), vae) {
+		t.Errorf("a VAE's checkpoint: %v", err)
 	}
 }
