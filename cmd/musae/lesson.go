@@ -181,7 +181,7 @@ func aeTestFigures(a *conv.AE, test *datasets.Images, limit int, seed uint64, w 
 		}
 	}
 	n := float64(test.N)
-	fmt.Fprintf(w, "test_examples %d images\ntest_bce %.2f nats\ntest_psnr %.2f dB\n", test.N, bce/n, psnr/n)
+	fmt.Fprintf(w, "test_examples %d images\ntest_bce %.2f nats\ntest_psnr %.2f dB (mean over the images)\n", test.N, bce/n, psnr/n)
 	var floor float64
 	for i := range test.N {
 		t := target[i*784 : (i+1)*784]
@@ -331,7 +331,8 @@ func readPicture(path string, side int) ([]float32, error) {
 }
 
 // writeRestoreGrid draws the first test digits in rows: the inputs (enlarged to 28×28,
-// nearest), the model's outputs, the clean digits, and the baseline for upscaling.
+// nearest), the model's outputs, bilinear upscaling (superres), and the clean digits
+// (but for the plain autoencoder, whose inputs they are).
 func writeRestoreGrid(a *conv.AE, test *datasets.Images, seed uint64, path string, stdout io.Writer) error {
 	in, target, base := aeTestSet(a, test, seed)
 	out := a.Map(in, test.N)
@@ -350,11 +351,16 @@ func writeRestoreGrid(a *conv.AE, test *datasets.Images, seed uint64, path strin
 			cells = append(cells, base[i*784:(i+1)*784])
 		}
 	}
-	for i := range n {
-		cells = append(cells, target[i*784:(i+1)*784])
-	}
-	if a.Task == conv.TaskSuperRes { // clean digits last
+	switch a.Task {
+	case conv.TaskAE: // the inputs are the clean digits
+		rows = rows[:2]
+	case conv.TaskSuperRes:
 		rows = []string{"inputs", "outputs", "bilinear upscaling", "clean digits"}
+		fallthrough
+	default:
+		for i := range n {
+			cells = append(cells, target[i*784:(i+1)*784])
+		}
 	}
 	if err := image.WritePNG(path, image.Upscale(image.Grid(cells, len(rows), n, 28, 28, 2), 2)); err != nil {
 		return err
