@@ -132,11 +132,23 @@ func TestEvalMNISTLiterature(t *testing.T) {
 	if f2 := evalFigures(t, again.String()); f2["dynamic_neg_elbo"] == fig["dynamic_neg_elbo"] || f2["dynamic_binarization_seed"] != 2 {
 		t.Errorf("--seed 2 gave the same dynamic set:\n%s", again.String())
 	}
+	// One set on its own gives the figures it gives beside the other.
+	again.Reset()
+	run(context.Background(), append(argv, "--binarization", "fixed"), &again, &errb)
+	f3 := evalFigures(t, again.String())
+	if _, ok := f3["dynamic_neg_elbo"]; ok || f3["fixed_nll_iw"] != fig["fixed_nll_iw"] || f3["fixed_neg_elbo"] != fig["fixed_neg_elbo"] {
+		t.Errorf("--binarization fixed:\n%s\nboth:\n%s", again.String(), out.String())
+	}
 }
 
 func TestEvalUsage(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"eval", "--model", "mnist-conv", "--iw", "0"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--iw 0") {
-		t.Fatalf("exit %d, stderr %q; want %d and --iw 0", code, errb.String(), exitUsage)
+	for _, tc := range []struct{ argv, say string }{
+		{"eval --model mnist-conv --iw 0", "--iw 0: want at least 1"},
+		{"eval --model mnist-conv --binarization static", `--binarization "static": want dynamic, fixed or both`},
+	} {
+		code, _, errb := musae(t, strings.Fields(tc.argv)...)
+		if code != exitUsage || !strings.Contains(errb, tc.say) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.argv, code, errb, exitUsage, tc.say)
+		}
 	}
 }
