@@ -25,6 +25,17 @@ func (im *Images) Image(i int) []float32 {
 	return im.Pixels[i*n : (i+1)*n : (i+1)*n]
 }
 
+// Head returns the first n images of im (not a copy).
+func (im *Images) Head(n int) *Images {
+	h := *im
+	h.N = n
+	h.Pixels = im.Pixels[:n*im.Rows*im.Cols]
+	if im.Labels != nil {
+		h.Labels = im.Labels[:n]
+	}
+	return &h
+}
+
 // MNISTOptions selects the data LoadMNIST reads.
 type MNISTOptions struct {
 	Dataset string // "mnist" (the default when empty) or "fashion-mnist"

@@ -131,10 +131,6 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		return Result{}, fmt.Errorf("models: train: batch size and epochs must be positive (got %d and %d)", c.BatchSize, c.Epochs)
 	}
 	n := t.Data.Len()
-	perEpoch := n / c.BatchSize
-	if perEpoch == 0 {
-		return Result{}, fmt.Errorf("models: train: %d examples are fewer than one batch of %d", n, c.BatchSize)
-	}
 	params := t.VAE.Params()
 	opt := NewAdam(params, c.Optim)
 	pos := position{Config: c, Examples: n}
@@ -166,6 +162,14 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		pos.Config.Out, pos.Config.SaveEvery, pos.Config.Budget = c.Out, c.SaveEvery, c.Budget
 		c = pos.Config
 		opt.Config = c.Optim
+	}
+	// After the resume, whose checkpoint's batch size is the one the epochs were cut with.
+	if c.BatchSize <= 0 {
+		return Result{}, fmt.Errorf("models: resume from %s: its trainer state has batch size %d", t.Resume.Source, c.BatchSize)
+	}
+	perEpoch := n / c.BatchSize
+	if perEpoch == 0 {
+		return Result{}, fmt.Errorf("models: train: %d examples are fewer than one batch of %d", n, c.BatchSize)
 	}
 	if c.LogEvery <= 0 {
 		c.LogEvery = 50

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/latent"
+	"musae/latent/domain"
 	"musae/midi"
 )
 
@@ -25,9 +25,9 @@ type arithOptions struct {
 	Names, Files                     []string // NAME=FILE arguments, in the order given
 }
 
-func newArithCmd(runF func(*arithOptions) error) *cobra.Command {
+func newArithCmd(reg *domain.Registry, runF func(*arithOptions) error) *cobra.Command {
 	o := &arithOptions{}
-	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   `arith "a - b + c" a=x.mid b=y.mid c=z.mid [--attrs attrs.json] -o OUT`,
 		Short: "Latent arithmetic: decode an expression over the inputs' latent means",
@@ -68,12 +68,12 @@ Digits: a PNG strip (default arith.png), the inputs in the order given, then the
 				return err
 			}
 			if o.Domain == "" && o.Model == "" {
-				return usagef("say which domain: --domain mnist or --domain melody (or --model)")
+				return sayWhichDomain(reg, "--model")
 			}
 			if runF != nil {
 				return runF(o)
 			}
-			return runArith(cmd.Context(), o, cmd.OutOrStdout())
+			return runArith(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -85,17 +85,17 @@ Digits: a PNG strip (default arith.png), the inputs in the order given, then the
 	return cmd
 }
 
-func runArith(ctx context.Context, o *arithOptions, stdout io.Writer) error {
-	m, err := openModelFor(o.Model, o.Domain, o.Files)
+func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout io.Writer) error {
+	m, err := openModelFor(reg, o.Model, o.Domain, o.Files)
 	if err != nil {
 		return err
 	}
-	out := defaultString(o.Out, map[string]string{zoo.MNIST: "arith.png", zoo.Melody: "arith.mid"}[m.Meta.Domain])
-	if err := checkOutputExt(out, m.Meta.Domain); err != nil {
+	out := defaultString(o.Out, "arith"+m.Domain.Info().Outputs[0])
+	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	if m.Meta.Domain == zoo.MNIST && o.Temperature != 0 {
-		return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
+	if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {
+		return err
 	}
 	vars := map[string][]float32{}
 	if o.Attrs != "" {
@@ -127,24 +127,27 @@ func runArith(ctx context.Context, o *arithOptions, stdout io.Writer) error {
 		}
 		return err
 	}
-	if m.Meta.Domain == zoo.MNIST {
-		if err := writeDigitStrip(out, append(slices.Clone(in.Digits), decodeImages(m, [][]float32{z})...)); err != nil {
+	xs, err := decodeFor(ctx, m, [][]float32{z}, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617269)))
+	if err != nil {
+		return err
+	}
+	if !isTimed(m.Domain) {
+		all := append(slices.Clone(in.Examples), xs[0])
+		if err := m.WriteFile(out, all, domain.Layout{Rows: 1, Cols: len(all)}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s, then %s\n", out, strings.Join(o.Names, ", "), o.Expr)
 		return nil
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x617269))
-	mel := decodeMelodies(m, [][]float32{z}, o.Temperature, rng)[0]
 	qpm := float64(midi.DefaultQPM)
-	if len(in.QPM) > 0 {
-		qpm = in.QPM[0]
+	if len(in.Examples) > 0 {
+		qpm = in.Examples[0].QPM
 	}
 	for i, name := range o.Names {
-		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Where[i], in.Melodies[i])
+		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Examples[i].Where, show(in.Examples[i]))
 	}
-	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, mel)
-	if err := midi.WriteFile(out, qpm, mel); err != nil {
+	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, show(xs[0]))
+	if err := m.WriteFile(out, xs, domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", out)

@@ -31,7 +31,7 @@ func TestArithOptions(t *testing.T) {
 		{argv: []string{"2*density", "--attrs", "attrs.json"}, wantErr: "say which domain"},
 	} {
 		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
-			got, err := parseOptions(t, newArithCmd, tc.argv)
+			got, err := parseOptions(t, withDomains(newArithCmd), tc.argv)
 			if tc.wantErr != "" {
 				wantUsageError(t, err, tc.wantErr)
 				return

@@ -1,25 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
-	"musae/datasets"
 	"musae/latent"
-	"musae/midi"
+	"musae/latent/domain"
 )
 
-func newAttributeCmd() *cobra.Command {
+func newAttributeCmd(reg *domain.Registry) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "attribute compute|apply|measure",
 		Short: "Attribute vectors: learn them from data, add them to inputs, measure what they do",
@@ -38,7 +35,7 @@ more of the attribute; subtracting it, less.
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAttributeComputeCmd(nil), newAttributeApplyCmd(nil), newAttributeMeasureCmd(nil))
+	cmd.AddCommand(newAttributeComputeCmd(reg, nil), newAttributeApplyCmd(reg, nil), newAttributeMeasureCmd(reg, nil))
 	return cmd
 }
 
@@ -48,7 +45,7 @@ type attrComputeOptions struct {
 	Seed                                            uint64
 }
 
-func newAttributeComputeCmd(runF func(*attrComputeOptions) error) *cobra.Command {
+func newAttributeComputeCmd(reg *domain.Registry, runF func(*attrComputeOptions) error) *cobra.Command {
 	o := &attrComputeOptions{}
 	cmd := &cobra.Command{
 		Use:   "compute --domain melody|mnist [--data DIR] [--track T] [--limit N] -o attrs.json",
@@ -72,11 +69,11 @@ fashion-mnist), the mean mu of that label's images minus that of all the others,
 --limit N uses N examples drawn by --seed instead of all.`,
 		Args: noArgs("attribute compute"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkDomain(o.Domain); err != nil {
+			if err := checkDomain(reg, o.Domain); err != nil {
 				return err
 			}
 			if o.Domain == "" && o.Model == "" {
-				return usagef("say which domain: --domain melody or --domain mnist (or --model)")
+				return sayWhichDomain(reg, "--model")
 			}
 			if o.Limit < 0 {
 				return usagef("--limit must not be negative")
@@ -87,11 +84,11 @@ fashion-mnist), the mean mu of that label's images minus that of all the others,
 			if runF != nil {
 				return runF(o)
 			}
-			return runAttributeCompute(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runAttributeCompute(cmd.Context(), reg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "melody or mnist (follows from --model when omitted)")
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model when omitted"))
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
 	f.StringVar(&o.Data, "data", "", "melodies: the folder of MIDI files; digits: the MNIST folder (default: found)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "digits: mnist or fashion-mnist")
@@ -103,18 +100,13 @@ fashion-mnist), the mean mu of that label's images minus that of all the others,
 	return cmd
 }
 
-func runAttributeCompute(ctx context.Context, o *attrComputeOptions, stdout, stderr io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runAttributeCompute(ctx context.Context, reg *domain.Registry, o *attrComputeOptions, stdout, stderr io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
-	var attrs *latent.Attributes
-	if m.Meta.Domain == zoo.Melody {
-		attrs, err = melodyAttributes(ctx, m, o, stdout, stderr)
-	} else {
-		attrs, err = digitAttributes(ctx, m, o, stdout)
-	}
+	attrs, err := m.Attributes(ctx, domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Split: o.Split, Limit: o.Limit, Seed: o.Seed}, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -123,101 +115,6 @@ func runAttributeCompute(ctx context.Context, o *attrComputeOptions, stdout, std
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d attribute vectors of size %d (%s)\n", o.Out, len(attrs.Vectors), attrs.Dim, strings.Join(attrs.Names(), ", "))
 	return nil
-}
-
-func melodyAttributes(ctx context.Context, m *zoo.Model, o *attrComputeOptions, stdout, stderr io.Writer) (*latent.Attributes, error) {
-	if o.Data == "" {
-		return nil, usagef("say where the melodies are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
-	}
-	track := corpusTrack(m, o.Data, o.Track)
-	corpus, err := datasets.LoadMelodiesContext(ctx, o.Data, datasets.MelodyOptions{Track: track, AlignGrid: true})
-	if err != nil {
-		return nil, err
-	}
-	windows := pickN(corpus.Train, o.Limit, o.Seed)
-	if len(windows) < 8 {
-		return nil, fmt.Errorf("%s: %d training windows (track %q, %d files skipped); need at least 8 to take quarters of", o.Data, len(windows), track, len(corpus.Skipped))
-	}
-	if len(windows) < len(corpus.Train) {
-		fmt.Fprintf(stdout, "data %s (track %q): %d of the %d training windows (drawn by --seed %d) from %d files\n", o.Data, track, len(windows), len(corpus.Train), o.Seed, len(corpus.Files))
-	} else {
-		fmt.Fprintf(stdout, "data %s (track %q): %d training windows from %d files\n", o.Data, track, len(windows), len(corpus.Files))
-	}
-	fmt.Fprintf(stderr, "musae: encoding %d windows\n", len(windows))
-	mu, _, err := encodeWindows(ctx, m, windows)
-	if err != nil {
-		return nil, err
-	}
-	attrs := latent.NewAttributes(m.VAE.Z)
-	for _, ms := range melodyMeasures() {
-		values, ok := make([]float64, len(windows)), make([]bool, len(windows))
-		for i, w := range windows {
-			values[i], ok[i] = ms.Of(w)
-		}
-		bottom, top := quartiles(values, ok)
-		if len(bottom) == 0 || values[bottom[0]] == values[top[len(top)-1]] {
-			return nil, fmt.Errorf("%s: the %s of the windows does not vary, so it gives no attribute", o.Data, ms.What)
-		}
-		if err := attrs.Learn(ms.Name, gather(mu, top), gather(mu, bottom)); err != nil {
-			return nil, err
-		}
-		v, _ := attrs.Vector(ms.Name)
-		fmt.Fprintf(stdout, "%-9s %s: top quarter %s to %s (%d windows) minus bottom quarter %s to %s (%d windows); |v| %.3f\n",
-			ms.Name, ms.What, ms.Format(values[top[0]]), ms.Format(values[top[len(top)-1]]), len(top),
-			ms.Format(values[bottom[0]]), ms.Format(values[bottom[len(bottom)-1]]), len(bottom), vecNorm(v))
-	}
-	return attrs, nil
-}
-
-func digitAttributes(ctx context.Context, m *zoo.Model, o *attrComputeOptions, stdout io.Writer) (*latent.Attributes, error) {
-	train, test, err := loadMNIST(o.Dataset, o.Data)
-	if err != nil {
-		return nil, err
-	}
-	im := test
-	if o.Split == "train" {
-		im = train
-	}
-	if im.Labels == nil {
-		return nil, fmt.Errorf("%s %s set has no labels", o.Dataset, o.Split)
-	}
-	idx := pickN(indices(im.N), o.Limit, o.Seed)
-	digits := make([][]float32, len(idx))
-	labels := make([]int, len(idx))
-	for i, k := range idx {
-		digits[i], labels[i] = im.Image(k), im.Labels[k]
-	}
-	fmt.Fprintf(stdout, "data %s %s set: %d images\n", o.Dataset, o.Split, len(idx))
-	mu, _, err := encodeDigits(ctx, m, digits)
-	if err != nil {
-		return nil, err
-	}
-	prefix := "digit"
-	if o.Dataset != "mnist" {
-		prefix = "class"
-	}
-	attrs := latent.NewAttributes(m.VAE.Z)
-	for l := range 10 {
-		var with, without [][]float32
-		for i, z := range mu {
-			if labels[i] == l {
-				with = append(with, z)
-			} else {
-				without = append(without, z)
-			}
-		}
-		if len(with) == 0 {
-			fmt.Fprintf(stdout, "%s%d: no images, no vector\n", prefix, l)
-			continue
-		}
-		name := fmt.Sprintf("%s%d", prefix, l)
-		if err := attrs.Learn(name, with, without); err != nil {
-			return nil, err
-		}
-		v, _ := attrs.Vector(name)
-		fmt.Fprintf(stdout, "%s: %d images minus the %d others; |v| %.3f\n", name, len(with), len(without), vecNorm(v))
-	}
-	return attrs, nil
 }
 
 type attrApplyOptions struct {
@@ -229,9 +126,9 @@ type attrApplyOptions struct {
 	File                                   string
 }
 
-func newAttributeApplyCmd(runF func(*attrApplyOptions) error) *cobra.Command {
+func newAttributeApplyCmd(reg *domain.Registry, runF func(*attrApplyOptions) error) *cobra.Command {
 	o := &attrApplyOptions{}
-	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   "apply FILE --name NAME [--amount 1.0] [--attrs attrs.json] -o OUT",
 		Short: "Add an attribute vector to a melody (.mid) or digit (.png) and decode it",
@@ -263,12 +160,12 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runAttributeApply(cmd.Context(), o, cmd.OutOrStdout())
+			return runAttributeApply(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
 	in.addFlags(f)
-	f.Lookup("domain").Usage = "mnist or melody (follows from the input or --model)"
+	f.Lookup("domain").Usage = domainFlagHelp(reg, "follows from the input or --model")
 	f.StringVar(&o.Attrs, "attrs", "attrs.json", "attribute vectors from attribute compute")
 	f.StringVar(&o.Name, "name", "", "the attribute to add (melodies: density, pitch, stepwise; digits: digit0 ... digit9)")
 	f.Float64SliceVar(&o.Amounts, "amount", nil, "the amount `A` of the attribute vector to add; several, comma-separated (-1,0,1,2), for a sweep")
@@ -279,17 +176,18 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 	return cmd
 }
 
-func runAttributeApply(ctx context.Context, o *attrApplyOptions, stdout io.Writer) error {
-	m, err := openModelFor(o.Model, o.Domain, []string{o.File})
+func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOptions, stdout io.Writer) error {
+	m, err := openModelFor(reg, o.Model, o.Domain, []string{o.File})
 	if err != nil {
 		return err
 	}
-	out := defaultString(o.Out, map[string]string{zoo.MNIST: "applied.png", zoo.Melody: "applied.mid"}[m.Meta.Domain])
-	if err := checkOutputExt(out, m.Meta.Domain); err != nil {
+	info := m.Domain.Info()
+	out := defaultString(o.Out, "applied"+info.Outputs[0])
+	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	if m.Meta.Domain == zoo.MNIST && o.Temperature != 0 {
-		return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
+	if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {
+		return err
 	}
 	attrs, err := readAttributesFor(o.Attrs, m)
 	if err != nil {
@@ -307,23 +205,32 @@ func runAttributeApply(ctx context.Context, o *attrApplyOptions, stdout io.Write
 	for i, a := range o.Amounts {
 		zs[i] = latent.Apply(in.Mu[0], v, a)
 	}
-	if m.Meta.Domain == zoo.MNIST {
-		if err := writeDigitStrip(out, append([][]float32{in.Digits[0]}, decodeImages(m, zs)...)); err != nil {
+	xs, err := decodeFor(ctx, m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617474)))
+	if err != nil {
+		return err
+	}
+	input := in.Examples[0]
+	if !isTimed(m.Domain) {
+		if err := m.WriteFile(out, append([]domain.Example{input}, xs...), domain.Layout{Rows: 1, Cols: len(xs) + 1}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s, then z = mu + a·%s for a = %s\n", out, o.File, o.Name, joinFloats(o.Amounts))
 		return nil
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x617474))
-	mels := decodeMelodies(m, zs, o.Temperature, rng)
-	fmt.Fprintf(stdout, "input %s, %s (%s):\n%s", o.File, in.Where[0], describeMeasures(in.Melodies[0]), in.Melodies[0])
-	for i, mel := range mels {
-		fmt.Fprintf(stdout, "\n%s (%s):\n%s", shifted(o.Amounts[i], o.Name), describeMeasures(mel), mel)
+	describe := func(x domain.Example) string {
+		if ms, ok := m.Domain.(domain.Measurer); ok {
+			return " (" + ms.Describe(x) + ")"
+		}
+		return ""
 	}
-	if err := midi.WriteFile(out, in.QPM[0], withRests(mels)...); err != nil {
+	fmt.Fprintf(stdout, "input %s, %s%s:\n%s", o.File, input.Where, describe(input), show(input))
+	for i, x := range xs {
+		fmt.Fprintf(stdout, "\n%s%s:\n%s", shifted(o.Amounts[i], o.Name), describe(x), show(x))
+	}
+	if err := m.WriteFile(out, xs, domain.Layout{QPM: input.QPM}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nwrote %s: %d melodies, a = %s, a bar of rest between\n", out, len(mels), joinFloats(o.Amounts))
+	fmt.Fprintf(stdout, "\nwrote %s: %d %s, a = %s, a bar of rest between\n", out, len(xs), info.Noun, joinFloats(o.Amounts))
 	return nil
 }
 
@@ -334,7 +241,7 @@ type attrMeasureOptions struct {
 	Seed                            uint64
 }
 
-func newAttributeMeasureCmd(runF func(*attrMeasureOptions) error) *cobra.Command {
+func newAttributeMeasureCmd(reg *domain.Registry, runF func(*attrMeasureOptions) error) *cobra.Command {
 	o := &attrMeasureOptions{}
 	cmd := &cobra.Command{
 		Use:   "measure --data DIR --name NAME [--amount 1.0] [-n 100] [--attrs attrs.json]",
@@ -355,7 +262,7 @@ windows are ones the vectors were not learnt from.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runAttributeMeasure(cmd.Context(), o, cmd.OutOrStdout())
+			return runAttributeMeasure(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -370,10 +277,18 @@ windows are ones the vectors were not learnt from.`,
 	return cmd
 }
 
-func runAttributeMeasure(ctx context.Context, o *attrMeasureOptions, stdout io.Writer) error {
-	m, err := openModel(o.Model, zoo.Melody)
+func runAttributeMeasure(ctx context.Context, reg *domain.Registry, o *attrMeasureOptions, stdout io.Writer) error {
+	ref, domainName := o.Model, ""
+	if ms := namesOf(reg, isMeasurer); ref == "" && len(ms) > 0 {
+		domainName = ms[0]
+	}
+	m, err := openModel(reg, ref, domainName)
 	if err != nil {
 		return err
+	}
+	ms, ok := m.Domain.(domain.Measurer)
+	if !ok {
+		return fmt.Errorf("%s is a %s model, not a %s one: attribute measure needs a domain that measures its examples", m.Meta.Model, m.Meta.Domain, orList(namesOf(reg, isMeasurer)))
 	}
 	attrs, err := readAttributesFor(o.Attrs, m)
 	if err != nil {
@@ -383,74 +298,13 @@ func runAttributeMeasure(ctx context.Context, o *attrMeasureOptions, stdout io.W
 	if err != nil {
 		return err
 	}
-	track := corpusTrack(m, o.Data, o.Track)
-	corpus, err := datasets.LoadMelodiesContext(ctx, o.Data, datasets.MelodyOptions{Track: track, AlignGrid: true})
-	if err != nil {
-		return err
-	}
-	if len(corpus.Validation) == 0 {
-		return fmt.Errorf("%s: no validation windows (track %q, %d files gave windows)", o.Data, track, len(corpus.Files))
-	}
-	windows := pickN(corpus.Validation, o.N, o.Seed)
-	mu, _, err := encodeWindows(ctx, m, windows)
-	if err != nil {
-		return err
-	}
-	moved := make([][]float32, len(mu))
-	for i, z := range mu {
-		moved[i] = latent.Apply(z, v, o.Amount)
-	}
-	before, err := decodeMelodiesContext(ctx, m, mu, 0, nil)
-	if err != nil {
-		return err
-	}
-	after, err := decodeMelodiesContext(ctx, m, moved, 0, nil)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := ms.MeasureAttribute(ctx, m, domain.DataOptions{Dir: o.Data, Track: o.Track, Limit: o.N, Seed: o.Seed}, o.Name, v, o.Amount, &buf); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
-	fmt.Fprintf(stdout, "data %s (track %q): %d validation windows of %d, greedy decoding\n", o.Data, track, len(windows), len(corpus.Validation))
-	if len(windows) < o.N {
-		fmt.Fprintf(stdout, "note: asked for %d windows, the validation split has %d\n", o.N, len(windows))
-	}
-	col := shifted(o.Amount, o.Name)
-	fmt.Fprintf(stdout, "\n%-44s  %-12s  %-12s  %-20s  %s\n", "measure (mean over the windows)", "input", "z = mu", col, "change")
-	partial := false
-	for _, ms := range melodyMeasures() {
-		a, na := measureMean(ms, windows)
-		b, nb := measureMean(ms, before)
-		c, nc := measureMean(ms, after)
-		cell := func(v float64, n int) string {
-			if n == 0 {
-				return "-"
-			}
-			s := ms.Format(v)
-			if n < len(windows) {
-				s += fmt.Sprintf(" [%d]", n)
-				partial = true
-			}
-			return s
-		}
-		change := "-"
-		if nb > 0 && nc > 0 {
-			change = fmt.Sprintf("%+.3f", c-b)
-		}
-		fmt.Fprintf(stdout, "%-44s  %-12s  %-12s  %-20s  %s\n", ms.What, cell(a, na), cell(b, nb), cell(c, nc), change)
-	}
-	var more, fewer int
-	for i := range before {
-		switch nb, na := noteDensity(before[i]), noteDensity(after[i]); {
-		case na > nb:
-			more++
-		case na < nb:
-			fewer++
-		}
-	}
-	fmt.Fprintf(stdout, "\nnotes per window: more in %d, fewer in %d, as many in %d of %d decodings\n", more, fewer, len(before)-more-fewer, len(before))
-	if partial {
-		fmt.Fprintf(stdout, "[n]: the measure is defined for n of the windows only (pitch needs a note, stepwise two)\n")
-	}
-	return nil
+	_, err = stdout.Write(buf.Bytes())
+	return err
 }
 
 // noArgs refuses arguments to a verb that takes none, as a usage error.
@@ -464,7 +318,7 @@ func noArgs(verb string) cobra.PositionalArgs {
 }
 
 // readAttributesFor reads attribute vectors and checks that they fit m's latent size.
-func readAttributesFor(path string, m *zoo.Model) (*latent.Attributes, error) {
+func readAttributesFor(path string, m *domain.Model) (*latent.Attributes, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -496,62 +350,12 @@ func attributeVector(a *latent.Attributes, name, path string) ([]float32, error)
 	return v, err
 }
 
-// corpusTrack is the track to read from a corpus: --track, or the model's own track when
-// the corpus is the one it was trained on.
-func corpusTrack(m *zoo.Model, dir, track string) string {
-	if track != "" {
-		return track
+func joinFloats(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprintf("%g", x)
 	}
-	if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data {
-		return m.Meta.Track
-	}
-	return ""
-}
-
-// pick returns n of xs drawn by seed, in their original order, or all of xs when n is 0
-// or at least len(xs).
-func pickN[T any](xs []T, n int, seed uint64) []T {
-	if n <= 0 || n >= len(xs) {
-		return xs
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x7069636b))
-	idx := rng.Perm(len(xs))[:n]
-	slices.Sort(idx)
-	out := make([]T, n)
-	for i, k := range idx {
-		out[i] = xs[k]
-	}
-	return out
-}
-
-func indices(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}
-
-func gather(zs [][]float32, idx []int) [][]float32 {
-	out := make([][]float32, len(idx))
-	for i, k := range idx {
-		out[i] = zs[k]
-	}
-	return out
-}
-
-// describeMeasures gives a melody's measures in a line.
-func describeMeasures(m midi.Melody) string {
-	var parts []string
-	for _, ms := range melodyMeasures() {
-		if v, ok := ms.Of(m); ok {
-			parts = append(parts, ms.Name+" "+ms.Format(v))
-		}
-	}
-	if len(parts) == 0 {
-		return "no notes"
-	}
-	return strings.Join(parts, ", ")
+	return strings.Join(s, ", ")
 }
 
 // shifted names the latent z = mu + amount·name for people.
@@ -560,12 +364,4 @@ func shifted(amount float64, name string) string {
 		return fmt.Sprintf("z = mu - %g·%s", -amount, name)
 	}
 	return fmt.Sprintf("z = mu + %g·%s", amount, name)
-}
-
-func joinFloats(xs []float64) string {
-	s := make([]string, len(xs))
-	for i, x := range xs {
-		s[i] = fmt.Sprintf("%g", x)
-	}
-	return strings.Join(s, ", ")
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func TestAttributeComputeOptions(t *testing.T) {
-	checkOptions(t, newAttributeComputeCmd, []optionsCase[attrComputeOptions]{
+	checkOptions(t, withDomains(newAttributeComputeCmd), []optionsCase[attrComputeOptions]{
 		{argv: "--domain melody --data d --track MELODY", want: attrComputeOptions{Domain: "melody", Data: "d", Track: "MELODY", Dataset: "mnist", Split: "test", Seed: 1, Out: "attrs.json"}},
 		{argv: "--domain melody --data d --limit 500 --seed 2 -o a.json", want: attrComputeOptions{Domain: "melody", Data: "d", Limit: 500, Seed: 2, Dataset: "mnist", Split: "test", Out: "a.json"}},
 		{argv: "--domain mnist --split train", want: attrComputeOptions{Domain: "mnist", Dataset: "mnist", Split: "train", Seed: 1, Out: "attrs.json"}},
@@ -41,7 +41,7 @@ func TestAttributeApplyOptions(t *testing.T) {
 		{argv: "x.mid --temperature -2", wantErr: "must not be negative"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newAttributeApplyCmd, strings.Fields(tc.argv))
+			got, err := parseOptions(t, withDomains(newAttributeApplyCmd), strings.Fields(tc.argv))
 			if tc.wantErr != "" {
 				wantUsageError(t, err, tc.wantErr)
 				return
@@ -57,60 +57,12 @@ func TestAttributeApplyOptions(t *testing.T) {
 }
 
 func TestAttributeMeasureOptions(t *testing.T) {
-	checkOptions(t, newAttributeMeasureCmd, []optionsCase[attrMeasureOptions]{
+	checkOptions(t, withDomains(newAttributeMeasureCmd), []optionsCase[attrMeasureOptions]{
 		{argv: "--data d --name density", want: attrMeasureOptions{Data: "d", Name: "density", Amount: 1, N: 100, Attrs: "attrs.json", Seed: 1}},
 		{argv: "--data d --name pitch --amount -2 -n 300 --track MELODY --model m --attrs a.json --seed 4", want: attrMeasureOptions{Data: "d", Name: "pitch", Amount: -2, N: 300, Track: "MELODY", Model: "m", Attrs: "a.json", Seed: 4}},
 		{argv: "--name density", wantErr: "--data DIR"},
 		{argv: "--data d -n 0", wantErr: "-n must be positive"},
 	})
-}
-
-func TestMelodyMeasures(t *testing.T) {
-	c := midi.NoteOnClass
-	for _, tc := range []struct {
-		name            string
-		m               midi.Melody
-		density         float64
-		pitch, stepwise float64
-		pitchOK, stepOK bool
-	}{
-		{"empty", midi.Melody{0, 0, 0, 0}, 0, 0, 0, false, false},
-		{"one note", midi.Melody{c(60), 0, midi.NoteOff, 0}, 1, 60, 0, true, false},
-		// C D E G G: steps 2, 2; leap 3; repeat 0 → 2 of 4 stepwise.
-		{"scale and leap", midi.Melody{c(60), c(62), midi.NoteOff, c(64), c(67), c(67)}, 5, 64, 0.5, true, true},
-		// A rest between notes does not break the interval; a semitone down is a step.
-		{"semitone across a rest", midi.Melody{c(72), midi.NoteOff, 0, c(71)}, 2, 71.5, 1, true, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if d := noteDensity(tc.m); d != tc.density {
-				t.Errorf("density %g, want %g", d, tc.density)
-			}
-			if p, ok := meanPitch(tc.m); ok != tc.pitchOK || p != tc.pitch {
-				t.Errorf("mean pitch %g %v, want %g %v", p, ok, tc.pitch, tc.pitchOK)
-			}
-			if s, ok := stepwiseShare(tc.m); ok != tc.stepOK || s != tc.stepwise {
-				t.Errorf("stepwise %g %v, want %g %v", s, ok, tc.stepwise, tc.stepOK)
-			}
-		})
-	}
-	if got := formatPitch(71.26); got != "71.3 (B4)" {
-		t.Errorf("formatPitch = %q", got)
-	}
-}
-
-func TestQuartiles(t *testing.T) {
-	values := []float64{5, 1, 9, 3, 3, 7, 0, 8, 2}
-	ok := []bool{true, true, true, true, true, true, false, true, true}
-	bottom, top := quartiles(values, ok)
-	// 8 defined values; quarters of 2: the two smallest (1, 2) and the two largest (8, 9).
-	if !reflect.DeepEqual(bottom, []int{1, 8}) || !reflect.DeepEqual(top, []int{7, 2}) {
-		t.Errorf("bottom %v, top %v", bottom, top)
-	}
-	// Ties break by index.
-	bottom, top = quartiles([]float64{1, 1, 1, 1}, []bool{true, true, true, true})
-	if !reflect.DeepEqual(bottom, []int{0}) || !reflect.DeepEqual(top, []int{3}) {
-		t.Errorf("ties: bottom %v, top %v", bottom, top)
-	}
 }
 
 // writeCorpus writes a folder of four-bar tunes that differ in density, register and

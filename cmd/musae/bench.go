@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 	"musae/models"
 )
 
@@ -25,7 +25,7 @@ type benchOptions struct {
 	Seed    uint64
 }
 
-func newBenchCmd() *cobra.Command {
+func newBenchCmd(reg *domain.Registry) *cobra.Command {
 	o := &benchOptions{}
 	cmd := &cobra.Command{
 		Use:   "bench MODEL [--batch 64] [--seconds 10]",
@@ -36,13 +36,13 @@ the two compare line by line. Run both in one session on the same machine, inter
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Model = args[0]
-			if _, err := zoo.DomainOf(o.Model); err != nil {
+			if _, err := reg.ForModel(o.Model); err != nil {
 				return usageError{err}
 			}
 			if o.Batch <= 0 || o.Seconds <= 0 {
 				return usagef("--batch and --seconds must be positive")
 			}
-			return runBench(cmd.Context(), o, cmd.OutOrStdout())
+			return runBench(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -54,8 +54,8 @@ the two compare line by line. Run both in one session on the same machine, inter
 	return cmd
 }
 
-func runBench(ctx context.Context, o *benchOptions, stdout io.Writer) error {
-	m, err := zoo.New(o.Model, o.Z, o.Encoder, o.Seed)
+func runBench(ctx context.Context, reg *domain.Registry, o *benchOptions, stdout io.Writer) error {
+	m, err := reg.New(o.Model, o.Z, o.Encoder, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func runBench(ctx context.Context, o *benchOptions, stdout io.Writer) error {
 	opt := models.NewAdam(params, models.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 	data := make([]*models.Batch, 8)
 	for i := range data {
-		data[i] = randomBatch(m.Meta.Domain, o.Batch, rng)
+		data[i] = randomBatch(m.Domain.Info().Shape, o.Batch, rng)
 	}
 	step := func(i int) {
 		models.ZeroGrads(params)
@@ -103,11 +103,12 @@ func runBench(ctx context.Context, o *benchOptions, stdout io.Writer) error {
 	return nil
 }
 
-// randomBatch returns a batch of random data like the PyTorch peer's: Bernoulli(0.5) pixels,
-// or uniformly random melody classes.
-func randomBatch(domain string, n int, rng *rand.Rand) *models.Batch {
-	if domain == zoo.MNIST {
-		b := models.NewBatch(n, 28, 28, false)
+// randomBatch returns a batch of random data of a domain's shape, like the PyTorch peer's:
+// uniformly random classes for categorical steps, Bernoulli(0.5) intensities otherwise.
+func randomBatch(shape [3]int, n int, rng *rand.Rand) *models.Batch {
+	steps, width := shape[0], shape[1]
+	if shape[2] == 0 {
+		b := models.NewBatch(n, steps, width, false)
 		for i := range b.X {
 			if rng.Float64() < 0.5 {
 				b.X[i] = 1
@@ -115,11 +116,11 @@ func randomBatch(domain string, n int, rng *rand.Rand) *models.Batch {
 		}
 		return b
 	}
-	b := models.NewBatch(n, 32, 90, true)
-	cls := make([]int32, 32)
+	b := models.NewBatch(n, steps, width, true)
+	cls := make([]int32, steps)
 	for i := 0; i < n; i++ {
 		for t := range cls {
-			cls[t] = int32(rng.IntN(90))
+			cls[t] = int32(rng.IntN(width))
 		}
 		b.SetClasses(i, cls)
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/models"
 )
 
@@ -51,7 +50,7 @@ func TestTrainOptions(t *testing.T) {
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var o *trainOptions
-			cmd := newTrainCmd(func(got *trainOptions) error { o = got; return nil })
+			cmd := newTrainCmd(builtinDomains(), func(got *trainOptions) error { o = got; return nil })
 			cmd.SetArgs(strings.Fields(tc.argv))
 			cmd.SetOut(io.Discard)
 			cmd.SetErr(io.Discard)
@@ -83,7 +82,7 @@ func TestTrainResumeEpochs(t *testing.T) {
 		"--domain mnist --epochs 2 -o m.safetensors":         2,
 	} {
 		var o *trainOptions
-		cmd := newTrainCmd(func(got *trainOptions) error { o = got; return nil })
+		cmd := newTrainCmd(builtinDomains(), func(got *trainOptions) error { o = got; return nil })
 		cmd.SetArgs(strings.Fields(argv))
 		cmd.SetOut(io.Discard)
 		cmd.SetErr(io.Discard)
@@ -101,7 +100,7 @@ func TestTrainResumeEpochs(t *testing.T) {
 func TestTrainResumeWeights(t *testing.T) {
 	dir := t.TempDir()
 	w := filepath.Join(dir, "w.safetensors")
-	m, err := zoo.New("mnist-conv", 0, "", 1)
+	m, err := builtinDomains().New("mnist-conv", 0, "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +172,7 @@ func TestExitCodes(t *testing.T) {
 		{"manifold --model mnist-conv -o never-written.png", exitFailure, "needs a 2-D one"},
 		{"manifold -n 1000", exitUsage, "-n 1000: want 2 to 200 cells a side"},
 		{"manifold -o m.mid", exitUsage, "-o m.mid: digits are written as a PNG picture (.png)"},
+		{"manifold --model mel2-tiny -o m.png", exitFailure, "mel2-tiny is a melody model, not a mnist one"},
 		{"interpolate a.mid b.mid --steps 1001", exitUsage, "--steps 1001: want 2 (the endpoints) to 1000"},
 		{"interpolate a.png b.png c.png d.png --grid 200x200", exitUsage, "--grid 200x200: at most 10000 cells"},
 		{"reconstruct -n 1001", exitUsage, "-n 1001: want 1 to 1000 test digits"},

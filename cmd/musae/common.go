@@ -12,9 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/image"
-	"musae/models"
 )
 
 // batchSize is how many examples the verbs encode, decode or score at a time: the memory
@@ -26,15 +24,6 @@ const batchSize = 100
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// checkDomain validates a --domain value; "" means "follow from the model or inputs".
-func checkDomain(d string) error {
-	switch d {
-	case "", zoo.MNIST, zoo.Melody:
-		return nil
-	}
-	return usagef("--domain %q: want %s or %s", d, zoo.MNIST, zoo.Melody)
 }
 
 // addTemperatureFlag registers --temperature for a verb that decodes melodies greedily
@@ -49,15 +38,6 @@ func checkTemperature(t float64) error {
 		return usagef("--temperature must not be negative")
 	}
 	return nil
-}
-
-// describeModel names a loaded model for the first line of a command's output.
-func describeModel(m *zoo.Model) string {
-	name := m.Meta.Model
-	if m.Meta.Encoder != "" {
-		name += " with the " + m.Meta.Encoder + " encoder"
-	}
-	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", name, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
 }
 
 // plotLog draws the curves of a training log (models.LogColumns) into a PNG.

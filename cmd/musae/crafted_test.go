@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"flag"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -24,10 +25,24 @@ func craftedSafetensors(header string, data int) []byte {
 	return append(append(b, header...), make([]byte, data)...)
 }
 
+// builtinFile returns the bytes of a built-in model's safetensors file, from its domain.
+func builtinFile(t *testing.T, name string) []byte {
+	t.Helper()
+	for _, d := range builtinDomains().Domains() {
+		if fsys := d.Builtin(); fsys != nil {
+			if b, err := fs.ReadFile(fsys, name+".safetensors"); err == nil {
+				return b
+			}
+		}
+	}
+	t.Fatalf("no built-in model %s", name)
+	return nil
+}
+
 // craftedFromBuiltin returns a built-in checkpoint with its config and tensors edited.
 func craftedFromBuiltin(t *testing.T, name string, config func(map[string]any), tensors func(map[string]models.Tensor)) []byte {
 	t.Helper()
-	ts, meta, err := models.ReadTensors(filepath.Join("internal", "zoo", "builtin", name+".safetensors"))
+	ts, meta, err := models.ParseTensors(builtinFile(t, name), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +85,7 @@ func fillAll(v float32) func(map[string]models.Tensor) {
 // tensor, correctly described, fills the rest of a 2 GiB file: the config must be held to
 // the tensors from the header, before 2 GiB are read.
 func sparseMusaeHeader(t *testing.T) []byte {
-	_, meta, err := models.ReadTensors(filepath.Join("internal", "zoo", "builtin", "mnist-conv.safetensors"))
+	_, meta, err := models.ParseTensors(builtinFile(t, "mnist-conv"), "mnist-conv")
 	if err != nil {
 		t.Fatal(err)
 	}

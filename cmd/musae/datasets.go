@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,8 +181,13 @@ func runDatasetsExport(ctx context.Context, opts *datasetsOptions, stdout, stder
 	if len(c.Train) == 0 {
 		return fmt.Errorf("export %s: no training windows (%d files skipped; musae datasets stats says why)", opts.Dir, len(c.Skipped))
 	}
+	// The absolute folder, which trainers elsewhere record so that musae eval finds it.
+	source, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", opts.Dir, err)
+	}
 	meta := map[string]string{
-		"source":           opts.Dir,
+		"source":           source,
 		"files":            strconv.Itoa(len(c.Files)),
 		"skipped":          strconv.Itoa(len(c.Skipped)),
 		"track":            opts.Track,

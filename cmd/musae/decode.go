@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
-	"musae/image"
+	"musae/latent/domain"
 	"musae/midi"
 )
 
@@ -21,7 +19,7 @@ type decodeOptions struct {
 	File               string
 }
 
-func newDecodeCmd(runF func(*decodeOptions) error) *cobra.Command {
+func newDecodeCmd(reg *domain.Registry, runF func(*decodeOptions) error) *cobra.Command {
 	o := &decodeOptions{}
 	cmd := &cobra.Command{
 		Use:   "decode z.json [--model M] [--temperature T] [--seed S] -o OUT",
@@ -32,8 +30,8 @@ be of the same configuration and latent size.
 
 Digits: a PNG grid of the decoded digits (pixel probabilities), in the file's order.
 Melodies: one MIDI file with the melodies in sequence, a bar of rest between, at the first
-input's tempo; the step grids are printed. Decoding is greedy (argmax) at temperature 0,
-or sampled at --temperature T with --seed.`,
+input's tempo (-o OUT.musicxml or OUT.abc: a score); the step grids are printed.
+Decoding is greedy (argmax) at temperature 0, or sampled at --temperature T with --seed.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("decode takes one JSON file from musae encode, got %d arguments", len(args))
@@ -42,7 +40,7 @@ or sampled at --temperature T with --seed.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
-			if err := checkDomain(o.Domain); err != nil {
+			if err := checkDomain(reg, o.Domain); err != nil {
 				return err
 			}
 			if err := checkTemperature(o.Temperature); err != nil {
@@ -51,11 +49,11 @@ or sampled at --temperature T with --seed.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runDecode(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runDecode(cmd.Context(), reg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody: refuse a file of the other domain")
+	f.StringVar(&o.Domain, "domain", "", orList(reg.Names())+": refuse a file of another domain")
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the model that encoded the file)")
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default decoded.png) or MIDI (melodies, default decoded.mid)")
 	addTemperatureFlag(f, &o.Temperature)
@@ -63,8 +61,8 @@ or sampled at --temperature T with --seed.`,
 	return cmd
 }
 
-func runDecode(ctx context.Context, o *decodeOptions, stdout, stderr io.Writer) error {
-	lf, err := readLatentFile(o.File)
+func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdout, stderr io.Writer) error {
+	lf, err := readLatentFile(reg, o.File)
 	if err != nil {
 		return err
 	}
@@ -78,7 +76,7 @@ func runDecode(ctx context.Context, o *decodeOptions, stdout, stderr io.Writer) 
 	if ref == "" {
 		ref = lf.Model
 	}
-	m, err := zoo.Open(ref, lf.Domain)
+	m, err := reg.Open(ref, lf.Domain)
 	if err != nil {
 		if o.Model == "" {
 			return fmt.Errorf("%s was encoded by %s: %w (say which model to decode with: --model)", o.File, ref, err)
@@ -89,68 +87,47 @@ func runDecode(ctx context.Context, o *decodeOptions, stdout, stderr io.Writer) 
 		return fmt.Errorf("%s was encoded by %s with z size %d, but %s is %s with z size %d: decode with a model of the same configuration",
 			o.File, lf.Model, lf.Z, ref, m.Meta.Model, m.VAE.Z)
 	}
-	if o.Model != "" && lf.Checkpoint != "" && modelRef(o.Model, lf.Domain) != lf.Checkpoint {
+	if o.Model != "" && lf.Checkpoint != "" && modelRef(reg, o.Model, lf.Domain) != lf.Checkpoint {
 		fmt.Fprintf(stderr, "musae: note: %s was encoded by %s; decoding with %s, whose latent space may differ\n", o.File, lf.Checkpoint, o.Model)
 	}
 	zs := make([][]float32, len(lf.Entries))
 	for i, e := range lf.Entries {
-		zs[i] = e.vector()
+		zs[i] = e.Vector()
 	}
-	if m.Meta.Domain == zoo.MNIST {
-		if o.Temperature != 0 {
-			return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
-		}
-		out := defaultString(o.Out, "decoded.png")
-		if err := checkOutputExt(out, zoo.MNIST); err != nil {
-			return err
-		}
-		imgs, err := decodeImagesContext(ctx, m, zs)
-		if err != nil {
-			return err
-		}
-		if err := writeDigitGrid(out, imgs); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s: %d digits decoded by %s\n", out, len(zs), m.Meta.Model)
-		return nil
-	}
-	out := defaultString(o.Out, "decoded.mid")
-	if err := checkOutputExt(out, zoo.Melody); err != nil {
+	info := m.Domain.Info()
+	if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x646563))
-	mels, err := decodeMelodiesContext(ctx, m, zs, o.Temperature, rng)
+	out := defaultString(o.Out, "decoded"+info.Outputs[0])
+	if err := checkOutputExt(out, m.Domain); err != nil {
+		return err
+	}
+	xs, err := decodeFor(ctx, m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x646563)))
 	if err != nil {
 		return err
 	}
-	for i, mel := range mels {
+	if !isTimed(m.Domain) {
+		if err := m.WriteFile(out, xs, domain.Layout{}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d %s decoded by %s\n", out, len(zs), info.Noun, m.Meta.Model)
+		return nil
+	}
+	for i, x := range xs {
 		e := lf.Entries[i]
 		src := "mu"
 		if e.Z != nil {
 			src = "z"
 		}
-		fmt.Fprintf(stdout, "%d of %d: %s of %s (%s)\n%s", i+1, len(mels), src, defaultString(e.File, "entry"), defaultString(e.Where, "?"), mel)
+		fmt.Fprintf(stdout, "%d of %d: %s of %s (%s)\n%s", i+1, len(xs), src, defaultString(e.File, "entry"), defaultString(e.Where, "?"), show(x))
 	}
 	qpm := lf.Entries[0].QPM
 	if qpm <= 0 {
 		qpm = midi.DefaultQPM
 	}
-	if err := midi.WriteFile(out, qpm, withRests(mels)...); err != nil {
+	if err := m.WriteFile(out, xs, domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d melodies at %.0f qpm, a bar of rest between them\n", out, len(mels), qpm)
+	fmt.Fprintf(stdout, "wrote %s: %d %s at %.0f qpm, a bar of rest between them\n", out, len(xs), info.Noun, qpm)
 	return nil
-}
-
-// writeDigitGrid writes digits as a near-square PNG grid, doubled in size.
-func writeDigitGrid(path string, digits [][]float32) error {
-	n := len(digits)
-	cols := int(math.Ceil(math.Sqrt(float64(n))))
-	rows := (n + cols - 1) / cols
-	return image.WritePNG(path, image.Upscale(image.Grid(digits, rows, cols, 28, 28, 2), 2))
-}
-
-// writeDigitStrip writes digits left to right as a PNG strip, doubled in size.
-func writeDigitStrip(path string, digits [][]float32) error {
-	return image.WritePNG(path, image.Upscale(image.Strip(digits, 28, 28, 2), 2))
 }

@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/image"
+	"musae/latent/domain"
 	"musae/midi"
 	"musae/models"
 )
@@ -38,6 +38,12 @@ func parseOptions[O any](t *testing.T, newCmd func(func(*O) error) *cobra.Comman
 		t.Fatal("the command neither failed nor reached runF")
 	}
 	return got, err
+}
+
+// withDomains gives a verb's constructor musae's own domains, as parseOptions and
+// checkOptions want it.
+func withDomains[O any](newCmd func(*domain.Registry, func(*O) error) *cobra.Command) func(func(*O) error) *cobra.Command {
+	return func(runF func(*O) error) *cobra.Command { return newCmd(builtinDomains(), runF) }
 }
 
 // optionsCase is an argv and the options it parses to, or the usage error it gives.
@@ -81,7 +87,7 @@ func wantUsageError(t *testing.T, err error, want string) {
 // a temporary checkpoint and returns its path; enough to test the plumbing.
 func tinyModel(t *testing.T, name string, z int) string {
 	t.Helper()
-	m, err := zoo.New(name, z, "", 7)
+	m, err := builtinDomains().New(name, z, "", 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +206,7 @@ func TestEncodeOptions(t *testing.T) {
 		{argv: "a.mid --nope", wantErr: "unknown flag"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
-			got, err := parseOptions(t, newEncodeCmd, strings.Fields(tc.argv))
+			got, err := parseOptions(t, withDomains(newEncodeCmd), strings.Fields(tc.argv))
 			if tc.wantErr != "" {
 				wantUsageError(t, err, tc.wantErr)
 				return
@@ -216,7 +222,7 @@ func TestEncodeOptions(t *testing.T) {
 }
 
 func TestDecodeOptions(t *testing.T) {
-	checkOptions(t, newDecodeCmd, []optionsCase[decodeOptions]{
+	checkOptions(t, withDomains(newDecodeCmd), []optionsCase[decodeOptions]{
 		{argv: "z.json", want: decodeOptions{File: "z.json", Seed: 1}},
 		{argv: "z.json --model m.safetensors --temperature 0.5 --seed 9 -o out.mid", want: decodeOptions{File: "z.json", Model: "m.safetensors", Temperature: 0.5, Seed: 9, Out: "out.mid"}},
 		{argv: "z.json --domain mnist -o d.png", want: decodeOptions{File: "z.json", Domain: "mnist", Seed: 1, Out: "d.png"}},
@@ -238,11 +244,11 @@ func TestEncodeDecodeMelodies(t *testing.T) {
 	if !strings.Contains(out, "wrote "+zjson+": 2 latent vectors of size 8") {
 		t.Errorf("encode said:\n%s", out)
 	}
-	lf, err := readLatentFile(zjson)
+	lf, err := readLatentFile(builtinDomains(), zjson)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lf.Model != "mel2-tiny" || lf.Domain != zoo.Melody || lf.Z != 8 || lf.Checkpoint != model || len(lf.Entries) != 2 {
+	if lf.Model != "mel2-tiny" || lf.Domain != "melody" || lf.Z != 8 || lf.Checkpoint != model || len(lf.Entries) != 2 {
 		t.Fatalf("z.json: model %s domain %s z %d checkpoint %s, %d entries", lf.Model, lf.Domain, lf.Z, lf.Checkpoint, len(lf.Entries))
 	}
 	for i, e := range lf.Entries {
@@ -268,11 +274,17 @@ func TestEncodeDecodeMelodies(t *testing.T) {
 	if f.QPM < 99.9 || f.QPM > 100.1 {
 		t.Errorf("decoded file at %g qpm, want the input's 100", f.QPM)
 	}
+	// As a score: the same melodies, a bar of rest between, in the format -o names.
+	abc := filepath.Join(dir, "decoded.abc")
+	mustMusae(t, "decode", zjson, "-o", abc)
+	if s := string(mustValue(os.ReadFile(abc))); !strings.HasPrefix(s, "X:1\nT:decoded\n") || !strings.Contains(s, "Q:1/4=100") || strings.Count(s, "|") < 5 {
+		t.Errorf("decode -o decoded.abc wrote\n%s", s)
+	}
 
 	// An entry's z, when given, is decoded instead of its mu; sampling repeats with the seed.
 	lf.Entries[1].Z = make([]float32, 8)
 	edited := filepath.Join(dir, "edited.json")
-	b, _ := lf.marshal()
+	b, _ := lf.Marshal()
 	if err := os.WriteFile(edited, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -320,13 +332,13 @@ func TestDecodeRefusals(t *testing.T) {
 	tunes := writeTunes(t, dir)
 	zjson := filepath.Join(dir, "z.json")
 	mustMusae(t, "encode", tunes[0], "--model", model, "-o", zjson)
-	lf, _ := readLatentFile(zjson)
+	lf, _ := readLatentFile(builtinDomains(), zjson)
 	bad := func(name string, edit func(*latentFile)) string {
 		c := *lf
-		c.Entries = append([]latentEntry(nil), lf.Entries...)
+		c.Entries = append([]domain.LatentEntry(nil), lf.Entries...)
 		edit(&c)
 		p := filepath.Join(dir, name)
-		b, _ := c.marshal()
+		b, _ := c.Marshal()
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -358,9 +370,9 @@ func TestDecodeRefusals(t *testing.T) {
 }
 
 func TestLatentFileJSON(t *testing.T) {
-	lf := latentFile{Model: "mnist-conv2", Checkpoint: "m.safetensors", Domain: zoo.MNIST, Z: 2,
-		Entries: []latentEntry{{File: "a.png", Where: "w", Mu: []float32{0.5, -1e-7}, Logvar: []float32{-2, 3}}, {Z: []float32{1, 2}}}}
-	b, err := lf.marshal()
+	lf := latentFile{Model: "mnist-conv2", Checkpoint: "m.safetensors", Domain: "mnist", Z: 2,
+		Entries: []domain.LatentEntry{{File: "a.png", Where: "w", Mu: []float32{0.5, -1e-7}, Logvar: []float32{-2, 3}}, {Z: []float32{1, 2}}}}
+	b, err := lf.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 )
 
 type evalOptions struct {
@@ -18,10 +18,10 @@ type evalOptions struct {
 	Seed                                       uint64
 }
 
-func newEvalCmd() *cobra.Command {
+func newEvalCmd(reg *domain.Registry) *cobra.Command {
 	o := &evalOptions{}
 	cmd := &cobra.Command{
-		Use:   "eval --domain mnist|melody [--model M] [--data DIR]",
+		Use:   "eval --domain " + strings.Join(reg.Names(), "|") + " [--model M] [--data DIR]",
 		Short: "Measure a model: test negative ELBO (digits) or reconstruction accuracy (melodies)",
 		Long: `Measure a model on held-out data.
 
@@ -32,31 +32,26 @@ its grey levels: dynamically, the draws made from --seed, and the fixed ("static
 one draw from the seed 20110411, the same on every run. Last, the single-sample negative
 ELBO on the set thresholded at 0.5, a far easier set whose figure compares with no
 published one. The full test set at --iw 5000 is 10^8 decoder passes: hours on a laptop;
---iw 100, --limit or --binarization dynamic gives a quicker figure. --split train scores the training images instead.
+--iw 100, --limit or --binarization dynamic gives a quicker figure.
 Melodies: greedy reconstruction accuracy (argmax decoding of z = mu, per step), with the
 reconstruction and KL terms in nats, on the windows of --data (default: the folder the
 model was trained on). --split picks which: validation, the files that training holds
 out (musae train's split, by a hash of each file's path in the folder), train, the
-files it learns from, or all.
+files it learns from, or all. Digits: --split test or train.
 The first lines say which split was scored.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkDomain(o.Domain); err != nil {
+			if err := checkDomain(reg, o.Domain); err != nil {
 				return err
 			}
 			if o.IW < 1 {
 				return usagef("--iw %d: want at least 1 importance sample", o.IW)
 			}
-			for _, b := range o.Binarization {
-				if b != "dynamic" && b != "fixed" {
-					return usagef("--binarization %q: want dynamic, fixed or both (dynamic,fixed)", b)
-				}
-			}
-			return runEval(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runEval(cmd.Context(), reg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --model when omitted)")
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model when omitted"))
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name")
 	f.StringVar(&o.Data, "data", "", "data folder (MNIST IDX files; a folder of MIDI files)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
@@ -69,39 +64,12 @@ The first lines say which split was scored.`,
 	return cmd
 }
 
-func runEval(ctx context.Context, o *evalOptions, stdout, stderr io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runEval(ctx context.Context, reg *domain.Registry, o *evalOptions, stdout, stderr io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
-	if m.Meta.Domain == zoo.Melody {
-		return evalMelodies(ctx, m, o, stdout, stderr)
-	}
-	split := defaultString(o.Split, "test")
-	if split != "test" && split != "train" {
-		return usagef("--split %q: for digits, want test or train", split)
-	}
-	train, test, err := loadMNIST(o.Dataset, o.Data)
-	if err != nil {
-		return err
-	}
-	if split == "train" {
-		test = train
-	}
-	if o.Limit > 0 && o.Limit < test.N {
-		test = head(test, o.Limit)
-	}
-	fmt.Fprintf(stdout, "data %s %s split\n", o.Dataset, split)
-	return evalImages(ctx, m, test, o.Binarization, o.IW, o.Seed, stdout, stderr)
-}
-
-// checkScore refuses a non-finite score: a checkpoint's weights are finite (the reader
-// checks), so one means the model overflows on this data, and a NaN printed with exit
-// status 0 would pass for a result.
-func checkScore(m *zoo.Model, name string, v float64) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("eval: %s scores %s = %v: the model overflows on this data", describeModel(m), name, v)
-	}
-	return nil
+	return m.Domain.Eval(ctx, m, domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Split: o.Split, Limit: o.Limit, Seed: o.Seed,
+		Samples: o.IW, Sets: o.Binarization, Log: stderr}, stdout)
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/models"
 )
 
@@ -33,7 +32,7 @@ func TestEvalSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeCorpus(t, corpus, 40)
-	m, err := zoo.New("mel2-tiny", 8, "", 7)
+	m, err := builtinDomains().New("mel2-tiny", 8, "", 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +143,7 @@ func TestEvalMNISTLiterature(t *testing.T) {
 func TestEvalUsage(t *testing.T) {
 	for _, tc := range []struct{ argv, say string }{
 		{"eval --model mnist-conv --iw 0", "--iw 0: want at least 1"},
-		{"eval --model mnist-conv --binarization static", `--binarization "static": want dynamic, fixed or both`},
+		{"eval --model mnist-conv --binarization static", `--binarization "static": want dynamic or fixed`},
 	} {
 		code, _, errb := musae(t, strings.Fields(tc.argv)...)
 		if code != exitUsage || !strings.Contains(errb, tc.say) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"musae/latent/domain/melody"
 	"musae/midi"
 )
 
@@ -78,7 +79,7 @@ is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard outp
 }
 
 func runExport(o *exportOptions, stdout, stderr io.Writer) error {
-	f, opt, chosen, err := openMelodyFile(o.File, o.Track)
+	f, opt, chosen, err := melody.OpenFile(o.File, o.Track)
 	if err != nil {
 		return err
 	}

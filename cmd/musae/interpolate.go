@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
-	"musae/image"
 	"musae/latent"
+	"musae/latent/domain"
 )
 
 type interpolateOptions struct {
@@ -24,9 +25,9 @@ type interpolateOptions struct {
 	Files                           []string
 }
 
-func newInterpolateCmd() *cobra.Command {
+func newInterpolateCmd(reg *domain.Registry) *cobra.Command {
 	o := &interpolateOptions{}
-	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	var grid string
 	cmd := &cobra.Command{
 		Use:   "interpolate A B [--steps 5] [--mode slerp|lerp] -o OUT  |  interpolate A B C D --grid 5x5 -o OUT",
@@ -38,7 +39,8 @@ Melodies: the 2-bar window of each input (the first with notes, or --bar N; --tr
 the track) gives one MIDI file with the steps in sequence at the first input's tempo, a bar
 of rest between them; --each also writes one file per step, and --wav a WAV file beside
 each MIDI file (musae's synthesiser, as musae render plays it). Decoding is greedy (argmax) at
-temperature 0, or sampled at --temperature T with --seed.
+temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT.abc
+writes the steps as a score instead.
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.`,
@@ -70,18 +72,18 @@ row after row.`,
 			if err := in.complete(args); err != nil {
 				return err
 			}
-			if o.WAV && o.Domain == zoo.MNIST {
-				return usagef("--wav is for melodies; digits are pictures")
+			if err := checkWAVFlag(reg, o.WAV, o.Domain); err != nil {
+				return err
 			}
-			return runInterpolate(cmd.Context(), o, cmd.OutOrStdout())
+			return runInterpolate(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
 	in.addFlags(f)
-	f.Lookup("domain").Usage = "mnist or melody (follows from the inputs)"
+	f.Lookup("domain").Usage = domainFlagHelp(reg, "follows from the inputs")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (default interpolation.mid) or PNG (default interpolation.png)")
 	f.StringVar(&o.Mode, "mode", "slerp", "slerp or lerp")
-	f.StringVar(&grid, "grid", "", fmt.Sprintf("ROWSxCOLS: a grid from four corner inputs (at most %d cells of digits, %d melodies)", maxSampleDigits, maxSequence))
+	f.StringVar(&grid, "grid", "", fmt.Sprintf("ROWSxCOLS: a grid from four corner inputs (at most %d cells of pictures, %d of music)", maxSampleDigits, maxSequence))
 	f.IntVar(&o.Steps, "steps", 5, fmt.Sprintf("points from A to B, both included (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
@@ -90,8 +92,8 @@ row after row.`,
 	return cmd
 }
 
-func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOptions, stdout io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
@@ -102,8 +104,8 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 	mus := in.Mu
 	var zs [][]float32
 	rows, cols := 1, o.Steps
-	if m.Meta.Domain == zoo.Melody && o.GridRows*o.GridCols > maxSequence {
-		return usagef("--grid %dx%d: melodies go into one MIDI file, at most %d of them", o.GridRows, o.GridCols, maxSequence)
+	if isTimed(m.Domain) && o.GridRows*o.GridCols > maxSequence {
+		return usagef("--grid %dx%d: %s go into one %s, at most %d of them", o.GridRows, o.GridCols, m.Domain.Info().Noun, strings.TrimPrefix(m.Domain.Info().OutputKind, "a "), maxSequence)
 	}
 	if o.GridRows > 0 {
 		rows, cols = o.GridRows, o.GridCols
@@ -114,56 +116,62 @@ func runInterpolate(ctx context.Context, o *interpolateOptions, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	if m.Meta.Domain == zoo.MNIST {
+	info := m.Domain.Info()
+	ext := info.Outputs[0]
+	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
+	if !isTimed(m.Domain) {
 		if o.WAV {
-			return usagef("--wav is for melodies; %s draws digits, which are pictures", m.Meta.Model)
+			return wavError(reg, m.Domain, m.Meta.Model)
 		}
-		out := defaultString(o.Out, "interpolation.png")
-		if err := checkOutputExt(out, zoo.MNIST); err != nil {
+		out := defaultString(o.Out, "interpolation"+ext)
+		if err := checkOutputExt(out, m.Domain); err != nil {
 			return err
 		}
-		imgs, err := decodeImagesContext(ctx, m, zs)
+		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
-		if err := image.WritePNG(out, image.Upscale(image.Grid(imgs, rows, cols, 28, 28, 2), 2)); err != nil {
+		if err := m.WriteFile(out, xs, domain.Layout{Rows: rows, Cols: cols}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %d×%d digits by %s, %s\n", out, rows, cols, m.Meta.Model, o.Mode)
+		fmt.Fprintf(stdout, "wrote %s: %d×%d %s by %s, %s\n", out, rows, cols, info.Noun, m.Meta.Model, o.Mode)
 		return nil
 	}
-	out := defaultString(o.Out, "interpolation.mid")
-	if err := checkOutputExt(out, zoo.Melody); err != nil {
+	out := defaultString(o.Out, "interpolation"+ext)
+	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
-	mels, err := decodeMelodiesContext(ctx, m, zs, o.Temperature, rng)
+	steps, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 	if err != nil {
 		return err
 	}
-	for i, w := range in.Melodies {
-		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], in.Where[i], w)
+	for i, x := range in.Examples {
+		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(x))
 	}
-	for i, mel := range mels {
-		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(mels), i/cols+1, i%cols+1, mel)
+	qpm := in.Examples[0].QPM
+	if e := strings.ToLower(filepath.Ext(out)); slices.Contains(info.Outputs, e) {
+		ext = e // the steps' own files take -o's format
+	}
+	for i, x := range steps {
+		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(x))
 		if o.Each {
-			p := withExt(out, fmt.Sprintf("-%02d.mid", i+1))
-			if _, err := writeMelodyFiles(p, in.QPM[0], o.WAV, mel); err != nil {
+			p := withExt(out, fmt.Sprintf("-%02d%s", i+1, ext))
+			if _, err := writeTimed(m, p, steps[i:i+1], qpm, o.WAV); err != nil {
 				return err
 			}
 		}
 	}
-	wav, err := writeMelodyFiles(out, in.QPM[0], o.WAV, withRests(mels)...)
+	wav, err := writeTimed(m, out, steps, qpm, o.WAV)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s%s: %d steps at %.0f qpm, a bar of rest between them\n", out, wav, len(mels), in.QPM[0])
+	fmt.Fprintf(stdout, "wrote %s%s: %d steps at %.0f qpm, a bar of rest between them\n", out, wav, len(steps), qpm)
 	if o.Each {
-		what := "a MIDI file"
+		what := info.OutputKind // "a MIDI file"
 		if o.WAV {
-			what = "a MIDI and a WAV file"
+			what = strings.TrimSuffix(what, " file") + " and a WAV file"
 		}
-		fmt.Fprintf(stdout, "and %s per step: %s-01 to -%02d\n", what, withExt(out, ""), len(mels))
+		fmt.Fprintf(stdout, "and %s per step: %s-01 to -%02d\n", what, withExt(out, ""), len(steps))
 	}
 	return nil
 }

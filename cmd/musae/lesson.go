@@ -105,8 +105,8 @@ func (o *trainOptions) completeTask(f *pflag.FlagSet) error {
 			return usagef("--%s is for VAEs, not the autoencoders of --task", name)
 		}
 	}
-	if o.Domain != "" && o.Domain != "mnist" {
-		return usagef("--task trains on MNIST digits, not --domain %s", o.Domain)
+	if f.Changed("domain") {
+		return usagef("--task trains the lesson's autoencoders on MNIST digits: it takes no --domain")
 	}
 	if _, err := aeConfigFor(o.Task, o.Shrink); err != nil {
 		return err
@@ -132,12 +132,12 @@ func runTrainAE(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	train, test, err := loadMNIST(o.Dataset, o.Data)
+	train, test, err := datasets.LoadMNIST(datasets.MNISTOptions{Dataset: o.Dataset, Dir: o.Data})
 	if err != nil {
 		return err
 	}
 	if o.Limit > 0 && o.Limit < train.N {
-		train = head(train, o.Limit)
+		train = train.Head(o.Limit)
 	}
 	t := taskOf(a)
 	fmt.Fprintf(stderr, "training %s (%s, %d parameters) on %s train, %d images, %d epochs of batch %d\n",
@@ -165,7 +165,7 @@ func runTrainAE(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) 
 // (denoise), bilinear upscaling of the small input (superres).
 func aeTestFigures(a *conv.AE, test *datasets.Images, limit int, seed uint64, w io.Writer) error {
 	if limit > 0 && limit < test.N {
-		test = head(test, limit)
+		test = test.Head(limit)
 	}
 	in, target, base := aeTestSet(a, test, seed)
 	out := a.Map(in, test.N)
@@ -284,7 +284,7 @@ func runRestore(_ context.Context, verb string, o *restoreOptions, stdout io.Wri
 	}
 	fmt.Fprintf(stdout, "model %s (%s, %d×%d in, %d parameters, trained %d steps)\n", a.Name, a.Task, a.In, a.In, models.CountParams(a.Params()), c.Meta.Steps)
 	if o.Test != 0 {
-		_, test, err := loadMNIST(o.Dataset, o.Data)
+		_, test, err := datasets.LoadMNIST(datasets.MNISTOptions{Dataset: o.Dataset, Dir: o.Data})
 		if err != nil {
 			return err
 		}
@@ -294,7 +294,7 @@ func runRestore(_ context.Context, verb string, o *restoreOptions, stdout io.Wri
 		if o.Out == "" {
 			return nil
 		}
-		return writeRestoreGrid(a, head(test, min(max(o.N, 1), test.N)), o.Seed, o.Out, stdout)
+		return writeRestoreGrid(a, test.Head(min(max(o.N, 1), test.N)), o.Seed, o.Out, stdout)
 	}
 	in, err := readPicture(o.Files[0], a.In)
 	if err != nil {

@@ -15,7 +15,7 @@ func TestTrainTaskUsage(t *testing.T) {
 		{"train --task ae --shrink 2 -o m.safetensors", "--shrink goes with --task superres only"},
 		{"train --task superres --shrink 3 -o m.safetensors", "--shrink 3: want 2 (14×14 inputs) or 4 (7×7)"},
 		{"train --task ae --z 3 -o m.safetensors", "--z is for VAEs"},
-		{"train --task denoise --domain melody -o m.safetensors", "--task trains on MNIST digits"},
+		{"train --task denoise --domain melody -o m.safetensors", "--task trains the lesson's autoencoders on MNIST digits: it takes no --domain"},
 		{"train --task ae", "say where to write the checkpoint"},
 		{"train --shrink 2 -o m.safetensors", "--shrink goes with --task superres"},
 		{"denoise", "denoise takes one picture (or --test)"},

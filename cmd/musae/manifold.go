@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/image"
+	"musae/latent/domain"
 )
 
 type manifoldOptions struct {
@@ -16,7 +16,7 @@ type manifoldOptions struct {
 	N          int
 }
 
-func newManifoldCmd() *cobra.Command {
+func newManifoldCmd(reg *domain.Registry) *cobra.Command {
 	o := &manifoldOptions{}
 	cmd := &cobra.Command{
 		Use:   "manifold [--model mnist-conv2] [-n 20] -o manifold.png",
@@ -29,10 +29,13 @@ left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-
 			if o.N < 2 || o.N > maxManifold {
 				return usagef("-n %d: want 2 to %d cells a side", o.N, maxManifold)
 			}
-			if err := checkOutputExt(o.Out, zoo.MNIST); err != nil {
-				return err
+			// A built-in model's domain is known before it is opened; a checkpoint's after.
+			if d, err := reg.ForModel(o.Model); err == nil && isPictures(d) {
+				if err := checkOutputExt(o.Out, d); err != nil {
+					return err
+				}
 			}
-			return runManifold(cmd.Context(), o, cmd.OutOrStdout())
+			return runManifold(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -46,29 +49,65 @@ left to right, z[1] top to bottom falls. Needs a model with a 2-D latent (mnist-
 // at n = 1000 held 12 GB.
 const maxManifold = 200
 
-func runManifold(ctx context.Context, o *manifoldOptions, stdout io.Writer) error {
-	m, err := zoo.Open(o.Model, zoo.MNIST)
+func runManifold(ctx context.Context, reg *domain.Registry, o *manifoldOptions, stdout io.Writer) error {
+	m, p, err := openPictureModel(reg, o.Model)
 	if err != nil {
+		return err
+	}
+	if err := checkOutputExt(o.Out, m.Domain); err != nil {
 		return err
 	}
 	if m.VAE.Z != 2 {
 		return fmt.Errorf("%s has a %d-D latent; the manifold needs a 2-D one (try --model mnist-conv2)", m.Meta.Model, m.VAE.Z)
 	}
-	var cancelled error
+	rows, cols := p.Size()
+	var failed error
 	img := image.Manifold(func(z [][]float32) [][]float32 {
-		imgs, err := decodeImagesContext(ctx, m, z)
+		ps, err := decodePictures(ctx, m, z)
 		if err != nil {
-			cancelled = err
+			failed = err
 			return make([][]float32, len(z)) // blank cells; the picture is not written
 		}
-		return imgs
-	}, o.N, 28, 28)
-	if cancelled != nil {
-		return cancelled
+		return ps
+	}, o.N, rows, cols)
+	if failed != nil {
+		return failed
 	}
 	if err := image.WritePNG(o.Out, img); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d×%d decodings of %s\n", o.Out, o.N, o.N, m.Meta.Model)
 	return nil
+}
+
+// openPictureModel opens a model of a domain of pictures (domain.Pictures), for the verbs
+// that draw its latent space.
+func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.Pictures, error) {
+	m, err := reg.Open(ref, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	p, ok := m.Domain.(domain.Pictures)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s is a %s model, not a %s one: this draws pictures", m.Meta.Model, m.Meta.Domain, orList(namesOf(reg, isPictures)))
+	}
+	return m, p, nil
+}
+
+// decodePictures decodes latent vectors of a picture model to their intensities, in
+// batches that check ctx.
+func decodePictures(ctx context.Context, m *domain.Model, zs [][]float32) ([][]float32, error) {
+	xs, err := decodeFor(ctx, m, zs, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, len(xs))
+	for i, x := range xs {
+		p, ok := x.Value.([]float32)
+		if !ok {
+			return nil, fmt.Errorf("%s decodes to %T, not pictures", m.Meta.Model, x.Value)
+		}
+		out[i] = p
+	}
+	return out, nil
 }

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"musae/latent/domain"
+	"musae/latent/domain/melody"
 	"musae/midi"
 )
 
@@ -42,21 +43,22 @@ func TestReadMelodyInputChoosesTrack(t *testing.T) {
 		{single, "", "the first 2-bar window with notes", 60},
 	} {
 		t.Run(filepath.Base(tc.path)+" "+tc.track, func(t *testing.T) {
-			in, err := readMelodyInput(tc.path, tc.track, 0)
+			in, err := domain.ReadFile(melody.New(), tc.path, domain.ReadOptions{Track: tc.track})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if in.Where != tc.where {
 				t.Errorf("where %q\nwant  %q", in.Where, tc.where)
 			}
-			if p, ok := midi.ClassPitch(in.Window[0]); !ok || p != tc.first {
-				t.Errorf("window starts with class %d, want a note-on of %s:\n%s", in.Window[0], midi.PitchName(tc.first), in.Window)
+			w := in.Value.(midi.Melody)
+			if p, ok := midi.ClassPitch(w[0]); !ok || p != tc.first {
+				t.Errorf("window starts with class %d, want a note-on of %s:\n%s", w[0], midi.PitchName(tc.first), w)
 			}
 		})
 	}
 
 	drums := write("drums.mid", rawSMF(quarters(9, 36, 38, 36, 38)))
-	if _, err := readMelodyInput(drums, "", 0); err == nil || !strings.Contains(err.Error(), drums+": midi: no melody: none of the 4 notes of the file is usable: 4 on the drum channel 10") || errors.As(err, new(usageError)) {
+	if _, err := domain.ReadFile(melody.New(), drums, domain.ReadOptions{}); err == nil || !strings.Contains(err.Error(), drums+": midi: no melody: none of the 4 notes of the file is usable: 4 on the drum channel 10") || domain.IsInputError(err) {
 		t.Errorf("drums only: %v, want the reason, not a usage error", err)
 	}
 }

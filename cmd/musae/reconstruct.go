@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
-	"musae/image"
+	"musae/latent/domain"
 )
 
 type reconstructOptions struct {
@@ -19,11 +19,11 @@ type reconstructOptions struct {
 	Files                                    []string
 }
 
-func newReconstructCmd() *cobra.Command {
+func newReconstructCmd(reg *domain.Registry) *cobra.Command {
 	o := &reconstructOptions{}
-	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
-		Use:   "reconstruct [FILE...] [--domain mnist|melody] -o OUT",
+		Use:   "reconstruct [FILE...] [--domain " + strings.Join(reg.Names(), "|") + "] -o OUT",
 		Short: "Encode and decode: test digits above their reconstructions, or a melody and its reconstruction",
 		Long: `Encode inputs to z = mu and decode them again.
 
@@ -38,7 +38,7 @@ with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
 			if err := in.complete(args); err != nil {
 				return err
 			}
-			return runReconstruct(cmd.Context(), o, cmd.OutOrStdout())
+			return runReconstruct(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -55,62 +55,85 @@ with notes, or --bar) followed by its greedy reconstruction, in one MIDI file.`,
 // picture, 8 columns wide and 2·n/8 rows high.
 const maxReconstruct = 1000
 
-func runReconstruct(ctx context.Context, o *reconstructOptions, stdout io.Writer) error {
-	m, err := openModel(o.Model, o.Domain)
+func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOptions, stdout io.Writer) error {
+	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}
-	if m.Meta.Domain == zoo.Melody {
-		return reconstructMelodies(ctx, m, o, stdout)
+	info := m.Domain.Info()
+	ext := info.Outputs[0]
+	if t, ok := m.Domain.(domain.Timed); ok {
+		if len(o.Files) == 0 {
+			return usagef("name the files to reconstruct: musae reconstruct x%s", ext)
+		}
+		out := defaultString(o.Out, "reconstruction"+ext)
+		if err := checkOutputExt(out, m.Domain); err != nil {
+			return err
+		}
+		in, err := encodeInputs(ctx, m, o.Files, o.Track, o.Bar)
+		if err != nil {
+			return err
+		}
+		recons, err := decodeFor(ctx, m, in.Mu, 0, nil)
+		if err != nil {
+			return err
+		}
+		var seq []domain.Example
+		for i, x := range in.Examples {
+			same, total := t.Compare(x, recons[i])
+			fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Files[i], x.Where, show(x), same, total, show(recons[i]))
+			seq = append(seq, x, recons[i])
+		}
+		if err := m.WriteFile(out, seq, domain.Layout{QPM: in.Examples[0].QPM}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: each input window, then its reconstruction, a bar of rest between\n", out)
+		return nil
 	}
-	out := defaultString(o.Out, "reconstructions.png")
-	if err := checkOutputExt(out, zoo.MNIST); err != nil {
+	out := defaultString(o.Out, "reconstructions"+ext)
+	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	var originals [][]float32
+	var originals []domain.Example
 	if len(o.Files) > 0 {
-		if originals, err = readDigits(o.Files); err != nil {
+		if originals, err = m.ReadFiles(o.Files, domain.ReadOptions{Track: o.Track, Bar: o.Bar}); err != nil {
 			return err
 		}
 	} else {
-		_, test, err := loadMNIST(o.Dataset, o.Data)
+		p, ok := m.Domain.(domain.Pictures)
+		if !ok {
+			return usagef("name the files to reconstruct: musae reconstruct x%s", ext)
+		}
+		test, _, err := p.Labelled(domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Split: "test"})
 		if err != nil {
 			return err
 		}
 		rng := rand.New(rand.NewPCG(o.Seed, 0x726563))
-		for _, k := range rng.Perm(test.N)[:min(o.N, test.N)] {
-			originals = append(originals, test.Image(k))
+		for _, k := range rng.Perm(len(test))[:min(o.N, len(test))] {
+			originals = append(originals, test[k])
 		}
 	}
-	mu, _, err := encodeDigits(ctx, m, originals)
+	mu, _, err := m.EncodeContext(ctx, originals)
 	if err != nil {
 		return err
 	}
-	recons, err := decodeImagesContext(ctx, m, mu)
+	recons, err := decodeFor(ctx, m, mu, 0, nil)
 	if err != nil {
 		return err
 	}
+	// Rows of originals above rows of their reconstructions, eight to a row.
 	const cols = 8
-	var cells [][]float32
+	var cells []domain.Example
 	for r := 0; r < len(originals); r += cols {
 		hi := min(r+cols, len(originals))
-		row := append(append([][]float32{}, originals[r:hi]...), make([][]float32, cols-(hi-r))...)
-		cells = append(cells, row...)
-		row = append(append([][]float32{}, recons[r:hi]...), make([][]float32, cols-(hi-r))...)
-		cells = append(cells, row...)
+		cells = append(cells, originals[r:hi]...)
+		cells = append(cells, make([]domain.Example, cols-(hi-r))...)
+		cells = append(cells, recons[r:hi]...)
+		cells = append(cells, make([]domain.Example, cols-(hi-r))...)
 	}
-	rows := len(cells) / cols
-	if err := image.WritePNG(out, image.Upscale(image.Grid(cells, rows, cols, 28, 28, 2), 2)); err != nil {
+	if err := m.WriteFile(out, cells, domain.Layout{Rows: len(cells) / cols, Cols: cols}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d digits (odd rows) above their reconstructions (even rows) by %s\n", out, len(originals), m.Meta.Model)
+	fmt.Fprintf(stdout, "wrote %s: %d %s (odd rows) above their reconstructions (even rows) by %s\n", out, len(originals), info.Noun, m.Meta.Model)
 	return nil
-}
-
-func flatten(xs [][]float32) []float32 {
-	var out []float32
-	for _, x := range xs {
-		out = append(out, x...)
-	}
-	return out
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"musae/latent/domain"
+	"musae/latent/domain/melody"
 	"musae/midi"
 )
 
@@ -221,7 +223,12 @@ func TestWAVBesideMIDILimit(t *testing.T) {
 	// 1,000 bars at 30 qpm: 2h13m20s.
 	long := make(midi.Melody, 1000*midi.StepsPerBar)
 	long[0] = midi.NoteOnClass(60)
-	_, err := writeMelodyFiles(path, 30, true, long)
+	m, err := builtinDomains().Open("", "melody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := []domain.Example{melody.Example(long, 0)}
+	_, err = writeTimed(m, path, xs, 30, true)
 	if !errors.Is(err, midi.ErrRenderLimit) || !strings.Contains(err.Error(), filepath.Join(dir, "long.wav")+": midi: past the render limits: the audio would last 2h13m20s") {
 		t.Errorf("error %v, want ErrRenderLimit naming long.wav", err)
 	}
@@ -229,7 +236,7 @@ func TestWAVBesideMIDILimit(t *testing.T) {
 		t.Errorf("a refused render left %s", ents[0].Name())
 	}
 	// Without --wav the MIDI file has no such limit.
-	if _, err := writeMelodyFiles(path, 30, false, long); err != nil {
+	if _, err := writeTimed(m, path, xs, 30, false); err != nil {
 		t.Fatal(err)
 	}
 }

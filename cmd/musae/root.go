@@ -8,6 +8,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"musae/latent/domain"
+	"musae/latent/domain/digits"
+	"musae/latent/domain/melody"
 )
 
 // Exit codes: 0 success, 1 the work failed, 2 the command line was wrong, 130 interrupted.
@@ -26,46 +30,60 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-func newRootCmd() *cobra.Command {
+// builtinDomains are the domains musae knows; a new domain is its package and one line
+// here.
+func builtinDomains() *domain.Registry {
+	return domain.NewRegistry(
+		digits.New(),
+		melody.New(),
+	)
+}
+
+func newRootCmd(reg *domain.Registry) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "musae",
-		Short:         "Variational autoencoders for MNIST digits and MIDI melodies",
+		Short:         "Variational autoencoders for " + strings.Join(nouns(reg.Domains(), nil), " and "),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		// Verbs are added here, one file per verb.
-		newTrainCmd(nil),
-		newSampleCmd(),
-		newInterpolateCmd(),
-		newReconstructCmd(),
-		newEvalCmd(),
-		newManifoldCmd(),
-		newBenchCmd(),
-		newWeightsCmd(),
+		newTrainCmd(reg, nil),
+		newSampleCmd(reg),
+		newInterpolateCmd(reg),
+		newReconstructCmd(reg),
+		newEvalCmd(reg),
+		newManifoldCmd(reg),
+		newBenchCmd(reg),
+		newWeightsCmd(reg),
 		newInspectCmd(),
 		newDatasetsCmd(),
-		newEncodeCmd(nil),
-		newDecodeCmd(nil),
-		newSimilarCmd(nil),
-		newAttributeCmd(),
+		newEncodeCmd(reg, nil),
+		newDecodeCmd(reg, nil),
+		newSimilarCmd(reg, nil),
+		newAttributeCmd(reg),
 		newRestoreCmd("denoise"),
 		newRestoreCmd("upscale"),
-		newArithCmd(nil),
+		newArithCmd(reg, nil),
 		newPlotCmd(nil),
-		newScatterCmd(nil),
+		newScatterCmd(reg, nil),
 		newPianorollCmd(nil),
 		newRenderCmd(nil),
 		newExportCmd(nil),
-		newServeCmd(nil),
+		newServeCmd(reg, nil),
 	)
 	return root
 }
 
 // run executes the CLI with args and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	return runWith(ctx, builtinDomains(), args, stdout, stderr)
+}
+
+// runWith is run over the domains of reg.
+func runWith(ctx context.Context, reg *domain.Registry, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(reg)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -76,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "musae: %v\n", err)
 	var ue usageError
 	switch {
-	case errors.As(err, &ue), isCobraUsage(err):
+	case errors.As(err, &ue), domain.IsInputError(err), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		return exitInterrupt

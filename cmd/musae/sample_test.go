@@ -104,7 +104,7 @@ func TestSampleSeed(t *testing.T) {
 // true defaults; pflag adds nothing such as "(default -1)".
 func TestTemperatureHelp(t *testing.T) {
 	for _, verb := range []string{"sample", "interpolate", "decode", "similar", "arith"} {
-		cmd, _, err := newRootCmd().Find([]string{verb})
+		cmd, _, err := newRootCmd(builtinDomains()).Find([]string{verb})
 		if err != nil {
 			t.Fatal(err)
 		}

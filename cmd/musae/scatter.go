@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/image"
+	"musae/latent/domain"
 )
 
 type scatterOptions struct {
@@ -21,7 +21,7 @@ type scatterOptions struct {
 	Seed                      uint64
 }
 
-func newScatterCmd(runF func(*scatterOptions) error) *cobra.Command {
+func newScatterCmd(reg *domain.Registry, runF func(*scatterOptions) error) *cobra.Command {
 	o := &scatterOptions{}
 	cmd := &cobra.Command{
 		Use:   "scatter [--model mnist-conv2|mnist-conv] [-n 2000] -o scatter.png",
@@ -41,7 +41,7 @@ title and axes say which.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runScatter(cmd.Context(), o, cmd.OutOrStdout())
+			return runScatter(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -54,30 +54,30 @@ title and axes say which.`,
 	return cmd
 }
 
-func runScatter(ctx context.Context, o *scatterOptions, stdout io.Writer) error {
-	m, err := zoo.Open(o.Model, zoo.MNIST)
+func runScatter(ctx context.Context, reg *domain.Registry, o *scatterOptions, stdout io.Writer) error {
+	m, p, err := openPictureModel(reg, o.Model)
 	if err != nil {
 		return err
 	}
 	if m.VAE.Z < 2 {
 		return fmt.Errorf("%s has a %d-D latent; a scatter plot needs two dimensions", m.Meta.Model, m.VAE.Z)
 	}
-	_, test, err := loadMNIST(o.Dataset, o.Data)
+	test, testLabels, err := p.Labelled(domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Split: "test"})
 	if err != nil {
 		return err
 	}
 	// A random subset in random order, so that no digit's dots lie all on top.
 	rng := rand.New(rand.NewPCG(o.Seed, 0x736361))
-	idx := rng.Perm(test.N)[:min(o.N, test.N)]
-	digits := make([][]float32, len(idx))
+	idx := rng.Perm(len(test))[:min(o.N, len(test))]
+	digits := make([]domain.Example, len(idx))
 	var labels []int
 	for i, k := range idx {
-		digits[i] = test.Image(k)
-		if test.Labels != nil {
-			labels = append(labels, test.Labels[k])
+		digits[i] = test[k]
+		if testLabels != nil {
+			labels = append(labels, testLabels[k])
 		}
 	}
-	mu, _, err := encodeDigits(ctx, m, digits)
+	mu, _, err := m.EncodeContext(ctx, digits)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,10 @@ func topVarianceDims(zs [][]float32) (int, int) {
 		n := float64(len(zs))
 		variance[j] = ss/n - (s/n)*(s/n)
 	}
-	dims := indices(d)
+	dims := make([]int, d)
+	for i := range dims {
+		dims[i] = i
+	}
 	slices.SortStableFunc(dims, func(a, b int) int {
 		switch {
 		case variance[a] > variance[b]:

@@ -7,7 +7,7 @@ import (
 )
 
 func TestScatterOptions(t *testing.T) {
-	checkOptions(t, newScatterCmd, []optionsCase[scatterOptions]{
+	checkOptions(t, withDomains(newScatterCmd), []optionsCase[scatterOptions]{
 		{argv: "", want: scatterOptions{Model: "mnist-conv2", Dataset: "mnist", N: 2000, Seed: 1, Out: "scatter.png"}},
 		{argv: "--model mnist-conv -n 500 --seed 4 -o s.png --dataset fashion-mnist", want: scatterOptions{Model: "mnist-conv", Dataset: "fashion-mnist", N: 500, Seed: 4, Out: "s.png"}},
 		{argv: "-n 0", wantErr: "-n must be positive"},

@@ -24,9 +24,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/image"
 	"musae/latent"
+	"musae/latent/domain"
 	"musae/midi"
 )
 
@@ -38,7 +38,7 @@ type serveOptions struct {
 	MaxUpload                     int64
 }
 
-func newServeCmd(runF func(*serveOptions) error) *cobra.Command {
+func newServeCmd(reg *domain.Registry, runF func(*serveOptions) error) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080]",
@@ -66,7 +66,7 @@ to --max-upload bytes and are read in memory: nothing is written to disk.`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runServe(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runServe(cmd.Context(), reg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -77,8 +77,8 @@ to --max-upload bytes and are read in memory: nothing is written to disk.`,
 	return cmd
 }
 
-func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error {
-	s, err := newExplorer(o)
+func runServe(ctx context.Context, reg *domain.Registry, o *serveOptions, stdout, stderr io.Writer) error {
+	s, err := newExplorer(reg, o)
 	if err != nil {
 		return err
 	}
@@ -128,24 +128,26 @@ func isLoopback(host string) bool {
 // for concurrent use, so every call into one holds mu.
 type explorer struct {
 	mu        sync.Mutex
-	melody    *zoo.Model
-	digits    *zoo.Model // nil when the digit model has no 2-D latent
-	digitNote string     // why there is no map, when digits is nil
+	melody    *domain.Model // of a domain that plays in time, whose examples are midi.Melody
+	digits    *domain.Model // of a domain of pictures; nil when the model has no 2-D latent
+	digitNote string        // why there is no map, when digits is nil
 	maxUpload int64
 	page      *template.Template
 	digitPNG  []byte // the digit map, drawn on its first request
 }
 
-func newExplorer(o *serveOptions) (*explorer, error) {
-	mel, err := zoo.Open(o.MelodyModel, zoo.Melody)
+func newExplorer(reg *domain.Registry, o *serveOptions) (*explorer, error) {
+	mel, err := openMelodyModel(reg, o.MelodyModel)
 	if err != nil {
 		return nil, err
 	}
 	s := &explorer{melody: mel, maxUpload: o.MaxUpload}
-	dig, err := zoo.Open(o.DigitModel, zoo.MNIST)
+	dig, pics, err := openPictureModel(reg, o.DigitModel)
 	switch {
 	case err != nil:
 		return nil, err
+	case !isDigitSize(pics):
+		s.digitNote = fmt.Sprintf("%s draws pictures of another size than %d×%d; the map needs digits", dig.Meta.Model, digitRows, digitCols)
 	case dig.VAE.Z != 2:
 		s.digitNote = fmt.Sprintf("%s has a %d-D latent; the map needs a 2-D one (--mnist-model mnist-conv2)", dig.Meta.Model, dig.VAE.Z)
 	default:
@@ -545,7 +547,7 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 			return melodyJSON{}, badRequest("bar %q: want a bar number from 1", b)
 		}
 	}
-	in, err := readMelodyUpload(form.name, form.data, form.track, bar)
+	in, err := s.melody.Domain.Read(bytes.NewReader(form.data), form.name, domain.ReadOptions{Track: form.track, Bar: bar})
 	if err != nil {
 		msg := strings.ReplaceAll(err.Error(), "--track ", "track ")
 		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
@@ -557,7 +559,7 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 	if math.IsNaN(qpm) {
 		qpm = midi.DefaultQPM
 	}
-	v := melodyView(withExt(form.name, ""), in.Window, qpm)
+	v := melodyView(withExt(form.name, ""), in.Value.(midi.Melody), qpm)
 	v.Where = in.Where
 	return v, nil
 }
@@ -806,7 +808,7 @@ func (s *explorer) digitMap(w http.ResponseWriter, r *http.Request) {
 	// The map never changes while the server runs: draw it once.
 	s.mu.Lock()
 	if s.digitPNG == nil {
-		img := image.Manifold(func(z [][]float32) [][]float32 { return decodeImages(s.digits, z) }, serveMapCells, 28, 28)
+		img := image.Manifold(func(z [][]float32) [][]float32 { return s.decodeDigits(z) }, serveMapCells, digitRows, digitCols)
 		var buf bytes.Buffer
 		if err := image.EncodePNG(&buf, img); err != nil {
 			s.mu.Unlock()
@@ -849,10 +851,10 @@ func (s *explorer) digitAt(w http.ResponseWriter, r *http.Request) {
 	}
 	z := mapLatent(x, y, serveMapCells)
 	s.mu.Lock()
-	pix := decodeImages(s.digits, [][]float32{z})[0]
+	pix := s.decodeDigits([][]float32{z})[0]
 	s.mu.Unlock()
 	var buf bytes.Buffer
-	if err := image.EncodePNG(&buf, image.Upscale(image.ToGray(pix, 28, 28), 4)); err != nil {
+	if err := image.EncodePNG(&buf, image.Upscale(image.ToGray(pix, digitRows, digitCols), 4)); err != nil {
 		fail(w, err)
 		return
 	}
@@ -860,6 +862,76 @@ func (s *explorer) digitAt(w http.ResponseWriter, r *http.Request) {
 		"z":   z,
 		"png": "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()),
 	})
+}
+
+// The digit map's pictures are MNIST's size; a model of pictures of another size draws
+// no map.
+const digitRows, digitCols = 28, 28
+
+func isDigitSize(p domain.Pictures) bool {
+	rows, cols := p.Size()
+	return rows == digitRows && cols == digitCols
+}
+
+// openMelodyModel opens the page's melody model: ref, or the default model of the first
+// domain that plays in time. Its domain must decode to midi.Melody.
+func openMelodyModel(reg *domain.Registry, ref string) (*domain.Model, error) {
+	name := ""
+	if ref == "" {
+		for _, d := range reg.Domains() {
+			if isTimed(d) {
+				name = d.Info().Name
+				break
+			}
+		}
+	}
+	m, err := reg.Open(ref, name)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := m.Decode([][]float32{make([]float32, m.VAE.Z)}, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := xs[0].Value.(midi.Melody); !ok || !isTimed(m.Domain) {
+		return nil, fmt.Errorf("serve: %s is a %s model, not a melody one", m.Meta.Model, m.Meta.Domain)
+	}
+	return m, nil
+}
+
+// encodeMelodies returns the posterior means and log-variances of melodies.
+func encodeMelodies(m *domain.Model, ms []midi.Melody) (mu, logvar [][]float32) {
+	xs := make([]domain.Example, len(ms))
+	for i, mel := range ms {
+		xs[i] = domain.Example{Value: mel}
+	}
+	mu, logvar, err := m.Encode(xs)
+	if err != nil {
+		panic(err) // openMelodyModel saw that the model reads melodies
+	}
+	return mu, logvar
+}
+
+// decodeMelodies decodes latent vectors to melodies, greedily at temperature 0.
+func decodeMelodies(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) []midi.Melody {
+	xs, err := m.Decode(zs, temperature, rng)
+	if err != nil {
+		panic(err) // openMelodyModel saw that the model decodes melodies
+	}
+	out := make([]midi.Melody, len(xs))
+	for i, x := range xs {
+		out[i] = x.Value.(midi.Melody)
+	}
+	return out
+}
+
+// decodeDigits decodes latent vectors of the digit model to pictures.
+func (s *explorer) decodeDigits(zs [][]float32) [][]float32 {
+	ps, err := decodePictures(context.Background(), s.digits, zs)
+	if err != nil {
+		panic(err) // newExplorer saw that the model decodes pictures
+	}
+	return ps
 }
 
 // exampleTune is a built-in two-bar melody to start from: notes as pitch (−1 for a rest)

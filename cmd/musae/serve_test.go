@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 	"musae/midi"
 )
 
@@ -25,7 +25,7 @@ import (
 // as `musae serve --addr 127.0.0.1:PORT` is.
 func newTestExplorer(t *testing.T, maxUpload int64) (*explorer, *httptest.Server) {
 	t.Helper()
-	s, err := newExplorer(&serveOptions{DigitModel: "mnist-conv2", MaxUpload: maxUpload})
+	s, err := newExplorer(builtinDomains(), &serveOptions{DigitModel: "mnist-conv2", MaxUpload: maxUpload})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,9 +219,9 @@ func TestServeConcurrent(t *testing.T) {
 	}
 }
 
-func testExplorerModel(t *testing.T) *zoo.Model {
+func testExplorerModel(t *testing.T) *domain.Model {
 	t.Helper()
-	m, err := zoo.Open("", zoo.Melody)
+	m, err := openMelodyModel(builtinDomains(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestServeCommand(t *testing.T) {
 	var out, errb syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- runServe(ctx, &serveOptions{Addr: "127.0.0.1:0", DigitModel: "mnist-conv2", MaxUpload: 1 << 20}, &out, &errb)
+		done <- runServe(ctx, builtinDomains(), &serveOptions{Addr: "127.0.0.1:0", DigitModel: "mnist-conv2", MaxUpload: 1 << 20}, &out, &errb)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "http://") && time.Now().Before(deadline) {

@@ -7,13 +7,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
 	"musae/latent"
-	"musae/midi"
+	"musae/latent/domain"
 )
 
 type similarOptions struct {
@@ -24,9 +24,9 @@ type similarOptions struct {
 	File                      string
 }
 
-func newSimilarCmd(runF func(*similarOptions) error) *cobra.Command {
+func newSimilarCmd(reg *domain.Registry, runF func(*similarOptions) error) *cobra.Command {
 	o := &similarOptions{}
-	in := inputOptions{domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
 	cmd := &cobra.Command{
 		Use:   "similar FILE --similarity 0.8 [-n 4] [--seed S] -o OUT",
 		Short: "Variations of a melody (.mid) or digit (.png): points of latent space near its mean",
@@ -62,12 +62,12 @@ when OUT is not a .png; default similar.png).`,
 			if runF != nil {
 				return runF(o)
 			}
-			return runSimilar(cmd.Context(), o, cmd.OutOrStdout())
+			return runSimilar(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
 	in.addFlags(f)
-	f.Lookup("domain").Usage = "mnist or melody (follows from the input or --model)"
+	f.Lookup("domain").Usage = domainFlagHelp(reg, "follows from the input or --model")
 	f.Float64Var(&o.Similarity, "similarity", 0.8, "how close to the input, from 0 (a prior sample) to 1 (the input's mean)")
 	f.IntVarP(&o.N, "n", "n", 4, fmt.Sprintf("how many variations (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
@@ -76,8 +76,8 @@ when OUT is not a .png; default similar.png).`,
 	return cmd
 }
 
-func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error {
-	m, err := openModelFor(o.Model, o.Domain, []string{o.File})
+func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, stdout io.Writer) error {
+	m, err := openModelFor(reg, o.Model, o.Domain, []string{o.File})
 	if err != nil {
 		return err
 	}
@@ -90,33 +90,38 @@ func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
-	if m.Meta.Domain == zoo.MNIST {
-		if o.Temperature != 0 {
-			return usagef("--temperature applies to melodies; digits decode to their pixel probabilities")
+	info := m.Domain.Info()
+	ext := info.Outputs[0]
+	input := in.Examples[0]
+	if !isTimed(m.Domain) {
+		if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {
+			return err
 		}
-		out := defaultString(o.Out, "similar.png")
-		if domainOfFiles([]string{out}) == zoo.Melody {
-			return checkOutputExt(out, zoo.MNIST)
+		out := defaultString(o.Out, "similar"+ext)
+		if otherDomainsOutput(reg, m.Domain, strings.ToLower(filepath.Ext(out))) {
+			return checkOutputExt(out, m.Domain)
 		}
-		if !strings.EqualFold(filepath.Ext(out), ".png") {
+		if !strings.EqualFold(filepath.Ext(out), ext) {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
-			out = filepath.Join(out, "similar.png")
+			out = filepath.Join(out, "similar"+ext)
 		}
-		imgs, err := decodeImagesContext(ctx, m, zs)
+		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
-		if err := writeDigitStrip(out, append([][]float32{in.Digits[0]}, imgs...)); err != nil {
+		if err := m.WriteFile(out, append([]domain.Example{input}, xs...), domain.Layout{Rows: 1, Cols: len(xs) + 1}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s, then %d variations at similarity %g by %s\n", out, o.File, o.N, o.Similarity, m.Meta.Model)
 		return nil
 	}
 	dir := defaultString(o.Out, "similar")
-	if ext := strings.ToLower(filepath.Ext(dir)); ext == ".mid" || ext == ".midi" || ext == ".png" {
-		return usagef("-o %s: melodies go to a folder (similar-01.mid, ... and all.mid there)", dir)
+	for _, d := range reg.Domains() {
+		if slices.Contains(d.Info().Outputs, strings.ToLower(filepath.Ext(dir))) {
+			return usagef("-o %s: %s go to a folder (similar-01%s, ... and all%s there)", dir, info.Noun, ext, ext)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -124,23 +129,23 @@ func runSimilar(ctx context.Context, o *similarOptions, stdout io.Writer) error 
 	if err := removeOutputFiles(dir, "similar"); err != nil {
 		return err
 	}
-	mels, err := decodeMelodiesContext(ctx, m, zs, o.Temperature, rng)
+	xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
 	if err != nil {
 		return err
 	}
-	qpm := in.QPM[0]
-	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, in.Where[0], in.Melodies[0])
-	for i, mel := range mels {
-		p := filepath.Join(dir, fmt.Sprintf("similar-%02d.mid", i+1))
-		if err := midi.WriteFile(p, qpm, mel); err != nil {
+	qpm := input.QPM
+	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, input.Where, show(input))
+	for i, x := range xs {
+		p := filepath.Join(dir, fmt.Sprintf("similar-%02d%s", i+1, ext))
+		if err := m.WriteFile(p, xs[i:i+1], domain.Layout{QPM: qpm}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, mel)
+		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, show(x))
 	}
-	all := filepath.Join(dir, "all.mid")
-	if err := midi.WriteFile(all, qpm, withRests(append([]midi.Melody{in.Melodies[0]}, mels...))...); err != nil {
+	all := filepath.Join(dir, "all"+ext)
+	if err := m.WriteFile(all, append([]domain.Example{input}, xs...), domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%s: the input, then the %d variations, a bar of rest between\n", all, len(mels))
+	fmt.Fprintf(stdout, "\n%s: the input, then the %d variations, a bar of rest between\n", all, len(xs))
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSimilarOptions(t *testing.T) {
-	checkOptions(t, newSimilarCmd, []optionsCase[similarOptions]{
+	checkOptions(t, withDomains(newSimilarCmd), []optionsCase[similarOptions]{
 		{argv: "x.mid", want: similarOptions{File: "x.mid", Domain: "melody", Similarity: 0.8, N: 4, Seed: 1}},
 		{argv: "x.mid --similarity 0.5 -n 8 --seed 3 --temperature 0.2 --track 1 --bar 5 -o out", want: similarOptions{File: "x.mid", Domain: "melody", Similarity: 0.5, N: 8, Seed: 3, Temperature: 0.2, Track: "1", Bar: 5, Out: "out"}},
 		{argv: "x.png --similarity 0 --model m.safetensors -o s.png", want: similarOptions{File: "x.png", Domain: "mnist", Model: "m.safetensors", Similarity: 0, N: 4, Seed: 1, Out: "s.png"}},

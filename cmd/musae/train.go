@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 	"musae/models"
 )
 
@@ -35,16 +35,16 @@ type trainOptions struct {
 	samplingRateSet             bool
 	Command                     string // the command line, recorded in the checkpoint
 
-	init    *zoo.Model // the model --init names, opened by complete
-	batchOK bool       // --batch was given
+	init    *domain.Model // the model --init names, opened by complete
+	batchOK bool          // --batch was given
 }
 
 // newTrainCmd returns the train verb; runF, when not nil, replaces the work (tests pass one
 // to see the options a command line gives).
-func newTrainCmd(runF func(*trainOptions) error) *cobra.Command {
+func newTrainCmd(reg *domain.Registry, runF func(*trainOptions) error) *cobra.Command {
 	o := &trainOptions{}
 	cmd := &cobra.Command{
-		Use:   "train --domain mnist|melody [flags] -o model.safetensors",
+		Use:   "train --domain " + strings.Join(reg.Names(), "|") + " [flags] -o model.safetensors",
 		Short: "Train a VAE and write a checkpoint, a CSV log and a loss-curve PNG",
 		Long: `Train a VAE on MNIST digits or on a folder of MIDI melodies.
 
@@ -77,20 +77,20 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 			if o.Shrink != 0 {
 				return usagef("--shrink goes with --task superres")
 			}
-			if err := o.complete(cmd.Flags()); err != nil {
+			if err := o.complete(reg, cmd.Flags()); err != nil {
 				return err
 			}
 			if runF != nil {
 				return runF(o)
 			}
-			return runTrain(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runTrain(cmd.Context(), reg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", "mnist or melody (follows from --config when omitted)")
-	f.StringVar(&o.Config, "config", "", "model: mnist-conv, mnist-conv2 (mnist); mel2-tiny, mel2-small (melody)")
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --config when omitted"))
+	f.StringVar(&o.Config, "config", "", "model: "+configHelp(reg))
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
-	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: conv for mnist, rnn for melody)")
+	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: "+perDomain(reg, func(i domain.Info) string { return i.Encoder + " for" })+")")
 	f.StringVar(&o.Task, "task", "", "the autoencoder lesson instead of a VAE: ae, denoise or superres (MNIST)")
 	f.IntVar(&o.Shrink, "shrink", 0, "--task superres: inputs 2 (14×14, the default) or 4 (7×7) times smaller")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
@@ -106,42 +106,62 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.Float64Var(&o.Optim.LR, "lr", 1e-3, "initial learning rate")
 	f.Float64Var(&o.Optim.MinLR, "min-lr", 1e-5, "learning-rate floor")
 	f.Float64Var(&o.Optim.Decay, "lr-decay", 0.9999, "learning-rate decay per step")
-	f.Float64Var(&o.Optim.ClipNorm, "clip", 0, "global gradient-norm clip, 0 = off (default: 0 mnist, 1 melody)")
-	f.Float64Var(&o.Loss.MaxBeta, "max-beta", 0, "KL weight reached by the schedule (default: 1 mnist, 0.2 melody)")
-	f.Float64Var(&o.Loss.BetaRate, "beta-rate", 0, "beta = (1 - rate^step)·max-beta; 0 = constant (default: 0 mnist, 0.99999 melody, 0 with --init)")
-	f.Float64Var(&o.Loss.FreeNats, "free-nats", 0, "KL nats per example not penalised (default: 0 mnist, 48 melody)")
+	f.Float64Var(&o.Optim.ClipNorm, "clip", 0, "global gradient-norm clip, 0 = off (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.ClipNorm) })+")")
+	f.Float64Var(&o.Loss.MaxBeta, "max-beta", 0, "KL weight reached by the schedule (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.MaxBeta) })+")")
+	f.Float64Var(&o.Loss.BetaRate, "beta-rate", 0, "beta = (1 - rate^step)·max-beta; 0 = constant (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.BetaRate) })+", 0 with --init)")
+	f.Float64Var(&o.Loss.FreeNats, "free-nats", 0, "KL nats per example not penalised (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.FreeNats) })+")")
 	f.Float64Var(&o.SamplingRate, "sampling-rate", 0, "melodies: scheduled sampling, MusicVAE's inverse-sigmoid schedule with this rate (1000 in MusicVAE's 2-bar models); 0 = always teacher forcing")
 	f.DurationVar(&o.SaveEvery, "save-every", 5*time.Minute, "also checkpoint this often (0: only at epoch ends)")
 	f.DurationVar(&o.Budget, "time", 0, "stop after this much training, validating and checkpointing (0: no limit)")
 	return cmd
 }
 
+// perDomain lists a default for each domain: "0 mnist, 1 melody".
+func perDomain(reg *domain.Registry, value func(domain.Info) string) string {
+	var parts []string
+	for _, d := range reg.Domains() {
+		parts = append(parts, value(d.Info())+" "+d.Info().Name)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// configHelp lists each domain's canonical models: "mnist-conv, mnist-conv2 (mnist); ...".
+func configHelp(reg *domain.Registry) string {
+	var parts []string
+	for _, d := range reg.Domains() {
+		info := d.Info()
+		parts = append(parts, strings.Join(info.Models, ", ")+" ("+info.Name+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
 // complete fills in the domain's defaults for flags the user did not set.
-func (o *trainOptions) complete(f *pflag.FlagSet) error {
-	if err := checkDomain(o.Domain); err != nil {
+func (o *trainOptions) complete(reg *domain.Registry, f *pflag.FlagSet) error {
+	if err := checkDomain(reg, o.Domain); err != nil {
 		return err
 	}
 	if o.Out == "" {
 		return usagef("say where to write the checkpoint: -o model.safetensors")
 	}
 	if o.Config != "" {
-		d, err := zoo.DomainOf(o.Config)
+		d, err := reg.ForModel(o.Config)
 		if err != nil {
 			return usageError{err}
 		}
-		if o.Domain != "" && o.Domain != d {
-			return usagef("--config %s is a %s model, not a %s one", o.Config, d, o.Domain)
+		name := d.Info().Name
+		if o.Domain != "" && o.Domain != name {
+			return usagef("--config %s is a %s model, not a %s one", o.Config, name, o.Domain)
 		}
-		o.Domain = d
+		o.Domain = name
 	}
 	if o.Init != "" && o.Resume != "" {
 		return usagef("--init starts a new run from a model's weights and --resume continues one; give one of them")
 	}
 	if o.Domain == "" && o.Resume == "" && o.Init == "" {
-		return usagef("say what to train: --domain mnist or --domain melody (or --config NAME, or --init MODEL)")
+		return usagef("say what to train: %s (or --config NAME, or --init MODEL)", domainChoices(reg))
 	}
-	if o.Encoder != "" && !slices.Contains(zoo.Encoders, o.Encoder) {
-		return usagef("--encoder %q: want %s", o.Encoder, strings.Join(zoo.Encoders, " or "))
+	if o.Encoder != "" && !slices.Contains(domain.Encoders, o.Encoder) {
+		return usagef("--encoder %q: want %s", o.Encoder, strings.Join(domain.Encoders, " or "))
 	}
 	if o.Epochs <= 0 || o.Batch <= 0 {
 		return usagef("--epochs and --batch must be positive")
@@ -154,28 +174,29 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 	}
 	o.batchOK = f.Changed("batch")
 	if o.Init != "" {
-		if err := o.openInit(f); err != nil {
+		if err := o.openInit(reg, f); err != nil {
 			return err
 		}
 	}
-	melody := o.Domain == zoo.Melody
-	set := func(name string, v *float64, mnist, mel float64) {
+	// The domain's defaults; without one (--resume), the plain ELBO's. A fine-tuning run
+	// starts at the model's beta, not from 0 again.
+	loss, clip := models.Loss{MaxBeta: 1}, 0.0
+	if d, err := reg.Lookup(o.Domain); err == nil {
+		loss, clip = d.Info().Loss, d.Info().ClipNorm
+	}
+	if o.Init != "" {
+		loss.BetaRate = 0
+	}
+	set := func(name string, v *float64, def float64) {
 		if !f.Changed(name) {
-			*v = mnist
-			if melody {
-				*v = mel
-			}
+			*v = def
 		}
 	}
 	o.samplingRateSet = f.Changed("sampling-rate")
-	set("clip", &o.Optim.ClipNorm, 0, 1)
-	set("max-beta", &o.Loss.MaxBeta, 1, 0.2)
-	if o.Init != "" {
-		set("beta-rate", &o.Loss.BetaRate, 0, 0)
-	} else {
-		set("beta-rate", &o.Loss.BetaRate, 0, 0.99999)
-	}
-	set("free-nats", &o.Loss.FreeNats, 0, 48)
+	set("clip", &o.Optim.ClipNorm, clip)
+	set("max-beta", &o.Loss.MaxBeta, loss.MaxBeta)
+	set("beta-rate", &o.Loss.BetaRate, loss.BetaRate)
+	set("free-nats", &o.Loss.FreeNats, loss.FreeNats)
 	o.Optim.Beta1, o.Optim.Beta2, o.Optim.Eps = 0.9, 0.999, 1e-8
 	parts := []string{"musae train"}
 	f.Visit(func(fl *pflag.Flag) { parts = append(parts, "--"+fl.Name+"="+fl.Value.String()) })
@@ -185,8 +206,8 @@ func (o *trainOptions) complete(f *pflag.FlagSet) error {
 
 // openInit opens the model --init names and checks that the flags agree with it: a
 // fine-tuned model keeps its architecture and domain.
-func (o *trainOptions) openInit(f *pflag.FlagSet) error {
-	m, err := zoo.Open(o.Init, "")
+func (o *trainOptions) openInit(reg *domain.Registry, f *pflag.FlagSet) error {
+	m, err := reg.Open(o.Init, "")
 	if err != nil {
 		return err
 	}
@@ -200,11 +221,11 @@ func (o *trainOptions) openInit(f *pflag.FlagSet) error {
 		return usagef("--init %s has a latent of %d dimensions; --z %d would be another architecture (fine-tuning keeps the model's)", o.Init, m.VAE.Z, o.Z)
 	}
 	enc, has := o.Encoder, m.Meta.Encoder
-	if enc == zoo.DefaultEncoder(m.Meta.Domain) {
+	if enc == m.Domain.Info().Encoder {
 		enc = ""
 	}
 	if o.Encoder != "" && enc != has {
-		return usagef("--init %s has the %s encoder; --encoder %s would be another architecture (fine-tuning keeps the model's)", o.Init, cmp.Or(has, zoo.DefaultEncoder(m.Meta.Domain)), o.Encoder)
+		return usagef("--init %s has the %s encoder; --encoder %s would be another architecture (fine-tuning keeps the model's)", o.Init, cmp.Or(has, m.Domain.Info().Encoder), o.Encoder)
 	}
 	o.Domain, o.init = m.Meta.Domain, m
 	return nil
@@ -212,9 +233,9 @@ func (o *trainOptions) openInit(f *pflag.FlagSet) error {
 
 // initMeta returns the provenance a run fine-tuning m starts with: its architecture, and
 // where its weights came from (ref as given to --init).
-func initMeta(m *zoo.Model, ref string) models.Meta {
-	if !slices.Contains(zoo.Builtin(), ref) {
-		ref = modelRef(ref, m.Meta.Domain)
+func initMeta(reg *domain.Registry, m *domain.Model, ref string) models.Meta {
+	if !reg.IsBuiltin(ref) {
+		ref = modelRef(reg, ref, m.Meta.Domain)
 	}
 	return models.Meta{
 		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder,
@@ -222,19 +243,19 @@ func initMeta(m *zoo.Model, ref string) models.Meta {
 	}
 }
 
-func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) error {
+func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout, stderr io.Writer) error {
 	var (
-		m   *zoo.Model
+		m   *domain.Model
 		err error
 		ck  *models.Checkpoint
 	)
 	epochs := o.Epochs
 	switch {
 	case o.Resume != "":
-		if _, err := os.Stat(o.Resume); err != nil && slices.Contains(zoo.Builtin(), o.Resume) {
+		if _, err := os.Stat(o.Resume); err != nil && reg.IsBuiltin(o.Resume) {
 			return usagef("--resume %s: a built-in model holds weights, not a run to continue; fine-tune it with --init %s", o.Resume, o.Resume)
 		}
-		if ck, err = zoo.LoadCheckpoint(o.Resume); err != nil {
+		if ck, err = reg.LoadCheckpoint(o.Resume); err != nil {
 			return err
 		}
 		// Refuse a weights file before reading any data.
@@ -249,7 +270,7 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		if epochs == 0 {
 			epochs = run.Epochs
 		}
-		if m, err = zoo.FromCheckpoint(ck); err != nil {
+		if m, err = reg.FromCheckpoint(ck); err != nil {
 			return err
 		}
 		if o.Domain != "" && o.Domain != m.Meta.Domain {
@@ -271,13 +292,17 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 		}
 	case o.init != nil:
 		m = o.init
-		m.Meta = initMeta(m, o.Init)
+		m.Meta = initMeta(reg, m, o.Init)
 	default:
 		name := o.Config
 		if name == "" {
-			name = zoo.DefaultModel(o.Domain)
+			d, err := reg.Lookup(o.Domain)
+			if err != nil {
+				return err
+			}
+			name = d.Info().Models[0]
 		}
-		if m, err = zoo.New(name, o.Z, o.Encoder, o.Seed); err != nil {
+		if m, err = reg.New(name, o.Z, o.Encoder, o.Seed); err != nil {
 			return err
 		}
 	}
@@ -295,13 +320,8 @@ func runTrain(ctx context.Context, o *trainOptions, stdout, stderr io.Writer) er
 	}
 	t.Meta.Command = o.Command
 	t.Meta.Limit = o.Limit
-	switch o.Domain {
-	case zoo.MNIST:
-		err = setupMNISTTraining(t, m, o)
-	case zoo.Melody:
-		err = setupMelodyTraining(t, m, o)
-	}
-	if err != nil {
+	data := domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Limit: o.Limit, Seed: o.Seed}
+	if err := m.Domain.Train(t, m, domain.TrainOptions{DataOptions: data, SamplingRate: o.SamplingRate}); err != nil {
 		return err
 	}
 	t.Config.Budget = o.Budget

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"musae/cmd/musae/internal/zoo"
+	"musae/latent/domain"
 	"musae/models"
 )
 
@@ -15,7 +15,7 @@ type weightsOptions struct {
 	In, Out string
 }
 
-func newWeightsCmd() *cobra.Command {
+func newWeightsCmd(reg *domain.Registry) *cobra.Command {
 	o := &weightsOptions{}
 	cmd := &cobra.Command{
 		Use:   "weights CHECKPOINT -o OUT.safetensors",
@@ -29,19 +29,19 @@ load_state_dict; the provenance metadata stays. The result cannot be resumed.`,
 			if o.Out == "" {
 				return usagef("say where to write the weights: -o OUT.safetensors")
 			}
-			return runWeights(o, cmd.OutOrStdout())
+			return runWeights(reg, o, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVarP(&o.Out, "output", "o", "", "weights file to write")
 	return cmd
 }
 
-func runWeights(o *weightsOptions, stdout io.Writer) error {
-	c, err := zoo.LoadCheckpoint(o.In)
+func runWeights(reg *domain.Registry, o *weightsOptions, stdout io.Writer) error {
+	c, err := reg.LoadCheckpoint(o.In)
 	if err != nil {
 		return err
 	}
-	m, err := openModel(o.In, c.Meta.Domain)
+	m, err := openModel(reg, o.In, c.Meta.Domain)
 	if err != nil {
 		return err
 	}

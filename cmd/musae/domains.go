@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"musae/latent/domain"
+)
+
+// Where verbs meet the domains: the registry's names for flags and messages, opening
+// models, reading inputs, writing outputs. Verbs name no domain; they ask the registry,
+// and a domain's optional interfaces (domain.Timed, domain.Pictures, ...) for what only
+// some domains do.
+
+// orList joins words as "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// nouns returns the plural nouns of the domains for which keep is true (all when nil).
+func nouns(ds []domain.Domain, keep func(domain.Domain) bool) []string {
+	var out []string
+	for _, d := range ds {
+		if keep == nil || keep(d) {
+			out = append(out, d.Info().Noun)
+		}
+	}
+	return out
+}
+
+// namesOf returns the names of the domains for which keep is true.
+func namesOf(reg *domain.Registry, keep func(domain.Domain) bool) []string {
+	var out []string
+	for _, d := range reg.Domains() {
+		if keep(d) {
+			out = append(out, d.Info().Name)
+		}
+	}
+	return out
+}
+
+func isMeasurer(d domain.Domain) bool { _, ok := d.(domain.Measurer); return ok }
+func isPictures(d domain.Domain) bool { _, ok := d.(domain.Pictures); return ok }
+func isTimed(d domain.Domain) bool    { _, ok := d.(domain.Timed); return ok }
+func isSampled(d domain.Domain) bool  { return d.Info().Mean == "" }
+
+// domainFlagHelp is --domain's help: "mnist or melody", and how it is settled otherwise.
+func domainFlagHelp(reg *domain.Registry, otherwise string) string {
+	return orList(reg.Names()) + " (" + otherwise + ")"
+}
+
+// checkDomain validates a --domain value; "" means "follow from the model or inputs".
+func checkDomain(reg *domain.Registry, d string) error {
+	if d == "" || slices.Contains(reg.Names(), d) {
+		return nil
+	}
+	return usagef("--domain %q: want %s", d, orList(reg.Names()))
+}
+
+// sayWhichDomain is the usage error of a verb that was told neither a domain nor a model:
+// "say which domain: --domain mnist or --domain melody (or --model)".
+func sayWhichDomain(reg *domain.Registry, orElse string) error {
+	return usagef("say which domain: %s (or %s)", domainChoices(reg), orElse)
+}
+
+// domainChoices lists the --domain flags there are: "--domain mnist or --domain melody".
+func domainChoices(reg *domain.Registry) string {
+	var alts []string
+	for _, n := range reg.Names() {
+		alts = append(alts, "--domain "+n)
+	}
+	return orList(alts)
+}
+
+// openModel opens a model named by --model (a path or built-in name) for a domain; with
+// no --domain, the domain follows from the model.
+func openModel(reg *domain.Registry, ref, domainName string) (*domain.Model, error) {
+	if ref == "" && domainName == "" {
+		return nil, sayWhichDomain(reg, "--model")
+	}
+	return reg.Open(ref, domainName)
+}
+
+// domainOfFiles returns the name of the domain whose inputs the files' extensions are,
+// or "" when they name none or disagree.
+func domainOfFiles(reg *domain.Registry, paths []string) string {
+	name := ""
+	for _, p := range paths {
+		d := reg.ForFile(p)
+		if d == nil || (name != "" && d.Info().Name != name) {
+			return ""
+		}
+		name = d.Info().Name
+	}
+	return name
+}
+
+// inputDomain settles a command's domain from --domain, else from the inputs' extensions;
+// "" leaves it to --model. Inputs whose extensions name no domain need --domain or --model.
+func inputDomain(reg *domain.Registry, domainName, model string, files []string) (string, error) {
+	if err := checkDomain(reg, domainName); err != nil {
+		return "", err
+	}
+	if len(files) == 0 {
+		return domainName, nil
+	}
+	fd := domainOfFiles(reg, files)
+	switch {
+	case fd == "" && domainName == "" && model == "":
+		var exts []string
+		for _, d := range reg.Domains() {
+			exts = append(exts, d.Info().Inputs[0])
+		}
+		sort.Strings(exts)
+		return "", usagef("cannot tell the domain from %s: give %s files, or --domain", strings.Join(files, ", "), orList(exts))
+	case fd != "" && domainName != "" && fd != domainName:
+		return "", usagef("--domain %s, but %s are %s inputs", domainName, strings.Join(files, ", "), fd)
+	case domainName == "":
+		domainName = fd
+	}
+	return domainName, nil
+}
+
+// openModelFor opens the model for a command whose inputs are files, and refuses a model
+// of another domain than the files' extensions name.
+func openModelFor(reg *domain.Registry, ref, domainName string, files []string) (*domain.Model, error) {
+	m, err := openModel(reg, ref, domainName)
+	if err != nil {
+		return nil, err
+	}
+	if fd := domainOfFiles(reg, files); len(files) > 0 && fd != "" && fd != m.Meta.Domain {
+		return nil, usagef("%s is a %s model, but %s are %s inputs", m.Meta.Model, m.Meta.Domain, strings.Join(files, ", "), fd)
+	}
+	return m, nil
+}
+
+// modelRef names the model a --model value opens, so that a file can point back to it:
+// a checkpoint's absolute path, or a built-in model's name.
+func modelRef(reg *domain.Registry, ref, domainName string) string {
+	if ref == "" {
+		if d, err := reg.Lookup(domainName); err == nil {
+			return d.Info().Models[0]
+		}
+		return ""
+	}
+	if reg.IsBuiltin(ref) {
+		return ref
+	}
+	if abs, err := filepath.Abs(ref); err == nil {
+		return abs
+	}
+	return ref
+}
+
+// describeModel names a loaded model for the first line of a command's output.
+func describeModel(m *domain.Model) string { return m.String() }
+
+// checkOutputExt refuses an output file whose extension does not fit the domain.
+func checkOutputExt(path string, d domain.Domain) error {
+	info := d.Info()
+	if !slices.Contains(info.Outputs, strings.ToLower(filepath.Ext(path))) {
+		return usagef("-o %s: %s are written as %s (%s)", path, info.Noun, info.OutputKind, info.Outputs[0])
+	}
+	return nil
+}
+
+// checkDecodeTemperature refuses a temperature for a domain whose decoder takes none.
+func checkDecodeTemperature(reg *domain.Registry, d domain.Domain, t float64) error {
+	if info := d.Info(); t != 0 && !isSampled(d) {
+		return usagef("--temperature applies to %s; %s decode to %s", orList(nouns(reg.Domains(), isSampled)), info.Noun, info.Mean)
+	}
+	return nil
+}
+
+// wavError is the usage error of --wav for a domain that does not play.
+func wavError(reg *domain.Registry, d domain.Domain, model string) error {
+	info := d.Info()
+	if model != "" {
+		return usagef("--wav is for %s; %s draws %s, which are %s", orList(nouns(reg.Domains(), isTimed)), model, info.Noun, info.Kind)
+	}
+	return usagef("--wav is for %s; %s are %s", orList(nouns(reg.Domains(), isTimed)), info.Noun, info.Kind)
+}
+
+// checkWAVFlag refuses --wav early when --domain names a domain that does not play.
+func checkWAVFlag(reg *domain.Registry, wav bool, domainName string) error {
+	if !wav || domainName == "" {
+		return nil
+	}
+	if d, err := reg.Lookup(domainName); err == nil && !isTimed(d) {
+		return wavError(reg, d, "")
+	}
+	return nil
+}
+
+// decodeFor decodes zs at a temperature, which a domain whose decoder takes none ignores,
+// in batches of batchSize, checking ctx between them.
+func decodeFor(ctx context.Context, m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+	if !isSampled(m.Domain) {
+		temperature, rng = 0, nil
+	}
+	out := make([]domain.Example, 0, len(zs))
+	for from := 0; from < len(zs); from += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		xs, err := m.Decode(zs[from:min(from+batchSize, len(zs))], temperature, rng)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, xs...)
+	}
+	return out, nil
+}
+
+// encodedInputs are a command's input files, read and encoded to the posterior.
+type encodedInputs struct {
+	Files      []string
+	Examples   []domain.Example
+	Mu, Logvar [][]float32
+}
+
+// encodeInputs reads an example from each file (a melody's 2-bar window, a picture) and
+// encodes them, checking ctx between files and batches.
+func encodeInputs(ctx context.Context, m *domain.Model, files []string, track string, bar int) (*encodedInputs, error) {
+	xs := make([]domain.Example, 0, len(files))
+	for _, p := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		x, err := m.ReadFile(p, domain.ReadOptions{Track: track, Bar: bar})
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	mu, logvar, err := m.EncodeContext(ctx, xs)
+	if err != nil {
+		return nil, err
+	}
+	return &encodedInputs{Files: files, Examples: xs, Mu: mu, Logvar: logvar}, nil
+}
+
+// show is an example as a person reads it in a terminal (a melody's step grid), or "" for
+// examples that are not text (fmt.Stringer).
+func show(x domain.Example) string {
+	if s, ok := x.Value.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return ""
+}
+
+// writeTimed writes examples that play in time to path at qpm, in sequence, and when wav
+// is set renders them to a WAV file beside it with the same name (x.mid, x.wav). It
+// returns what to add to the name of the file where it is shown: " and x.wav", or "".
+// Audio past the synthesiser's limits is refused before either file is written.
+func writeTimed(m *domain.Model, path string, xs []domain.Example, qpm float64, wav bool) (string, error) {
+	w := withExt(path, ".wav")
+	var sound domain.Sound
+	if wav {
+		t, ok := m.Domain.(domain.Timed)
+		if !ok {
+			return "", fmt.Errorf("%s do not play", m.Domain.Info().Noun)
+		}
+		var err error
+		if sound, err = t.Audio(xs, qpm); err != nil {
+			return "", fmt.Errorf("%s: %w", w, err)
+		}
+	}
+	if err := m.WriteFile(path, xs, domain.Layout{QPM: qpm}); err != nil {
+		return "", err
+	}
+	if !wav {
+		return "", nil
+	}
+	// Melodies sound one note at a time: even at the length limit this is a second of
+	// work, so the verbs look at their context between files, not here.
+	if err := domain.WriteFile(w, func(f io.Writer) error { return sound.WriteWAV(context.Background(), f) }); err != nil {
+		return "", err
+	}
+	return " and " + w, nil
+}

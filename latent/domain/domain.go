@@ -1,0 +1,216 @@
+package domain
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+
+	"musae/latent"
+	"musae/models"
+)
+
+// Domain is one kind of data musae models: its files, its tensors, its canonical models,
+// its metrics and its training setup. Implementations hold no mutable state, so one value
+// serves any number of models and goroutines.
+type Domain interface {
+	// Info describes the domain: its name, files, batch shape and defaults.
+	Info() Info
+
+	// Config returns the configuration of a canonical model (one of Info().Models) as
+	// the JSON a checkpoint's metadata keeps, with latent size z when z > 0.
+	Config(model string, z int) (json.RawMessage, error)
+	// Build makes the VAE that meta describes (its Config and Encoder), its parameters
+	// drawn from rng.
+	Build(meta models.Meta, rng *rand.Rand) (*models.VAE, error)
+	// Params is the number of parameter values of the model meta describes, from its
+	// validated config alone: checked against a checkpoint's tensors before the model is
+	// built, it keeps a config read from a file from asking for any size.
+	Params(meta models.Meta) (int64, error)
+	// Builtin holds the weights built into the program, NAME.safetensors for each model
+	// NAME; nil when there are none.
+	Builtin() fs.FS
+
+	// Read reads the example a file holds, or the part of it that opt picks; name is
+	// the file's name, for Example.Source and for errors.
+	Read(r io.Reader, name string, opt ReadOptions) (Example, error)
+	// Write writes examples (a model's decodings, or read ones) to one file as layout
+	// says; examples whose Value is nil are left blank where the format has room.
+	Write(w io.Writer, xs []Example, layout Layout) error
+
+	// Batch turns examples into the batch the model's encoder reads.
+	Batch(xs []Example) (*models.Batch, error)
+	// Decode decodes latent vectors: greedily (or to the likelihood's mean) at
+	// temperature 0, sampled with rng above it; Info().Mean names what a decoder that
+	// takes no temperature gives.
+	Decode(m *Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]Example, error)
+	// Sample draws n new examples from the prior at a temperature, with rng.
+	Sample(m *Model, n int, temperature float64, rng *rand.Rand) ([]Example, error)
+
+	// Eval measures m on held-out data and writes its figures, one "name value unit"
+	// per line.
+	Eval(ctx context.Context, m *Model, o DataOptions, w io.Writer) error
+	// Train readies t to train m: its data, shape, validation and dataset description.
+	Train(t *models.Trainer, m *Model, o TrainOptions) error
+}
+
+// Info describes a domain.
+type Info struct {
+	Name string // as --domain and checkpoints name it: "melody"
+	Noun string // what its examples are called, in the plural: "melodies"
+	Kind string // what they are, in the plural, for messages: "music", "pictures"
+	// Models are the canonical model configurations, the default first.
+	Models []string
+	// Encoder is the canonical encoder, one of Encoders.
+	Encoder string
+	// Inputs are the file extensions Read takes, lower case with the dot.
+	Inputs []string
+	// Outputs are the extensions Write's files take, the usual one first; OutputKind
+	// names such a file for people: "a MIDI file".
+	Outputs    []string
+	OutputKind string
+	// Shape is the batch shape the encoder reads: steps (or rows), classes (or
+	// columns), and 1 when each step is one of the classes (0 for intensities).
+	Shape [3]int
+	// Samples and Temperature are how many examples sample draws, and at what
+	// temperature, when not told; TemperatureUse says what temperature means.
+	Samples        int
+	Temperature    float64
+	TemperatureUse string
+	// Mean says what Decode gives where it takes no temperature ("their pixel
+	// probabilities": the likelihood's mean); "" where it samples above temperature 0.
+	Mean string
+	// Loss and ClipNorm are the training defaults.
+	Loss     models.Loss
+	ClipNorm float64
+}
+
+// Encoders are the encoders every domain takes: "conv" (2-D over pictures, 1-D over time
+// on sequences) and "rnn" (a bidirectional LSTM over steps, or over picture rows).
+var Encoders = []string{"conv", "rnn"}
+
+// Example is one example of a domain: a picture, a 2-bar melody.
+type Example struct {
+	// Value is the domain's own value: midi.Melody for melodies, []float32 intensities
+	// for digits. A domain's doc comment says which.
+	Value any
+	// Source and Where say where the example came from: a file, and which part of it
+	// for people ("bars 3–4"); both are empty for decoded examples.
+	Source, Where string
+	// QPM is the tempo of an example that plays in time, in quarter notes per minute;
+	// 0 where the domain has none or the file gave none.
+	QPM float64
+}
+
+// ReadOptions pick the part of a file that Read reads.
+type ReadOptions struct {
+	Track string // the track, by name or index, of a file with several (MIDI)
+	Bar   int    // the bar a window starts at, from 1; 0 for the first with notes
+}
+
+// Layout says how Write arranges several examples in one file: pictures in Rows × Cols
+// cells (0 × 0 for a near-square grid), music one after another at QPM (0 for 120).
+type Layout struct {
+	Rows, Cols int
+	QPM        float64
+	// Format is the file's extension, one of Info.Outputs, for a domain that writes
+	// several formats (MIDI, MusicXML, ABC); "" is the first of them. Title names the
+	// work in formats that have a title. Model.WriteFile sets both from the path.
+	Format, Title string
+}
+
+// DataOptions say which data a domain's corpus or dataset verbs read.
+type DataOptions struct {
+	Dir     string // the data folder ("" for the dataset's usual place)
+	Dataset string // the dataset in it, where a domain knows several ("mnist", "fashion-mnist")
+	Track   string // the track of every file (MIDI corpora)
+	Split   string // "train" or "test", where a verb takes either
+	Limit   int    // the first (or, drawn by Seed, any) Limit examples only; 0 for all
+	Seed    uint64
+	// Samples is how many importance samples per example Eval's likelihood estimate
+	// draws (digits' −log p(x)); 0 for the domain's default.
+	Samples int
+	// Sets names the evaluation sets Eval scores, where a domain has several versions of
+	// its data (digits: "dynamic" and "fixed" binarisations); nil for all.
+	Sets []string
+	// Log takes progress notes of long work; nil for none.
+	Log io.Writer
+}
+
+// TrainOptions are DataOptions for training, with the schedule's domain-specific knobs.
+type TrainOptions struct {
+	DataOptions
+	// SamplingRate is scheduled sampling's inverse-sigmoid rate for sequence decoders
+	// (MusicVAE's 1000); 0 keeps teacher forcing.
+	SamplingRate float64
+}
+
+// Timed is implemented by domains whose examples play in time (music). A file of several
+// holds them one after another with a bar of rest between, so verbs put them in the order
+// they are to be heard and give each its own file where a person wants one.
+type Timed interface {
+	Domain
+	// Audio readies examples in sequence at qpm for the synthesiser, refusing audio past
+	// its limits before anything is synthesised or written.
+	Audio(xs []Example, qpm float64) (Sound, error)
+	// Compare counts the steps of b equal to a's, of all a's steps.
+	Compare(a, b Example) (same, total int)
+}
+
+// Sound is audio ready to be synthesised (a *midi.Audio): WriteWAV writes it as a WAV file,
+// the same bytes each time, and stops when ctx is done.
+type Sound interface {
+	WriteWAV(ctx context.Context, w io.Writer) error
+}
+
+// Pictures is implemented by domains of small grey pictures whose Value is rows·cols
+// intensities in [0, 1], row-major: the verbs that draw latent maps and scatter plots
+// (image.Manifold, image.ScatterAxes) ask for it.
+type Pictures interface {
+	Domain
+	// Size is the pictures' size.
+	Size() (rows, cols int)
+	// Labelled returns the examples of o's split with their class labels (nil when the
+	// dataset has none).
+	Labelled(o DataOptions) ([]Example, []int, error)
+}
+
+// Attributer is implemented by domains that learn attribute vectors from their data,
+// writing what they learn to w and notes to log.
+type Attributer interface {
+	Domain
+	Attributes(ctx context.Context, m *Model, o DataOptions, w, log io.Writer) (*latent.Attributes, error)
+}
+
+// Measurer is implemented by domains that measure their examples (note density, pitch)
+// and so can tell what adding an attribute vector does.
+type Measurer interface {
+	Domain
+	// Describe gives an example's measures in a line.
+	Describe(x Example) string
+	// MeasureAttribute adds amount·v to the posterior means of held-out examples of o
+	// and writes how the measures of their decodings move.
+	MeasureAttribute(ctx context.Context, m *Model, o DataOptions, name string, v []float32, amount float64, w io.Writer) error
+}
+
+// InputError is a problem with what the caller asked for (a flag's value, a file that
+// has no usable part), as opposed to a failure of the work: the command line exits 2.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Inputf returns an InputError with a formatted message.
+func Inputf(format string, a ...any) error { return &InputError{fmt.Errorf(format, a...)} }
+
+// IsInputError reports whether err is, or wraps, an InputError.
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// ErrUnsupported is returned (wrapped) by a domain that does not do what was asked.
+var ErrUnsupported = errors.New("domain: not supported")

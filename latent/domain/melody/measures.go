@@ -1,0 +1,307 @@
+package melody
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"musae/datasets"
+	"musae/latent"
+	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
+	"musae/midi"
+)
+
+var (
+	_ domain.Attributer = Domain{}
+	_ domain.Measurer   = Domain{}
+)
+
+// Measure is a number that describes a melody window, from which Attributes learns a
+// latent attribute vector of the same name.
+type Measure struct {
+	Name string
+	What string // for people, with its unit
+	// Of measures a melody; ok is false where the measure is undefined (no notes, or
+	// fewer than two for an interval measure), and such melodies are left out.
+	Of func(midi.Melody) (v float64, ok bool)
+	// Format shows a value for people.
+	Format func(float64) string
+}
+
+// Measures are the measures Attributes learns vectors for, in a fixed order: density
+// (notes per window), pitch (mean pitch) and stepwise (share of stepwise intervals).
+func Measures() []Measure {
+	return []Measure{
+		{"density", "notes per window", func(m midi.Melody) (float64, bool) { return NoteDensity(m), true }, func(v float64) string { return fmt.Sprintf("%.2f", v) }},
+		{"pitch", "mean pitch", MeanPitch, FormatPitch},
+		{"stepwise", "share of stepwise intervals (1–2 semitones)", StepwiseShare, func(v float64) string { return fmt.Sprintf("%.3f", v) }},
+	}
+}
+
+// NoteDensity is the number of notes (onsets) in a melody.
+func NoteDensity(m midi.Melody) float64 { return float64(len(m.Notes())) }
+
+// MeanPitch is the mean MIDI pitch of a melody's notes, each note counted once whatever
+// its length; undefined without notes.
+func MeanPitch(m midi.Melody) (float64, bool) {
+	ns := m.Notes()
+	if len(ns) == 0 {
+		return 0, false
+	}
+	var s float64
+	for _, n := range ns {
+		s += float64(n.Pitch)
+	}
+	return s / float64(len(ns)), true
+}
+
+// StepwiseShare is the share of intervals between consecutive notes that are steps, a
+// semitone or a tone up or down; repeated notes and leaps count against it, and rests
+// between notes are ignored. Undefined with fewer than two notes.
+func StepwiseShare(m midi.Melody) (float64, bool) {
+	ns := m.Notes()
+	if len(ns) < 2 {
+		return 0, false
+	}
+	steps := 0
+	for i := 1; i < len(ns); i++ {
+		if d := ns[i].Pitch - ns[i-1].Pitch; d == 1 || d == 2 || d == -1 || d == -2 {
+			steps++
+		}
+	}
+	return float64(steps) / float64(len(ns)-1), true
+}
+
+// FormatPitch shows a mean pitch as a number and the nearest note's name: "71.3 (B4)".
+func FormatPitch(p float64) string {
+	return fmt.Sprintf("%.1f (%s)", p, midi.PitchName(int(p+0.5)))
+}
+
+// Quartiles splits the indices of values into the bottom and the top quarter by value;
+// ties are broken by index, so the split does not depend on sort order. Undefined
+// values (ok false) are left out.
+func Quartiles(values []float64, ok []bool) (bottom, top []int) {
+	var idx []int
+	for i := range values {
+		if ok[i] {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case values[a] < values[b]:
+			return -1
+		case values[a] > values[b]:
+			return 1
+		}
+		return 0
+	})
+	q := len(idx) / 4
+	return idx[:q], idx[len(idx)-q:]
+}
+
+// measureMean returns the mean of a measure over melodies where it is defined, and how
+// many those are.
+func measureMean(ms Measure, mels []midi.Melody) (mean float64, n int) {
+	for _, m := range mels {
+		if v, ok := ms.Of(m); ok {
+			mean += v
+			n++
+		}
+	}
+	if n > 0 {
+		mean /= float64(n)
+	}
+	return mean, n
+}
+
+// Describe gives a melody's measures in a line: "density 8.00, pitch 64.5 (E4), ...".
+func (Domain) Describe(x domain.Example) string {
+	m, err := Melody(x)
+	if err != nil {
+		return err.Error()
+	}
+	var parts []string
+	for _, ms := range Measures() {
+		if v, ok := ms.Of(m); ok {
+			parts = append(parts, ms.Name+" "+ms.Format(v))
+		}
+	}
+	if len(parts) == 0 {
+		return "no notes"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// corpusTrack is the track to read from a corpus: the one asked for, or the model's own
+// track when the corpus is the one it was trained on.
+func corpusTrack(m *domain.Model, dir, track string) string {
+	if track != "" {
+		return track
+	}
+	if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data {
+		return m.Meta.Track
+	}
+	return ""
+}
+
+// Attributes learns one vector per measure from the training split of the MIDI files in
+// o.Dir: the mean mu of the windows in the top quarter by the measure minus that of the
+// bottom quarter.
+func (Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOptions, w, log io.Writer) (*latent.Attributes, error) {
+	if o.Dir == "" {
+		return nil, domain.Inputf("say where the melodies are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
+	}
+	track := corpusTrack(m, o.Dir, o.Track)
+	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, datasets.MelodyOptions{Track: track, AlignGrid: true})
+	if err != nil {
+		return nil, err
+	}
+	windows := pick.N(corpus.Train, o.Limit, o.Seed)
+	if len(windows) < 8 {
+		return nil, fmt.Errorf("%s: %d training windows (track %q, %d files skipped); need at least 8 to take quarters of", o.Dir, len(windows), track, len(corpus.Skipped))
+	}
+	if len(windows) < len(corpus.Train) {
+		fmt.Fprintf(w, "data %s (track %q): %d of the %d training windows (drawn by --seed %d) from %d files\n", o.Dir, track, len(windows), len(corpus.Train), o.Seed, len(corpus.Files))
+	} else {
+		fmt.Fprintf(w, "data %s (track %q): %d training windows from %d files\n", o.Dir, track, len(windows), len(corpus.Files))
+	}
+	fmt.Fprintf(log, "musae: encoding %d windows\n", len(windows))
+	mu, _, err := m.EncodeContext(ctx, examples(windows))
+	if err != nil {
+		return nil, err
+	}
+	attrs := latent.NewAttributes(m.VAE.Z)
+	for _, ms := range Measures() {
+		values, ok := make([]float64, len(windows)), make([]bool, len(windows))
+		for i, w := range windows {
+			values[i], ok[i] = ms.Of(w)
+		}
+		bottom, top := Quartiles(values, ok)
+		if len(bottom) == 0 || values[bottom[0]] == values[top[len(top)-1]] {
+			return nil, fmt.Errorf("%s: the %s of the windows does not vary, so it gives no attribute", o.Dir, ms.What)
+		}
+		if err := attrs.Learn(ms.Name, pick.Gather(mu, top), pick.Gather(mu, bottom)); err != nil {
+			return nil, err
+		}
+		v, _ := attrs.Vector(ms.Name)
+		fmt.Fprintf(w, "%-9s %s: top quarter %s to %s (%d windows) minus bottom quarter %s to %s (%d windows); |v| %.3f\n",
+			ms.Name, ms.What, ms.Format(values[top[0]]), ms.Format(values[top[len(top)-1]]), len(top),
+			ms.Format(values[bottom[0]]), ms.Format(values[bottom[len(bottom)-1]]), len(bottom), latent.Norm(v))
+	}
+	return attrs, nil
+}
+
+func examples(ms []midi.Melody) []domain.Example {
+	xs := make([]domain.Example, len(ms))
+	for i, m := range ms {
+		xs[i] = domain.Example{Value: m}
+	}
+	return xs
+}
+
+// decodeGreedy decodes latent vectors greedily in chunks, checking ctx between them.
+func decodeGreedy(ctx context.Context, m *domain.Model, zs [][]float32) ([]midi.Melody, error) {
+	const chunk = domain.BatchSize
+	var out []midi.Melody
+	for from := 0; from < len(zs); from += chunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		xs, err := m.Decode(zs[from:min(from+chunk, len(zs))], 0, nil)
+		if err != nil {
+			return nil, err
+		}
+		ms, err := melodies(xs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
+}
+
+// MeasureAttribute draws o.Limit windows (by o.Seed) from the validation split of the
+// melodies in o.Dir, decodes z = mu and z = mu + amount·v greedily, and writes the mean
+// measures of the inputs and of both decodings, and how many gained or lost notes.
+func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.DataOptions, name string, v []float32, amount float64, w io.Writer) error {
+	track := corpusTrack(m, o.Dir, o.Track)
+	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, datasets.MelodyOptions{Track: track, AlignGrid: true})
+	if err != nil {
+		return err
+	}
+	if len(corpus.Validation) == 0 {
+		return fmt.Errorf("%s: no validation windows (track %q, %d files gave windows)", o.Dir, track, len(corpus.Files))
+	}
+	windows := pick.N(corpus.Validation, o.Limit, o.Seed)
+	mu, _, err := m.EncodeContext(ctx, examples(windows))
+	if err != nil {
+		return err
+	}
+	moved := make([][]float32, len(mu))
+	for i, z := range mu {
+		moved[i] = latent.Apply(z, v, amount)
+	}
+	before, err := decodeGreedy(ctx, m, mu)
+	if err != nil {
+		return err
+	}
+	after, err := decodeGreedy(ctx, m, moved)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "data %s (track %q): %d validation windows of %d, greedy decoding\n", o.Dir, track, len(windows), len(corpus.Validation))
+	if len(windows) < o.Limit {
+		fmt.Fprintf(w, "note: asked for %d windows, the validation split has %d\n", o.Limit, len(windows))
+	}
+	col := shifted(amount, name)
+	fmt.Fprintf(w, "\n%-44s  %-12s  %-12s  %-20s  %s\n", "measure (mean over the windows)", "input", "z = mu", col, "change")
+	partial := false
+	for _, ms := range Measures() {
+		a, na := measureMean(ms, windows)
+		b, nb := measureMean(ms, before)
+		c, nc := measureMean(ms, after)
+		cell := func(v float64, n int) string {
+			if n == 0 {
+				return "-"
+			}
+			s := ms.Format(v)
+			if n < len(windows) {
+				s += fmt.Sprintf(" [%d]", n)
+				partial = true
+			}
+			return s
+		}
+		change := "-"
+		if nb > 0 && nc > 0 {
+			change = fmt.Sprintf("%+.3f", c-b)
+		}
+		fmt.Fprintf(w, "%-44s  %-12s  %-12s  %-20s  %s\n", ms.What, cell(a, na), cell(b, nb), cell(c, nc), change)
+	}
+	var more, fewer int
+	for i := range before {
+		switch nb, na := NoteDensity(before[i]), NoteDensity(after[i]); {
+		case na > nb:
+			more++
+		case na < nb:
+			fewer++
+		}
+	}
+	fmt.Fprintf(w, "\nnotes per window: more in %d, fewer in %d, as many in %d of %d decodings\n", more, fewer, len(before)-more-fewer, len(before))
+	if partial {
+		fmt.Fprintf(w, "[n]: the measure is defined for n of the windows only (pitch needs a note, stepwise two)\n")
+	}
+	return nil
+}
+
+// shifted names the latent point z = mu + amount·name for people: "z = mu - 1·density".
+func shifted(amount float64, name string) string {
+	if amount < 0 {
+		return fmt.Sprintf("z = mu - %g·%s", -amount, name)
+	}
+	return fmt.Sprintf("z = mu + %g·%s", amount, name)
+}

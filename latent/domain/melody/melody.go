@@ -1,0 +1,409 @@
+package melody
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"strings"
+
+	"musae/datasets"
+	"musae/latent"
+	"musae/latent/domain"
+	"musae/midi"
+	"musae/models"
+	"musae/models/conv"
+	"musae/models/rnn"
+)
+
+// Domain is the domain of 2-bar melodies. Its zero value is ready to use.
+type Domain struct{}
+
+// New returns the melody domain.
+func New() Domain { return Domain{} }
+
+var _ domain.Timed = Domain{}
+
+// Name is the domain's name in checkpoints and on the command line.
+const Name = "melody"
+
+// Info describes the domain: MIDI files in and out, batches of 32 steps of 90 classes,
+// MusicVAE's training defaults.
+func (Domain) Info() domain.Info {
+	return domain.Info{
+		Name:           Name,
+		Noun:           "melodies",
+		Kind:           "music",
+		Models:         []string{"mel2-tiny", "mel2-small"},
+		Encoder:        "rnn",
+		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
+		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
+		OutputKind:     "a MIDI file",
+		Shape:          [3]int{midi.WindowSteps, midi.NumClasses, 1},
+		Samples:        8,
+		Temperature:    0.5,
+		TemperatureUse: "sampling temperature for melodies (default 0.5)",
+		Loss:           models.Loss{MaxBeta: 0.2, BetaRate: 0.99999, FreeNats: 48},
+		ClipNorm:       1,
+	}
+}
+
+// Config returns the rnn configuration of a canonical melody model.
+func (Domain) Config(model string, z int) (json.RawMessage, error) {
+	c, err := rnn.ConfigByName(model)
+	if err != nil {
+		return nil, err
+	}
+	if z > 0 {
+		c.Z = z
+	}
+	return json.Marshal(c)
+}
+
+// Build makes the recurrent VAE meta describes; with Encoder "conv", a 1-D convolutional
+// encoder over time reads the steps instead of the bidirectional LSTM.
+func (Domain) Build(meta models.Meta, rng *rand.Rand) (*models.VAE, error) {
+	var cfg rnn.Config
+	if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+		return nil, fmt.Errorf("bad model config: %w", err)
+	}
+	rm, err := rnn.New(cfg, rng)
+	if err != nil {
+		return nil, err
+	}
+	var enc models.Encoder = rm.Enc
+	switch meta.Encoder {
+	case "", "rnn":
+	case "conv":
+		if enc, err = conv.NewSeqEncoder(seqEncoderConfig(cfg), rng); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
+	}
+	return &models.VAE{Enc: enc, Dec: rm.Dec, Z: cfg.Z}, nil
+}
+
+// Params counts the parameters of the recurrent VAE meta describes.
+func (Domain) Params(meta models.Meta) (int64, error) {
+	var cfg rnn.Config
+	if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+		return 0, fmt.Errorf("bad model config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return 0, err
+	}
+	switch meta.Encoder {
+	case "", "rnn":
+		return cfg.EncoderParams() + cfg.DecoderParams(), nil
+	case "conv":
+		sc := seqEncoderConfig(cfg)
+		if err := sc.Validate(); err != nil {
+			return 0, err
+		}
+		return sc.Params() + cfg.DecoderParams(), nil
+	}
+	return 0, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
+}
+
+// seqEncoderConfig returns the convolutional encoder of a melody model's sequences.
+func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
+	sc := conv.DefaultSeqConfig()
+	sc.Classes, sc.Steps, sc.Z = cfg.Classes, cfg.Steps, cfg.Z
+	return sc
+}
+
+//go:embed builtin/*.safetensors
+var builtin embed.FS
+
+// Builtin holds mel2-tiny (see builtin/README.md for how it was trained).
+func (Domain) Builtin() fs.FS {
+	sub, _ := fs.Sub(builtin, "builtin")
+	return sub
+}
+
+// decoder returns m's melody decoder.
+func decoder(m *domain.Model) (*rnn.Decoder, error) {
+	d, ok := m.VAE.Dec.(*rnn.Decoder)
+	if !ok {
+		return nil, fmt.Errorf("melody: %s has a %T decoder, not a melody one", m.Meta.Model, m.VAE.Dec)
+	}
+	return d, nil
+}
+
+// Melody returns the melody an example holds, or an error naming it.
+func Melody(x domain.Example) (midi.Melody, error) {
+	m, ok := x.Value.(midi.Melody)
+	if !ok {
+		return nil, fmt.Errorf("melody: example %s holds a %T, not a midi.Melody", x.Source, x.Value)
+	}
+	return m, nil
+}
+
+func melodies(xs []domain.Example) ([]midi.Melody, error) {
+	ms := make([]midi.Melody, len(xs))
+	for i, x := range xs {
+		if x.Value == nil {
+			continue
+		}
+		m, err := Melody(x)
+		if err != nil {
+			return nil, err
+		}
+		ms[i] = m
+	}
+	return ms, nil
+}
+
+// Example wraps a melody as an example at qpm.
+func Example(m midi.Melody, qpm float64) domain.Example {
+	return domain.Example{Value: m, QPM: qpm}
+}
+
+// Batch makes the one-hot batch of 2-bar windows the encoder reads.
+func (Domain) Batch(xs []domain.Example) (*models.Batch, error) {
+	ms, err := melodies(xs)
+	if err != nil {
+		return nil, err
+	}
+	return datasets.MelodyBatch(ms), nil
+}
+
+// Decode decodes latent vectors to 2-bar melodies: greedily (argmax at each step) at
+// temperature 0, else sampling each step's class at the temperature with rng.
+func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+	dec, err := decoder(m)
+	if err != nil {
+		return nil, err
+	}
+	seqs := dec.Generate(flatten(zs), len(zs), temperature, rng)
+	out := make([]domain.Example, len(seqs))
+	for i, s := range seqs {
+		mel := make(midi.Melody, len(s))
+		for t, c := range s {
+			mel[t] = int(c)
+		}
+		out[i] = domain.Example{Value: mel}
+	}
+	return out, nil
+}
+
+// Sample draws n latent vectors from the standard normal prior and decodes them at the
+// temperature, with rng for both.
+func (d Domain) Sample(m *domain.Model, n int, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+	return d.Decode(m, latent.SamplePrior(n, m.VAE.Z, 1, rng), temperature, rng)
+}
+
+// Read reads the 2-bar window of a MIDI file: the one starting at opt.Bar (from 1), or
+// the first with notes when opt.Bar is 0. The file is moved onto its notes' 16th grid
+// first, as the training corpus was. Without opt.Track, a file with notes in several
+// tracks gives the melody of the track midi.File.ChooseMelodyTrack picks (a track named as
+// a melody, else the most melodic), and Example.Where says which and why.
+func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Example, error) {
+	f, err := midi.Read(r)
+	if err != nil {
+		// midi.Read cannot know the name: say it where midi.ReadFile says the path.
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
+		return domain.Example{}, fmt.Errorf("midi: read %s: %w", name, err)
+	}
+	return window(f, name, opt)
+}
+
+// window is the window of f, read from name, that Read describes.
+func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example, err error) {
+	opt, chosen, err := Prepare(f, name, ro.Track)
+	if err != nil {
+		return domain.Example{}, err
+	}
+	x = domain.Example{Source: name, QPM: f.QPM}
+	defer func() {
+		if chosen != "" {
+			x.Where += ", of " + chosen
+		}
+		// A repaired file is read as far as it is sound; say so wherever the window is shown.
+		if len(f.Warnings) > 0 {
+			x.Where += fmt.Sprintf(" (the file needed %d repairs; first: %s)", len(f.Warnings), f.Warnings[0])
+		}
+	}()
+	if ro.Bar <= 0 {
+		ws, err := f.Windows(opt, midi.WindowBars, 1)
+		if err != nil {
+			return x, fmt.Errorf("%s: %w", name, err)
+		}
+		x.Value, x.Where = ws[0], "the first 2-bar window with notes"
+		return x, nil
+	}
+	m, err := f.Melody(opt)
+	if err != nil {
+		return x, fmt.Errorf("%s: %w", name, err)
+	}
+	bar := ro.Bar
+	start := (bar - 1) * midi.StepsPerBar
+	if start >= len(m) {
+		return x, domain.Inputf("%s: --bar %d is past the end of the melody, which has %d bars", name, bar, (len(m)+midi.StepsPerBar-1)/midi.StepsPerBar)
+	}
+	w := make(midi.Melody, midi.WindowSteps)
+	copy(w, m[start:])
+	w = w.Canonical()
+	if len(w.Notes()) == 0 {
+		return x, fmt.Errorf("%s: %w: bars %d–%d have no notes", name, midi.ErrNoMelody, bar, bar+1)
+	}
+	x.Value, x.Where = w, fmt.Sprintf("bars %d–%d", bar, bar+1)
+	return x, nil
+}
+
+// OpenFile reads the MIDI file at path whose melody is wanted and prepares it as Read
+// does (Prepare): it returns the file, the options that extract its melody, and which
+// track was chosen and why ("" when track was given or one track has notes).
+func OpenFile(path, track string) (*midi.File, midi.ExtractOptions, string, error) {
+	f, err := midi.ReadFile(path)
+	if err != nil {
+		return nil, midi.ExtractOptions{}, "", err
+	}
+	opt, chosen, err := Prepare(f, path, track)
+	if err != nil {
+		return nil, opt, "", err
+	}
+	return f, opt, chosen, nil
+}
+
+// Prepare moves f, read from name, onto its notes' 16th grid and returns the options that
+// extract its melody. Without a track, a file with notes in several tracks gets the track
+// midi.File.ChooseMelodyTrack picks, and chosen says which and why (it is "" otherwise). A
+// file none of whose tracks plays programs 0–31 is refused (an InputError) with the
+// --track that takes its most melodic track anyway.
+func Prepare(f *midi.File, name, track string) (opt midi.ExtractOptions, chosen string, err error) {
+	// Files from sequencers are on the grid and stay as they are; recordings whose beats
+	// start off tick 0 move onto it, as the training corpus did (midi.File.AlignToGrid).
+	f.AlignToGrid()
+	if track != "" {
+		return midi.ExtractOptions{Track: track}, "", nil
+	}
+	c, err := f.ChooseMelodyTrack(midi.ExtractOptions{})
+	if err != nil {
+		// When keeping every program would give a melody, the programs were all that
+		// stood in the way; otherwise say what else does.
+		all, err2 := f.ChooseMelodyTrack(midi.ExtractOptions{AllPrograms: true})
+		if err2 != nil {
+			return opt, "", fmt.Errorf("%s: %w", name, err2)
+		}
+		return opt, "", domain.Inputf("%s: %v\n  --track %d takes %s", name, err, all.Index, all.Reason)
+	}
+	several := 0
+	for _, t := range f.Tracks {
+		if t.NoteOns() > 0 && !onlyDrums(t.Channels()) {
+			several++
+		}
+	}
+	if several > 1 {
+		chosen = c.Reason
+	}
+	return c.Options, chosen, nil
+}
+
+func onlyDrums(chs []int) bool {
+	if len(chs) == 0 {
+		return false
+	}
+	for _, c := range chs {
+		if c != midi.DrumChannel {
+			return false
+		}
+	}
+	return true
+}
+
+// Write writes melodies in sequence at layout.QPM (120 when 0), a bar of rest between
+// them: to one MIDI track, or with layout.Format ".musicxml" or ".abc" as a score in 4/4
+// titled layout.Title (midi.Melody.MusicXML, midi.Melody.ABC).
+func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
+	ms, err := melodies(xs)
+	if err != nil {
+		return err
+	}
+	switch l.Format {
+	case ".musicxml", ".abc":
+		// One melody for the score: each ends where MIDI ends it, with a bar of rest.
+		var all midi.Melody
+		for i, m := range ms {
+			all = append(all, m...)
+			if i < len(ms)-1 {
+				rest := make(midi.Melody, midi.StepsPerBar)
+				rest[0] = midi.NoteOff
+				all = append(all, rest...)
+			}
+		}
+		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM)}
+		var doc []byte
+		if l.Format == ".abc" {
+			doc, err = all.ABC(opt)
+		} else {
+			doc, err = all.MusicXML(opt)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(doc)
+		return err
+	}
+	return midi.WriteMelodies(w, qpmOr(l.QPM), WithRests(ms)...)
+}
+
+// Audio schedules melodies in sequence at qpm, a bar of rest between them, for musae's
+// synthesiser (midi.MelodyAudio), within its limits (midi.DefaultMaxSeconds).
+func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
+	ms, err := melodies(xs)
+	if err != nil {
+		return nil, err
+	}
+	a, err := midi.MelodyAudio(qpmOr(qpm), midi.RenderOptions{}, WithRests(ms)...)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func qpmOr(qpm float64) float64 {
+	if qpm <= 0 {
+		return midi.DefaultQPM
+	}
+	return qpm
+}
+
+// WithRests returns the melodies with a bar of rest after each but the last, so that
+// played in sequence they stay apart.
+func WithRests(ms []midi.Melody) []midi.Melody {
+	var out []midi.Melody
+	for i, m := range ms {
+		out = append(out, m)
+		if i < len(ms)-1 {
+			out = append(out, make(midi.Melody, midi.StepsPerBar))
+		}
+	}
+	return out
+}
+
+func flatten(xs [][]float32) []float32 {
+	var out []float32
+	for _, x := range xs {
+		out = append(out, x...)
+	}
+	return out
+}
+
+// Compare counts the steps of b's melody equal to a's, of all a's steps.
+func (Domain) Compare(a, b domain.Example) (same, total int) {
+	ma, _ := a.Value.(midi.Melody)
+	mb, _ := b.Value.(midi.Melody)
+	for t, c := range ma {
+		if t < len(mb) && mb[t] == c {
+			same++
+		}
+	}
+	return same, len(ma)
+}

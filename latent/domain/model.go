@@ -1,0 +1,167 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"musae/latent"
+	"musae/models"
+	"musae/models/atomicfile"
+)
+
+// Model is a VAE of one domain, with its provenance. Its methods are not safe for
+// concurrent use: a model's layers keep scratch space.
+type Model struct {
+	Domain Domain
+	Meta   models.Meta
+	VAE    *models.VAE
+}
+
+// Params returns the model's parameters in PyTorch's order.
+func (m *Model) Params() []*models.Param { return m.VAE.Params() }
+
+// String names the model for people: "mel2-tiny (melody, z 64, 736474 parameters,
+// trained 36000 steps)", with its encoder when it is not the canonical one.
+func (m *Model) String() string {
+	name := m.Meta.Model
+	if m.Meta.Encoder != "" {
+		name += " with the " + m.Meta.Encoder + " encoder"
+	}
+	return fmt.Sprintf("%s (%s, z %d, %d parameters, trained %d steps)", name, m.Meta.Domain, m.VAE.Z, models.CountParams(m.Params()), m.Meta.Steps)
+}
+
+// CheckScore refuses a non-finite figure of an Eval: a checkpoint's weights are finite
+// (the reader checks), so one means the model overflows on this data, and a NaN printed
+// as a result would pass for one.
+func (m *Model) CheckScore(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("eval: %s scores %s = %v: the model overflows on this data", m, name, v)
+	}
+	return nil
+}
+
+// Z is the latent size.
+func (m *Model) Z() int { return m.VAE.Z }
+
+// ReadFile reads the example of a file (or the part of it opt picks), as Domain.Read does.
+func (m *Model) ReadFile(path string, opt ReadOptions) (Example, error) {
+	return ReadFile(m.Domain, path, opt)
+}
+
+// ReadFile reads the example of a file (or the part of it opt picks) with d.Read.
+func ReadFile(d Domain, path string, opt ReadOptions) (Example, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Example{}, err
+	}
+	defer f.Close()
+	return d.Read(f, path, opt)
+}
+
+// ReadFiles reads one example from each file.
+func (m *Model) ReadFiles(paths []string, opt ReadOptions) ([]Example, error) {
+	xs := make([]Example, 0, len(paths))
+	for _, p := range paths {
+		x, err := m.ReadFile(p, opt)
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	return xs, nil
+}
+
+// BatchSize is how many examples Encode batches at a time, and what the musae command
+// decodes and scores at a time: the memory stays that of one batch however many there
+// are, and a cancelled context is seen between batches, a fraction of a second apart.
+const BatchSize = 100
+
+// Encode returns the posterior means and log-variances of examples, each [Z].
+func (m *Model) Encode(xs []Example) (mu, logvar [][]float32, err error) {
+	return m.EncodeContext(context.Background(), xs)
+}
+
+// EncodeContext is Encode that stops, with ctx's error, when ctx is done.
+func (m *Model) EncodeContext(ctx context.Context, xs []Example) (mu, logvar [][]float32, err error) {
+	zd := m.VAE.Z
+	for from := 0; from < len(xs); from += BatchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		b, err := m.Domain.Batch(xs[from:min(from+BatchSize, len(xs))])
+		if err != nil {
+			return nil, nil, err
+		}
+		muF, lvF := m.VAE.Enc.Encode(b, false)
+		for i := 0; i < b.N; i++ {
+			mu = append(mu, append([]float32(nil), muF[i*zd:(i+1)*zd]...))
+			logvar = append(logvar, append([]float32(nil), lvF[i*zd:(i+1)*zd]...))
+		}
+	}
+	return mu, logvar, nil
+}
+
+// Decode decodes latent vectors, greedily at temperature 0 (rng may then be nil).
+func (m *Model) Decode(zs [][]float32, temperature float64, rng *rand.Rand) ([]Example, error) {
+	for i, z := range zs {
+		if len(z) != m.VAE.Z {
+			return nil, fmt.Errorf("domain: decode: vector %d has %d values, the model's latent size is %d", i+1, len(z), m.VAE.Z)
+		}
+	}
+	return m.Domain.Decode(m, zs, temperature, rng)
+}
+
+// Sample draws n examples from the prior at a temperature (Info.TemperatureUse).
+func (m *Model) Sample(n int, temperature float64, rng *rand.Rand) ([]Example, error) {
+	return m.Domain.Sample(m, n, temperature, rng)
+}
+
+// Interpolate returns steps latent points from a to b, both included, along the
+// great-circle arc ("slerp") or the straight line ("lerp"); see latent.Interpolate.
+func (m *Model) Interpolate(a, b []float32, steps int, mode string) ([][]float32, error) {
+	return latent.Interpolate(a, b, steps, mode)
+}
+
+// Similar returns n latent points near z, each the share similarity of the way from a
+// fresh prior sample to z (latent.Similar).
+func (m *Model) Similar(z []float32, similarity float64, n int, rng *rand.Rand) ([][]float32, error) {
+	return latent.Similar(z, similarity, n, rng)
+}
+
+// Attributes learns the domain's attribute vectors from data, when the domain learns
+// any (Attributer); w gets what was learnt, log the notes on progress.
+func (m *Model) Attributes(ctx context.Context, o DataOptions, w, log io.Writer) (*latent.Attributes, error) {
+	a, ok := m.Domain.(Attributer)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s learn no attribute vectors", ErrUnsupported, m.Domain.Info().Noun)
+	}
+	return a.Attributes(ctx, m, o, w, log)
+}
+
+// WriteFile writes examples to path with the domain's Write, in the format of path's
+// extension and titled with its name where the format has titles, atomically: through a
+// temporary file beside it, renamed over path once complete.
+func (m *Model) WriteFile(path string, xs []Example, l Layout) error {
+	if l.Format == "" {
+		l.Format = strings.ToLower(filepath.Ext(path))
+	}
+	if l.Title == "" {
+		l.Title = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return WriteFile(path, func(w io.Writer) error { return m.Domain.Write(w, xs, l) })
+}
+
+// WriteFile writes path with write so that an interrupted or killed write leaves neither
+// a half-written file nor a temporary one (musae/models/atomicfile).
+func WriteFile(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package domain_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"musae/latent/domain"
+	"musae/latent/domain/digits"
+	"musae/latent/domain/melody"
+	"musae/models"
+)
+
+func TestRegistry(t *testing.T) {
+	reg := domain.NewRegistry(digits.New(), melody.New())
+	for _, tc := range []struct {
+		file, want string
+	}{{"a.mid", "melody"}, {"B.MIDI", "melody"}, {"c.kar", "melody"}, {"d.png", "mnist"}, {"e.wav", ""}, {"f", ""}} {
+		got := ""
+		if d := reg.ForFile(tc.file); d != nil {
+			got = d.Info().Name
+		}
+		if got != tc.want {
+			t.Errorf("ForFile(%q) = %q, want %q", tc.file, got, tc.want)
+		}
+	}
+	if d, err := reg.ForModel("mel2-small"); err != nil || d.Info().Name != "melody" {
+		t.Errorf("ForModel(mel2-small) = %v, %v", d, err)
+	}
+	if _, err := reg.ForModel("mel2-huge"); err == nil || !strings.Contains(err.Error(), "one of mnist-conv, mnist-conv2, mel2-tiny, mel2-small") {
+		t.Errorf("ForModel(mel2-huge): %v", err)
+	}
+	if _, err := reg.Lookup("drums"); err == nil || !strings.Contains(err.Error(), `no domain "drums" (one of mnist, melody)`) {
+		t.Errorf("Lookup(drums): %v", err)
+	}
+}
+
+func TestRegistryOpen(t *testing.T) {
+	reg := domain.NewRegistry(digits.New(), melody.New())
+	m, err := reg.Open("", "melody")
+	if err != nil || m.Meta.Model != "mel2-tiny" || m.Domain.Info().Name != "melody" {
+		t.Fatalf("the melody default: %v, %v", m, err)
+	}
+	if _, err := reg.Open("mnist-conv", "melody"); err == nil || !strings.Contains(err.Error(), "holds a mnist model (mnist-conv), not a melody one") {
+		t.Errorf("a digit model for melodies: %v", err)
+	}
+	if _, err := reg.Open("mel3", ""); err == nil || !strings.Contains(err.Error(), `no model "mel3": not a file, and the built-in models are mel2-tiny, mnist-conv, mnist-conv2`) {
+		t.Errorf("an unknown name: %v", err)
+	}
+	// A checkpoint of a domain the registry lacks names the domain.
+	d, err := reg.New("mnist-conv2", 0, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := models.SaveCheckpoint(path, d.Params(), nil, d.Meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := domain.Open(path, melody.New()); err == nil || !strings.Contains(err.Error(), `unknown domain "mnist"`) {
+		t.Errorf("a digit checkpoint among melodies only: %v", err)
+	}
+	back, err := domain.Open(path, digits.New())
+	if err != nil || back.Meta.Model != "mnist-conv2" || back.Z() != 2 {
+		t.Errorf("the checkpoint back: %v, %v", back, err)
+	}
+	// The canonical encoder is recorded as "", another one by name.
+	if m, _ := reg.New("mel2-tiny", 8, "rnn", 1); m.Meta.Encoder != "" || m.Z() != 8 {
+		t.Errorf("mel2-tiny with its own encoder: encoder %q, z %d", m.Meta.Encoder, m.Z())
+	}
+	if m, _ := reg.New("mel2-tiny", 8, "conv", 1); m.Meta.Encoder != "conv" {
+		t.Errorf("mel2-tiny with the conv encoder: encoder %q", m.Meta.Encoder)
+	}
+	if _, err := reg.New("mnist-conv", 0, "transformer", 1); err == nil || !strings.Contains(err.Error(), `unknown encoder "transformer"`) {
+		t.Errorf("an unknown encoder: %v", err)
+	}
+}
+
+func TestRegistryRefusesTwins(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("two melody domains registered without a panic")
+		}
+	}()
+	domain.NewRegistry(melody.New(), digits.New(), melody.New())
+}
+
+func TestModelDecodeChecksSizes(t *testing.T) {
+	m, err := domain.Open("mnist-conv2", digits.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Decode([][]float32{{0, 0, 0}}, 0, nil); err == nil || !strings.Contains(err.Error(), "vector 1 has 3 values, the model's latent size is 2") {
+		t.Errorf("a 3-D vector into a 2-D latent: %v", err)
+	}
+	if _, err := m.Decode([][]float32{{0, 0}}, 0.5, nil); !domain.IsInputError(err) {
+		t.Errorf("digits at a temperature: %v, want an InputError", err)
+	}
+	if _, _, err := m.Encode([]domain.Example{melody.Example(nil, 120)}); err == nil {
+		t.Error("a melody encoded by a digit model without an error")
+	}
+	var ie *domain.InputError
+	if !errors.As(domain.Inputf("x %d", 1), &ie) || ie.Error() != "x 1" {
+		t.Errorf("Inputf: %v", ie)
+	}
+}
+
+func TestEncodeStopsWhenCancelled(t *testing.T) {
+	m, err := domain.Open("mnist-conv2", digits.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := make([]domain.Example, 3*domain.BatchSize)
+	for i := range xs {
+		p := make([]float32, digits.Rows*digits.Cols)
+		for j := range p {
+			p[j] = float32((i*31+j)%17) / 16
+		}
+		xs[i] = digits.Example(p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := m.EncodeContext(ctx, xs); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled encode: %v", err)
+	}
+	mu, _, err := m.EncodeContext(context.Background(), xs)
+	if err != nil || len(mu) != len(xs) {
+		t.Fatalf("%d means, %v", len(mu), err)
+	}
+	// Batching changes no result: the last example alone encodes as among the others.
+	one, _, _ := m.Encode(xs[len(xs)-1:])
+	for j := range one[0] {
+		if one[0][j] != mu[len(mu)-1][j] {
+			t.Fatalf("mu[%d] is %g alone and %g in a batch", j, one[0][j], mu[len(mu)-1][j])
+		}
+	}
+}
