@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,5 +73,30 @@ func TestLessonEndToEnd(t *testing.T) {
 	}
 	if code, _, errb := musae(t, "sample", "--model", ck, "-o", filepath.Join(dir, "s.png")); code == 0 || !strings.Contains(errb, ck) {
 		t.Errorf("sample with an autoencoder: exit %d, %s", code, errb)
+	}
+
+	// Super-resolution from 7×7: measured beside bilinear upscaling, and a 7×7 picture in
+	// gives a 28×28 one out.
+	sr := filepath.Join(dir, "sr.safetensors")
+	out = mustMusae(t, "train", "--task", "superres", "--shrink", "4", "--limit", "64", "--epochs", "1", "--batch", "32", "-o", sr)
+	if !strings.Contains(out, "(bilinear upscaling)") {
+		t.Errorf("train --task superres printed\n%s", out)
+	}
+	out = mustMusae(t, "upscale", "--model", sr, "--test", "--limit", "10", "-n", "3", "-o", filepath.Join(dir, "up.png"))
+	if !strings.Contains(out, "rows: inputs, outputs, bilinear upscaling, clean digits") || !strings.Contains(out, "7×7 in") {
+		t.Errorf("upscale --test printed\n%s", out)
+	}
+	small := filepath.Join(dir, "small.png")
+	if err := image.WritePNG(small, image.ToGray(pix[:49], 7, 7)); err != nil {
+		t.Fatal(err)
+	}
+	mustMusae(t, "upscale", small, "--model", sr, "-o", filepath.Join(dir, "big.png"))
+	f, err := os.Open(filepath.Join(dir, "big.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 28 || cfg.Height != 28 {
+		t.Errorf("upscaled picture: %+v, %v; want 28×28", cfg, err)
 	}
 }
