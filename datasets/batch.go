@@ -28,16 +28,10 @@ func (s ImageSet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
 	}
 }
 
-// ImageBatch returns images [from, to) of im as a batch, statically binarised at threshold
-// 0.5 when binarize is set (MNIST's evaluation convention).
-func ImageBatch(im *Images, from, to int, binarize bool) *models.Batch {
+// ImageBatch returns images [from, to) of im as a batch, their pixels as they are
+// (binarise a set first: BinarizeSet, ThresholdSet).
+func ImageBatch(im *Images, from, to int) *models.Batch {
 	b := models.NewBatch(to-from, im.Rows, im.Cols, false)
-	for i := from; i < to; i++ {
-		if binarize {
-			Binarize(b.Example(i-from), im.Image(i), 0.5)
-		} else {
-			copy(b.Example(i-from), im.Image(i))
-		}
-	}
+	copy(b.X, im.Pixels[from*im.Rows*im.Cols:to*im.Rows*im.Cols])
 	return b
 }

@@ -10,8 +10,11 @@
 //   - IDX files are read whole, raw or gzip (told apart by magic bytes, not names), and
 //     every malformed file is an error that names it and wraps ErrBadIDX; nothing is
 //     truncated, padded or guessed.
-//   - Binarisation: static (threshold 0.5) for evaluation, dynamic (pixel ~ Bernoulli of
-//     its intensity) for training; as in the PyTorch peer.
+//   - Binarisation: training draws each pixel afresh (Bernoulli of its intensity) at
+//     every use; evaluation scores Bernoulli draws too, as the literature does: a dynamic
+//     set drawn from a stated seed and the fixed set (BinarizeSet with
+//     FixedBinarizationSeed), which never changes. Thresholding at 0.5 (the PyTorch
+//     peer's evaluation) gives an easier set, whose figures are labelled as such.
 //   - Melodies are split into train/validation/test by file, never by window, so windows
 //     of one tune never sit on both sides of a split.
 //   - Everything is deterministic: the same files and seed give the same examples in the

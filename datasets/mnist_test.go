@@ -2,10 +2,12 @@ package datasets
 
 import (
 	"errors"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -289,5 +291,62 @@ func TestBinarizeRandom(t *testing.T) {
 		if src[i] != a[i] {
 			t.Fatal("in-place result differs")
 		}
+	}
+}
+
+func TestBinarizeSet(t *testing.T) {
+	im := &Images{N: 3, Rows: 10, Cols: 10, Pixels: make([]float32, 300), Labels: []int{1, 2, 3}}
+	for i := range im.Pixels {
+		im.Pixels[i] = float32(i%11) / 10
+	}
+	orig := slices.Clone(im.Pixels)
+	a, b, c := BinarizeSet(im, 7), BinarizeSet(im, 7), BinarizeSet(im, 8)
+	if !slices.Equal(im.Pixels, orig) {
+		t.Fatal("BinarizeSet changed its input")
+	}
+	if !slices.Equal(a.Pixels, b.Pixels) {
+		t.Error("same seed, different bits")
+	}
+	if slices.Equal(a.Pixels, c.Pixels) {
+		t.Error("seeds 7 and 8 gave the same bits")
+	}
+	if a.N != 3 || a.Rows != 10 || !slices.Equal(a.Labels, im.Labels) {
+		t.Errorf("copy has N %d, %d rows, labels %v", a.N, a.Rows, a.Labels)
+	}
+	for i, v := range a.Pixels {
+		if v != 0 && v != 1 || orig[i] == 0 && v != 0 || orig[i] == 1 && v != 1 {
+			t.Fatalf("pixel %d: intensity %g drew %g", i, orig[i], v)
+		}
+	}
+	th := ThresholdSet(im)
+	for i, v := range th.Pixels {
+		if want := float32(0); orig[i] > 0.5 && v != 1 || orig[i] <= 0.5 && v != want {
+			t.Fatalf("threshold: pixel %d: %g gave %g", i, orig[i], v)
+		}
+	}
+}
+
+// The fixed binarisation is a dataset: it must not change from one version to the next, or
+// figures on it stop comparing. Its number of ones and a hash of its bits are pinned.
+func TestFixedBinarizationPinned(t *testing.T) {
+	if _, err := MNISTDir("mnist"); errors.Is(err, ErrMNISTNotFound) {
+		t.Skip(err)
+	}
+	_, test, err := LoadMNIST(MNISTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := BinarizeSet(test, FixedBinarizationSeed)
+	var ones int
+	h := fnv.New64a()
+	buf := make([]byte, 0, len(fixed.Pixels))
+	for _, v := range fixed.Pixels {
+		buf = append(buf, byte(v))
+		ones += int(v)
+	}
+	h.Write(buf)
+	const wantOnes, wantHash = 1038950, uint64(0x80d43cb89b1be25)
+	if ones != wantOnes || h.Sum64() != wantHash {
+		t.Errorf("fixed binarisation of the MNIST test set: %d ones, hash %#x; pinned %d, %#x", ones, h.Sum64(), wantOnes, wantHash)
 	}
 }

@@ -254,3 +254,30 @@ func Upscale(img *image.Gray, k int) *image.Gray {
 	}
 	return out
 }
+
+// Bilinear resizes a rows×cols picture to toRows×toCols by bilinear interpolation, sampling
+// at pixel centres (PyTorch's interpolate with align_corners=False): the baseline a
+// super-resolution model must beat.
+func Bilinear(pix []float32, rows, cols, toRows, toCols int) []float32 {
+	if len(pix) != rows*cols || rows < 1 || cols < 1 || toRows < 1 || toCols < 1 {
+		panic(fmt.Sprintf("image: Bilinear of %d values as %d×%d to %d×%d", len(pix), rows, cols, toRows, toCols))
+	}
+	out := make([]float32, toRows*toCols)
+	sy, sx := float64(rows)/float64(toRows), float64(cols)/float64(toCols)
+	for y := range toRows {
+		fy := max((float64(y)+0.5)*sy-0.5, 0)
+		y0 := min(int(fy), rows-1)
+		y1 := min(y0+1, rows-1)
+		wy := fy - float64(y0)
+		for x := range toCols {
+			fx := max((float64(x)+0.5)*sx-0.5, 0)
+			x0 := min(int(fx), cols-1)
+			x1 := min(x0+1, cols-1)
+			wx := fx - float64(x0)
+			top := (1-wx)*float64(pix[y0*cols+x0]) + wx*float64(pix[y0*cols+x1])
+			bot := (1-wx)*float64(pix[y1*cols+x0]) + wx*float64(pix[y1*cols+x1])
+			out[y*toCols+x] = float32((1-wy)*top + wy*bot)
+		}
+	}
+	return out
+}

@@ -472,3 +472,26 @@ func TestFitDigitFramed(t *testing.T) {
 		t.Fatalf("ink %.2f on the top or bottom row: the frame was read as ink", edge)
 	}
 }
+
+// TestBilinear checks Bilinear against PyTorch's interpolate(mode="bilinear",
+// align_corners=False) on a 2×2 picture doubled.
+func TestBilinear(t *testing.T) {
+	got := Bilinear([]float32{0, 1, 2, 3}, 2, 2, 4, 4)
+	want := []float32{
+		0, 0.25, 0.75, 1,
+		0.5, 0.75, 1.25, 1.5,
+		1.5, 1.75, 2.25, 2.5,
+		2, 2.25, 2.75, 3,
+	}
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+			t.Fatalf("Bilinear = %v, want %v", got, want)
+		}
+	}
+	flat := Bilinear([]float32{0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3}, 3, 3, 28, 28)
+	for _, v := range flat {
+		if math.Abs(float64(v)-0.3) > 1e-6 {
+			t.Fatalf("a flat picture became %v", v)
+		}
+	}
+}

@@ -65,6 +65,8 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newDecodeCmd(reg, nil),
 		newSimilarCmd(reg, nil),
 		newAttributeCmd(reg),
+		newRestoreCmd("denoise"),
+		newRestoreCmd("upscale"),
 		newArithCmd(reg, nil),
 		newPlotCmd(nil),
 		newScatterCmd(reg, nil),

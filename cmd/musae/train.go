@@ -23,6 +23,8 @@ type trainOptions struct {
 	Init                        string // fine-tune: start from this model's weights
 	Data, Dataset, Track        string
 	Encoder                     string
+	Task                        string // the autoencoder lesson: ae, denoise or superres
+	Shrink                      int    // superres: how much smaller the inputs are (2 or 4)
 	Epochs, Batch, Z, Limit     int
 	Seed                        uint64
 	Optim                       models.AdamConfig
@@ -63,6 +65,18 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 48 free nats, global-norm clip 1, transposition ±5 semitones).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Task != "" {
+				if err := o.completeTask(cmd.Flags()); err != nil {
+					return err
+				}
+				if runF != nil {
+					return runF(o)
+				}
+				return runTrainAE(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
+			if o.Shrink != 0 {
+				return usagef("--shrink goes with --task superres")
+			}
 			if err := o.complete(reg, cmd.Flags()); err != nil {
 				return err
 			}
@@ -77,6 +91,8 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Config, "config", "", "model: "+configHelp(reg))
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
 	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: "+perDomain(reg, func(i domain.Info) string { return i.Encoder + " for" })+")")
+	f.StringVar(&o.Task, "task", "", "the autoencoder lesson instead of a VAE: ae, denoise or superres (MNIST)")
+	f.IntVar(&o.Shrink, "shrink", 0, "--task superres: inputs 2 (14×14, the default) or 4 (7×7) times smaller")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
 	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
 	f.StringVar(&o.Data, "data", "", "data folder: MNIST IDX files, or MIDI files for melodies")

@@ -133,6 +133,14 @@ type DataOptions struct {
 	Split    string // "train" or "test", where a verb takes either
 	Limit    int    // the first (or, drawn by Seed, any) Limit examples only; 0 for all
 	Seed     uint64
+	// Samples is how many importance samples per example Eval's likelihood estimate
+	// draws (digits' −log p(x)); 0 for the domain's default.
+	Samples int
+	// Sets names the evaluation sets Eval scores, where a domain has several versions of
+	// its data (digits: "dynamic" and "fixed" binarisations); nil for all.
+	Sets []string
+	// Log takes progress notes of long work; nil for none.
+	Log io.Writer
 }
 
 // TrainOptions are DataOptions for training, with the schedule's domain-specific knobs.

@@ -273,8 +273,8 @@ func TestTorchTrainDigits(t *testing.T) {
 		t.Errorf("two processes and one disagree: weights by %.3g, moments by %.3g, want ≤ %g and %g", p, m, trainTol, momentTol)
 	}
 	checkGoEncoding(t, path("two"))
-	ev := runMusae(t, bin, "eval", "--model", path("two"), "--data", mnist, "--limit", "200")
-	if fe := figures(ev); fe["examples"] != 200 || !(fe["test_neg_elbo"] > 0) {
+	ev := runMusae(t, bin, "eval", "--model", path("two"), "--data", mnist, "--limit", "200", "--iw", "5")
+	if fe := figures(ev); fe["examples"] != 200 || !(fe["dynamic_neg_elbo"] > 0) || !(fe["dynamic_nll_iw"] > 0) {
 		t.Errorf("musae eval --model two.safetensors:\n%s", ev)
 	}
 	png := filepath.Join(dir, "samples.png")

@@ -190,7 +190,7 @@ func (Domain) Batch(xs []domain.Example) (*models.Batch, error) {
 		return nil, err
 	}
 	im := &datasets.Images{N: len(ps), Rows: Rows, Cols: Cols, Pixels: flatten(ps)}
-	return datasets.ImageBatch(im, 0, len(ps), false), nil
+	return datasets.ImageBatch(im, 0, len(ps)), nil
 }
 
 // Decode returns the Bernoulli means (pixel probabilities) the decoder gives for each

@@ -6,9 +6,10 @@
 // MNIST's digits were made (image.FitDigit); Decode gives the Bernoulli decoder's pixel
 // probabilities, which take no temperature; Write lays pictures out in a PNG grid, doubled
 // in size. The canonical models are mnist-conv (z 16) and mnist-conv2 (z 2, for the 2-D
-// manifold), both built in; Eval reports the single-sample negative ELBO on the statically
-// binarised test (or training) set, and Train the plain ELBO on the dynamically binarised
-// training set.
+// manifold), both built in; Eval reports the negative ELBO and the importance-weighted
+// −log p(x) on the test (or training) set binarised by Bernoulli draws, dynamic and fixed
+// (datasets.BinarizeSet), as the literature does, and the old thresholded figure labelled;
+// Train trains the plain ELBO on the dynamically binarised training set.
 //
 // Besides domain.Domain, the domain is domain.Pictures (latent maps and scatter plots
 // over its labelled test set) and domain.Attributer (one attribute vector per label).

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"musae/image"
+)
+
+func TestTrainTaskUsage(t *testing.T) {
+	for _, tc := range []struct{ argv, say string }{
+		{"train --task colour -o m.safetensors", `--task "colour": want ae, denoise or superres`},
+		{"train --task ae --shrink 2 -o m.safetensors", "--shrink goes with --task superres only"},
+		{"train --task superres --shrink 3 -o m.safetensors", "--shrink 3: want 2 (14×14 inputs) or 4 (7×7)"},
+		{"train --task ae --z 3 -o m.safetensors", "--z is for VAEs"},
+		{"train --task denoise --domain melody -o m.safetensors", "--task trains the lesson's autoencoders on MNIST digits: it takes no --domain"},
+		{"train --task ae", "say where to write the checkpoint"},
+		{"train --shrink 2 -o m.safetensors", "--shrink goes with --task superres"},
+		{"denoise", "denoise takes one picture (or --test)"},
+		{"upscale a.png --test", "--test takes no pictures"},
+		{"denoise a.png --model digits-nothing", `no such built-in autoencoder`},
+	} {
+		t.Run(tc.argv, func(t *testing.T) {
+			code, _, errb := musae(t, strings.Fields(tc.argv)...)
+			if code != exitUsage || !strings.Contains(errb, tc.say) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errb, exitUsage, tc.say)
+			}
+		})
+	}
+}
+
+// TestLessonEndToEnd trains a denoiser briefly, then denoises a picture and measures it on
+// test digits, and refuses it to upscale and to the VAE verbs.
+func TestLessonEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "dn.safetensors")
+	code, out, errb := musae(t, "train", "--task", "denoise", "--limit", "256", "--epochs", "2", "--batch", "32", "--lr", "3e-3", "-o", ck)
+	if strings.Contains(errb, "GoMNIST") {
+		t.Skipf("no MNIST here: %s", errb)
+	}
+	if code != 0 {
+		t.Fatalf("train --task denoise: exit %d: %s", code, errb)
+	}
+	fig := evalFigures(t, out)
+	if fig["steps"] != 16 || !(fig["test_bce"] > fig["test_bce_floor"]) || fig["baseline_psnr"] == 0 {
+		t.Errorf("train --task printed\n%s", out)
+	}
+	out = mustMusae(t, "denoise", "--model", ck, "--test", "--limit", "30", "-n", "4", "-o", filepath.Join(dir, "grid.png"))
+	if f := evalFigures(t, out); f["test_examples"] != 30 || !strings.Contains(out, "rows: inputs, outputs, clean digits") {
+		t.Errorf("denoise --test printed\n%s", out)
+	}
+	noisy := filepath.Join(dir, "noisy.png")
+	pix := make([]float32, 784)
+	for i := range pix {
+		pix[i] = float32(i%7) / 7
+	}
+	if err := image.WritePNG(noisy, image.ToGray(pix, 28, 28)); err != nil {
+		t.Fatal(err)
+	}
+	mustMusae(t, "denoise", noisy, "--model", ck)
+	b, err := os.ReadFile(filepath.Join(dir, "noisy-denoised.png"))
+	if err != nil || len(b) == 0 {
+		t.Fatalf("no denoised picture: %v", err)
+	}
+	if code, _, errb := musae(t, "upscale", noisy, "--model", ck); code != exitUsage || !strings.Contains(errb, "upscale needs a superres one") {
+		t.Errorf("upscale with a denoiser: exit %d, %s", code, errb)
+	}
+	if code, _, errb := musae(t, "sample", "--model", ck, "-o", filepath.Join(dir, "s.png")); code == 0 || !strings.Contains(errb, ck) {
+		t.Errorf("sample with an autoencoder: exit %d, %s", code, errb)
+	}
+
+	// Super-resolution from 7×7: measured beside bilinear upscaling, and a 7×7 picture in
+	// gives a 28×28 one out.
+	sr := filepath.Join(dir, "sr.safetensors")
+	out = mustMusae(t, "train", "--task", "superres", "--shrink", "4", "--limit", "64", "--epochs", "1", "--batch", "32", "-o", sr)
+	if !strings.Contains(out, "(bilinear upscaling)") {
+		t.Errorf("train --task superres printed\n%s", out)
+	}
+	out = mustMusae(t, "upscale", "--model", sr, "--test", "--limit", "10", "-n", "3", "-o", filepath.Join(dir, "up.png"))
+	if !strings.Contains(out, "rows: inputs, outputs, bilinear upscaling, clean digits") || !strings.Contains(out, "7×7 in") {
+		t.Errorf("upscale --test printed\n%s", out)
+	}
+	small := filepath.Join(dir, "small.png")
+	if err := image.WritePNG(small, image.ToGray(pix[:49], 7, 7)); err != nil {
+		t.Fatal(err)
+	}
+	mustMusae(t, "upscale", small, "--model", sr, "-o", filepath.Join(dir, "big.png"))
+	f, err := os.Open(filepath.Join(dir, "big.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 28 || cfg.Height != 28 {
+		t.Errorf("upscaled picture: %+v, %v; want 28×28", cfg, err)
+	}
+}
