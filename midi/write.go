@@ -155,3 +155,16 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	}
 	return nil
 }
+
+// WithRests returns the sequences (melodies, beats) with a bar of rest, the zero step,
+// after each but the last, so that played or written in sequence they stay apart.
+func WithRests[S ~[]E, E any](xs []S) []S {
+	var out []S
+	for i, x := range xs {
+		out = append(out, x)
+		if i < len(xs)-1 {
+			out = append(out, make(S, StepsPerBar))
+		}
+	}
+	return out
+}

@@ -249,7 +249,7 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	default:
 		return domain.Inputf("drums: cannot write %s files; write .mid", l.Format)
 	}
-	return midi.WriteDrums(w, qpmOr(l.QPM), withRests(ds)...)
+	return midi.WriteDrums(w, qpmOr(l.QPM), midi.WithRests(ds)...)
 }
 
 // Audio schedules beats in sequence at qpm, a bar of rest between them, for musae's drum
@@ -259,7 +259,7 @@ func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := midi.DrumsAudio(qpmOr(qpm), midi.RenderOptions{}, withRests(ds)...)
+	a, err := midi.DrumsAudio(qpmOr(qpm), midi.RenderOptions{}, midi.WithRests(ds)...)
 	if err != nil {
 		return nil, err
 	}
@@ -271,18 +271,6 @@ func qpmOr(qpm float64) float64 {
 		return midi.DefaultQPM
 	}
 	return qpm
-}
-
-// withRests returns the beats with a bar of rest after each but the last.
-func withRests(ds []midi.Drums) []midi.Drums {
-	var out []midi.Drums
-	for i, d := range ds {
-		out = append(out, d)
-		if i < len(ds)-1 {
-			out = append(out, make(midi.Drums, midi.StepsPerBar))
-		}
-	}
-	return out
 }
 
 // Compare counts the steps of b's beat equal to a's, of all a's steps.

@@ -351,7 +351,7 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 		_, err = w.Write(doc)
 		return err
 	}
-	return midi.WriteMelodies(w, qpmOr(l.QPM), WithRests(ms)...)
+	return midi.WriteMelodies(w, qpmOr(l.QPM), midi.WithRests(ms)...)
 }
 
 // Audio schedules melodies in sequence at qpm, a bar of rest between them, for musae's
@@ -361,7 +361,7 @@ func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := midi.MelodyAudio(qpmOr(qpm), midi.RenderOptions{}, WithRests(ms)...)
+	a, err := midi.MelodyAudio(qpmOr(qpm), midi.RenderOptions{}, midi.WithRests(ms)...)
 	if err != nil {
 		return nil, err
 	}
@@ -373,19 +373,6 @@ func qpmOr(qpm float64) float64 {
 		return midi.DefaultQPM
 	}
 	return qpm
-}
-
-// WithRests returns the melodies with a bar of rest after each but the last, so that
-// played in sequence they stay apart.
-func WithRests(ms []midi.Melody) []midi.Melody {
-	var out []midi.Melody
-	for i, m := range ms {
-		out = append(out, m)
-		if i < len(ms)-1 {
-			out = append(out, make(midi.Melody, midi.StepsPerBar))
-		}
-	}
-	return out
 }
 
 func flatten(xs [][]float32) []float32 {
