@@ -13,12 +13,13 @@ import (
 	"golang.org/x/term"
 
 	"musae/image"
+	"musae/latent/domain"
 )
 
 // batchSize is how many examples the verbs encode, decode or score at a time: the memory
 // stays that of one batch however many there are, and Ctrl-C is seen between batches,
 // a fraction of a second apart even for the conv models on a busy machine.
-const batchSize = 100
+const batchSize = domain.BatchSize
 
 // isTerminal reports whether w is a terminal, where progress bars belong.
 func isTerminal(w io.Writer) bool {

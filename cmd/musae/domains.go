@@ -219,23 +219,12 @@ func checkWAVFlag(reg *domain.Registry, wav bool, domainName string) error {
 }
 
 // decodeFor decodes zs at a temperature, which a domain whose decoder takes none ignores,
-// in batches of batchSize, checking ctx between them.
+// in batches, checking ctx between them (domain.Model.DecodeContext).
 func decodeFor(ctx context.Context, m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
 	if !isSampled(m.Domain) {
 		temperature, rng = 0, nil
 	}
-	out := make([]domain.Example, 0, len(zs))
-	for from := 0; from < len(zs); from += batchSize {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		xs, err := m.Decode(zs[from:min(from+batchSize, len(zs))], temperature, rng)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, xs...)
-	}
-	return out, nil
+	return m.DecodeContext(ctx, zs, temperature, rng)
 }
 
 // encodedInputs are a command's input files, read and encoded to the posterior.

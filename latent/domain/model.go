@@ -117,6 +117,24 @@ func (m *Model) Decode(zs [][]float32, temperature float64, rng *rand.Rand) ([]E
 	return m.Domain.Decode(m, zs, temperature, rng)
 }
 
+// DecodeContext is Decode in batches of BatchSize, checking ctx between them, so that a
+// long decoding stops on Ctrl-C and holds at most a batch's scratch space at a time. Above
+// temperature 0 the batches decide which random numbers each vector gets, as in Decode.
+func (m *Model) DecodeContext(ctx context.Context, zs [][]float32, temperature float64, rng *rand.Rand) ([]Example, error) {
+	out := make([]Example, 0, len(zs))
+	for from := 0; from < len(zs); from += BatchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		xs, err := m.Decode(zs[from:min(from+BatchSize, len(zs))], temperature, rng)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, xs...)
+	}
+	return out, nil
+}
+
 // Sample draws n examples from the prior at a temperature (Info.TemperatureUse).
 func (m *Model) Sample(n int, temperature float64, rng *rand.Rand) ([]Example, error) {
 	return m.Domain.Sample(m, n, temperature, rng)

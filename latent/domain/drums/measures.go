@@ -161,25 +161,13 @@ func (Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOpti
 	return attrs, nil
 }
 
-// decodeGreedy decodes latent vectors greedily in chunks, checking ctx between them.
+// decodeGreedy decodes latent vectors greedily in batches, checking ctx between them.
 func decodeGreedy(ctx context.Context, m *domain.Model, zs [][]float32) ([]midi.Drums, error) {
-	const chunk = 500
-	var out []midi.Drums
-	for from := 0; from < len(zs); from += chunk {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		xs, err := m.Decode(zs[from:min(from+chunk, len(zs))], 0, nil)
-		if err != nil {
-			return nil, err
-		}
-		ds, err := beats(xs)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ds...)
+	xs, err := m.DecodeContext(ctx, zs, 0, nil)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return beats(xs)
 }
 
 // MeasureAttribute draws o.Limit beats (by o.Seed) from the validation split of the drums

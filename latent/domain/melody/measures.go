@@ -204,25 +204,13 @@ func examples(ms []midi.Melody) []domain.Example {
 	return xs
 }
 
-// decodeGreedy decodes latent vectors greedily in chunks, checking ctx between them.
+// decodeGreedy decodes latent vectors greedily in batches, checking ctx between them.
 func decodeGreedy(ctx context.Context, m *domain.Model, zs [][]float32) ([]midi.Melody, error) {
-	const chunk = domain.BatchSize
-	var out []midi.Melody
-	for from := 0; from < len(zs); from += chunk {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		xs, err := m.Decode(zs[from:min(from+chunk, len(zs))], 0, nil)
-		if err != nil {
-			return nil, err
-		}
-		ms, err := melodies(xs)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms...)
+	xs, err := m.DecodeContext(ctx, zs, 0, nil)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return melodies(xs)
 }
 
 // MeasureAttribute draws o.Limit windows (by o.Seed) from the validation split of the
