@@ -236,8 +236,8 @@ type encodedInputs struct {
 
 // encodeInputs reads an example from each file (a melody's 2-bar window, a picture), the
 // part of files[i] that ro[i] picks, and encodes them, checking ctx between files and batches.
-func encodeInputs(ctx context.Context, m *domain.Model, files []string, ro []domain.ReadOptions) (*encodedInputs, error) {
-	xs, err := readInputs(ctx, m, files, ro)
+func encodeInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, files []string, ro []domain.ReadOptions) (*encodedInputs, error) {
+	xs, err := readInputs(ctx, reg, m, files, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -248,8 +248,9 @@ func encodeInputs(ctx context.Context, m *domain.Model, files []string, ro []dom
 	return &encodedInputs{Files: files, Examples: xs, Mu: mu, Logvar: logvar}, nil
 }
 
-// readInputs reads the part of files[i] that ro[i] picks, checking ctx between files.
-func readInputs(ctx context.Context, m *domain.Model, files []string, ro []domain.ReadOptions) ([]domain.Example, error) {
+// readInputs reads the part of files[i] that ro[i] picks, checking ctx between files. A
+// file the model's domain refuses but another domain of reg reads says so.
+func readInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, files []string, ro []domain.ReadOptions) ([]domain.Example, error) {
 	xs := make([]domain.Example, 0, len(files))
 	for i, p := range files {
 		if err := ctx.Err(); err != nil {
@@ -257,6 +258,9 @@ func readInputs(ctx context.Context, m *domain.Model, files []string, ro []domai
 		}
 		x, err := m.ReadFile(p, ro[i])
 		if err != nil {
+			if d := reg.ReadsAs(p, ro[i], m.Domain); d != nil {
+				return nil, fmt.Errorf("%w\n  it holds %s: --domain %s or --model %s reads it", err, d.Info().Noun, d.Info().Name, d.Info().Models[0])
+			}
 			return nil, err
 		}
 		xs = append(xs, x)

@@ -140,3 +140,30 @@ func TestDrumsEndToEnd(t *testing.T) {
 		t.Errorf("attribute measure:\n%s", out)
 	}
 }
+
+// TestInputOfAnotherDomain: a beat given where a melody is read (both are .mid) is
+// refused with the domain that reads it, and the converse; a file no domain reads gets no
+// such hint.
+func TestInputOfAnotherDomain(t *testing.T) {
+	dir := t.TempDir()
+	beat := filepath.Join(dir, "beat.mid")
+	beatFile(t, beat, 4, true)
+	tune := writeTunes(t, dir)[0]
+	empty := filepath.Join(dir, "empty.mid")
+	if err := midi.WriteFile(empty, 100, make(midi.Melody, 32)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		argv []string
+		hint string // "" for none
+	}{
+		{[]string{"interpolate", beat, tune}, "it holds drum beats: --domain drums or --model drums2 reads it"},
+		{[]string{"interpolate", tune, beat, "--domain", "drums"}, "it holds melodies: --domain melody or --model mel2-tiny reads it"},
+		{[]string{"interpolate", empty, tune}, ""},
+	} {
+		code, _, errb := musae(t, append(tc.argv, "-o", filepath.Join(dir, "m.mid"))...)
+		if code == exitOK || tc.hint != "" && !strings.Contains(errb, tc.hint) || tc.hint == "" && strings.Contains(errb, "it holds") {
+			t.Errorf("%v: exit %d, %s; want the hint %q", tc.argv, code, errb, tc.hint)
+		}
+	}
+}

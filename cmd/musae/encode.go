@@ -66,7 +66,7 @@ func runEncode(ctx context.Context, reg *domain.Registry, o *encodeOptions, stdo
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
+	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
 	if err != nil {
 		return err
 	}

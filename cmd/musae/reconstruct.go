@@ -73,7 +73,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 		if err := checkOutputExt(out, m.Domain); err != nil {
 			return err
 		}
-		in, err := encodeInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
+		in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 	}
 	var originals []domain.Example
 	if len(o.Files) > 0 {
-		if originals, err = readInputs(ctx, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files))); err != nil {
+		if originals, err = readInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files))); err != nil {
 			return err
 		}
 	} else {

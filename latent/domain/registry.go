@@ -74,6 +74,22 @@ func (r *Registry) ForFile(path string) Domain {
 	return nil
 }
 
+// ReadsAs returns the first domain other than except that takes path's extension and
+// reads an example from it with opt, or nil: a file one domain refuses (the drums of a
+// beat, read as a melody) says which domain it belongs to.
+func (r *Registry) ReadsAs(path string, opt ReadOptions, except Domain) Domain {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, d := range r.domains {
+		if (except != nil && d.Info().Name == except.Info().Name) || !slices.Contains(d.Info().Inputs, ext) {
+			continue
+		}
+		if _, err := ReadFile(d, path, opt); err == nil {
+			return d
+		}
+	}
+	return nil
+}
+
 // Models returns the canonical model names of every domain, in order.
 func (r *Registry) Models() []string {
 	var names []string
