@@ -224,9 +224,12 @@ func newSiteGuard(host string, bound net.Addr) *siteGuard {
 	return g
 }
 
-// allows says whether hostport (a Host header, or the host of an Origin or Referer)
-// names this server.
-func (g *siteGuard) allows(hostport string) bool {
+// allows says whether hostport, a Host header, names this server.
+func (g *siteGuard) allows(hostport string) bool { return g.named(hostport, g.anyIP) }
+
+// named says whether hostport names this server: one of its names or a loopback address
+// at its port, or, with anyIP, any address at its port.
+func (g *siteGuard) named(hostport string, anyIP bool) bool {
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
 		// No port: the scheme's, 80 for http; an IPv6 address keeps its brackets.
@@ -240,7 +243,7 @@ func (g *siteGuard) allows(hostport string) bool {
 		return true
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || g.anyIP)
+	return ip != nil && (ip.IsLoopback() || anyIP)
 }
 
 // check says why r is refused, or returns nil.
@@ -253,9 +256,12 @@ func (g *siteGuard) check(r *http.Request) error {
 		// They change nothing, and another site's page cannot read their answers.
 		return nil
 	}
+	// The page's own requests come from the origin it was loaded from: the Host they are
+	// sent to, or another of the server's names. Bound to 0.0.0.0, the Host check takes
+	// every IP address, but an origin at another IP is another site's page.
 	ours := func(u string) bool {
 		p, err := url.Parse(u)
-		return err == nil && p.Scheme == "http" && g.allows(p.Host)
+		return err == nil && p.Scheme == "http" && (strings.EqualFold(p.Host, r.Host) || g.named(p.Host, false))
 	}
 	// Browsers say where a request comes from by Origin; those from before 2020 send it
 	// only across sites, with Sec-Fetch-Site (since 2023) or Referer to fall back on.

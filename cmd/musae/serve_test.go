@@ -505,6 +505,28 @@ func TestSiteGuard(t *testing.T) {
 			}
 		}
 	}
+
+	// Bound to every interface, any IP is a Host it answers, but a POST is ours only
+	// from the origin the page was loaded from: an attacker's page on another IP at the
+	// same port is another site.
+	g := newSiteGuard("0.0.0.0", tcp("0.0.0.0:8080"))
+	for _, tc := range []struct {
+		host, origin string
+		ok           bool
+	}{
+		{"192.168.1.10:8080", "http://192.168.1.10:8080", true},
+		{"localhost:8080", "http://LOCALHOST:8080", true},
+		{"192.168.1.10:8080", "http://203.0.113.9:8080", false},
+		{"127.0.0.1:8080", "http://localhost:8080", true},
+		{"127.0.0.1:8080", "http://192.168.1.10:8080", false},
+		{"127.0.0.1:8080", "null", false},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "http://"+tc.host+"/api/upload", nil)
+		r.Header.Set("Origin", tc.origin)
+		if err := g.check(r); (err == nil) != tc.ok {
+			t.Errorf("POST to %s from %s: %v, want allowed %v", tc.host, tc.origin, err, tc.ok)
+		}
+	}
 }
 
 // withTempo is a file of melody m whose tempo is us µs a quarter, which may be one that
