@@ -68,8 +68,9 @@ func writeFile(path string, durable bool, write func(io.Writer) error) (err erro
 		return err
 	}
 	if named {
-		// CreateTemp makes the file private; an output should be as readable as any file.
-		if err := f.Chmod(0o644); err != nil {
+		// CreateTemp makes the file private; an output gets the mode os.Create would give
+		// it (0666 less the umask), as the unnamed file does.
+		if err := f.Chmod(0o666 &^ umask()); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -121,5 +122,40 @@ func TestKilledMidWrite(t *testing.T) {
 	cmd.Wait()
 	if got := names(t, dir); len(got) != 0 {
 		t.Errorf("after SIGKILL mid-write the folder holds %v, want nothing", got)
+	}
+}
+
+// TestModeFollowsUmask: both ways of writing give the mode os.Create gives, 0666 less the
+// umask, under a umask other than the usual 022 (set in a child process, before the
+// package reads it).
+func TestModeFollowsUmask(t *testing.T) {
+	if os.Getenv("ATOMICFILE_UMASK_CHILD") != "" {
+		dir := t.TempDir()
+		ref, err := os.Create(filepath.Join(dir, "ref"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref.Close()
+		want, _ := os.Stat(ref.Name())
+		for _, named := range []bool{false, true} {
+			disableUnnamed = named
+			path := filepath.Join(dir, fmt.Sprintf("out-%v", named))
+			if err := WriteBytes(path, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			if fi, _ := os.Stat(path); fi.Mode().Perm() != want.Mode().Perm() {
+				t.Errorf("named temporary %v: mode %v, os.Create gives %v", named, fi.Mode().Perm(), want.Mode().Perm())
+			}
+		}
+		return
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("sets the umask of a child process through the shell")
+	}
+	cmd := exec.Command("sh", "-c", `umask 027 && exec "$0" -test.run='^TestModeFollowsUmask$' -test.v`, os.Args[0])
+	cmd.Env = append(os.Environ(), "ATOMICFILE_UMASK_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestModeFollowsUmask") {
+		t.Fatalf("child: %v\n%s", err, out)
 	}
 }

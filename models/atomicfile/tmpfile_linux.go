@@ -16,6 +16,13 @@ import (
 // O_TMPFILE; tests set it to check the fallback.
 var disableUnnamed = os.Getenv("MUSAE_ATOMICFILE_NAMED") != ""
 
+// umask is the process's file mode creation mask, read once (reading it means setting it).
+var umask = sync.OnceValue(func() os.FileMode {
+	m := unix.Umask(0)
+	unix.Umask(m)
+	return os.FileMode(m)
+})
+
 var procFD = sync.OnceValue(func() bool {
 	_, err := os.Stat("/proc/self/fd")
 	return err == nil
@@ -27,7 +34,7 @@ func openUnnamed(dir string) *os.File {
 	if disableUnnamed || !procFD() {
 		return nil
 	}
-	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
 	if err != nil {
 		// EISDIR and EOPNOTSUPP are how kernels and file systems without O_TMPFILE answer;
 		// any other error (a missing folder, no permission) the fallback meets and reports.
