@@ -191,18 +191,28 @@ func parseHeader(header []byte, dataLen int64) ([]tensorEntry, map[string]string
 	if err := json.Unmarshal(header, &raw); err != nil {
 		return nil, nil, fmt.Errorf("not a safetensors file: header is not JSON: %w", err)
 	}
+	if raw == nil {
+		return nil, nil, fmt.Errorf("not a safetensors file: header is not a JSON object")
+	}
 	meta := map[string]string{}
 	entries := make([]tensorEntry, 0, len(raw))
 	for key, v := range raw {
 		if key == "__metadata__" {
-			if err := json.Unmarshal(v, &meta); err != nil {
-				return nil, nil, fmt.Errorf("metadata is not a map of strings: %w", err)
+			if err := json.Unmarshal(v, &meta); err != nil || meta == nil {
+				return nil, nil, fmt.Errorf("metadata is not a map of strings: %v", cmp.Or(err, errors.New("null")))
 			}
 			continue
 		}
 		var h headerEntry
 		if err := json.Unmarshal(v, &h); err != nil {
 			return nil, nil, fmt.Errorf("tensor %q: bad header entry: %w", key, err)
+		}
+		// A [2]int64 takes [0] or [0, 4, 8] as well; the format has exactly two.
+		var offsets struct {
+			Offsets []json.RawMessage `json:"data_offsets"`
+		}
+		if json.Unmarshal(v, &offsets) != nil || len(offsets.Offsets) != 2 {
+			return nil, nil, fmt.Errorf("tensor %q: data_offsets must be two numbers, [begin, end]", key)
 		}
 		e := tensorEntry{name: key, dtype: h.DType, shape: h.Shape, lo: h.Offsets[0], hi: h.Offsets[1]}
 		switch h.DType {
