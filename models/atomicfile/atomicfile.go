@@ -87,5 +87,22 @@ func writeFile(path string, durable bool, write func(io.Writer) error) (err erro
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if durable {
+		// The rename is durable once the folder's entry is on disk too.
+		return syncDir(dir)
+	}
+	return nil
+}
+
+// syncDir flushes the folder's entries to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
