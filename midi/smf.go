@@ -111,9 +111,15 @@ func ReadFile(path string) (*File, error) {
 		return nil, fmt.Errorf("midi: %w", err)
 	}
 	defer fh.Close()
-	f, err := read(fh)
+	return ReadNamed(fh, path)
+}
+
+// ReadNamed is Read for a file known by name (an upload, an embedded file), which its
+// errors name as ReadFile's name the path.
+func ReadNamed(r io.Reader, name string) (*File, error) {
+	f, err := read(r)
 	if err != nil {
-		return nil, fmt.Errorf("midi: read %s: %w", path, err)
+		return nil, fmt.Errorf("midi: read %s: %w", name, err)
 	}
 	return f, nil
 }

@@ -170,12 +170,9 @@ func (d Domain) Sample(m *domain.Model, n int, temperature float64, rng *rand.Ra
 // 1), or the first with no silent bar when opt.Bar is 0. Without opt.Track it reads the
 // drum channel (10); a file with no drums there is refused with the tracks that have notes.
 func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Example, error) {
-	f, err := midi.Read(r)
+	f, err := midi.ReadNamed(r, name)
 	if err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner
-		}
-		return domain.Example{}, fmt.Errorf("midi: read %s: %w", name, err)
+		return domain.Example{}, err
 	}
 	return window(f, name, opt)
 }

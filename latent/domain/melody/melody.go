@@ -203,13 +203,9 @@ func (d Domain) Sample(m *domain.Model, n int, temperature float64, rng *rand.Ra
 // tracks gives the melody of the track midi.File.ChooseMelodyTrack picks (a track named as
 // a melody, else the most melodic), and Example.Where says which and why.
 func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Example, error) {
-	f, err := midi.Read(r)
+	f, err := midi.ReadNamed(r, name)
 	if err != nil {
-		// midi.Read cannot know the name: say it where midi.ReadFile says the path.
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner
-		}
-		return domain.Example{}, fmt.Errorf("midi: read %s: %w", name, err)
+		return domain.Example{}, err
 	}
 	return window(f, name, opt)
 }
