@@ -12,6 +12,10 @@ type Batch struct {
 	N, T, D int
 	X       []float32 // [N, T, D]
 	Classes []int32   // [N, T] class indices for categorical data; nil for pixels
+	// Target, where set, is what the decoder is to reproduce, [N, T, D], when the encoder
+	// reads a corrupted X (GrooVAE: a quantised or tapped beat in, the drummer's
+	// performance out); nil: X itself. Decoders that do not take targets ignore it.
+	Target []float32
 }
 
 // NewBatch returns a zeroed batch; classes adds room for class indices.

@@ -1,0 +1,374 @@
+package rnn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"musae/models"
+)
+
+// GrooveConfig describes a GrooVAE (Gillick et al. 2019): steps of Drums drums, each step
+// 3·Drums features laid out as GrooVAE's GrooveConverter lays them out, [hits, velocities,
+// offsets], a bidirectional LSTM encoder over the dense steps and a GrooveDecoder.
+type GrooveConfig struct {
+	Name          string
+	Drums         int   // drums per step (9 for the reduced kit)
+	Steps         int   // steps per sequence (32 for two bars of 16ths)
+	EncoderHidden int   // LSTM units per direction of the bidirectional encoder
+	DecoderHidden []int // LSTM units of each decoder layer (all equal)
+	Z             int   // latent dimensions
+}
+
+// Features is the width of a step: a hit, a velocity and an offset per drum.
+func (c GrooveConfig) Features() int { return 3 * c.Drums }
+
+// asConfig is the melody config with the same shapes: a GrooveDecoder's parameters are a
+// Decoder's with Features classes.
+func (c GrooveConfig) asConfig() Config {
+	return Config{Name: c.Name, Classes: c.Features(), Steps: c.Steps, EncoderHidden: c.EncoderHidden, DecoderHidden: c.DecoderHidden, Z: c.Z}
+}
+
+// Validate reports the first problem with c.
+func (c GrooveConfig) Validate() error {
+	if c.Drums < 1 || 3*c.Drums > MaxClasses {
+		return fmt.Errorf("rnn: config %q: drums = %d, want 1 to %d", c.Name, c.Drums, MaxClasses/3)
+	}
+	return c.asConfig().Validate()
+}
+
+// Params returns the number of values in the encoder's and the decoder's parameters, as
+// NewGroove would allocate them, for a valid c.
+func (c GrooveConfig) Params() int64 {
+	cc := c.asConfig()
+	return cc.EncoderParams() + cc.DecoderParams()
+}
+
+// NewGroove returns a GrooVAE: an Encoder of the dense steps (a batch without Classes)
+// and a GrooveDecoder, initialised from rng as PyTorch does.
+func NewGroove(c GrooveConfig, rng *rand.Rand) (*models.VAE, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	enc := NewEncoder(c.Features(), c.EncoderHidden, c.Z, rng)
+	dec := NewGrooveDecoder(c.Drums, c.Steps, c.Z, c.DecoderHidden, rng)
+	return &models.VAE{Enc: enc, Dec: dec, Z: c.Z}, nil
+}
+
+// GrooveDecoder is GrooVAE's autoregressive LSTM decoder (music_vae's GrooveLstmDecoder).
+// Each step has F = 3·Drums outputs: per drum a hit logit (Bernoulli), a velocity
+// σ(output) in [0, 1] and an offset tanh(output) in [−1, 1]. The initial (h, c) of every
+// layer is tanh(init(z)) as in Decoder; the input at step t is [the 27 features of step
+// t−1 (zeros at t = 0), z]: in training the target's own (teacher forcing), in generation
+// the decoder's (sampled hits, predicted velocities and offsets), as GrooVAE feeds back.
+//
+// The negative log-likelihood of a step is GrooVAE's loss, in nats for the hits: the sum
+// over drums of the hits' binary cross-entropy −y·log σ(a) − (1−y)·log(1−σ(a)), plus the
+// squared errors of the velocities and of the offsets (GrooVAE's MSE terms, summed over
+// drums), over every drum whether hit or not (a silent drum's target is velocity 0, offset
+// 0). A batch's targets are b.Target where set (the full performance, when the encoder
+// reads a corrupted one), else b.X; Classes must be nil.
+//
+// Parameter names follow Decoder's: "init", "dec" (num_layers = len(Layers)), "out".
+type GrooveDecoder struct {
+	Drums, Steps, Z, Hidden int
+	Init                    *models.Dense
+	Layers                  []*LSTM
+	Out                     *models.Dense
+
+	n              int
+	st             []float32 // tanh(init(z)) [N, layers·2·H]
+	h0, c0         [][]float32
+	prev, tgt      []float32 // [T, N, F]
+	rowNLL         []float64 // [T·N]
+	nll            []float64 // [N]
+	dout, dst, dz  []float32
+	states         []*State
+	pre, tc, zproj []float32
+	feed           []float32
+}
+
+// NewGrooveDecoder returns a decoder of steps steps of drums drums, with a z-dimensional
+// latent and len(hidden) LSTM layers of the same size.
+func NewGrooveDecoder(drums, steps, z int, hidden []int, rng *rand.Rand) *GrooveDecoder {
+	h, f := hidden[0], 3*drums
+	d := &GrooveDecoder{Drums: drums, Steps: steps, Z: z, Hidden: h}
+	d.Init = models.NewDense("init", z, 2*len(hidden)*h, rng)
+	for k := range hidden {
+		in := h
+		if k == 0 {
+			in = f + z
+		}
+		d.Layers = append(d.Layers, NewLSTM("dec", fmt.Sprintf("_l%d", k), in, h, rng))
+	}
+	d.Out = models.NewDense("out", h, f, rng)
+	return d
+}
+
+// Features is the width of a step, 3·Drums.
+func (d *GrooveDecoder) Features() int { return 3 * d.Drums }
+
+// Params returns the parameters in PyTorch's state_dict order.
+func (d *GrooveDecoder) Params() []*models.Param {
+	ps := d.Init.Params()
+	for _, l := range d.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return append(ps, d.Out.Params()...)
+}
+
+// initialState computes tanh(init(z)) for n rows and splits it into per-layer h0 and c0.
+func (d *GrooveDecoder) initialState(z []float32, n int) {
+	H, L := d.Hidden, len(d.Layers)
+	st := d.Init.Forward(z, n)
+	d.st = models.Buf(d.st, len(st))
+	for i, v := range st {
+		d.st[i] = tanhf(v)
+	}
+	for len(d.h0) < L {
+		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
+	}
+	for k := 0; k < L; k++ {
+		d.h0[k], d.c0[k] = models.Buf(d.h0[k], n*H), models.Buf(d.c0[k], n*H)
+		for i := 0; i < n; i++ {
+			row := d.st[(i*L+k)*2*H:]
+			copy(d.h0[k][i*H:(i+1)*H], row[:H])
+			copy(d.c0[k][i*H:(i+1)*H], row[H:2*H])
+		}
+	}
+}
+
+// Targets returns the batch's decoder targets: b.Target where set, else b.X.
+func Targets(b *models.Batch) []float32 {
+	if b.Target != nil {
+		return b.Target
+	}
+	return b.X
+}
+
+// NLL returns GrooVAE's loss per example (see GrooveDecoder) for z [N, Z], teacher-forced
+// on the batch's targets.
+func (d *GrooveDecoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
+	F := d.Features()
+	if b.Classes != nil || b.T != d.Steps || b.D != F || (b.Target != nil && len(b.Target) != len(b.X)) {
+		panic(fmt.Sprintf("rnn: groove decoder of %d steps of %d features given a batch of %d steps of %d features (classes set: %v, %d targets for %d inputs)",
+			d.Steps, F, b.T, b.D, b.Classes != nil, len(b.Target), len(b.X)))
+	}
+	n, T := b.N, b.T
+	d.n = n
+	y := Targets(b)
+	d.prev, d.tgt = models.Buf(d.prev, T*n*F), models.Buf(d.tgt, T*n*F)
+	for i := 0; i < n; i++ {
+		clear(d.prev[i*F : (i+1)*F])
+		for t := 0; t < T; t++ {
+			src := y[(i*T+t)*F : (i*T+t+1)*F]
+			copy(d.tgt[(t*n+i)*F:], src)
+			if t+1 < T {
+				copy(d.prev[((t+1)*n+i)*F:], src)
+			}
+		}
+	}
+	d.initialState(z, n)
+	for k, l := range d.Layers {
+		in := seqInput{n: n, t: T}
+		if k == 0 {
+			in.dense, in.dDense, in.static, in.dStatic = d.prev, F, z, d.Z
+		} else {
+			in.dense, in.dDense = d.Layers[k-1].outputs(), d.Hidden
+		}
+		l.forward(&in, d.h0[k], d.c0[k], train)
+	}
+	out := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
+	d.rowNLL = growF64(d.rowNLL, T*n)
+	d.dout = models.Buf(d.dout, len(out))
+	for r := 0; r < T*n; r++ {
+		d.rowNLL[r] = grooveLoss(out[r*F:(r+1)*F], d.tgt[r*F:(r+1)*F], d.dout[r*F:(r+1)*F], d.Drums)
+	}
+	d.nll = growF64(d.nll, n)
+	clear(d.nll)
+	for t := 0; t < T; t++ {
+		for i := 0; i < n; i++ {
+			d.nll[i] += d.rowNLL[t*n+i]
+		}
+	}
+	return d.nll
+}
+
+// grooveLoss returns one step's loss for the outputs a and targets y ([hits, velocities,
+// offsets] of drums drums each) and writes its gradient with respect to a into da.
+func grooveLoss(a, y, da []float32, drums int) float64 {
+	var s float64
+	for j := 0; j < drums; j++ {
+		// Hits: BCE from the logit, log(1+e^a) − y·a, computed stably.
+		x, t := float64(a[j]), float64(y[j])
+		s += math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) - t*x
+		da[j] = float32(1/(1+math.Exp(-x)) - t)
+	}
+	for j := drums; j < 2*drums; j++ {
+		v := float64(sigmoid(a[j]))
+		e := v - float64(y[j])
+		s += e * e
+		da[j] = float32(2 * e * v * (1 - v))
+	}
+	for j := 2 * drums; j < 3*drums; j++ {
+		o := float64(tanhf(a[j]))
+		e := o - float64(y[j])
+		s += e * e
+		da[j] = float32(2 * e * (1 - o*o))
+	}
+	return s
+}
+
+// Backward adds the parameter gradients of the last training NLL given d loss/d nll per
+// example, and returns d loss/d z [N, Z], valid until the next call.
+func (d *GrooveDecoder) Backward(dnll []float32) []float32 {
+	n, T, H, L, F := d.n, d.Steps, d.Hidden, len(d.Layers), d.Features()
+	for t := 0; t < T; t++ {
+		for i := 0; i < n; i++ {
+			row := d.dout[(t*n+i)*F : (t*n+i+1)*F]
+			s := dnll[i]
+			for j := range row {
+				row[j] *= s
+			}
+		}
+	}
+	dh := d.Out.Backward(d.dout)
+	d.dst = models.Buf(d.dst, n*L*2*H)
+	for k := L - 1; k >= 0; k-- {
+		l := d.Layers[k]
+		l.backward(dh, nil, nil, true, true)
+		dh = l.ddense
+		for i := 0; i < n; i++ {
+			row := d.dst[(i*L+k)*2*H:]
+			copy(row[:H], l.dh[i*H:(i+1)*H])
+			copy(row[H:2*H], l.dc[i*H:(i+1)*H])
+		}
+	}
+	for i, s := range d.st {
+		d.dst[i] *= 1 - s*s
+	}
+	dz := d.Init.Backward(d.dst)
+	d.dz = models.Buf(d.dz, n*d.Z)
+	copy(d.dz, dz)
+	models.AddTo(d.dz, d.Layers[0].dstatic)
+	return d.dz
+}
+
+// activate turns one step's outputs a into GrooVAE's values in place: the hits' logits
+// become hit probabilities σ(a), the velocities σ(a), the offsets tanh(a).
+func (d *GrooveDecoder) activate(a []float32) {
+	for j := 0; j < d.Drums; j++ {
+		a[j] = sigmoid(a[j])
+	}
+	d.activateValues(a)
+}
+
+// TeacherForced decodes z [N, Z] teacher-forced on b's targets and returns each step's
+// activated outputs, [N, T, F]: hit probabilities, velocities and offsets, each step
+// having read the true previous one. It is what GrooVAE's teacher-forced metrics score.
+func (d *GrooveDecoder) TeacherForced(z []float32, b *models.Batch) []float32 {
+	d.NLL(z, b, false)
+	n, T, F := b.N, b.T, d.Features()
+	out := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
+	res := make([]float32, n*T*F)
+	for t := 0; t < T; t++ {
+		for i := 0; i < n; i++ {
+			row := res[(i*T+t)*F : (i*T+t+1)*F]
+			copy(row, out[(t*n+i)*F:(t*n+i+1)*F])
+			d.activate(row)
+		}
+	}
+	return res
+}
+
+// Generate decodes n sequences from the latents z [n, Z], [n, T, F]: at each step a drum
+// is hit where its Bernoulli draw at the temperature says (σ(a/temperature), drawn with
+// rng), or, at temperature 0, where its hit probability is above one half; velocities
+// and offsets are the predicted σ and tanh (music_vae's GrooveLstmDecoder._sample). Each
+// step's values are the next step's input. A seeded rng gives the same sequences.
+func (d *GrooveDecoder) Generate(z []float32, n int, temperature float64, rng *rand.Rand) []float32 {
+	if temperature < 0 || math.IsNaN(temperature) {
+		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
+	}
+	if temperature > 0 && rng == nil {
+		panic("rnn: Generate with a positive temperature needs a random source")
+	}
+	T, F, D := d.Steps, d.Features(), d.Drums
+	res := make([]float32, n*T*F)
+	d.decode(z, n, func(t int, out []float32) {
+		for i := 0; i < n; i++ {
+			row := res[(i*T+t)*F : (i*T+t+1)*F]
+			copy(row, out[i*F:(i+1)*F])
+			for j := 0; j < D; j++ {
+				hit := row[j] > 0
+				if temperature > 0 {
+					hit = rng.Float64() < 1/(1+math.Exp(-float64(row[j])/temperature))
+				}
+				row[j] = 0
+				if hit {
+					row[j] = 1
+				}
+			}
+			d.activateValues(row)
+		}
+	}, func(t, i int) []float32 { return res[(i*T+t)*F : (i*T+t+1)*F] })
+	return res
+}
+
+// activateValues applies σ to the velocities and tanh to the offsets of a step.
+func (d *GrooveDecoder) activateValues(a []float32) {
+	D := d.Drums
+	for j := D; j < 2*D; j++ {
+		a[j] = sigmoid(a[j])
+	}
+	for j := 2 * D; j < 3*D; j++ {
+		a[j] = tanhf(a[j])
+	}
+}
+
+// decode runs the decoder autoregressively from z [n, Z] for Steps steps: after each step
+// choose sees the outputs [n, F] and records the step's values, which step(t, i) returns
+// as the next step's input for example i.
+func (d *GrooveDecoder) decode(z []float32, n int, choose func(t int, out []float32), step func(t, i int) []float32) {
+	H, G, L, F := d.Hidden, 4*d.Hidden, len(d.Layers), d.Features()
+	d.initialState(z, n)
+	for len(d.states) < L {
+		d.states = append(d.states, &State{})
+	}
+	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
+	d.feed = models.Buf(d.feed, n*F)
+	for k, l := range d.Layers {
+		l.prepare()
+		s := d.states[k]
+		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
+		copy(s.H, d.h0[k])
+		copy(s.C, d.c0[k])
+		if k == 0 {
+			for i := 0; i < n; i++ {
+				copy(d.zproj[i*G:(i+1)*G], l.bias)
+			}
+			l.ws.Gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[F*G:], G, 1, d.zproj, G)
+		}
+	}
+	pre := d.pre
+	for t := 0; t < d.Steps; t++ {
+		for k, l := range d.Layers {
+			if k == 0 {
+				copy(pre, d.zproj)
+				if t > 0 {
+					for i := 0; i < n; i++ {
+						copy(d.feed[i*F:(i+1)*F], step(t-1, i))
+					}
+					l.ws.Gemm(false, false, n, G, F, d.feed, F, l.wihT, G, 1, pre, G)
+				}
+			} else {
+				for i := 0; i < n; i++ {
+					copy(pre[i*G:(i+1)*G], l.bias)
+				}
+				l.ws.Gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
+			}
+			l.stepPrepared(d.states[k], pre, d.tc)
+		}
+		choose(t, d.Out.Forward(d.states[L-1].H, n))
+	}
+}
