@@ -275,6 +275,11 @@ type DrumOptions struct {
 	Track string
 	// Map maps keys to drums; the zero value is DrumMapGroove.
 	Map DrumMap
+	// Taps reads every chosen note, on any channel and key (every note of Track, or of
+	// the whole file), as a hit of one drum, the open hi-hat: a rhythm tapped or played
+	// on any instrument, as GrooVAE's tapify squashes a kit into one voice. Map is then
+	// not used.
+	Taps bool
 }
 
 // Groove reads the file's drum track at 16th-note steps from step 0, in GrooVAE's
@@ -313,11 +318,14 @@ func (f *File) Groove(opt DrumOptions) (Groove, error) {
 			continue
 		}
 		total++
-		if track < 0 && n.Channel != DrumChannel {
+		if track < 0 && n.Channel != DrumChannel && !opt.Taps {
 			other++
 			continue
 		}
 		d, ok := opt.Map.Drum(n.Pitch)
+		if opt.Taps {
+			d, ok = OpenHat, true
+		}
 		if !ok {
 			nodrum++
 			continue

@@ -99,6 +99,14 @@ func TestGrooveRead(t *testing.T) {
 			steps: 3,
 		},
 		{
+			name: "taps: every note on any channel and key is a hit of the open hi-hat, the loudest of a step kept",
+			file: smfBytes(div, []ev{on(0, 0, 60, 70), on(10, 3, 72, 90), off(60, 0, 60), off(60, 3, 72),
+				on(240, 9, 36, 50), off(300, 9, 36), on(370, 0, 100, 80), off(400, 0, 100)}),
+			opt:   DrumOptions{Taps: true},
+			want:  map[[2]int]DrumHit{{0, OpenHat}: {90, 10.0 / 120}, {2, OpenHat}: {50, 0}, {3, OpenHat}: {80, 10.0 / 120}},
+			steps: 4,
+		},
+		{
 			name: "GM map",
 			file: smfBytes(div, []ev{on(0, 9, 45, 100), off(60, 9, 45), on(120, 9, 58, 100), off(180, 9, 58)}),
 			opt:  DrumOptions{Map: DrumMapGM},

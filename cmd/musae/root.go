@@ -12,6 +12,7 @@ import (
 	"musae/latent/domain"
 	"musae/latent/domain/digits"
 	"musae/latent/domain/drums"
+	"musae/latent/domain/groove"
 	"musae/latent/domain/melody"
 )
 
@@ -38,6 +39,7 @@ func builtinDomains() *domain.Registry {
 		digits.New(),
 		melody.New(),
 		drums.New(),
+		groove.New(),
 	)
 }
 

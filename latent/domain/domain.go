@@ -217,3 +217,25 @@ func IsInputError(err error) bool {
 
 // ErrUnsupported is returned (wrapped) by a domain that does not do what was asked.
 var ErrUnsupported = errors.New("domain: not supported")
+
+// Transformer is implemented by domains whose models turn an input of another kind into an
+// example of the domain, each transformation a verb of the command line: GrooVAE humanises a
+// quantised beat ("groove") and makes a full beat of a tapped rhythm ("drumify").
+type Transformer interface {
+	Domain
+	// Transforms are the transformations, in the order the command line lists them.
+	Transforms() []Transform
+	// ReadInput reads the input of the transformation called name from a file, the part
+	// opt picks; file is the file's name, for Example.Source and for errors.
+	ReadInput(name string, r io.Reader, file string, opt ReadOptions) (Example, error)
+	// Transform turns inputs (from ReadInput) into examples of the domain with m, at a
+	// temperature (Info.TemperatureUse) with rng.
+	Transform(m *Model, name string, xs []Example, temperature float64, rng *rand.Rand) ([]Example, error)
+}
+
+// Transform describes one transformation of a Transformer for its verb's help.
+type Transform struct {
+	Name  string // the verb: "groove"
+	Short string // a line: "Humanise a quantised drum beat: a drummer's velocities and timing"
+	Long  string // the verb's help text
+}

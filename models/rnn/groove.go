@@ -287,22 +287,37 @@ func (d *GrooveDecoder) TeacherForced(z []float32, b *models.Batch) []float32 {
 // and offsets are the predicted σ and tanh (music_vae's GrooveLstmDecoder._sample). Each
 // step's values are the next step's input. A seeded rng gives the same sequences.
 func (d *GrooveDecoder) Generate(z []float32, n int, temperature float64, rng *rand.Rand) []float32 {
+	return d.GenerateWithHits(z, n, nil, temperature, rng)
+}
+
+// GenerateWithHits is Generate with the hits given, [n, T, Drums] of 0 and 1 (nil: drawn
+// as Generate draws them): the decoder predicts the velocities and offsets of those hits,
+// each step reading the given hits of the step before.
+func (d *GrooveDecoder) GenerateWithHits(z []float32, n int, hits []float32, temperature float64, rng *rand.Rand) []float32 {
 	if temperature < 0 || math.IsNaN(temperature) {
 		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
 	}
-	if temperature > 0 && rng == nil {
+	if temperature > 0 && rng == nil && hits == nil {
 		panic("rnn: Generate with a positive temperature needs a random source")
 	}
 	T, F, D := d.Steps, d.Features(), d.Drums
+	if hits != nil && len(hits) != n*T*D {
+		panic(fmt.Sprintf("rnn: GenerateWithHits: %d hits for %d sequences of %d steps of %d drums", len(hits), n, T, D))
+	}
 	res := make([]float32, n*T*F)
 	d.decode(z, n, func(t int, out []float32) {
 		for i := 0; i < n; i++ {
 			row := res[(i*T+t)*F : (i*T+t+1)*F]
 			copy(row, out[i*F:(i+1)*F])
 			for j := 0; j < D; j++ {
-				hit := row[j] > 0
-				if temperature > 0 {
+				var hit bool
+				switch {
+				case hits != nil:
+					hit = hits[(i*T+t)*D+j] > 0.5
+				case temperature > 0:
 					hit = rng.Float64() < 1/(1+math.Exp(-float64(row[j])/temperature))
+				default:
+					hit = row[j] > 0
 				}
 				row[j] = 0
 				if hit {

@@ -301,3 +301,31 @@ func TestGrooveDecoderGorgonia(t *testing.T) {
 		gorgoniatest.Check(t, "d out.bias", d.Out.B.Grad, slices.Concat(gr[28], gr[29], gr[30]))
 	})
 }
+
+// TestGrooveGenerateWithHits checks that given hits are the output's hits, and that with
+// the hits greedy generation chose it gives greedy generation's output.
+func TestGrooveGenerateWithHits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 2))
+	c := tinyGroove(1)
+	d := NewGrooveDecoder(c.Drums, c.Steps, c.Z, c.DecoderHidden, rng)
+	scaleParams(d.Params(), 3)
+	n, F, D, T := 2, c.Features(), c.Drums, c.Steps
+	z := randSlice(rng, n*c.Z)
+	greedy := d.Generate(z, n, 0, nil)
+	hits := make([]float32, n*T*D)
+	for r := 0; r < n*T; r++ {
+		copy(hits[r*D:(r+1)*D], greedy[r*F:r*F+D])
+	}
+	if got := d.GenerateWithHits(z, n, hits, 0, nil); !slices.Equal(got, greedy) {
+		t.Errorf("with greedy generation's hits: %v, want %v", got, greedy)
+	}
+	for i := range hits {
+		hits[i] = float32(rng.IntN(2))
+	}
+	got := d.GenerateWithHits(z, n, hits, 1, nil)
+	for r := 0; r < n*T; r++ {
+		if !slices.Equal(got[r*F:r*F+D], hits[r*D:(r+1)*D]) {
+			t.Fatalf("row %d: hits %v, want the given %v", r, got[r*F:r*F+D], hits[r*D:(r+1)*D])
+		}
+	}
+}

@@ -174,12 +174,19 @@ func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Exa
 	if err != nil {
 		return domain.Example{}, err
 	}
-	return window(f, name, opt)
+	x, err := GrooveWindow(f, name, opt, midi.DrumOptions{Track: opt.Track})
+	if g, ok := x.Value.(midi.Groove); ok {
+		x.Value = g.Drums()
+	}
+	return x, err
 }
 
-func window(f *midi.File, name string, ro domain.ReadOptions) (domain.Example, error) {
+// GrooveWindow reads the 2-bar window of f's drums (read with dopt; its Track is ro's) as
+// Read picks it, in GrooVAE's representation: the example's Value is a midi.Groove of
+// midi.WindowSteps steps.
+func GrooveWindow(f *midi.File, name string, ro domain.ReadOptions, dopt midi.DrumOptions) (domain.Example, error) {
 	x := domain.Example{Source: name, QPM: f.QPM}
-	dopt := midi.DrumOptions{Track: ro.Track}
+	dopt.Track = ro.Track
 	g, err := f.Groove(dopt)
 	if err != nil {
 		if errors.Is(err, midi.ErrNoDrums) && ro.Track == "" {
@@ -197,15 +204,15 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (domain.Example, e
 		if err != nil {
 			return x, fmt.Errorf("%s: %w", name, err)
 		}
-		x.Value, x.Where = ws[0].Drums(), "the first 2-bar window without a silent bar"
+		x.Value, x.Where = ws[0], "the first 2-bar window without a silent bar"
 	} else {
 		start := (ro.Bar - 1) * midi.StepsPerBar
 		if start >= len(g) {
 			return x, domain.Inputf("%s: --bar %d is past the end of the drums, which have %d bars", name, ro.Bar, (len(g)+midi.StepsPerBar-1)/midi.StepsPerBar)
 		}
-		w := make(midi.Drums, midi.WindowSteps)
-		copy(w, g.Drums()[start:])
-		if w.NumHits() == 0 {
+		w := make(midi.Groove, midi.WindowSteps)
+		copy(w, g[start:])
+		if w.Drums().NumHits() == 0 {
 			return x, fmt.Errorf("%s: %w: bars %d–%d have no hits", name, midi.ErrNoDrums, ro.Bar, ro.Bar+1)
 		}
 		x.Value, x.Where = w, fmt.Sprintf("bars %d–%d", ro.Bar, ro.Bar+1)
