@@ -77,6 +77,7 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newExportCmd(nil),
 		newServeCmd(reg, nil),
 	)
+	root.AddCommand(transformCmds(reg)...)
 	return root
 }
 

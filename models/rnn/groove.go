@@ -283,9 +283,15 @@ func (d *GrooveDecoder) TeacherForced(z []float32, b *models.Batch) []float32 {
 
 // Generate decodes n sequences from the latents z [n, Z], [n, T, F]: at each step a drum
 // is hit where its Bernoulli draw at the temperature says (σ(a/temperature), drawn with
-// rng), or, at temperature 0, where its hit probability is above one half; velocities
-// and offsets are the predicted σ and tanh (music_vae's GrooveLstmDecoder._sample). Each
+// rng), or, at temperature 0, where its hit probability p = σ(a) is above one half. Each
 // step's values are the next step's input. A seeded rng gives the same sequences.
+//
+// A hit's velocity and offset are the predicted σ and tanh divided by p (at most 1 in
+// magnitude), and a silent drum's are 0. GrooVAE's squared errors score every drum, a
+// silent one against velocity and offset 0, so the outputs learn E[velocity·hit] =
+// p·E[velocity | hit]: dividing by p gives the hit's own velocity, where music_vae's
+// GrooveLstmDecoder._sample keeps the products (a hit the model thought unlikely comes out
+// nearly silent). Zeros for silent drums are also what the decoder read in training.
 func (d *GrooveDecoder) Generate(z []float32, n int, temperature float64, rng *rand.Rand) []float32 {
 	return d.GenerateWithHits(z, n, nil, temperature, rng)
 }
@@ -319,12 +325,14 @@ func (d *GrooveDecoder) GenerateWithHits(z []float32, n int, hits []float32, tem
 				default:
 					hit = row[j] > 0
 				}
-				row[j] = 0
+				p := sigmoid(row[j])
+				row[j], row[D+j], row[2*D+j] = 0, 0, 0
 				if hit {
 					row[j] = 1
+					row[D+j] = min(sigmoid(out[i*F+D+j])/p, 1)
+					row[2*D+j] = max(min(tanhf(out[i*F+2*D+j])/p, 1), -1)
 				}
 			}
-			d.activateValues(row)
 		}
 	}, func(t, i int) []float32 { return res[(i*T+t)*F : (i*T+t+1)*F] })
 	return res

@@ -131,8 +131,9 @@ func TestGrooveTargets(t *testing.T) {
 }
 
 // TestGrooveGenerate checks that greedy generation feeds back its own values: decoding
-// teacher-forced on the greedy output reproduces it (hits where the probability is above
-// one half, the same velocities and offsets), and that a seeded draw repeats.
+// teacher-forced on the greedy output reproduces it (hits where the probability p is above
+// one half, velocities and offsets over p for hits, zeros for silent drums), and that a
+// seeded draw repeats.
 func TestGrooveGenerate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 2))
 	c := tinyGroove(2)
@@ -146,8 +147,16 @@ func TestGrooveGenerate(t *testing.T) {
 	for r := 0; r < n*c.Steps; r++ {
 		for j := 0; j < F; j++ {
 			got, want := tf[r*F+j], g[r*F+j]
-			if j < D {
+			p := tf[r*F+j%D]
+			switch {
+			case j < D:
 				got = float32(map[bool]int{false: 0, true: 1}[got > 0.5])
+			case p <= 0.5:
+				got = 0
+			case j < 2*D:
+				got = min(got/p, 1)
+			default:
+				got = max(min(got/p, 1), -1)
 			}
 			if math.Abs(float64(got-want)) > 1e-5 {
 				t.Fatalf("row %d feature %d: teacher-forced on the greedy output gives %g, generation %g", r, j, got, want)
