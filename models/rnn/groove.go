@@ -138,8 +138,8 @@ func (d *GrooveDecoder) initialState(z []float32, n int) {
 	}
 }
 
-// Targets returns the batch's decoder targets: b.Target where set, else b.X.
-func Targets(b *models.Batch) []float32 {
+// targets returns the batch's decoder targets: b.Target where set, else b.X.
+func targets(b *models.Batch) []float32 {
 	if b.Target != nil {
 		return b.Target
 	}
@@ -156,7 +156,7 @@ func (d *GrooveDecoder) NLL(z []float32, b *models.Batch, train bool) []float64 
 	}
 	n, T := b.N, b.T
 	d.n = n
-	y := Targets(b)
+	y := targets(b)
 	d.prev, d.tgt = models.Buf(d.prev, T*n*F), models.Buf(d.tgt, T*n*F)
 	for i := 0; i < n; i++ {
 		clear(d.prev[i*F : (i+1)*F])
