@@ -174,7 +174,7 @@ func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Exa
 	if err != nil {
 		return domain.Example{}, err
 	}
-	x, err := GrooveWindow(f, name, opt, midi.DrumOptions{Track: opt.Track})
+	x, err := GrooveWindow(f, name, opt, midi.DrumOptions{})
 	if g, ok := x.Value.(midi.Groove); ok {
 		x.Value = g.Drums()
 	}
