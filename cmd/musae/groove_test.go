@@ -115,6 +115,7 @@ func TestGrooveEndToEnd(t *testing.T) {
 		{"groove", a, "--model", "mel2-tiny"},
 		{"drumify", piano, "--model", ck, "--temperature", "-1"},
 		{"groove", a, "--model", ck, "-o", filepath.Join(dir, "g.png")},
+		{"drumify", filepath.Join(data, "info.csv"), "--model", ck},
 	} {
 		if code, _, errb := musae(t, argv...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d: %s", argv, code, exitUsage, errb)

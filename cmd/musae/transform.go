@@ -106,6 +106,11 @@ func runTransform(ctx context.Context, reg *domain.Registry, d domain.Transforme
 	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
+	for _, p := range o.Files {
+		if !reads(m.Domain, []string{p}) {
+			return usagef("%s: %s reads %s files", p, o.Name, domain.OrList(m.Domain.Info().Inputs))
+		}
+	}
 	ro := readOptions(o.Track, o.Bar, len(o.Files))
 	xs := make([]domain.Example, 0, len(o.Files))
 	for i, p := range o.Files {
