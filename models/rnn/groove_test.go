@@ -132,8 +132,8 @@ func TestGrooveTargets(t *testing.T) {
 
 // TestGrooveGenerate checks that greedy generation feeds back its own values: decoding
 // teacher-forced on the greedy output reproduces it (hits where the probability p is above
-// one half, velocities over p and offsets as predicted for hits, zeros for silent drums),
-// and that a seeded draw repeats.
+// one half, velocities and offsets over p for hits, zeros for silent drums), and that a
+// seeded draw repeats.
 func TestGrooveGenerate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 2))
 	c := tinyGroove(2)
@@ -155,6 +155,8 @@ func TestGrooveGenerate(t *testing.T) {
 				got = 0
 			case j < 2*D:
 				got = min(got/p, 1)
+			default:
+				got = max(min(got/p, 1), -1)
 			}
 			if math.Abs(float64(got-want)) > 1e-5 {
 				t.Fatalf("row %d feature %d: teacher-forced on the greedy output gives %g, generation %g", r, j, got, want)
