@@ -122,3 +122,53 @@ func TestGrooveEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestGrooveBuiltin: groove and drumify work with no --model (the built-in groove2), and
+// drumify of a steady 8th-note rhythm on a piano key gives a beat with kick, snare and hats.
+func TestGrooveBuiltin(t *testing.T) {
+	dir := t.TempDir()
+	beat := filepath.Join(dir, "beat.mid")
+	beatFile(t, beat, 2, false)
+	out := filepath.Join(dir, "g.mid")
+	if code, stdout, errb := musae(t, "groove", beat, "-o", out); code != exitOK || !strings.Contains(stdout, "groove by groove2") {
+		t.Fatalf("groove: exit %d\n%s%s", code, stdout, errb)
+	}
+	piano := filepath.Join(dir, "rhythm.mid")
+	mel := make(midi.Melody, midi.WindowSteps)
+	for s := range mel {
+		mel[s] = midi.NoteOff
+		if s%2 == 0 {
+			mel[s] = midi.NoteOnClass(60)
+		}
+	}
+	if err := midi.WriteFile(piano, 120, mel); err != nil {
+		t.Fatal(err)
+	}
+	dr := filepath.Join(dir, "d.mid")
+	if code, stdout, errb := musae(t, "drumify", piano, "-o", dr); code != exitOK {
+		t.Fatalf("drumify: exit %d\n%s%s", code, stdout, errb)
+	}
+	f, err := midi.ReadFile(dr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.Drums(midi.DrumOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kick, snare, hats int
+	for s := range d {
+		if d.Hits(s, midi.Kick) {
+			kick++
+		}
+		if d.Hits(s, midi.Snare) {
+			snare++
+		}
+		if d.Hits(s, midi.ClosedHat) || d.Hits(s, midi.OpenHat) || d.Hits(s, midi.Ride) {
+			hats++
+		}
+	}
+	if kick == 0 || snare == 0 || hats == 0 {
+		t.Errorf("drumify of 8th notes: %d kicks, %d snares, %d hats or rides:\n%v", kick, snare, hats, d)
+	}
+}
