@@ -74,6 +74,9 @@ func (s Importance) Estimate(ctx context.Context, v *VAE, b *Batch, rng *rand.Ra
 	if b.Classes != nil {
 		pb.Classes = make([]int32, rows*b.T)
 	}
+	if b.Target != nil {
+		pb.Target = make([]float32, rows*step)
+	}
 	z := make([]float32, rows*zd)
 	logw := make([]float64, rows) // log p(z) − log q(z|x), then plus log p(x|z)
 	// The running log-sum-exp of each example's log-weights: max and Σ exp(w − max).
@@ -93,6 +96,9 @@ func (s Importance) Estimate(ctx context.Context, v *VAE, b *Batch, rng *rand.Ra
 			copy(pb.X[r*step:(r+1)*step], b.Example(i))
 			if b.Classes != nil {
 				copy(pb.Classes[r*b.T:(r+1)*b.T], b.Classes[i*b.T:(i+1)*b.T])
+			}
+			if b.Target != nil {
+				copy(pb.Target[r*step:(r+1)*step], b.Target[i*step:(i+1)*step])
 			}
 			var e2, z2 float64
 			for j := range zd {
