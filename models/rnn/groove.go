@@ -39,10 +39,10 @@ func (c GrooveConfig) Validate() error {
 
 // Params returns the number of values in the encoder's and the decoder's parameters, as
 // NewGroove would allocate them, for a valid c.
-func (c GrooveConfig) Params() int64 {
-	cc := c.asConfig()
-	return cc.EncoderParams() + cc.DecoderParams()
-}
+func (c GrooveConfig) Params() int64 { return c.asConfig().EncoderParams() + c.DecoderParams() }
+
+// DecoderParams returns the number of values in the decoder's parameters, for a valid c.
+func (c GrooveConfig) DecoderParams() int64 { return c.asConfig().DecoderParams() }
 
 // NewGroove returns a GrooVAE: an Encoder of the dense steps (a batch without Classes)
 // and a GrooveDecoder, initialised from rng as PyTorch does.

@@ -7,12 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"strings"
 
 	"musae/latent"
 	"musae/latent/domain"
 	"musae/latent/domain/drums"
 	"musae/midi"
 	"musae/models"
+	"musae/models/conv"
 	"musae/models/rnn"
 )
 
@@ -84,20 +86,37 @@ func config(meta models.Meta) (rnn.GrooveConfig, error) {
 		return c, fmt.Errorf("groove: config %q has %d drums and %d steps; grooves have %d and %d", c.Name, c.Drums, c.Steps, midi.NumDrums, midi.WindowSteps)
 	}
 	switch meta.Encoder {
-	case "", "rnn":
+	case "", "rnn", "conv":
 	default:
-		return c, fmt.Errorf("groove: encoder %q: grooves take only the rnn encoder (the conv encoder reads one-hot steps)", meta.Encoder)
+		return c, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
 	}
 	return c, nil
 }
 
-// Build makes the GrooVAE meta describes.
+// seqEncoderConfig is the convolutional encoder of a groove model: 1-D over time, the 27
+// features of a step its channels.
+func seqEncoderConfig(c rnn.GrooveConfig) conv.SeqConfig {
+	sc := conv.DefaultSeqConfig()
+	sc.Classes, sc.Steps, sc.Z = c.Features(), c.Steps, c.Z
+	return sc
+}
+
+// Build makes the GrooVAE meta describes: GrooVAE's bidirectional LSTM encoder, or with
+// meta.Encoder "conv" the convolutional one over time.
 func (Domain) Build(meta models.Meta, rng *rand.Rand) (*models.VAE, error) {
 	c, err := config(meta)
 	if err != nil {
 		return nil, err
 	}
-	return rnn.NewGroove(c, rng)
+	if meta.Encoder != "conv" {
+		return rnn.NewGroove(c, rng)
+	}
+	enc, err := conv.NewSeqEncoder(seqEncoderConfig(c), rng)
+	if err != nil {
+		return nil, err
+	}
+	dec := rnn.NewGrooveDecoder(c.Drums, c.Steps, c.Z, c.DecoderHidden, rng)
+	return &models.VAE{Enc: enc, Dec: dec, Z: c.Z}, nil
 }
 
 // Params counts the parameters of the GrooVAE meta describes.
@@ -106,7 +125,14 @@ func (Domain) Params(meta models.Meta) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return c.Params(), nil
+	if meta.Encoder != "conv" {
+		return c.Params(), nil
+	}
+	sc := seqEncoderConfig(c)
+	if err := sc.Validate(); err != nil {
+		return 0, err
+	}
+	return sc.Params() + c.DecoderParams(), nil
 }
 
 //go:embed builtin

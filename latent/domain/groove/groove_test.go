@@ -189,6 +189,31 @@ func model(t *testing.T) *domain.Model {
 	return m
 }
 
+// TestConvEncoder: groove2 builds with the convolutional encoder over the dense steps, its
+// parameters counted as built, and decodes.
+func TestConvEncoder(t *testing.T) {
+	reg := domain.NewRegistry(New())
+	m, err := reg.New("groove2", 16, "conv", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New().Params(m.Meta)
+	if err != nil || n != int64(models.CountParams(m.Params())) {
+		t.Errorf("Params %d (%v), built %d", n, err, models.CountParams(m.Params()))
+	}
+	mu, _, err := m.Encode([]domain.Example{{Value: performance()}})
+	if err != nil || len(mu[0]) != 16 {
+		t.Fatalf("encode: %v, %d values", err, len(mu[0]))
+	}
+	if _, err := m.Decode(mu, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	m.Meta.Encoder = "lstm"
+	if _, err := New().Params(m.Meta); err == nil {
+		t.Error("an unknown encoder was accepted")
+	}
+}
+
 // TestWriteRead: grooves written and read back come back with their velocities and
 // offsets (to the writer's tick), and a batch of them is the dense 27 features.
 func TestWriteRead(t *testing.T) {
