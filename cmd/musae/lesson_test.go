@@ -16,7 +16,10 @@ func TestTrainTaskUsage(t *testing.T) {
 		{"train --task ae --shrink 2 -o m.safetensors", "--shrink goes with --task superres only"},
 		{"train --task superres --shrink 3 -o m.safetensors", "--shrink 3: want 2 (14×14 inputs) or 4 (7×7)"},
 		{"train --task ae --z 3 -o m.safetensors", "--z is for VAEs"},
-		{"train --task denoise --domain melody -o m.safetensors", "--task trains the lesson's autoencoders on MNIST digits: it takes no --domain"},
+		{"train --task denoise --domain mnist -o m.safetensors", "--task denoise: mnist models have no tasks; the lesson's digit autoencoders train with --task alone"},
+		{"train --task colour --domain melody -o m.safetensors", `--task "colour": melody models train denoise or elaborate`},
+		{"elaborate a.png", "a.png: elaborate reads .mid, .midi, .kar, .smf files"},
+		{"elaborate", "elaborate takes one file"},
 		{"train --task ae", "say where to write the checkpoint"},
 		{"train --shrink 2 -o m.safetensors", "--shrink goes with --task superres"},
 		{"denoise", "denoise takes one picture (or --test)"},
@@ -98,5 +101,53 @@ func TestLessonEndToEnd(t *testing.T) {
 	defer f.Close()
 	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 28 || cfg.Height != 28 {
 		t.Errorf("upscaled picture: %+v, %v; want 28×28", cfg, err)
+	}
+}
+
+// TestMelodyTasksEndToEnd fine-tunes a small melody model to denoise and to elaborate for a
+// few steps, measures each, runs a file through each verb, and checks the refusals.
+func TestMelodyTasksEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "corpus")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCorpus(t, data, 40)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	vae := tinyModel(t, "mel2-tiny", 8)
+	tune := filepath.Join(data, "t03.mid")
+	for _, task := range []string{"denoise", "elaborate"} {
+		ck := filepath.Join(dir, task+".safetensors")
+		out := mustMusae(t, "train", "--init", vae, "--task", task, "--data", data, "--epochs", "1", "--batch", "16", "-o", ck)
+		if !strings.Contains(out, "validation_step_accuracy") {
+			t.Errorf("train --task %s printed no task figures:\n%s", task, out)
+		}
+		out = mustMusae(t, "eval", "--model", ck)
+		want := map[string][]string{
+			"denoise":   {"task denoise (inputs damaged with seed 1", "restored ", "input_restored ", "kept ", "input_step_accuracy "},
+			"elaborate": {"task elaborate", "skeleton_kept ", "onsets_per_window ", "clean_onsets_per_window "},
+		}[task]
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("eval of the %s model lacks %q:\n%s", task, w, out)
+			}
+		}
+		res := filepath.Join(dir, "tune-"+task+"d.mid")
+		out = mustMusae(t, task, tune, "--model", ck, "-o", res)
+		for _, w := range []string{"read " + tune + ": all 4 bars", "changed ", "in     1 |", "out    1 |", "wrote " + res} {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s printed no %q:\n%s", task, w, out)
+			}
+		}
+		if back := mustMusae(t, "inspect", res); !strings.Contains(back, "2-bar windows") {
+			t.Errorf("inspect %s reads no melody back:\n%s", res, back)
+		}
+		other := map[string]string{"denoise": "elaborate", "elaborate": "denoise"}[task]
+		if code, _, errb := musae(t, other, tune, "--model", ck); code != exitUsage || !strings.Contains(errb, "is a model of "+task+"; "+other+" needs a model trained with --task "+other) {
+			t.Errorf("%s with the %s model: exit %d, %s", other, task, code, errb)
+		}
+	}
+	if code, _, errb := musae(t, "denoise", tune, "--model", vae); code != exitUsage || !strings.Contains(errb, "is a VAE of melodies; denoise needs a model trained with --task denoise") {
+		t.Errorf("denoise with a plain VAE: exit %d, %s", code, errb)
 	}
 }

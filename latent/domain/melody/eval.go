@@ -62,7 +62,81 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	}
 	valid := corpus.Validation[:min(evalWindows, len(corpus.Validation))]
 	t.Validate = func() (map[string]float64, error) { return Score(context.Background(), m, valid, o.Seed) }
+	if task := cmp.Or(o.Task, m.Meta.Task); task != "" {
+		if !slices.Contains(datasets.MelodyTasks, task) {
+			return domain.Inputf("--task %q: for melodies, want %s", task, strings.Join(datasets.MelodyTasks, " or "))
+		}
+		t.Data = datasets.RestoreSet{MelodySet: datasets.MelodySet{Windows: train, MaxTranspose: datasets.MusicVAETranspose}, Task: task}
+		t.Meta.Task = task
+		t.Meta.Dataset += ", inputs damaged for " + task
+		t.Validate = func() (map[string]float64, error) {
+			f, _, err := ScoreTask(context.Background(), m, task, valid, o.Seed)
+			return f, err
+		}
+	}
 	return nil
+}
+
+// Tasks are the melody tasks of the autoencoder lesson.
+func (Domain) Tasks() []domain.Task {
+	return []domain.Task{
+		{Name: datasets.TaskDenoise, Builtin: "mel2-denoise", Short: "repair wrong and missing notes and sloppy timing"},
+		{Name: datasets.TaskElaborate, Builtin: "mel2-elaborate", Short: "turn a melody in quarter notes into a 16th-note line"},
+	}
+}
+
+// ScoreTask runs m, a model of task, on windows damaged as its training damaged them (the
+// damage drawn from seed) and returns datasets.RestoreScore's figures of its greedy
+// outputs from z = mu, the same figures of the damaged inputs left as they are (prefixed
+// "input_"), and the mean single-sample reconstruction and KL terms in nats of the clean
+// windows given the damaged ones. The score of the outputs is returned too.
+func ScoreTask(ctx context.Context, m *domain.Model, task string, windows []midi.Melody, seed uint64) (map[string]float64, *datasets.RestoreScore, error) {
+	dec, err := decoder(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	drng := rand.New(rand.NewPCG(seed, 0x646d67)) // "dmg"
+	rng := rand.New(rand.NewPCG(seed, 0x65766c))
+	var score, base datasets.RestoreScore
+	var rec, kl float64
+	for from := 0; from < len(windows); from += domain.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		ws := windows[from:min(from+domain.BatchSize, len(windows))]
+		ins := make([]midi.Melody, len(ws))
+		dmgs := make([][]datasets.Damage, len(ws))
+		for i, w := range ws {
+			if ins[i], dmgs[i], err = datasets.Damaged(task, w, drng); err != nil {
+				return nil, nil, err
+			}
+		}
+		b := datasets.RestoreBatch(ins, ws)
+		mu, _ := m.VAE.Enc.Encode(b, false)
+		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
+			out := make(midi.Melody, len(seq))
+			for t, c := range seq {
+				out[t] = int(c)
+			}
+			score.Add(ws[i], ins[i], out, dmgs[i])
+			base.Add(ws[i], ins[i], ins[i], dmgs[i])
+		}
+		r, k := m.VAE.Score(b, rng)
+		for i := range r {
+			rec += r[i]
+			kl += k[i]
+		}
+	}
+	f := score.Figures()
+	for k, v := range base.Figures() {
+		switch k {
+		case "restored", "kept", "skeleton_kept", "step_accuracy", "note_f1":
+			f["input_"+k] = v
+		}
+	}
+	n := float64(len(windows))
+	f["reconstruction"], f["kl"], f["loss"] = rec/n, kl/n, (rec+kl)/n
+	return f, &score, nil
 }
 
 // Score returns the greedy reconstruction accuracy from z = mu ("accuracy"), beside it
@@ -211,6 +285,10 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		}
 		return fmt.Errorf("%s: no 2-bar windows to score (%d files skipped)", dir, len(corpus.Skipped))
 	}
+	if m.Meta.Task != "" {
+		fmt.Fprintf(w, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
+		return writeTaskFigures(ctx, m, windows, o.Seed, w)
+	}
 	s, by, err := ScoreBy(ctx, m, windows, labels, o.Seed)
 	if err != nil {
 		return err
@@ -233,5 +311,35 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		fmt.Fprintf(w, "meter %s windows %d accuracy %.4f onset_accuracy %.4f exact_windows %.4f hold_baseline %.4f\n",
 			l, sc.Windows, sc.Accuracy(), sc.OnsetAccuracy(), sc.ExactShare(), sc.HoldBaseline())
 	}
+	return nil
+}
+
+// writeTaskFigures writes ScoreTask's figures of m, a model of a melody task, on windows:
+// the model's outputs beside the damaged inputs left as they are.
+func writeTaskFigures(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uint64, w io.Writer) error {
+	f, _, err := ScoreTask(ctx, m, m.Meta.Task, windows, seed)
+	if err != nil {
+		return err
+	}
+	if err := m.CheckScore("neg_elbo", f["loss"]); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "task %s (inputs damaged with seed %d, as training damaged them; greedy decoding from z = mu)\n", m.Meta.Task, seed)
+	switch m.Meta.Task {
+	case datasets.TaskDenoise:
+		c := datasets.DefaultCorruption
+		fmt.Fprintf(w, "damage each note deleted %.2f, else shifted ±1–2 semitones %.2f, onset moved a 16th %.2f\n", c.Delete, c.Shift, c.Jitter)
+		fmt.Fprintf(w, "damaged_notes %.0f notes\nrestored %.4f fraction (damaged notes the output plays again: pitch and onset)\ninput_restored %.4f fraction (the damaged input left as it is)\n"+
+			"kept %.4f fraction (undamaged notes the output keeps)\ninput_kept %.4f fraction\n",
+			f["damaged_notes"], f["restored"], f["input_restored"], f["kept"], f["input_kept"])
+	case datasets.TaskElaborate:
+		fmt.Fprintf(w, "skeleton_notes %.0f notes\nskeleton_kept %.4f fraction (skeleton notes sounding in the output on their beat)\n", f["skeleton_notes_total"], f["skeleton_kept"])
+	}
+	fmt.Fprintf(w, "step_accuracy %.4f fraction (steps equal to the clean window's)\ninput_step_accuracy %.4f fraction\n"+
+		"note_f1 %.4f fraction (onsets of the clean window's pitch at its step)\ninput_note_f1 %.4f fraction\n"+
+		"onsets_per_window %.3f notes (outputs)\ninput_onsets_per_window %.3f notes\nclean_onsets_per_window %.3f notes\n"+
+		"reconstruction %.3f nats (of the clean window given the damaged one)\nkl %.3f nats\nneg_elbo %.3f nats\n",
+		f["step_accuracy"], f["input_step_accuracy"], f["note_f1"], f["input_note_f1"],
+		f["onsets_per_window"], f["input_onsets"], f["clean_onsets"], f["reconstruction"], f["kl"], f["loss"])
 	return nil
 }
