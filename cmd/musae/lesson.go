@@ -227,7 +227,8 @@ type restoreOptions struct {
 	Test, N, Limit            int
 	Seed                      uint64
 	Files                     []string
-	modelSet                  bool // --model was given (a domain task has its own default)
+	Temperature               float64 // a domain task: 0 greedy, else sampled
+	modelSet                  bool    // --model was given (a domain task has its own default)
 }
 
 // newRestoreCmd returns the denoise or the upscale verb: the two run a picture through an
@@ -280,9 +281,10 @@ inputs, the model's outputs, the clean digits, and for upscale bilinear upscalin
 	f.Lookup("test").NoOptDefVal = "1"
 	f.IntVar(&o.Limit, "limit", 0, "--test: the first N test images only (0: all)")
 	f.IntVarP(&o.N, "n", "n", 8, "--test: how many test digits to draw")
-	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the test inputs' noise")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the test inputs' noise (a domain task: of its sampling)")
 	if _, task := tasksNamed(reg, verb); task.Name != "" {
 		f.StringVar(&o.Track, "track", "", "a "+taskInputs(reg, verb)+" file: the track to read, by name or index (default: the most melodic)")
+		addTaskSampling(f, o)
 	}
 	return cmd
 }

@@ -127,7 +127,7 @@ func TestMelodyTasksEndToEnd(t *testing.T) {
 			"denoise":   {"task denoise (inputs damaged with seed 1", "restored ", "input_restored ", "kept ", "input_step_accuracy "},
 			"elaborate": {"task elaborate", "skeleton_kept ", "onsets_per_window ", "clean_onsets_per_window "},
 		}[task]
-		for _, w := range want {
+		for _, w := range append(want, "T0.5_step_accuracy ", "T0.5_onsets_per_window ") {
 			if !strings.Contains(out, w) {
 				t.Errorf("eval of the %s model lacks %q:\n%s", task, w, out)
 			}
@@ -142,6 +142,13 @@ func TestMelodyTasksEndToEnd(t *testing.T) {
 		if back := mustMusae(t, "inspect", res); !strings.Contains(back, "2-bar windows") {
 			t.Errorf("inspect %s reads no melody back:\n%s", res, back)
 		}
+		sampled := mustMusae(t, task, tune, "--model", ck, "--temperature", "2", "--seed", "3", "-o", filepath.Join(dir, "hot.mid"))
+		if outLines(sampled) == outLines(out) {
+			t.Errorf("%s at temperature 2 decoded what greedy decoding did:\n%s", task, out)
+		}
+		if code, _, errb := musae(t, task, tune, "--model", ck, "--temperature", "-1"); code != exitUsage || !strings.Contains(errb, "--temperature -1: want 0 (greedy) or more") {
+			t.Errorf("%s --temperature -1: exit %d, %s", task, code, errb)
+		}
 		other := map[string]string{"denoise": "elaborate", "elaborate": "denoise"}[task]
 		if code, _, errb := musae(t, other, tune, "--model", ck); code != exitUsage || !strings.Contains(errb, "is a model of "+task+"; "+other+" needs a model trained with --task "+other) {
 			t.Errorf("%s with the %s model: exit %d, %s", other, task, code, errb)
@@ -150,4 +157,15 @@ func TestMelodyTasksEndToEnd(t *testing.T) {
 	if code, _, errb := musae(t, "denoise", tune, "--model", vae); code != exitUsage || !strings.Contains(errb, "is a VAE of melodies; denoise needs a model trained with --task denoise") {
 		t.Errorf("denoise with a plain VAE: exit %d, %s", code, errb)
 	}
+}
+
+// outLines returns the "out" lines of a task verb's output: the bars it decoded.
+func outLines(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "out ") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }

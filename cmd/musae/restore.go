@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"musae/latent/domain"
 )
@@ -82,6 +84,7 @@ func newTaskCmd(reg *domain.Registry, verb string) *cobra.Command {
 	f.StringVar(&o.Model, "model", "", "model of the task (default: the built-in one of the file's domain)")
 	f.StringVarP(&o.Out, "output", "o", "", "output file (default: INPUT-"+verb+"d and INPUT's extension)")
 	f.StringVar(&o.Track, "track", "", "the track to read, by name or index (default: the most melodic)")
+	addTaskSampling(f, o)
 	return cmd
 }
 
@@ -135,6 +138,9 @@ func runTask(_ context.Context, reg *domain.Registry, verb string, o *restoreOpt
 	if err != nil {
 		return err
 	}
+	if o.Temperature < 0 {
+		return usagef("--temperature %g: want 0 (greedy) or more", o.Temperature)
+	}
 	if m.Meta.Task != verb {
 		what := "a model of " + m.Meta.Task
 		if m.Meta.Task == "" {
@@ -149,7 +155,7 @@ func runTask(_ context.Context, reg *domain.Registry, verb string, o *restoreOpt
 	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	res, in, err := d.Restore(m, f, path, domain.ReadOptions{Track: o.Track})
+	res, in, err := d.Restore(m, f, path, domain.ReadOptions{Track: o.Track}, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x746173)))
 	if err != nil {
 		return err
 	}
@@ -179,5 +185,13 @@ func printBeside(w io.Writer, a, b string, n int) {
 	}
 	if more := max(len(la), len(lb)) - n; more > 0 {
 		fmt.Fprintf(w, "(%d more bars)\n", more)
+	}
+}
+
+// addTaskSampling adds the flags of a domain task's decoding.
+func addTaskSampling(f *pflag.FlagSet, o *restoreOptions) {
+	f.Float64Var(&o.Temperature, "temperature", 0, "a domain task: 0 decodes greedily; above 0, sample each step at this temperature")
+	if f.Lookup("seed") == nil {
+		f.Uint64Var(&o.Seed, "seed", 1, "random seed of the sampling (--temperature)")
 	}
 }

@@ -162,8 +162,9 @@ type Restorer interface {
 	// Tasks are the tasks Train takes.
 	Tasks() []Task
 	// Restore reads the file name holds whole and runs each of its windows through m, a
-	// model of m.Meta.Task, returning the restored example and the one read.
-	Restore(m *Model, r io.Reader, name string, opt ReadOptions) (out, in Example, err error)
+	// model of m.Meta.Task, decoding greedily at temperature 0 and sampling with rng above
+	// it; it returns the restored example and the one read.
+	Restore(m *Model, r io.Reader, name string, opt ReadOptions, temperature float64, rng *rand.Rand) (out, in Example, err error)
 }
 
 // Task is one of a Restorer's tasks.

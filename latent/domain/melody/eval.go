@@ -70,7 +70,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 		t.Meta.Task = task
 		t.Meta.Dataset += ", inputs damaged for " + task
 		t.Validate = func() (map[string]float64, error) {
-			f, _, err := ScoreTask(context.Background(), m, task, valid, o.Seed)
+			f, _, err := ScoreTask(context.Background(), m, task, valid, o.Seed, 0)
 			return f, err
 		}
 	}
@@ -86,17 +86,18 @@ func (Domain) Tasks() []domain.Task {
 }
 
 // ScoreTask runs m, a model of task, on windows damaged as its training damaged them (the
-// damage drawn from seed) and returns datasets.RestoreScore's figures of its greedy
-// outputs from z = mu, the same figures of the damaged inputs left as they are (prefixed
+// damage drawn from seed) and returns datasets.RestoreScore's figures of its outputs from
+// z = mu (greedy at temperature 0, else sampled at the temperature from seed), the same figures of the damaged inputs left as they are (prefixed
 // "input_"), and the mean single-sample reconstruction and KL terms in nats of the clean
 // windows given the damaged ones. The score of the outputs is returned too.
-func ScoreTask(ctx context.Context, m *domain.Model, task string, windows []midi.Melody, seed uint64) (map[string]float64, *datasets.RestoreScore, error) {
+func ScoreTask(ctx context.Context, m *domain.Model, task string, windows []midi.Melody, seed uint64, temperature float64) (map[string]float64, *datasets.RestoreScore, error) {
 	dec, err := decoder(m)
 	if err != nil {
 		return nil, nil, err
 	}
 	drng := rand.New(rand.NewPCG(seed, 0x646d67)) // "dmg"
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
+	srng := rand.New(rand.NewPCG(seed, 0x736d70)) // "smp"
 	var score, base datasets.RestoreScore
 	var rec, kl float64
 	for from := 0; from < len(windows); from += domain.BatchSize {
@@ -113,7 +114,7 @@ func ScoreTask(ctx context.Context, m *domain.Model, task string, windows []midi
 		}
 		b := datasets.RestoreBatch(ins, ws)
 		mu, _ := m.VAE.Enc.Encode(b, false)
-		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
+		for i, seq := range dec.Generate(mu, b.N, temperature, srng) {
 			out := make(midi.Melody, len(seq))
 			for t, c := range seq {
 				out[t] = int(c)
@@ -317,22 +318,28 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 // writeTaskFigures writes ScoreTask's figures of m, a model of a melody task, on windows:
 // the model's outputs beside the damaged inputs left as they are.
 func writeTaskFigures(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uint64, w io.Writer) error {
-	f, _, err := ScoreTask(ctx, m, m.Meta.Task, windows, seed)
+	f, _, err := ScoreTask(ctx, m, m.Meta.Task, windows, seed, 0)
+	if err != nil {
+		return err
+	}
+	temp := New().Info().Temperature
+	ft, _, err := ScoreTask(ctx, m, m.Meta.Task, windows, seed, temp)
 	if err != nil {
 		return err
 	}
 	if err := m.CheckScore("neg_elbo", f["loss"]); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "task %s (inputs damaged with seed %d, as training damaged them; greedy decoding from z = mu)\n", m.Meta.Task, seed)
 	switch m.Meta.Task {
 	case datasets.TaskDenoise:
+		fmt.Fprintf(w, "task %s (inputs damaged with seed %d, as training damaged them; greedy decoding from z = mu)\n", m.Meta.Task, seed)
 		c := datasets.DefaultCorruption
 		fmt.Fprintf(w, "damage each note deleted %.2f, else shifted ±1–2 semitones %.2f, onset moved a 16th %.2f\n", c.Delete, c.Shift, c.Jitter)
 		fmt.Fprintf(w, "damaged_notes %.0f notes\nrestored %.4f fraction (damaged notes the output plays again: pitch and onset)\ninput_restored %.4f fraction (the damaged input left as it is)\n"+
 			"kept %.4f fraction (undamaged notes the output keeps)\ninput_kept %.4f fraction\n",
 			f["damaged_notes"], f["restored"], f["input_restored"], f["kept"], f["input_kept"])
 	case datasets.TaskElaborate:
+		fmt.Fprintf(w, "task %s (inputs: each window's skeleton, the note sounding on each beat; greedy decoding from z = mu)\n", m.Meta.Task)
 		fmt.Fprintf(w, "skeleton_notes %.0f notes\nskeleton_kept %.4f fraction (skeleton notes sounding in the output on their beat)\n", f["skeleton_notes_total"], f["skeleton_kept"])
 	}
 	fmt.Fprintf(w, "step_accuracy %.4f fraction (steps equal to the clean window's)\ninput_step_accuracy %.4f fraction\n"+
@@ -341,5 +348,15 @@ func writeTaskFigures(ctx context.Context, m *domain.Model, windows []midi.Melod
 		"reconstruction %.3f nats (of the clean window given the damaged one)\nkl %.3f nats\nneg_elbo %.3f nats\n",
 		f["step_accuracy"], f["input_step_accuracy"], f["note_f1"], f["input_note_f1"],
 		f["onsets_per_window"], f["input_onsets"], f["clean_onsets"], f["reconstruction"], f["kl"], f["loss"])
+	// The same outputs sampled at the domain's temperature (from seed), which commits to
+	// notes where greedy decoding holds.
+	t := fmt.Sprintf("T%g", temp)
+	switch m.Meta.Task {
+	case datasets.TaskDenoise:
+		fmt.Fprintf(w, "%s_restored %.4f fraction (sampled at temperature %g)\n%s_kept %.4f fraction\n", t, ft["restored"], temp, t, ft["kept"])
+	case datasets.TaskElaborate:
+		fmt.Fprintf(w, "%s_skeleton_kept %.4f fraction (sampled at temperature %g)\n", t, ft["skeleton_kept"], temp)
+	}
+	fmt.Fprintf(w, "%s_step_accuracy %.4f fraction\n%s_note_f1 %.4f fraction\n%s_onsets_per_window %.3f notes\n", t, ft["step_accuracy"], t, ft["note_f1"], t, ft["onsets_per_window"])
 	return nil
 }

@@ -396,10 +396,11 @@ var _ domain.Restorer = Domain{}
 
 // Restore reads the melody of a whole MIDI file (prepared as Read prepares it) and runs
 // each of its 2-bar windows, counted from its first step, through m, a model of a melody
-// task, decoding greedily from z = mu; windows with no note onset stay as they are. The
+// task, decoding from z = mu greedily at temperature 0, else sampling each step at the
+// temperature with rng; windows with no note onset stay as they are. The
 // file must be in a meter whose bar divides 4/4's throughout, as the windows the model read
 // in training were.
-func (Domain) Restore(m *domain.Model, r io.Reader, name string, ro domain.ReadOptions) (out, in domain.Example, err error) {
+func (Domain) Restore(m *domain.Model, r io.Reader, name string, ro domain.ReadOptions, temperature float64, rng *rand.Rand) (out, in domain.Example, err error) {
 	if m.Meta.Task == "" {
 		return out, in, domain.Inputf("melody: %s is a VAE of melodies, not a model of a task (%s)", m.Meta.Model, strings.Join(datasets.MelodyTasks, ", "))
 	}
@@ -439,7 +440,7 @@ func (Domain) Restore(m *domain.Model, r io.Reader, name string, ro domain.ReadO
 		ws := todo[from:min(from+domain.BatchSize, len(todo))]
 		b := datasets.MelodyBatch(ws)
 		mu, _ := m.VAE.Enc.Encode(b, false)
-		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
+		for i, seq := range dec.Generate(mu, b.N, temperature, rng) {
 			for t, c := range seq {
 				res[at[from+i]+t] = int(c)
 			}

@@ -25,11 +25,11 @@ func TestRestore(t *testing.T) {
 	song = append(song, make(midi.Melody, 2*midi.StepsPerBar-1)...)
 	song = append(song, quarters(72, 0, 71, 0, 69, 67, 65, 64)...)
 	file := smf(t, 100, song)
-	if _, _, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "a VAE of melodies, not a model of a task") {
+	if _, _, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{}, 0, nil); err == nil || !strings.Contains(err.Error(), "a VAE of melodies, not a model of a task") {
 		t.Fatalf("a plain VAE restored: %v", err)
 	}
 	m.Meta.Task = datasets.TaskDenoise
-	out, in, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{})
+	out, in, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{}, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
