@@ -39,3 +39,38 @@ func TestEncoderReadsInput(t *testing.T) {
 		t.Errorf("decoder scored %v, want the clean targets' %v", got, want)
 	}
 }
+
+// TestGenerateBy: picking the argmax is greedy Generate; picking a fixed class feeds it
+// back, which changes the logits that follow.
+func TestGenerateBy(t *testing.T) {
+	cfg := tinyConfig(2)
+	m, err := New(cfg, rand.New(rand.NewPCG(7, 8)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaleParams(m.Params(), 3)
+	z := make([]float32, 2*cfg.Z)
+	for i := range z {
+		z[i] = float32(i%5) - 2
+	}
+	want := m.Dec.Generate(z, 2, 0, nil)
+	got := m.Dec.GenerateBy(z, 2, func(_, _ int, logits []float32) int32 { return int32(argmax(logits)) })
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("sequence %d: GenerateBy(argmax) %v, Generate %v", i, got[i], want[i])
+		}
+	}
+	var seen [][]float32
+	fixed := m.Dec.GenerateBy(z, 1, func(t, _ int, logits []float32) int32 {
+		seen = append(seen, slices.Clone(logits))
+		return int32(t % cfg.Classes)
+	})
+	for s, c := range fixed[0] {
+		if int(c) != s%cfg.Classes {
+			t.Fatalf("step %d: class %d, want the picked %d", s, c, s%cfg.Classes)
+		}
+	}
+	if len(seen) != cfg.Steps || slices.Equal(seen[1], seen[2]) {
+		t.Errorf("the picks did not reach the logits: %d steps seen", len(seen))
+	}
+}
