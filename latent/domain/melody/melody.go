@@ -396,8 +396,8 @@ var _ domain.Restorer = Domain{}
 
 // Restore reads the melody of a whole MIDI file (prepared as Read prepares it) and runs
 // each of its 2-bar windows, counted from its first step, through m, a model of a melody
-// task, decoding from z = mu greedily at temperature 0, else sampling each step at the
-// temperature with rng; windows with no note onset stay as they are. The
+// task, decoding from z = mu as TaskDecoding says (greedily at temperature 0, a denoiser
+// keeping what it agrees with; else sampling each step at the temperature with rng); windows with no note onset stay as they are. The
 // file must be in a meter whose bar divides 4/4's throughout, as the windows the model read
 // in training were.
 func (Domain) Restore(m *domain.Model, r io.Reader, name string, ro domain.ReadOptions, temperature float64, rng *rand.Rand) (out, in domain.Example, err error) {
@@ -438,12 +438,9 @@ func (Domain) Restore(m *domain.Model, r io.Reader, name string, ro domain.ReadO
 	res := slices.Clone(padded)
 	for from := 0; from < len(todo); from += domain.BatchSize {
 		ws := todo[from:min(from+domain.BatchSize, len(todo))]
-		b := datasets.MelodyBatch(ws)
-		mu, _ := m.VAE.Enc.Encode(b, false)
-		for i, seq := range dec.Generate(mu, b.N, temperature, rng) {
-			for t, c := range seq {
-				res[at[from+i]+t] = int(c)
-			}
+		mu, _ := m.VAE.Enc.Encode(datasets.MelodyBatch(ws), false)
+		for i, w := range decodeTask(dec, mu, ws, TaskDecoding(m.Meta.Task, temperature), rng) {
+			copy(res[at[from+i]:], w)
 		}
 	}
 	bars := (len(mel) + midi.StepsPerBar - 1) / midi.StepsPerBar

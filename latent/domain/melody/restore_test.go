@@ -28,7 +28,7 @@ func TestRestore(t *testing.T) {
 	if _, _, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{}, 0, nil); err == nil || !strings.Contains(err.Error(), "a VAE of melodies, not a model of a task") {
 		t.Fatalf("a plain VAE restored: %v", err)
 	}
-	m.Meta.Task = datasets.TaskDenoise
+	m.Meta.Task = datasets.TaskElaborate // decoded greedily
 	out, in, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{}, 0, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -53,5 +53,31 @@ func TestRestore(t *testing.T) {
 	}
 	if silent := got[midi.WindowSteps : 2*midi.WindowSteps]; !slices.Equal(silent, read[midi.WindowSteps:2*midi.WindowSteps]) {
 		t.Errorf("the silent window became %v", silent)
+	}
+}
+
+// TestDecodeTaskKeep: keeping the input wherever the model gives it any probability copies
+// the input; a Keep above 1 never keeps it, which is greedy decoding.
+func TestDecodeTaskKeep(t *testing.T) {
+	m, err := domain.NewRegistry(New()).New("mel2-tiny", 8, "", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, _ := decoder(m)
+	ins := []midi.Melody{
+		quarters(60, 62, 64, 65, 67, 69, 71, 72),
+		quarters(72, 0, 71, 0, 69, 67, 65, 64),
+	}
+	mu, _ := m.VAE.Enc.Encode(datasets.MelodyBatch(ins), false)
+	greedy := decodeTask(dec, mu, ins, Decoding{}, nil)
+	for i, got := range decodeTask(dec, mu, ins, Decoding{Keep: 1e-30}, nil) {
+		if !slices.Equal(got, ins[i]) {
+			t.Errorf("keep 1e-30: window %d is %v, want the input %v", i, got, ins[i])
+		}
+	}
+	for i, got := range decodeTask(dec, mu, ins, Decoding{Keep: 2}, nil) {
+		if !slices.Equal(got, greedy[i]) {
+			t.Errorf("keep 2: window %d is %v, want greedy %v", i, got, greedy[i])
+		}
 	}
 }
