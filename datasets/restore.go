@@ -201,6 +201,9 @@ type RestoreScore struct {
 	InputOnsets             int // note onsets of the inputs
 	SameSteps, Steps        int // steps of the output equal to the clean window's
 	NoteHits                int // output onsets with the clean window's pitch at that step
+	// ByDamage counts TaskDenoise's damaged notes [0] and those restored [1] by each kind
+	// of damage (a note shifted and moved counts under both).
+	ByDamage [3][2]int // Deleted, Shifted, Moved
 }
 
 // Add counts one window: the clean one, the model's input, what the model made of it, and
@@ -214,8 +217,17 @@ func (s *RestoreScore) Add(clean, input, out midi.Melody, dmg []Damage) {
 		}
 		if dmg[i] != 0 {
 			s.Damaged++
-			if onsetOf(out, n.Start, n.Pitch) {
+			ok := onsetOf(out, n.Start, n.Pitch)
+			if ok {
 				s.Restored++
+			}
+			for k := range s.ByDamage {
+				if dmg[i]&(1<<k) != 0 {
+					s.ByDamage[k][0]++
+					if ok {
+						s.ByDamage[k][1]++
+					}
+				}
 			}
 		} else {
 			s.Clean++
@@ -257,7 +269,8 @@ func share(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// Figures returns the score's shares: restored, kept, skeleton_kept, step_accuracy
+// Figures returns the score's shares: restored (and restored_deleted, _shifted, _moved by
+// the kind of damage), kept, skeleton_kept, step_accuracy
 // (steps equal to the clean window's), note_f1 (onsets with the clean pitch at their
 // step, against the clean onsets), and onsets per window of outputs, inputs and clean
 // windows.
@@ -275,6 +288,9 @@ func (s *RestoreScore) Figures() map[string]float64 {
 		"clean_onsets":         share(s.CleanOnsets, s.Windows),
 		"damaged_notes":        float64(s.Damaged),
 		"restored":             share(s.Restored, s.Damaged),
+		"restored_deleted":     share(s.ByDamage[0][1], s.ByDamage[0][0]),
+		"restored_shifted":     share(s.ByDamage[1][1], s.ByDamage[1][0]),
+		"restored_moved":       share(s.ByDamage[2][1], s.ByDamage[2][0]),
 		"kept":                 share(s.Kept, s.Clean),
 		"skeleton_kept":        share(s.Sounding, s.SkeletonNotes),
 		"skeleton_notes_total": float64(s.SkeletonNotes),
@@ -284,6 +300,9 @@ func (s *RestoreScore) Figures() map[string]float64 {
 		delete(f, "skeleton_notes_total")
 	} else {
 		delete(f, "restored")
+		delete(f, "restored_deleted")
+		delete(f, "restored_shifted")
+		delete(f, "restored_moved")
 		delete(f, "kept")
 		delete(f, "damaged_notes")
 	}

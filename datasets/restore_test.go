@@ -145,7 +145,7 @@ func TestRestoreScore(t *testing.T) {
 	f := s.Figures()
 	// Restored: 62 (of 62 and 64); kept: 60 (of 60 and 65); 3 of 8 steps differ; hits
 	// 60 and 62 of 4 onsets each way.
-	for k, want := range map[string]float64{"restored": 0.5, "kept": 0.5, "step_accuracy": 5.0 / 8, "note_f1": 0.5, "onsets_per_window": 4, "clean_onsets": 4} {
+	for k, want := range map[string]float64{"restored": 0.5, "restored_shifted": 1, "restored_moved": 0, "kept": 0.5, "step_accuracy": 5.0 / 8, "note_f1": 0.5, "onsets_per_window": 4, "clean_onsets": 4} {
 		if f[k] != want {
 			t.Errorf("%s = %g, want %g", k, f[k], want)
 		}

@@ -389,8 +389,9 @@ func writeTaskFigures(ctx context.Context, m *domain.Model, windows []midi.Melod
 		c := datasets.DefaultCorruption
 		fmt.Fprintf(w, "damage each note deleted %.2f, else shifted ±1–2 semitones %.2f, onset moved a 16th %.2f\n", c.Delete, c.Shift, c.Jitter)
 		fmt.Fprintf(w, "damaged_notes %.0f notes\nrestored %.4f fraction (damaged notes the output plays again: pitch and onset)\ninput_restored %.4f fraction (the damaged input left as it is)\n"+
+			"restored_deleted %.4f fraction\nrestored_shifted %.4f fraction\nrestored_moved %.4f fraction\n"+
 			"kept %.4f fraction (undamaged notes the output keeps)\ninput_kept %.4f fraction\n",
-			f["damaged_notes"], f["restored"], f["input_restored"], f["kept"], f["input_kept"])
+			f["damaged_notes"], f["restored"], f["input_restored"], f["restored_deleted"], f["restored_shifted"], f["restored_moved"], f["kept"], f["input_kept"])
 	case datasets.TaskElaborate:
 		fmt.Fprintf(w, "task %s (inputs: each window's skeleton, the note sounding on each beat; greedy decoding from z = mu)\n", m.Meta.Task)
 		fmt.Fprintf(w, "skeleton_notes %.0f notes\nskeleton_kept %.4f fraction (skeleton notes sounding in the output on their beat)\n", f["skeleton_notes_total"], f["skeleton_kept"])
@@ -408,9 +409,11 @@ func writeTaskFigures(ctx context.Context, m *domain.Model, windows []midi.Melod
 			return err
 		}
 		k := fmt.Sprintf("keep%g", how.Keep)
-		fmt.Fprintf(w, "%s_restored %.4f fraction (greedy, keeping the input's class where the model gives it at least %g of its best's probability: musae %s's decoding)\n%s_kept %.4f fraction\n"+
+		fmt.Fprintf(w, "%s_restored %.4f fraction (greedy, keeping the input's class where the model gives it at least %g of its best's probability: musae %s's decoding)\n"+
+			"%s_restored_deleted %.4f fraction\n%s_restored_shifted %.4f fraction\n%s_restored_moved %.4f fraction\n%s_kept %.4f fraction\n"+
 			"%s_step_accuracy %.4f fraction\n%s_note_f1 %.4f fraction\n%s_onsets_per_window %.3f notes\n",
-			k, fk["restored"], how.Keep, m.Meta.Task, k, fk["kept"], k, fk["step_accuracy"], k, fk["note_f1"], k, fk["onsets_per_window"])
+			k, fk["restored"], how.Keep, m.Meta.Task, k, fk["restored_deleted"], k, fk["restored_shifted"], k, fk["restored_moved"], k, fk["kept"],
+			k, fk["step_accuracy"], k, fk["note_f1"], k, fk["onsets_per_window"])
 	}
 	// The same outputs sampled at the domain's temperature (from seed), which commits to
 	// notes where greedy decoding holds.
