@@ -122,6 +122,15 @@ func TestMelodyTasksEndToEnd(t *testing.T) {
 		if !strings.Contains(out, "validation_step_accuracy") {
 			t.Errorf("train --task %s printed no task figures:\n%s", task, out)
 		}
+		if task == "denoise" { // a resumed run keeps the task
+			ck2 := filepath.Join(dir, "resumed.safetensors")
+			if out := mustMusae(t, "train", "--resume", ck, "--epochs", "2", "-o", ck2); !strings.Contains(out, "validation_restored") {
+				t.Errorf("train --resume of a denoiser printed no denoising figures:\n%s", out)
+			}
+			if code, _, errb := musae(t, "train", "--resume", ck, "--epochs", "2", "--task", "elaborate", "-o", ck2); code != exitUsage || !strings.Contains(errb, "trains --task denoise; a resumed run keeps it") {
+				t.Errorf("train --resume --task elaborate of a denoiser: exit %d, %s", code, errb)
+			}
+		}
 		out = mustMusae(t, "eval", "--model", ck)
 		want := map[string][]string{
 			"denoise":   {"task denoise (inputs damaged with seed 1", "restored ", "input_restored ", "kept ", "input_step_accuracy "},

@@ -81,3 +81,21 @@ func TestDecodeTaskKeep(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreRefusesOtherMeters: a waltz is refused, naming the file and its meter.
+func TestRestoreRefusesOtherMeters(t *testing.T) {
+	d := New()
+	m, err := domain.NewRegistry(d).New("mel2-tiny", 8, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Meta.Task = datasets.TaskDenoise
+	var b bytes.Buffer
+	if err := midi.WriteMelodiesWith(&b, midi.WriteOptions{Meters: []midi.Meter{{Step: 0, Num: 3, Den: 4}}}, quarters(60, 62, 64, 65, 67, 69)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = d.Restore(m, bytes.NewReader(b.Bytes()), "waltz.mid", domain.ReadOptions{}, 0, nil)
+	if !domain.IsInputError(err) || !strings.Contains(err.Error(), "waltz.mid: in 3/4 at step 0; the model reads bars of 4/4") {
+		t.Errorf("a waltz gave %v", err)
+	}
+}
