@@ -143,7 +143,7 @@ func TestMelodyTasksEndToEnd(t *testing.T) {
 		}
 		res := filepath.Join(dir, "tune-"+task+"d.mid")
 		out = mustMusae(t, task, tune, "--model", ck, "-o", res)
-		for _, w := range []string{"read " + tune + ": all 4 bars", "changed ", "in     1 |", "out    1 |", "wrote " + res} {
+		for _, w := range []string{"read " + tune + ": all 4 bars", "changed ", "\nin   ", "\nout  ", "wrote " + res} {
 			if !strings.Contains(out, w) {
 				t.Errorf("%s printed no %q:\n%s", task, w, out)
 			}
@@ -177,4 +177,21 @@ func outLines(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestPrintBeside: the bars shown start where the two renderings first differ, else at
+// the first bar with notes.
+func TestPrintBeside(t *testing.T) {
+	a := "   1 | .   . |\n   2 | C4  - |\n   3 | D4  - |\n   4 | E4  - |\n"
+	b := "   1 | .   . |\n   2 | C4  - |\n   3 | D#4 - |\n   4 | E4  - |\n"
+	var w strings.Builder
+	printBeside(&w, a, b, 1)
+	if want := "in     3 | D4  - |\nout    3 | D#4 - |\n(bars 3–3 of 4; musae inspect reads the whole file)\n"; w.String() != want {
+		t.Errorf("printBeside differing:\n%s\nwant\n%s", w.String(), want)
+	}
+	w.Reset()
+	printBeside(&w, a, a, 8)
+	if want := "in     2 | C4  - |\nout    2 | C4  - |\nin     3 | D4  - |\nout    3 | D4  - |\nin     4 | E4  - |\nout    4 | E4  - |\n(bars 2–4 of 4; musae inspect reads the whole file)\n"; w.String() != want {
+		t.Errorf("printBeside same:\n%s\nwant\n%s", w.String(), want)
+	}
 }

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -177,14 +179,25 @@ func runTask(_ context.Context, reg *domain.Registry, verb string, o *restoreOpt
 // showBars is how many bars runTask prints before and after.
 const showBars = 8
 
-// printBeside prints the first n lines of two renderings, each line of a above b's.
+// printBeside prints n lines of two renderings (bars, one a line), each line of a above
+// b's, from the first line where they differ (or the first that is not blank).
 func printBeside(w io.Writer, a, b string, n int) {
 	la, lb := strings.Split(strings.TrimRight(a, "\n"), "\n"), strings.Split(strings.TrimRight(b, "\n"), "\n")
-	for i := range min(n, len(la), len(lb)) {
+	k := min(len(la), len(lb))
+	from := slices.IndexFunc(la[:k], func(l string) bool { return strings.ContainsFunc(l, unicode.IsLetter) })
+	for i := range k {
+		if la[i] != lb[i] {
+			from = i
+			break
+		}
+	}
+	from = max(from, 0)
+	to := min(from+n, k)
+	for i := from; i < to; i++ {
 		fmt.Fprintf(w, "in  %s\nout %s\n", la[i], lb[i])
 	}
-	if more := max(len(la), len(lb)) - n; more > 0 {
-		fmt.Fprintf(w, "(%d more bars)\n", more)
+	if other := k - (to - from); other > 0 {
+		fmt.Fprintf(w, "(bars %d–%d of %d; musae inspect reads the whole file)\n", from+1, to, k)
 	}
 }
 
