@@ -116,7 +116,7 @@ func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
 	return sc
 }
 
-//go:embed builtin/*.safetensors
+//go:embed builtin/*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
 // Builtin holds mel2-tiny (see builtin/README.md for how it was trained).
