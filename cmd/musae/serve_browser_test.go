@@ -319,6 +319,22 @@ func TestServeInBrowser(t *testing.T) {
 		t.Errorf("the conditions hook: %s", got)
 	}
 
+	// A long piece (16 bars, as a 16-bar model would give) scrolls in its frame, and the
+	// playhead scrolls it along; the roll beats in its meter.
+	if got := evaluate[string](t, ctx, `(() => {
+		const notes = [];
+		for (let i = 0; i < 64; i++) notes.push({ pitch: 60 + (i % 12), name: "", start: 4 * i, end: 4 * i + 3, velocity: 100 });
+		const long = { kind: "roll", text: "a long one", steps: 256, stepsPerQuarter: 4, stepsPerBar: 16, meter: "4/4", channel: 0, notes };
+		state.steps = [{ name: "long", view: long }];
+		const c = document.getElementById("morph-view"), wrap = c.parentElement;
+		drawView(c, long, { cell: fitCell(c, long) });
+		const scrolls = wrap.scrollWidth > wrap.clientWidth;
+		scrollToHead(c, 200);
+		return [scrolls, wrap.scrollLeft > 0, beatSteps({ meter: "3/4", stepsPerQuarter: 4 }), beatSteps({ meter: "6/8", stepsPerQuarter: 4 }), beatSteps({ meter: "2/2", stepsPerQuarter: 4 })].join(" ");
+	})()`); got != "true true 4 6 8" {
+		t.Errorf("a 16-bar roll: scrolls, follows the playhead, beats of 3/4, 6/8, 2/2: %s; want true true 4 6 8", got)
+	}
+
 	// Every control is labelled, and reachable by the keyboard.
 	choose("mel2-tiny")
 	if bad := evaluate[[]string](t, ctx, `[...document.querySelectorAll("input, select, button, canvas, img, a")].filter((el) => el.offsetParent !== null || el.closest(".player")).filter((el) => {

@@ -87,7 +87,10 @@ func newExplorer(reg *domain.Registry, o *serveOptions) (*explorer, error) {
 		}
 	}
 	for _, ref := range o.Models {
-		if err := add(ref, reg.IsBuiltin(ref)); err != nil {
+		if reg.IsBuiltin(ref) {
+			continue // served already
+		}
+		if err := add(ref, false); err != nil {
 			return nil, err
 		}
 	}

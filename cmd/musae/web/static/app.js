@@ -142,7 +142,7 @@ function drawView(canvas, view, opt = {}) {
   const grid = view.kind === "grid";
   const [lo, hi] = grid ? [0, view.lanes.length - 1] : (opt.range || pitchRange([view]));
   const rows = hi - lo + 1, rowH = grid ? (opt.laneH || 12) : (opt.rowH || Math.max(3, Math.min(8, Math.floor(160 / rows))));
-  const left = opt.labels === false ? 0 : grid ? 86 : 34, top = 14;
+  const left = opt.labels === false ? 0 : grid ? 86 : 34, top = opt.labels === false ? 0 : 14;
   canvas.width = left + view.steps * cell + 1;
   canvas.height = top + rows * rowH + 1;
   ctx.fillStyle = ink.back; ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -172,10 +172,12 @@ function drawView(canvas, view, opt = {}) {
   for (const n of view.notes || []) {
     const r = grid ? n.lane : hi - n.pitch;
     if (r < 0 || r >= rows) continue;
-    const x = left + (n.start + (n.offset || 0)) * cell + 1;
+    // Small views (thumbnails, palette cells) draw notes without gaps, to stay legible.
+    const gap = cell >= 6 ? 1 : 0, vgap = rowH >= 5 ? 1 : 0;
+    const x = left + (n.start + (n.offset || 0)) * cell + gap;
     ctx.globalAlpha = 0.35 + 0.65 * (n.velocity / 127);
     ctx.fillStyle = ink.note;
-    ctx.fillRect(x, top + r * rowH + 1, Math.max(2, (n.end - n.start) * cell - 2), rowH - 2);
+    ctx.fillRect(x, top + r * rowH + vgap, Math.max(1, (n.end - n.start) * cell - 2 * gap), rowH - 2 * vgap);
   }
   ctx.globalAlpha = 1;
   if (head >= 0) {
