@@ -461,9 +461,17 @@ func TestServeNewDomain(t *testing.T) {
 	if err := models.SaveCheckpoint(ck, m.Params(), nil, m.Meta); err != nil {
 		t.Fatal(err)
 	}
-	s, err := newExplorer(reg, &serveOptions{Models: []string{ck}, MaxUpload: 1 << 20})
+	// The same file name twice is told apart; a built-in model given again is served once.
+	again := filepath.Join(t.TempDir(), "my-chants.safetensors")
+	if err := models.SaveCheckpoint(again, m.Params(), nil, m.Meta); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newExplorer(reg, &serveOptions{Models: []string{ck, "mel2-tiny", again}, MaxUpload: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := s.describe(); got != "models mnist-conv, mnist-conv2, mel2-tiny, drums2, my-chants, my-chants-2" {
+		t.Errorf("serving %s", got)
 	}
 	srv := httptest.NewServer(s.Handler(newSiteGuard("127.0.0.1", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})))
 	defer srv.Close()
