@@ -204,6 +204,7 @@ func TestServeInBrowser(t *testing.T) {
 	})
 	do("loading the page", chromedp.Navigate(srv.URL),
 		until(30*time.Second, `document.body.dataset.state === "ready"`),
+		chromedp.Click(chromedp.ID("midi-out")),
 		until(5*time.Second, `document.getElementById("midi-out").options.length === 2`),
 		js(`document.getElementById("midi-out").value = "test-port"`),
 	)
@@ -262,6 +263,9 @@ func TestServeInBrowser(t *testing.T) {
 			t.Errorf("%s: the %s slider at +0.75 shows %q; after → ×3 and ← ×3 it is at %s, showing %q (was %q)", tc.model, tc.attr, at3, value, moved, unchanged)
 		}
 		latencies = append(latencies, evaluate[[]float64](t, ctx, `window.musaeLatencies.splice(0)`)...)
+		// Dragging (input events, no release yet) plays each new place as it is decoded.
+		do(tc.model+": dragging the slider", js(`(() => { const s = document.getElementById("attr-`+tc.attr+`"); s.value = "1.5"; s.dispatchEvent(new Event("input")); })()`))
+		soundWhen(tc.model+": the sound while dragging", `state.sound.name.endsWith("`+tc.attr+` +1.5")`)
 		// Push it hard: the result differs from the input's.
 		do(tc.model+": pushing the slider", js(`(() => { const s = document.getElementById("attr-`+tc.attr+`"); s.value = "3"; s.dispatchEvent(new Event("input")); s.dispatchEvent(new Event("change")); })()`),
 			until(20*time.Second, `document.getElementById("attr-label").textContent.includes("`+tc.attr+` +3") && state.sound.name.includes("`+tc.attr+` +3")`))

@@ -301,6 +301,8 @@ function midiAllOff() {
 }
 
 async function setupMIDI() {
+  if (state.midi || state.midiAsked) return;
+  state.midiAsked = true;
   if (!navigator.requestMIDIAccess) {
     $("midi-out").title = "this browser has no Web MIDI";
     return;
@@ -712,7 +714,8 @@ async function sample() {
 }
 
 async function start() {
-  setupMIDI();
+  // Web MIDI asks the user's leave in some browsers: ask when they reach for the menu.
+  for (const ev of ["focus", "pointerdown"]) $("midi-out").addEventListener(ev, setupMIDI, { once: true });
   setupMap();
   $("model").addEventListener("change", (ev) => chooseModel(ev.target.value));
   $("upload").addEventListener("change", (ev) => { if (ev.target.name === "file") upload($("upload")); });
