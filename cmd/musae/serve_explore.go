@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -668,55 +669,53 @@ func (s *explorer) palette(w http.ResponseWriter, r *http.Request, sm *servedMod
 // mean), and decodes the result at x's own temperature and seed.
 func (s *explorer) attribute(w http.ResponseWriter, r *http.Request, sm *servedModel) {
 	q := &query{r: r}
-	x := q.ref("x", sm)
+	x, moves := q.moved("x", sm)
 	if q.err != nil {
 		fail(w, q.err)
 		return
 	}
-	z := slices.Clone(x.z)
-	var parts []string
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range r.URL.Query() {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		name, ok := strings.CutPrefix(k, "amount.")
-		if !ok {
-			continue
-		}
-		if sm.attrs == nil {
-			fail(w, badRequest("%s has no attribute vectors", sm.id))
-			return
-		}
-		v, err := sm.attrs.Vector(name)
-		if err != nil {
-			fail(w, badRequest("%s: %v", sm.id, err))
-			return
-		}
-		a := q.float(k, 0, -serveMaxAmount, serveMaxAmount)
-		if q.err != nil {
-			fail(w, q.err)
-			return
-		}
-		if a != 0 {
-			z = latent.Add(z, latent.Scale(v, a))
-			parts = append(parts, fmt.Sprintf("%s %+g", name, a))
-		}
-	}
-	x.z = z
 	items, err := sm.decodeItems([]ref{x}, func(int) string {
-		if len(parts) == 0 {
+		if len(moves) == 0 {
 			return "unchanged"
 		}
-		return strings.Join(parts, ", ")
+		return strings.Join(moves, ", ")
 	})
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	writeJSON(w, items[0])
+}
+
+// moved reads the ref called name moved by the request's amount.NAME parameters, and
+// says what moved it ("density +1.5").
+func (q *query) moved(name string, sm *servedModel) (ref, []string) {
+	x := q.ref(name, sm)
+	if q.err != nil {
+		return x, nil
+	}
+	var moves []string
+	params := q.r.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		attr, ok := strings.CutPrefix(k, "amount.")
+		if !ok {
+			continue
+		}
+		if sm.attrs == nil {
+			q.err = badRequest("%s has no attribute vectors", sm.id)
+			return x, nil
+		}
+		v, err := sm.attrs.Vector(attr)
+		if err != nil {
+			q.err = badRequest("%s: %v", sm.id, err)
+			return x, nil
+		}
+		if a := q.float(k, 0, -serveMaxAmount, serveMaxAmount); a != 0 && q.err == nil {
+			x.z = latent.Add(x.z, latent.Scale(v, a))
+			moves = append(moves, fmt.Sprintf("%s %+g", attr, a))
+		}
+	}
+	return x, moves
 }
 
 // item decodes the item x.
@@ -735,7 +734,9 @@ func (s *explorer) item(w http.ResponseWriter, r *http.Request, sm *servedModel)
 	writeJSON(w, items[0])
 }
 
-// audio plays item x at qpm: a WAV of the domain's synthesiser (domain.Timed).
+// audio plays item x at qpm, moved as attribute moves it (amount.NAME=A), so that the
+// page can ask for a slider's sound and its view at once: a WAV of the domain's
+// synthesiser (domain.Timed).
 func (s *explorer) audio(w http.ResponseWriter, r *http.Request, sm *servedModel) {
 	timed, ok := sm.m.Domain.(domain.Timed)
 	if !ok {
@@ -743,7 +744,7 @@ func (s *explorer) audio(w http.ResponseWriter, r *http.Request, sm *servedModel
 		return
 	}
 	q := &query{r: r}
-	x := q.ref("x", sm)
+	x, _ := q.moved("x", sm)
 	qpm := q.float("qpm", midi.DefaultQPM, serveMinQPM, serveMaxQPM)
 	if q.err != nil {
 		fail(w, q.err)

@@ -175,6 +175,8 @@ func TestServeAPI(t *testing.T) {
 		{"/api/item?model=mel2-tiny&x=" + a + "~3~7", "400", "application/json", `temperature \"3\": want a number from 0 to 2`},
 		{"/api/audio?model=mel2-tiny&x=" + a + "&qpm=120", "200", "audio/wav", "RIFF"},
 		{"/api/audio?model=mel2-tiny&x=" + a + "&qpm=5000", "400", "application/json", "qpm"},
+		{"/api/audio?model=mel2-tiny&x=" + a + "&amount.pitch=-1.5", "200", "audio/wav", "RIFF"},
+		{"/api/audio?model=mel2-tiny&x=" + a + "&amount.loudness=1", "400", "application/json", "no such attribute"},
 		{"/api/audio?model=mnist-conv&x=" + digit, "404", "application/json", "digits are not heard"},
 		{"/api/file/mid?model=drums2&x=" + a + "&name=../../etc/passwd", "200", "audio/midi", "MThd"},
 		{"/api/file/musicxml?model=mel2-tiny&x=" + a + "&name=Ode", "200", "musicxml", "<work-title>Ode</work-title>"},
@@ -317,6 +319,12 @@ func TestServeAttributeSliders(t *testing.T) {
 			more := getItem(t, srv.URL+"/api/attribute?model="+model+"&amount.density=2&x="+x.Ref)
 			if !(len(less.View.Notes) < len(same.View.Notes) && len(same.View.Notes) < len(more.View.Notes)) {
 				t.Errorf("%s %s: density -2, 0, +2 give %d, %d, %d notes; want more each time", model, x.Name, len(less.View.Notes), len(same.View.Notes), len(more.View.Notes))
+			}
+			// The page asks for the moved input's sound beside its view: the same sound.
+			_, _, asked := get(t, srv.URL+"/api/audio?model="+model+"&amount.density=2&x="+x.Ref)
+			_, _, of := get(t, srv.URL+"/api/audio?model="+model+"&x="+more.Ref)
+			if !bytes.Equal(asked, of) || len(asked) < 1000 {
+				t.Errorf("%s %s: the sound of density +2 (%d bytes) is not that of its item (%d bytes)", model, x.Name, len(asked), len(of))
 			}
 		}
 	}

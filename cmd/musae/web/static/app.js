@@ -203,16 +203,20 @@ function fileURL(item, format) {
   return api(`file/${format}`, { x: item.ref, qpm: String(qpm()), name: item.name });
 }
 
-// loadSound fetches and decodes an item's WAV, keeping the latest 64.
-async function loadSound(url) {
+// loadSound fetches and decodes a WAV, keeping the latest 64 (as promises, so that a
+// sound asked for twice is fetched once).
+function loadSound(url) {
   if (state.sounds.has(url)) return state.sounds.get(url);
   audioCtx = audioCtx || new AudioContext();
-  const res = await fetch(url);
-  if (!res.ok) throw new Error((await res.json()).error || res.statusText);
-  const buf = await audioCtx.decodeAudioData(await res.arrayBuffer());
-  state.sounds.set(url, buf);
+  const p = (async () => {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error((await res.json()).error || res.statusText);
+    return audioCtx.decodeAudioData(await res.arrayBuffer());
+  })();
+  p.catch(() => state.sounds.delete(url));
+  state.sounds.set(url, p);
   if (state.sounds.size > 64) state.sounds.delete(state.sounds.keys().next().value);
-  return buf;
+  return p;
 }
 
 function stopSound() {
@@ -223,11 +227,12 @@ function stopSound() {
   midiAllOff();
 }
 
-// play plays item: its sound in the page and its notes to the MIDI port chosen. It
-// resolves once it has started, with the sound's record.
-async function play(item, onHead) {
+// play plays item: its sound in the page (from url, audioURL(item) when not given) and
+// its notes to the MIDI port chosen. It resolves once it has started, with the sound's
+// record.
+async function play(item, onHead, url) {
   if (!state.model.timed || !item) return null;
-  const url = audioURL(item);
+  url = url || audioURL(item);
   // The last play asked for wins, though an earlier one's sound may load later.
   const wanted = latest("play");
   const buf = await loadSound(url);
@@ -511,7 +516,7 @@ let sliding = null, slideAgain = false;
 
 // slide decodes the input moved by the sliders' amounts and plays it: one request at a
 // time, the latest amounts sent when the last answer is in, so that dragging stays live.
-async function slide(sound = true) {
+async function slide(wantSound = true) {
   if (sliding) { slideAgain = true; return; }
   const x = picked("pick-x");
   if (!x) return;
@@ -523,15 +528,18 @@ async function slide(sound = true) {
   const release = state.release;
   $("attributes").dataset.state = "loading";
   sliding = (async () => {
+    // The sound of the moved input is asked for beside its view, not after it.
+    const sound = wantSound && state.model.timed ? api("audio", { ...params, qpm: String(qpm()) }) : null;
+    if (sound) loadSound(sound).catch(() => {});
     const got = key === state.attrKey ? state.attrItem : await getJSON(api("attribute", params));
     state.attrKey = key; state.attrItem = got;
     const item = { ...got, name: `${x.name}, ${got.name}` };
     $("attr-label").textContent = `${item.name} · ${item.view.text}${item.measures ? ` · ${item.measures}` : ""}`;
     drawView($("attr-view"), item.view, { name: item.name, cell: fitCell($("attr-view"), item.view) });
     setCurrent(item);
-    if (sound && state.model.timed && (!state.sound || state.sound.attrKey !== key)) {
-      const sound = await play(item);
-      if (sound) sound.attrKey = key;
+    if (sound && (!state.sound || state.sound.attrKey !== key)) {
+      const started = await play(item, null, sound);
+      if (started) started.attrKey = key;
     }
     if (release && release === state.release && state.sound && state.sound.attrKey === key) {
       window.musaeLatencies.push(Math.max(0, state.sound.started - release));
