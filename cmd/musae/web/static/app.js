@@ -122,7 +122,8 @@ function drawView(canvas, view, opt = {}) {
     canvas.width = view.cols * scale; canvas.height = view.rows * scale;
     const img = ctx.createImageData(view.cols, view.rows);
     view.pixels.forEach((p, i) => {
-      const g = 255 - Math.round(255 * Math.min(1, Math.max(0, p)));
+      // Light on dark, as the latent map and the PNG downloads draw them.
+      const g = Math.round(255 * Math.min(1, Math.max(0, p)));
       img.data.set([g, g, g, 255], 4 * i);
     });
     const tmp = document.createElement("canvas");
@@ -725,7 +726,10 @@ async function start() {
   // Web MIDI asks the user's leave in some browsers: ask when they reach for the menu.
   for (const ev of ["focus", "pointerdown"]) $("midi-out").addEventListener(ev, setupMIDI, { once: true });
   setupMap();
-  $("model").addEventListener("change", (ev) => chooseModel(ev.target.value));
+  $("model").addEventListener("change", (ev) => {
+    history.replaceState(null, "", `#model=${encodeURIComponent(ev.target.value)}`);
+    chooseModel(ev.target.value);
+  });
   $("upload").addEventListener("change", (ev) => { if (ev.target.name === "file") upload($("upload")); });
   $("upload").addEventListener("submit", (ev) => ev.preventDefault());
   $("sample-go").addEventListener("click", sample);
@@ -749,7 +753,9 @@ async function start() {
     document.body.dataset.state = "error";
     return;
   }
-  const first = state.models.find((m) => m.timed) || state.models[0];
+  // The page opens on the model its address names (#model=ID), else the first that plays.
+  const named = new URLSearchParams(location.hash.slice(1)).get("model");
+  const first = state.models.find((m) => m.id === named) || state.models.find((m) => m.timed) || state.models[0];
   $("model").value = first.id;
   await chooseModel(first.id);
 }
