@@ -386,9 +386,23 @@ func TestServeInBrowser(t *testing.T) {
 		until(20*time.Second, `document.querySelectorAll('#items .card').length === 7 + 1 + 4`),
 	)
 
+	// The address names the model the page opens on, and the page follows it.
+	do("opening the page on mnist-conv", chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/#model=mnist-conv"),
+		until(30*time.Second, `document.body.dataset.state === "ready"`))
+	if got := evaluate[string](t, ctx, `document.body.dataset.model + " " + document.getElementById("model").value`); got != "mnist-conv mnist-conv" {
+		t.Errorf("the page at #model=mnist-conv opens on %s", got)
+	}
+	do("going to drums2", chromedp.Navigate(srv.URL+"/#model=drums2"),
+		until(30*time.Second, `document.body.dataset.model === "drums2" && document.body.dataset.state === "ready"`))
+	if got := evaluate[string](t, ctx, `document.body.dataset.model + " " + document.getElementById("model").value`); got != "drums2 drums2" {
+		t.Errorf("the page at #model=drums2 opens on %s", got)
+	}
+
 	// The README's picture: the page on the drum model, a palette cell chosen.
-	choose("drums2")
 	do("setting up the screenshot",
+		chromedp.Click(chromedp.ID("midi-out")),
+		until(5*time.Second, `document.getElementById("midi-out").options.length === 2`),
+		js(`document.getElementById("midi-out").value = "test-port"; document.activeElement.blur()`),
 		js(`(() => { const s = document.getElementById("slider"); s.value = "4"; s.dispatchEvent(new Event("input")); })()`),
 		js(`(() => { const s = document.getElementById("attr-density"); s.value = "1.5"; s.dispatchEvent(new Event("input")); })()`),
 		until(20*time.Second, `document.getElementById("attr-label").textContent.includes("density +1.5")`),

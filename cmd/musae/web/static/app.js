@@ -753,7 +753,15 @@ async function start() {
     document.body.dataset.state = "error";
     return;
   }
-  // The page opens on the model its address names (#model=ID), else the first that plays.
+  // The page opens on the model its address names (#model=ID), else the first that plays,
+  // and follows the address when it changes.
+  window.addEventListener("hashchange", () => {
+    const id = new URLSearchParams(location.hash.slice(1)).get("model");
+    if (id && id !== state.model.id && state.models.some((m) => m.id === id)) {
+      $("model").value = id;
+      chooseModel(id);
+    }
+  });
   const named = new URLSearchParams(location.hash.slice(1)).get("model");
   const first = state.models.find((m) => m.id === named) || state.models.find((m) => m.timed) || state.models[0];
   $("model").value = first.id;
