@@ -387,12 +387,12 @@ func TestServeInBrowser(t *testing.T) {
 	)
 
 	// The address names the model the page opens on, and the page follows it.
-	do("opening the page on mnist-conv", chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/#model=mnist-conv"),
+	do("opening the page on mnist-conv", chromedp.Navigate(srv.URL+"/?again#model=mnist-conv"),
 		until(30*time.Second, `document.body.dataset.state === "ready"`))
 	if got := evaluate[string](t, ctx, `document.body.dataset.model + " " + document.getElementById("model").value`); got != "mnist-conv mnist-conv" {
 		t.Errorf("the page at #model=mnist-conv opens on %s", got)
 	}
-	do("going to drums2", chromedp.Navigate(srv.URL+"/#model=drums2"),
+	do("going to drums2", chromedp.Navigate(srv.URL+"/?again#model=drums2"),
 		until(30*time.Second, `document.body.dataset.model === "drums2" && document.body.dataset.state === "ready"`))
 	if got := evaluate[string](t, ctx, `document.body.dataset.model + " " + document.getElementById("model").value`); got != "drums2 drums2" {
 		t.Errorf("the page at #model=drums2 opens on %s", got)
