@@ -296,6 +296,16 @@ func TestServeInBrowser(t *testing.T) {
 	if kind := evaluate[string](t, ctx, `state.palette[0].view.kind`); kind != domain.ViewPicture {
 		t.Errorf("mnist-conv2's palette shows %s, want pictures", kind)
 	}
+	before := pixels("attr-view")
+	do("mnist-conv2: a digit slider by keyboard", chromedp.Focus(chromedp.ID("attr-digit1")),
+		chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight),
+		until(20*time.Second, `document.getElementById("attr-label").textContent.includes("digit1 +1,") || document.getElementById("attr-label").textContent.includes("digit1 +1 ")`),
+		until(20*time.Second, `document.getElementById("attributes").dataset.state === "ready"`))
+	if pixels("attr-view") == before || evaluate[string](t, ctx, `state.current.view.kind`) != domain.ViewPicture {
+		t.Errorf("mnist-conv2: moving along digit1 leaves the picture as it was: %s", evaluate[string](t, ctx, `document.getElementById("attr-label").textContent`))
+	}
+	do("mnist-conv2: a palette cell", chromedp.Click(chromedp.CSS(`#palette-grid .cell[data-index="6"]`)),
+		until(10*time.Second, `state.current.name === "palette row 2, column 2"`))
 	do("the latent map by keyboard",
 		until(20*time.Second, `document.getElementById("map-img").complete && document.getElementById("map-img").naturalWidth === 448`),
 		chromedp.Focus(chromedp.ID("map-img")),
