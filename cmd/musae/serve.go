@@ -75,7 +75,7 @@ to --max-upload bytes and are read in memory: nothing is written to disk.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (HOST:PORT; port 0 picks a free one)")
-	f.StringArrayVar(&o.Models, "model", nil, "a checkpoint to offer besides the built-in models (repeatable)")
+	f.StringArrayVar(&o.Models, "model", nil, "a checkpoint to offer besides the built-in models (repeatable); its attribute vectors, for the sliders, are read from NAME.attributes.json beside NAME.safetensors when there is one (musae attribute compute -o ...)")
 	f.Int64Var(&o.MaxUpload, "max-upload", 1<<20, "largest uploaded file accepted, in bytes")
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -70,13 +71,16 @@ func newExplorer(reg *domain.Registry, o *serveOptions) (*explorer, error) {
 		seen[id] = true
 		sm := &servedModel{id: id, m: m}
 		if builtin {
-			if sm.attrs, err = reg.BuiltinAttributes(ref); err != nil {
-				return err
-			}
-			if sm.attrs != nil {
-				if err := sm.attrs.CheckDim(m.Z()); err != nil {
-					return fmt.Errorf("built-in attributes of %s: %w", ref, err)
-				}
+			sm.attrs, err = reg.BuiltinAttributes(ref)
+		} else {
+			sm.attrs, err = attributesBeside(ref)
+		}
+		if err != nil {
+			return err
+		}
+		if sm.attrs != nil {
+			if err := sm.attrs.CheckDim(m.Z()); err != nil {
+				return fmt.Errorf("the attribute vectors of %s: %w", ref, err)
 			}
 		}
 		s.models = append(s.models, sm)
@@ -118,6 +122,26 @@ func newExplorer(reg *domain.Registry, o *serveOptions) (*explorer, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// attributesBeside reads the attribute vectors beside a checkpoint, CHECKPOINT's name with
+// .attributes.json for its extension (as built-in models keep theirs), or nil when there
+// is no such file.
+func attributesBeside(checkpoint string) (*latent.Attributes, error) {
+	path := strings.TrimSuffix(checkpoint, filepath.Ext(checkpoint)) + ".attributes.json"
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := latent.ReadAttributes(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
 }
 
 func (s *explorer) describe() string {

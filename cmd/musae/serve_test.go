@@ -15,11 +15,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"musae/latent"
 	"musae/latent/domain"
 	"musae/latent/domain/digits"
 	"musae/latent/domain/drums"
@@ -510,6 +512,48 @@ func TestServeNewDomain(t *testing.T) {
 	}
 	if status, _, f := get(t, srv2.URL+"/api/audio?model=my-chants&x="+xs[0].Ref); status != 404 {
 		t.Errorf("a chant's audio: %d %q", status, f)
+	}
+}
+
+// TestServeCheckpointAttributes serves a checkpoint with attribute vectors beside it, one
+// without, and one whose vectors are of another size.
+func TestServeCheckpointAttributes(t *testing.T) {
+	reg := builtinDomains()
+	m, err := reg.Open("mel2-tiny", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	with, without, wrong := filepath.Join(dir, "with.safetensors"), filepath.Join(dir, "without.safetensors"), filepath.Join(dir, "wrong.safetensors")
+	for _, ck := range []string{with, without, wrong} {
+		if err := models.SaveCheckpoint(ck, m.Params(), nil, m.Meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := latent.NewAttributes(64)
+	a.Set("brightness", make([]float32, 64))
+	var buf bytes.Buffer
+	a.WriteJSON(&buf)
+	os.WriteFile(filepath.Join(dir, "with.attributes.json"), buf.Bytes(), 0o644)
+	small := latent.NewAttributes(2)
+	small.Set("brightness", []float32{1, 2})
+	buf.Reset()
+	small.WriteJSON(&buf)
+	os.WriteFile(filepath.Join(dir, "wrong.attributes.json"), buf.Bytes(), 0o644)
+
+	s, err := newExplorer(reg, &serveOptions{Models: []string{with, without}, MaxUpload: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, sm := range s.models {
+		got[sm.id] = s.modelInfo(sm).Attributes
+	}
+	if !slices.Equal(got["with"], []string{"brightness"}) || len(got["without"]) != 0 || !slices.Equal(got["mel2-tiny"], []string{"density", "pitch", "stepwise"}) {
+		t.Errorf("attributes served: %v", got)
+	}
+	if _, err := newExplorer(reg, &serveOptions{Models: []string{wrong}, MaxUpload: 1 << 20}); err == nil || !strings.Contains(err.Error(), "the attribute vectors of "+wrong) {
+		t.Errorf("vectors of size 2 beside a model of z 64: %v", err)
 	}
 }
 
