@@ -3,9 +3,11 @@ package domain_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"musae/latent/domain"
 	"musae/latent/domain/digits"
@@ -134,5 +136,34 @@ func TestEncodeStopsWhenCancelled(t *testing.T) {
 		if one[0][j] != mu[len(mu)-1][j] {
 			t.Fatalf("mu[%d] is %g alone and %g in a batch", j, one[0][j], mu[len(mu)-1][j])
 		}
+	}
+}
+
+// builtinFS is the melody domain with other built-in files.
+type builtinFS struct {
+	melody.Domain
+	fsys fstest.MapFS
+}
+
+func (b builtinFS) Builtin() fs.FS { return b.fsys }
+
+func TestBuiltinAttributes(t *testing.T) {
+	reg := domain.NewRegistry(digits.New(), melody.New())
+	for name, dim := range map[string]int{"mel2-tiny": 64, "mnist-conv": 16, "mnist-conv2": 2} {
+		a, err := reg.BuiltinAttributes(name)
+		if err != nil || a == nil || a.Dim != dim || len(a.Names()) < 3 {
+			t.Errorf("BuiltinAttributes(%s) = %v, %v; want vectors of size %d", name, a, err, dim)
+		}
+	}
+	if _, err := reg.BuiltinAttributes("mel2-small"); err == nil || !strings.Contains(err.Error(), `no built-in model "mel2-small"`) {
+		t.Errorf("BuiltinAttributes(mel2-small), which is not built in: %v", err)
+	}
+	bare := domain.NewRegistry(builtinFS{fsys: fstest.MapFS{"mel2-tiny.safetensors": {}}})
+	if a, err := bare.BuiltinAttributes("mel2-tiny"); a != nil || err != nil {
+		t.Errorf("a built-in model with no attributes file: %v, %v", a, err)
+	}
+	broken := domain.NewRegistry(builtinFS{fsys: fstest.MapFS{"mel2-tiny.safetensors": {}, "mel2-tiny.attributes.json": {Data: []byte(`{"dim": 2, "vectors": {"x": [1]}}`)}}})
+	if _, err := broken.BuiltinAttributes("mel2-tiny"); err == nil || !strings.Contains(err.Error(), "built-in attributes of mel2-tiny") {
+		t.Errorf("a broken attributes file: %v", err)
 	}
 }

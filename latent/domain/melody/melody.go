@@ -117,7 +117,7 @@ func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
 	return sc
 }
 
-//go:embed builtin/*.safetensors
+//go:embed builtin/*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
 // Builtin holds mel2-tiny and the task models mel2-denoise and mel2-elaborate (see
