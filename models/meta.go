@@ -18,6 +18,7 @@ type Meta struct {
 	Encoder      string             `json:"encoder,omitempty"`       // "" for the configuration's own encoder
 	Track        string             `json:"track,omitempty"`         // the track read from each file (melodies)
 	SamplingRate float64            `json:"sampling_rate,omitempty"` // scheduled sampling's rate (melodies); 0 = teacher forcing
+	Task         string             `json:"task,omitempty"`          // a model that restores damaged examples: "denoise", "elaborate"; "" for a VAE of the data
 	Limit        int                `json:"limit,omitempty"`         // training used the first Limit examples only
 	Seed         uint64             `json:"seed"`
 	Steps        int                `json:"steps"`

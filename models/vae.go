@@ -12,9 +12,14 @@ type Batch struct {
 	N, T, D int
 	X       []float32 // [N, T, D]
 	Classes []int32   // [N, T] class indices for categorical data; nil for pixels
-	// Target, where set, is what the decoder is to reproduce, [N, T, D], when the encoder
-	// reads a corrupted X (GrooVAE: a quantised or tapped beat in, the drummer's
-	// performance out); nil: X itself. Decoders that do not take targets ignore it.
+	// Input, when not nil, holds the classes the encoder reads [N, T] where they differ
+	// from the decoder's targets Classes (a model that restores corrupted examples); X
+	// is then Input's one-hot encoding. nil: the encoder reads Classes.
+	Input []int32
+	// Target is Input's counterpart for dense features: where set, what the decoder is to
+	// reproduce, [N, T, D], when the encoder reads a corrupted X (GrooVAE: a quantised or
+	// tapped beat in, the drummer's performance out); nil: X itself. Categorical decoders
+	// score Classes and ignore it.
 	Target []float32
 }
 
@@ -38,6 +43,29 @@ func (b *Batch) SetClasses(i int, classes []int32) {
 	for t, c := range classes {
 		x[t*b.D+int(c)] = 1
 	}
+}
+
+// SetInput stores the classes the encoder reads for example i, where they differ from its
+// targets (set with SetClasses first), and writes their one-hot rows into X in place of
+// the targets'.
+func (b *Batch) SetInput(i int, classes []int32) {
+	if b.Input == nil {
+		b.Input = make([]int32, b.N*b.T)
+	}
+	copy(b.Input[i*b.T:(i+1)*b.T], classes)
+	x := b.Example(i)
+	clear(x)
+	for t, c := range classes {
+		x[t*b.D+int(c)] = 1
+	}
+}
+
+// EncoderClasses returns the classes the encoder reads: Input where set, else Classes.
+func (b *Batch) EncoderClasses() []int32 {
+	if b.Input != nil {
+		return b.Input
+	}
+	return b.Classes
 }
 
 // Encoder maps a batch to the parameters of the diagonal Gaussian posterior q(z|x).

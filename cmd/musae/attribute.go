@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -119,6 +120,7 @@ func runAttributeCompute(ctx context.Context, reg *domain.Registry, o *attrCompu
 
 type attrApplyOptions struct {
 	Domain, Model, Attrs, Name, Out string
+	AttrsGiven                      bool     // --attrs was given: no built-in vectors instead
 	Track                           []string // --track and --bar: at most once, for the one input
 	Bar                             []int
 	Amounts                         []float64
@@ -134,7 +136,8 @@ func newAttributeApplyCmd(reg *domain.Registry, runF func(*attrApplyOptions) err
 		Use:   "apply FILE --name NAME [--amount 1.0] [--attrs attrs.json] -o OUT",
 		Short: "Add an attribute vector to a melody (.mid) or digit (.png) and decode it",
 		Long: `Encode FILE's posterior mean mu, add amount·v for the attribute vector v named --name in
---attrs (from "attribute compute"), and decode z = mu + amount·v. A negative amount takes
+--attrs (from "attribute compute"; without --attrs and attrs.json, a built-in model's
+own, computed from its training data), and decode z = mu + amount·v. A negative amount takes
 the attribute away; several amounts (--amount -1,0,1,2) give a sweep, where 0 is the
 input's own reconstruction.
 
@@ -158,6 +161,7 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 			if err := in.complete(args); err != nil {
 				return err
 			}
+			o.AttrsGiven = cmd.Flags().Changed("attrs")
 			if runF != nil {
 				return runF(o)
 			}
@@ -167,7 +171,7 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 	f := cmd.Flags()
 	in.addFlags(f)
 	f.Lookup("domain").Usage = domainFlagHelp(reg, "follows from the input or --model")
-	f.StringVar(&o.Attrs, "attrs", "attrs.json", "attribute vectors from attribute compute")
+	f.StringVar(&o.Attrs, "attrs", "attrs.json", "attribute vectors from attribute compute (without --attrs and with no attrs.json: those of a built-in model, or NAME.attributes.json beside its checkpoint)")
 	f.StringVar(&o.Name, "name", "", "the attribute to add (melodies: density, pitch, stepwise; digits: digit0 ... digit9)")
 	f.Float64SliceVar(&o.Amounts, "amount", nil, "the amount `A` of the attribute vector to add; several, comma-separated (-1,0,1,2), for a sweep")
 	f.Lookup("amount").DefValue = "1" // what help shows; RunE fills it in
@@ -190,11 +194,11 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {
 		return err
 	}
-	attrs, err := readAttributesFor(o.Attrs, m)
+	attrs, from, err := attributesFor(reg, o.Attrs, o.AttrsGiven, o.Model, m)
 	if err != nil {
 		return err
 	}
-	v, err := attributeVector(attrs, o.Name, o.Attrs)
+	v, err := attributeVector(attrs, o.Name, from)
 	if err != nil {
 		return err
 	}
@@ -237,6 +241,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 
 type attrMeasureOptions struct {
 	Model, Data, Track, Attrs, Name string
+	AttrsGiven                      bool
 	Amount                          float64
 	N                               int
 	Seed                            uint64
@@ -260,6 +265,7 @@ windows are ones the vectors were not learnt from.`,
 			if o.N <= 0 {
 				return usagef("-n must be positive")
 			}
+			o.AttrsGiven = cmd.Flags().Changed("attrs")
 			if runF != nil {
 				return runF(o)
 			}
@@ -270,7 +276,7 @@ windows are ones the vectors were not learnt from.`,
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (a melody model)")
 	f.StringVar(&o.Data, "data", "", "the folder of MIDI files")
 	f.StringVar(&o.Track, "track", "", "the melody track of every file, by name or index (POP909: MELODY)")
-	f.StringVar(&o.Attrs, "attrs", "attrs.json", "attribute vectors from attribute compute")
+	f.StringVar(&o.Attrs, "attrs", "attrs.json", "attribute vectors from attribute compute (without --attrs and with no attrs.json: those of a built-in model, or NAME.attributes.json beside its checkpoint)")
 	f.StringVar(&o.Name, "name", "", "the attribute: density, pitch or stepwise")
 	f.Float64Var(&o.Amount, "amount", 1, "how much of the attribute vector to add")
 	f.IntVarP(&o.N, "n", "n", 100, "how many validation windows")
@@ -291,11 +297,11 @@ func runAttributeMeasure(ctx context.Context, reg *domain.Registry, o *attrMeasu
 	if !ok {
 		return fmt.Errorf("%s is a %s model, not a %s one: attribute measure needs a domain that measures its examples", m.Meta.Model, m.Meta.Domain, domain.OrList(namesOf(reg, isMeasurer)))
 	}
-	attrs, err := readAttributesFor(o.Attrs, m)
+	attrs, from, err := attributesFor(reg, o.Attrs, o.AttrsGiven, o.Model, m)
 	if err != nil {
 		return err
 	}
-	v, err := attributeVector(attrs, o.Name, o.Attrs)
+	v, err := attributeVector(attrs, o.Name, from)
 	if err != nil {
 		return err
 	}
@@ -319,6 +325,35 @@ func noArgs(verb string) cobra.PositionalArgs {
 }
 
 // readAttributesFor reads attribute vectors and checks that they fit m's latent size.
+// attributesFor reads the attribute vectors at path (--attrs) for m, which --model ref
+// opened; with --attrs not given and no file at path, those shipped with m when it is a
+// built-in model, or kept beside its checkpoint (NAME.attributes.json), as musae serve's
+// sliders use them. It also names where they came from, for messages.
+func attributesFor(reg *domain.Registry, path string, given bool, ref string, m *domain.Model) (*latent.Attributes, string, error) {
+	if _, err := os.Stat(path); !given && errors.Is(err, os.ErrNotExist) {
+		var a *latent.Attributes
+		from := modelRef(reg, ref, m.Meta.Domain)
+		if reg.IsBuiltin(from) {
+			a, err = reg.BuiltinAttributes(from)
+			from = "the built-in attributes of " + from
+		} else {
+			a, err = attributesBeside(from)
+			from = strings.TrimSuffix(from, filepath.Ext(from)) + ".attributes.json"
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if a != nil {
+			if err := a.CheckDim(m.VAE.Z); err != nil {
+				return nil, "", fmt.Errorf("%s: %w", from, err)
+			}
+			return a, from, nil
+		}
+	}
+	a, err := readAttributesFor(path, m)
+	return a, path, err
+}
+
 func readAttributesFor(path string, m *domain.Model) (*latent.Attributes, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -33,7 +33,7 @@ func TestAttributeApplyOptions(t *testing.T) {
 		wantErr string
 	}{
 		{argv: "x.mid --name density", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "density", Amounts: []float64{1}, Attrs: "attrs.json", Seed: 1}},
-		{argv: "x.mid --name pitch --amount -1.5 --attrs a.json --track MELODY --bar 2 -o o.mid", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "pitch", Amounts: []float64{-1.5}, Attrs: "a.json", Track: []string{"MELODY"}, Bar: []int{2}, Out: "o.mid", Seed: 1}},
+		{argv: "x.mid --name pitch --amount -1.5 --attrs a.json --track MELODY --bar 2 -o o.mid", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "pitch", Amounts: []float64{-1.5}, Attrs: "a.json", AttrsGiven: true, Track: []string{"MELODY"}, Bar: []int{2}, Out: "o.mid", Seed: 1}},
 		{argv: "x.mid --name stepwise --amount -1,0,1,2 --temperature 0.3 --seed 8", want: attrApplyOptions{File: "x.mid", Domain: "melody", Name: "stepwise", Amounts: []float64{-1, 0, 1, 2}, Attrs: "attrs.json", Temperature: 0.3, Seed: 8}},
 		{argv: "x.png --name digit3", want: attrApplyOptions{File: "x.png", Domain: "mnist", Name: "digit3", Amounts: []float64{1}, Attrs: "attrs.json", Seed: 1}},
 		{argv: "--name density", wantErr: "attribute apply takes one input"},
@@ -59,7 +59,7 @@ func TestAttributeApplyOptions(t *testing.T) {
 func TestAttributeMeasureOptions(t *testing.T) {
 	checkOptions(t, withDomains(newAttributeMeasureCmd), []optionsCase[attrMeasureOptions]{
 		{argv: "--data d --name density", want: attrMeasureOptions{Data: "d", Name: "density", Amount: 1, N: 100, Attrs: "attrs.json", Seed: 1}},
-		{argv: "--data d --name pitch --amount -2 -n 300 --track MELODY --model m --attrs a.json --seed 4", want: attrMeasureOptions{Data: "d", Name: "pitch", Amount: -2, N: 300, Track: "MELODY", Model: "m", Attrs: "a.json", Seed: 4}},
+		{argv: "--data d --name pitch --amount -2 -n 300 --track MELODY --model m --attrs a.json --seed 4", want: attrMeasureOptions{Data: "d", Name: "pitch", Amount: -2, N: 300, Track: "MELODY", Model: "m", Attrs: "a.json", AttrsGiven: true, Seed: 4}},
 		{argv: "--name density", wantErr: "--data DIR"},
 		{argv: "--data d -n 0", wantErr: "-n must be positive"},
 	})
@@ -197,4 +197,49 @@ func TestAttributeDigits(t *testing.T) {
 	if code, _, errb := musae(t, "attribute", "apply", digit, "--model", model, "--attrs", attrs, "--name", "density"); code != exitUsage || !strings.Contains(errb, "it has digit0, digit1, digit2") {
 		t.Errorf("exit %d: %s", code, errb)
 	}
+}
+
+// TestAttributeBuiltinVectors: with no --attrs and no attrs.json, a built-in model's own
+// vectors are used (those musae serve's sliders move along), and a checkpoint's beside it.
+func TestAttributeBuiltinVectors(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // no attrs.json here
+	tune := filepath.Join(dir, "tune.mid")
+	if err := midi.WriteMelodies(mustCreate(t, tune), 120, starterTune(0)); err != nil {
+		t.Fatal(err)
+	}
+	out := mustMusae(t, "attribute", "apply", tune, "--name", "density", "--amount", "0,2", "-o", filepath.Join(dir, "denser.mid"))
+	if !strings.Contains(out, "z = mu + 2·density") {
+		t.Errorf("apply with the built-in vectors said:\n%s", out)
+	}
+	if code, _, errb := musae(t, "attribute", "apply", tune, "--name", "loudness"); code != exitUsage || !strings.Contains(errb, `the built-in attributes of mel2-tiny has no attribute "loudness"; it has density, pitch, stepwise`) {
+		t.Errorf("an attribute mel2-tiny lacks: exit %d, %s", code, errb)
+	}
+	// --attrs given is read, not replaced by the built-in vectors.
+	if code, _, errb := musae(t, "attribute", "apply", tune, "--name", "density", "--attrs", "attrs.json"); code == exitOK || !strings.Contains(errb, "open attrs.json: no such file") {
+		t.Errorf("apply --attrs attrs.json with no such file: exit %d, %s", code, errb)
+	}
+	// A checkpoint of no vectors says how to make them.
+	model := tinyModel(t, "mel2-tiny", 8)
+	if code, _, errb := musae(t, "attribute", "apply", tune, "--model", model, "--name", "density"); code == exitOK || !strings.Contains(errb, "make attribute vectors with musae attribute compute") {
+		t.Errorf("apply with a checkpoint of no vectors: exit %d, %s", code, errb)
+	}
+	a := latent.NewAttributes(8)
+	a.Set("density", []float32{1, 1, 1, 1, 1, 1, 1, 1})
+	var buf bytes.Buffer
+	a.WriteJSON(&buf)
+	os.WriteFile(strings.TrimSuffix(model, filepath.Ext(model))+".attributes.json", buf.Bytes(), 0o644)
+	if out := mustMusae(t, "attribute", "apply", tune, "--model", model, "--name", "density", "-o", filepath.Join(dir, "x.mid")); !strings.Contains(out, "z = mu + 1·density") {
+		t.Errorf("apply with vectors beside the checkpoint said:\n%s", out)
+	}
+}
+
+func mustCreate(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

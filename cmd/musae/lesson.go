@@ -19,6 +19,7 @@ import (
 
 	"musae/datasets"
 	"musae/image"
+	"musae/latent/domain"
 	"musae/models"
 	"musae/models/conv"
 )
@@ -222,21 +223,28 @@ func aeTestSet(a *conv.AE, test *datasets.Images, seed uint64) (in, target, base
 
 type restoreOptions struct {
 	Model, Out, Data, Dataset string
+	Track                     string // a domain task's file (MIDI): the track to read
 	Test, N, Limit            int
 	Seed                      uint64
 	Files                     []string
+	Temperature               float64 // a domain task: 0 greedy, else sampled
+	modelSet                  bool    // --model was given (a domain task has its own default)
 }
 
 // newRestoreCmd returns the denoise or the upscale verb: the two run a picture through an
-// autoencoder of the lesson.
-func newRestoreCmd(verb string) *cobra.Command {
+// autoencoder of the lesson; a file of a domain with a task of the verb's name (a melody
+// to denoise) goes through that domain's model of the task instead (runTask).
+func newRestoreCmd(reg *domain.Registry, verb string) *cobra.Command {
 	o := &restoreOptions{}
 	model, what, input := defaultDenoiser, "Remove the noise from a digit", "noisy.png"
 	if verb == "upscale" {
 		model, what, input = defaultUpscaler, "Enlarge a small digit to 28×28", "small.png"
 	}
+	if _, task := tasksNamed(reg, verb); task.Name != "" {
+		input += "|FILE" + strings.Split(taskInputs(reg, verb), ",")[0]
+	}
 	cmd := &cobra.Command{
-		Use:   verb + " " + input + " [-o OUT.png] | " + verb + " --test [-o grid.png]",
+		Use:   verb + " " + input + " [-o OUT] | " + verb + " --test [-o grid.png]",
 		Short: what + " with an autoencoder of the lesson",
 		Long: what + ` with a convolutional autoencoder of the autoencoder lesson (built in:
 ` + strings.Join(builtinAENames(), ", ") + `; or one trained with musae train --task).
@@ -248,9 +256,13 @@ first prepared as MNIST's digits were (see musae encode) at that size.
 --test instead measures the model on the MNIST test set (--limit images): binary
 cross-entropy and PSNR of its outputs against the clean digits, beside the noisy inputs
 (denoise) or bilinear upscaling (upscale); with -o it also draws --n test digits: the
-inputs, the model's outputs, the clean digits, and for upscale bilinear upscaling, in rows.`,
+inputs, the model's outputs, the clean digits, and for upscale bilinear upscaling, in rows.` + taskNote(reg, verb),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
+			if _, _, ok := taskFor(reg, verb, strings.Join(args, "")); ok && len(args) == 1 && o.Test == 0 {
+				o.modelSet = cmd.Flags().Changed("model")
+				return runTask(cmd.Context(), reg, verb, o, cmd.OutOrStdout())
+			}
 			switch {
 			case o.Test == 0 && len(args) != 1:
 				return usagef("%s takes one picture (or --test)", verb)
@@ -261,7 +273,7 @@ inputs, the model's outputs, the clean digits, and for upscale bilinear upscalin
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Model, "model", model, "built-in autoencoder or checkpoint")
+	f.StringVar(&o.Model, "model", model, "built-in autoencoder or checkpoint (a domain's file: its model of the task)")
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (default: INPUT-"+verb+"d.png; with --test, no picture unless given)")
 	f.StringVar(&o.Data, "data", "", "MNIST folder (--test)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist (--test)")
@@ -269,8 +281,20 @@ inputs, the model's outputs, the clean digits, and for upscale bilinear upscalin
 	f.Lookup("test").NoOptDefVal = "1"
 	f.IntVar(&o.Limit, "limit", 0, "--test: the first N test images only (0: all)")
 	f.IntVarP(&o.N, "n", "n", 8, "--test: how many test digits to draw")
-	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the test inputs' noise")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the test inputs' noise (a domain task: of its sampling)")
+	if _, task := tasksNamed(reg, verb); task.Name != "" {
+		f.StringVar(&o.Track, "track", "", "a "+taskInputs(reg, verb)+" file: the track to read, by name or index (default: the most melodic)")
+		addTaskSampling(f, o)
+	}
 	return cmd
+}
+
+// taskNote adds the domains' tasks of the verb's name to its help.
+func taskNote(reg *domain.Registry, verb string) string {
+	if _, task := tasksNamed(reg, verb); task.Name != "" {
+		return "\n\n" + taskLong(reg, verb, task.Short)
+	}
+	return ""
 }
 
 func runRestore(_ context.Context, verb string, o *restoreOptions, stdout io.Writer) error {

@@ -16,7 +16,10 @@ func TestTrainTaskUsage(t *testing.T) {
 		{"train --task ae --shrink 2 -o m.safetensors", "--shrink goes with --task superres only"},
 		{"train --task superres --shrink 3 -o m.safetensors", "--shrink 3: want 2 (14×14 inputs) or 4 (7×7)"},
 		{"train --task ae --z 3 -o m.safetensors", "--z is for VAEs"},
-		{"train --task denoise --domain melody -o m.safetensors", "--task trains the lesson's autoencoders on MNIST digits: it takes no --domain"},
+		{"train --task denoise --domain mnist -o m.safetensors", "--task denoise: mnist models have no tasks; the lesson's digit autoencoders train with --task alone"},
+		{"train --task colour --domain melody -o m.safetensors", `--task "colour": melody models train denoise or elaborate`},
+		{"elaborate a.png", "a.png: elaborate reads .mid, .midi, .kar, .smf files"},
+		{"elaborate", "elaborate takes one file"},
 		{"train --task ae", "say where to write the checkpoint"},
 		{"train --shrink 2 -o m.safetensors", "--shrink goes with --task superres"},
 		{"denoise", "denoise takes one picture (or --test)"},
@@ -98,5 +101,97 @@ func TestLessonEndToEnd(t *testing.T) {
 	defer f.Close()
 	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 28 || cfg.Height != 28 {
 		t.Errorf("upscaled picture: %+v, %v; want 28×28", cfg, err)
+	}
+}
+
+// TestMelodyTasksEndToEnd fine-tunes a small melody model to denoise and to elaborate for a
+// few steps, measures each, runs a file through each verb, and checks the refusals.
+func TestMelodyTasksEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "corpus")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCorpus(t, data, 40)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	vae := tinyModel(t, "mel2-tiny", 8)
+	tune := filepath.Join(data, "t03.mid")
+	for _, task := range []string{"denoise", "elaborate"} {
+		ck := filepath.Join(dir, task+".safetensors")
+		out := mustMusae(t, "train", "--init", vae, "--task", task, "--data", data, "--epochs", "1", "--batch", "16", "-o", ck)
+		if !strings.Contains(out, "validation_step_accuracy") {
+			t.Errorf("train --task %s printed no task figures:\n%s", task, out)
+		}
+		if task == "denoise" { // a resumed run keeps the task
+			ck2 := filepath.Join(dir, "resumed.safetensors")
+			if out := mustMusae(t, "train", "--resume", ck, "--epochs", "2", "-o", ck2); !strings.Contains(out, "validation_restored") {
+				t.Errorf("train --resume of a denoiser printed no denoising figures:\n%s", out)
+			}
+			if code, _, errb := musae(t, "train", "--resume", ck, "--epochs", "2", "--task", "elaborate", "-o", ck2); code != exitUsage || !strings.Contains(errb, "trains --task denoise; a resumed run keeps it") {
+				t.Errorf("train --resume --task elaborate of a denoiser: exit %d, %s", code, errb)
+			}
+		}
+		out = mustMusae(t, "eval", "--model", ck)
+		want := map[string][]string{
+			"denoise":   {"task denoise (inputs damaged with seed 1", "restored ", "input_restored ", "kept ", "input_step_accuracy "},
+			"elaborate": {"task elaborate", "skeleton_kept ", "onsets_per_window ", "clean_onsets_per_window "},
+		}[task]
+		for _, w := range append(want, "T0.5_step_accuracy ", "T0.5_onsets_per_window ") {
+			if !strings.Contains(out, w) {
+				t.Errorf("eval of the %s model lacks %q:\n%s", task, w, out)
+			}
+		}
+		res := filepath.Join(dir, "tune-"+task+"d.mid")
+		out = mustMusae(t, task, tune, "--model", ck, "-o", res)
+		for _, w := range []string{"read " + tune + ": all 4 bars", "changed ", "\nin   ", "\nout  ", "wrote " + res} {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s printed no %q:\n%s", task, w, out)
+			}
+		}
+		if back := mustMusae(t, "inspect", res); !strings.Contains(back, "2-bar windows") {
+			t.Errorf("inspect %s reads no melody back:\n%s", res, back)
+		}
+		sampled := mustMusae(t, task, tune, "--model", ck, "--temperature", "2", "--seed", "3", "-o", filepath.Join(dir, "hot.mid"))
+		if outLines(sampled) == outLines(out) {
+			t.Errorf("%s at temperature 2 decoded what greedy decoding did:\n%s", task, out)
+		}
+		if code, _, errb := musae(t, task, tune, "--model", ck, "--temperature", "-1"); code != exitUsage || !strings.Contains(errb, "--temperature -1: want 0 (greedy) or more") {
+			t.Errorf("%s --temperature -1: exit %d, %s", task, code, errb)
+		}
+		other := map[string]string{"denoise": "elaborate", "elaborate": "denoise"}[task]
+		if code, _, errb := musae(t, other, tune, "--model", ck); code != exitUsage || !strings.Contains(errb, "is a model of "+task+"; "+other+" needs a model trained with --task "+other) {
+			t.Errorf("%s with the %s model: exit %d, %s", other, task, code, errb)
+		}
+	}
+	if code, _, errb := musae(t, "denoise", tune, "--model", vae); code != exitUsage || !strings.Contains(errb, "is a VAE of melodies; denoise needs a model trained with --task denoise") {
+		t.Errorf("denoise with a plain VAE: exit %d, %s", code, errb)
+	}
+}
+
+// outLines returns the "out" lines of a task verb's output: the bars it decoded.
+func outLines(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "out ") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestPrintBeside: the bars shown start where the two renderings first differ, else at
+// the first bar with notes.
+func TestPrintBeside(t *testing.T) {
+	a := "   1 | .   . |\n   2 | C4  - |\n   3 | D4  - |\n   4 | E4  - |\n"
+	b := "   1 | .   . |\n   2 | C4  - |\n   3 | D#4 - |\n   4 | E4  - |\n"
+	var w strings.Builder
+	printBeside(&w, a, b, 1)
+	if want := "in     3 | D4  - |\nout    3 | D#4 - |\n(bars 3–3 of 4; musae inspect reads the whole file)\n"; w.String() != want {
+		t.Errorf("printBeside differing:\n%s\nwant\n%s", w.String(), want)
+	}
+	w.Reset()
+	printBeside(&w, a, a, 8)
+	if want := "in     2 | C4  - |\nout    2 | C4  - |\nin     3 | D4  - |\nout    3 | D4  - |\nin     4 | E4  - |\nout    4 | E4  - |\n(bars 2–4 of 4; musae inspect reads the whole file)\n"; w.String() != want {
+		t.Errorf("printBeside same:\n%s\nwant\n%s", w.String(), want)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,20 +13,28 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/digits"
+	"musae/latent/domain/drums"
+	"musae/latent/domain/melody"
 	"musae/midi"
+	"musae/models"
 )
 
 // newTestExplorer serves the built-in models from an httptest server on 127.0.0.1, guarded
 // as `musae serve --addr 127.0.0.1:PORT` is.
 func newTestExplorer(t *testing.T, maxUpload int64) (*explorer, *httptest.Server) {
 	t.Helper()
-	s, err := newExplorer(builtinDomains(), &serveOptions{DigitModel: "mnist-conv2", MaxUpload: maxUpload})
+	s, err := newExplorer(builtinDomains(), &serveOptions{MaxUpload: maxUpload})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,93 +107,323 @@ func melodyBytes(t *testing.T, ms ...midi.Melody) []byte {
 	return buf.Bytes()
 }
 
+// starters returns the items a model starts from.
+func starters(t *testing.T, srv *httptest.Server, model string) []itemJSON {
+	t.Helper()
+	return getItems(t, srv.URL+"/api/starters?model="+model)
+}
+
+// getItems GETs a call that answers a list of items.
+func getItems(t *testing.T, u string) []itemJSON {
+	t.Helper()
+	status, _, body := get(t, u)
+	var items []itemJSON
+	if err := json.Unmarshal(body, &items); status != 200 || err != nil {
+		t.Fatalf("GET %s: %d %.200s (%v)", u, status, body, err)
+	}
+	return items
+}
+
+// getItem GETs a call that answers one item.
+func getItem(t *testing.T, u string) itemJSON {
+	t.Helper()
+	status, _, body := get(t, u)
+	var it itemJSON
+	if err := json.Unmarshal(body, &it); status != 200 || err != nil {
+		t.Fatalf("GET %s: %d %.200s (%v)", u, status, body, err)
+	}
+	return it
+}
+
 func TestServeAPI(t *testing.T) {
 	_, srv := newTestExplorer(t, 64<<10)
-	ode := formatClasses(exampleTunes[0].melody())
-	twinkle := formatClasses(exampleTunes[1].melody())
+	mel := starters(t, srv, "mel2-tiny")
+	a, b := mel[0].Ref, mel[1].Ref
+	digit := starters(t, srv, "mnist-conv")[0].Ref
 	for _, tc := range []struct {
 		url, status, ctype, want string
 	}{
-		{"/", "200", "text/html", `melodies: <b>mel2-tiny</b>`},
-		{"/static/app.js", "200", "javascript", "async function interpolate"},
+		{"/", "200", "text/html", `<option value="drums2">drums2 (drum beats)</option>`},
+		{"/static/app.js", "200", "javascript", "async function morph"},
 		{"/static/style.css", "200", "text/css", ".slider-row"},
 		// The page's template is run by "/", never served as it is.
 		{"/static/index.html", "404", "text/plain", "not found"},
 		{"/static/../index.html", "404", "text/plain", "not found"},
 		{"/static/", "404", "text/plain", "not found"},
-		{"/api/examples", "200", "application/json", `"name":"Ode to Joy"`},
-		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
-		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&steps=1", "400", "application/json", "steps \\\"1\\\": want a number from 2 to 33"},
-		{"/api/interpolate?a=" + ode + "&b=" + twinkle + "&mode=cubic", "400", "application/json", "cubic"},
-		{"/api/interpolate?a=1,2&b=" + twinkle, "400", "application/json", "melody a: a melody has 32 steps"},
-		{"/api/interpolate?a=" + strings.Replace(ode, "45", "95", 1) + "&b=" + twinkle, "400", "application/json", "melody a:"},
-		{"/api/sample?n=2&temperature=0.7&seed=3", "200", "application/json", `"name":"sample 2 (seed 3, T 0.7)"`},
-		{"/api/sample?n=1000", "400", "application/json", "want a number from 1 to 16"},
-		{"/api/sample?temperature=NaN", "400", "application/json", "temperature"},
-		{"/api/roll.png?m=" + ode, "200", "image/png", "\x89PNG"},
-		{"/api/roll.png?m=" + ode + "&lo=60", "400", "application/json", "give both"},
-		{"/api/melody/wav?m=" + ode + "&qpm=120", "200", "audio/wav", "RIFF"},
-		{"/api/melody/wav?m=" + ode + "&qpm=5000", "400", "application/json", "qpm"},
-		{"/api/melody/mid?m=" + ode + "&name=../../etc/passwd", "200", "audio/midi", "MThd"},
-		{"/api/melody/musicxml?m=" + ode + "&name=Ode", "200", "musicxml", "<work-title>Ode</work-title>"},
-		{"/api/melody/abc?m=" + ode + "&name=Ode&qpm=90", "200", "text/vnd.abc", "Q:1/4=90"},
-		{"/api/melody/ogg?m=" + ode, "404", "application/json", "no format"},
-		{"/api/digits/map.png", "200", "image/png", "\x89PNG"},
-		{"/api/digits/decode?x=0.25&y=0.75", "200", "application/json", `"png":"data:image/png;base64,`},
-		{"/api/digits/decode?x=2", "400", "application/json", "want a number from 0 to 1"},
+		{"/api/models", "200", "application/json", `"attributes":["density","openness","syncopation"]`},
+		{"/api/starters?model=mel2-tiny", "200", "application/json", `"name":"Ode to Joy"`},
+		{"/api/starters?model=drums2", "200", "application/json", `"lanes":[{"name":"crash","pitch":49}`},
+		{"/api/starters?model=mnist-conv", "200", "application/json", `"name":"sample 1 (seed 1, T 1)","ref":`},
+		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv, mnist-conv2, mel2-tiny, drums2`},
+		{"/api/starters", "404", "application/json", `no model \"\"`},
+		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
+		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=1", "400", "application/json", `steps \"1\": want a number from 2 to 33`},
+		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&mode=cubic", "400", "application/json", "cubic"},
+		{"/api/interpolate?model=mel2-tiny&a=AAAA&b=" + b, "400", "application/json", "a: want 64 latent values (256 bytes in URL-safe base64), got 3 bytes"},
+		{"/api/interpolate?model=mel2-tiny&b=" + b, "400", "application/json", "no a: give the ref of an item"},
+		{"/api/interpolate?model=mnist-conv&a=" + a + "&b=" + b, "400", "application/json", "a: want 16 latent values"},
+		{"/api/sample?model=mel2-tiny&n=2&temperature=0.7&seed=3", "200", "application/json", `"name":"sample 2 (seed 3, T 0.7)"`},
+		{"/api/sample?model=mel2-tiny&n=1000", "400", "application/json", "want a number from 1 to 16"},
+		{"/api/sample?model=mel2-tiny&temperature=NaN", "400", "application/json", "temperature"},
+		{"/api/palette?model=mel2-tiny&n=3&c0=" + a + "&c1=" + b + "&c2=" + b + "&c3=" + a, "200", "application/json", `"name":"palette row 3, column 3"`},
+		{"/api/palette?model=mel2-tiny&n=10&c0=" + a + "&c1=" + b + "&c2=" + b + "&c3=" + a, "400", "application/json", "want a number from 2 to 9"},
+		{"/api/palette?model=mel2-tiny&c0=" + a + "&c1=" + b + "&c2=" + b, "400", "application/json", "no c3"},
+		{"/api/attribute?model=mel2-tiny&x=" + a + "&amount.density=1", "200", "application/json", `"name":"density +1"`},
+		{"/api/attribute?model=mel2-tiny&x=" + a, "200", "application/json", `"name":"unchanged"`},
+		{"/api/attribute?model=mel2-tiny&x=" + a + "&amount.loudness=1", "400", "application/json", `no such attribute \"loudness\" (have density, pitch, stepwise)`},
+		{"/api/attribute?model=mel2-tiny&x=" + a + "&amount.density=9", "400", "application/json", "want a number from -8 to 8"},
+		{"/api/attribute?model=mnist-conv&x=" + digit + "&amount.digit3=1", "200", "application/json", `"kind":"picture"`},
+		{"/api/item?model=mel2-tiny&x=" + a + "~0.5~7", "200", "application/json", `"kind":"roll"`},
+		{"/api/item?model=mel2-tiny&x=" + a + "~3~7", "400", "application/json", `temperature \"3\": want a number from 0 to 2`},
+		{"/api/audio?model=mel2-tiny&x=" + a + "&qpm=120", "200", "audio/wav", "RIFF"},
+		{"/api/audio?model=mel2-tiny&x=" + a + "&qpm=5000", "400", "application/json", "qpm"},
+		{"/api/audio?model=mel2-tiny&x=" + a + "&amount.pitch=-1.5", "200", "audio/wav", "RIFF"},
+		{"/api/audio?model=mel2-tiny&x=" + a + "&amount.loudness=1", "400", "application/json", "no such attribute"},
+		{"/api/audio?model=mnist-conv&x=" + digit, "404", "application/json", "digits are not heard"},
+		{"/api/file/mid?model=drums2&x=" + a + "&name=../../etc/passwd", "200", "audio/midi", "MThd"},
+		{"/api/file/musicxml?model=mel2-tiny&x=" + a + "&name=Ode", "200", "musicxml", "<work-title>Ode</work-title>"},
+		{"/api/file/abc?model=mel2-tiny&x=" + a + "&name=Ode&qpm=90", "200", "text/vnd.abc", "Q:1/4=90"},
+		{"/api/file/ogg?model=mel2-tiny&x=" + a, "404", "application/json", "no format \\\"ogg\\\": melodies are written as .mid, .midi, .musicxml, .abc"},
+		{"/api/file/png?model=mnist-conv&x=" + digit, "200", "image/png", "\x89PNG"},
+		{"/api/map.png?model=mnist-conv2", "200", "image/png", "\x89PNG"},
+		{"/api/map.png?model=mnist-conv", "404", "application/json", "mnist-conv has no latent map"},
+		{"/api/map?model=mnist-conv2&x=0.25&y=0.75", "200", "application/json", `"kind":"picture"`},
+		{"/api/map?model=mnist-conv2&x=2", "400", "application/json", "want a number from 0 to 1"},
+		{"/api/sample?model=mel2-tiny&cond.chords=C+Am", "400", "application/json", "mel2-tiny takes no conditions, so cond.chords cannot be given"},
 		{"/api/nothing", "404", "text/plain", "not found"},
 	} {
 		t.Run(tc.url[:min(len(tc.url), 40)], func(t *testing.T) {
 			status, ctype, body := get(t, srv.URL+tc.url)
 			if fmt.Sprint(status) != tc.status || !strings.Contains(ctype, tc.ctype) || !bytes.Contains(body, []byte(tc.want)) {
-				t.Errorf("GET %s: %d %s %.200q; want %s %s containing %q", tc.url, status, ctype, body, tc.status, tc.ctype, tc.want)
+				t.Errorf("GET %s: %d %s %.300q; want %s %s containing %q", tc.url, status, ctype, body, tc.status, tc.ctype, tc.want)
 			}
 		})
 	}
-}
-
-func TestServeInterpolateEnds(t *testing.T) {
-	_, srv := newTestExplorer(t, 64<<10)
-	a, b := exampleTunes[0].melody(), exampleTunes[1].melody()
-	_, _, body := get(t, srv.URL+"/api/interpolate?steps=4&a="+formatClasses(a)+"&b="+formatClasses(b))
-	var res struct {
-		Steps []melodyJSON
-		Range [2]int
-	}
-	if err := json.Unmarshal(body, &res); err != nil {
+	// A download's name keeps no folders.
+	res, err := http.Get(srv.URL + "/api/file/mid?model=drums2&x=" + a + "&name=../../etc/passwd")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Steps) != 4 {
-		t.Fatalf("%d steps, want 4", len(res.Steps))
+	res.Body.Close()
+	if cd := res.Header.Get("Content-Disposition"); cd != `attachment; filename="etcpasswd.mid"` {
+		t.Errorf("Content-Disposition %q", cd)
 	}
-	// The steps are what `musae interpolate` decodes: greedy decodings along the slerp.
-	m := testExplorerModel(t)
-	mu, _ := encodeMelodies(m, []midi.Melody{a, b})
-	want := decodeMelodies(m, [][]float32{mu[0]}, 0, nil)[0]
-	if res.Steps[0].Classes != formatClasses(want) {
-		t.Errorf("step 1 is %s, want A's reconstruction %s", res.Steps[0].Classes, formatClasses(want))
+}
+
+// TestServeRefs checks that an item decodes the same in every call: the morph's steps
+// (decoded together) are what each ref gives alone, the ends are the inputs'
+// reconstructions, and a sampled ref draws the same each time.
+func TestServeRefs(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	for _, model := range []string{"mel2-tiny", "drums2", "mnist-conv"} {
+		xs := starters(t, srv, model)
+		a, b := xs[0], xs[1]
+		for _, temp := range []string{"0", "0.9"} {
+			steps := getItems(t, srv.URL+"/api/interpolate?model="+model+"&steps=5&temperature="+temp+"&a="+a.Ref+"&b="+b.Ref)
+			if len(steps) != 5 {
+				t.Fatalf("%s: %d steps, want 5", model, len(steps))
+			}
+			for i, s := range steps {
+				alone := getItem(t, srv.URL+"/api/item?model="+model+"&x="+s.Ref)
+				if !reflect.DeepEqual(alone.View, s.View) {
+					t.Errorf("%s at T %s: step %d decodes to %q alone, %q with the others", model, temp, i+1, alone.View.Text, s.View.Text)
+				}
+			}
+			if temp != "0" {
+				continue
+			}
+			if rec := getItem(t, srv.URL+"/api/item?model="+model+"&x="+a.Ref); !reflect.DeepEqual(rec.View, steps[0].View) {
+				t.Errorf("%s: step 1 is %q, want A's reconstruction %q", model, steps[0].View.Text, rec.View.Text)
+			}
+			if reflect.DeepEqual(steps[1].View, steps[3].View) && model != "mnist-conv" {
+				t.Errorf("%s: steps 2 and 4 are the same: %q", model, steps[1].View.Text)
+			}
+		}
 	}
-	if res.Steps[1].Classes == res.Steps[3].Classes {
-		t.Error("steps 2 and 4 are the same melody")
+	// A ref is its latent point exactly, with its temperature and seed.
+	r := ref{z: []float32{0, -1.5, 3.25e-7, 63.9}, temp: 0.75, seed: 12345}
+	back, err := parseRef(r.String(), 4)
+	if err != nil || !reflect.DeepEqual(back, r) {
+		t.Errorf("parseRef(%q) = %+v, %v; want %+v", r.String(), back, err, r)
 	}
-	// The shared range covers every step's notes and the inputs'.
-	for _, s := range res.Steps {
-		for _, n := range s.Notes {
-			if n.Pitch < res.Range[0] || n.Pitch > res.Range[1] {
-				t.Errorf("%s: %s outside the shared range %v", s.Name, n.Name, res.Range)
+	for _, bad := range []struct{ ref, want string }{
+		{"AAAA", "want 4 latent values (16 bytes"},
+		{"!!!!", "want 4 latent values"},
+		{ref{z: []float32{0, 0, 0, float32(math.NaN())}}.String(), "latent value 4 is NaN"},
+		{ref{z: []float32{0, 0, 65, 0}}.String(), "latent value 3 is 65; want a number from -64 to 64"},
+		{ref{z: make([]float32, 4)}.String() + "~0.5", "want a latent point, or one with ~TEMPERATURE~SEED"},
+		{ref{z: make([]float32, 4)}.String() + "~x~5", `temperature "x"`},
+		{ref{z: make([]float32, 4)}.String() + "~1~-5", `seed "-5"`},
+	} {
+		if _, err := parseRef(bad.ref, 4); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("parseRef(%q): %v, want an error saying %q", bad.ref, err, bad.want)
+		}
+	}
+}
+
+// wavSeconds is the length of a WAV file of 16-bit samples.
+func wavSeconds(t *testing.T, b []byte) float64 {
+	t.Helper()
+	if len(b) < 44 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		t.Fatalf("not a WAV file: %.20q", b)
+	}
+	channels := int(binary.LittleEndian.Uint16(b[22:]))
+	rate := int(binary.LittleEndian.Uint32(b[24:]))
+	data := bytes.Index(b, []byte("data"))
+	n := int(binary.LittleEndian.Uint32(b[data+4:]))
+	return float64(n) / float64(2*channels*rate)
+}
+
+// TestServeSoundAndFiles plays and downloads an item of each model that plays: two bars
+// at 120 qpm last 4 s, and the MIDI file reads back, with the same domain, as the notes
+// the page shows and sends to a MIDI port.
+func TestServeSoundAndFiles(t *testing.T) {
+	reg := builtinDomains()
+	_, srv := newTestExplorer(t, 64<<10)
+	for _, model := range []string{"mel2-tiny", "drums2"} {
+		d, err := reg.ForModel(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range starters(t, srv, model)[:3] {
+			status, _, wav := get(t, srv.URL+"/api/audio?model="+model+"&qpm=120&x="+it.Ref)
+			if status != 200 {
+				t.Fatalf("%s: audio %d %s", model, status, wav)
+			}
+			if s := wavSeconds(t, wav); math.Abs(s-4) > 0.01 {
+				t.Errorf("%s %s: %.3f s of audio, want 4", model, it.Name, s)
+			}
+			status, _, mid := get(t, srv.URL+"/api/file/mid?model="+model+"&qpm=120&x="+it.Ref)
+			if status != 200 {
+				t.Fatalf("%s: file %d %s", model, status, mid)
+			}
+			x, err := d.Read(bytes.NewReader(mid), "download.mid", domain.ReadOptions{})
+			if err != nil {
+				t.Fatalf("%s %s: the download does not read back: %v", model, it.Name, err)
+			}
+			v, _ := d.(domain.Viewer).View(x)
+			shown := getItem(t, srv.URL+"/api/item?model="+model+"&x="+it.Ref)
+			if !reflect.DeepEqual(v.Notes, shown.View.Notes) || len(v.Notes) == 0 {
+				t.Errorf("%s %s: the download holds %q, the page shows %q", model, it.Name, v.Text, shown.View.Text)
 			}
 		}
 	}
 }
 
-// TestServeConcurrent asks for decodings from many goroutines at once: the models are not
-// safe for concurrent use, so the answers must be those of one request at a time.
+// TestServeAttributeSliders moves the first input of every model whose attributes include
+// density along it: more of it gives more notes or hits, less gives fewer.
+func TestServeAttributeSliders(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	for _, model := range []string{"mel2-tiny", "drums2"} {
+		for _, x := range starters(t, srv, model)[:3] {
+			less := getItem(t, srv.URL+"/api/attribute?model="+model+"&amount.density=-2&x="+x.Ref)
+			same := getItem(t, srv.URL+"/api/attribute?model="+model+"&x="+x.Ref)
+			more := getItem(t, srv.URL+"/api/attribute?model="+model+"&amount.density=2&x="+x.Ref)
+			if !(len(less.View.Notes) < len(same.View.Notes) && len(same.View.Notes) < len(more.View.Notes)) {
+				t.Errorf("%s %s: density -2, 0, +2 give %d, %d, %d notes; want more each time", model, x.Name, len(less.View.Notes), len(same.View.Notes), len(more.View.Notes))
+			}
+			// The page asks for the moved input's sound beside its view: the same sound.
+			_, _, asked := get(t, srv.URL+"/api/audio?model="+model+"&amount.density=2&x="+x.Ref)
+			_, _, of := get(t, srv.URL+"/api/audio?model="+model+"&x="+more.Ref)
+			if !bytes.Equal(asked, of) || len(asked) < 1000 {
+				t.Errorf("%s %s: the sound of density +2 (%d bytes) is not that of its item (%d bytes)", model, x.Name, len(asked), len(of))
+			}
+		}
+	}
+}
+
+// TestServePalette: the palette's corners are its four inputs' reconstructions, and its
+// middle blends them.
+func TestServePalette(t *testing.T) {
+	_, srv := newTestExplorer(t, 64<<10)
+	xs := starters(t, srv, "drums2")
+	u := srv.URL + "/api/palette?model=drums2&n=4"
+	for k := range 4 {
+		u += fmt.Sprintf("&c%d=%s", k, xs[k].Ref)
+	}
+	cells := getItems(t, u)
+	if len(cells) != 16 {
+		t.Fatalf("%d cells, want 16", len(cells))
+	}
+	for k, at := range []int{0, 3, 12, 15} {
+		rec := getItem(t, srv.URL+"/api/item?model=drums2&x="+xs[k].Ref)
+		if !reflect.DeepEqual(cells[at].View, rec.View) {
+			t.Errorf("cell %d is %q, want corner %d's reconstruction %q", at+1, cells[at].View.Text, k, rec.View.Text)
+		}
+	}
+	distinct := map[string]bool{}
+	for _, c := range cells {
+		distinct[c.View.Text] = true
+	}
+	if len(distinct) < 6 {
+		t.Errorf("the 16 cells hold %d distinct beats", len(distinct))
+	}
+}
+
+// TestServeModelsDoNotWait holds one model's lock, as a long decoding would: a request of
+// another model is answered meanwhile, and one of the same model waits for it.
+func TestServeModelsDoNotWait(t *testing.T) {
+	s, srv := newTestExplorer(t, 64<<10)
+	var drums *servedModel
+	for _, sm := range s.models {
+		if sm.id == "drums2" {
+			drums = sm
+		}
+	}
+	drums.mu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			drums.mu.Unlock()
+		}
+	}()
+	client := &http.Client{Timeout: 20 * time.Second}
+	for _, model := range []string{"mel2-tiny", "mnist-conv"} {
+		start := time.Now()
+		res, err := client.Get(srv.URL + "/api/sample?n=2&model=" + model)
+		if err != nil {
+			t.Fatalf("%s waited for drums2's lock: %v", model, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d", model, res.StatusCode)
+		}
+		t.Logf("%s answered in %v while drums2 was busy", model, time.Since(start))
+	}
+	done := make(chan int, 1)
+	go func() {
+		res, err := client.Get(srv.URL + "/api/sample?n=2&model=drums2")
+		if err != nil {
+			done <- 0
+			return
+		}
+		res.Body.Close()
+		done <- res.StatusCode
+	}()
+	select {
+	case <-done:
+		t.Fatal("a drums2 request was answered while its model was busy")
+	case <-time.After(300 * time.Millisecond):
+	}
+	drums.mu.Unlock()
+	locked = false
+	if status := <-done; status != 200 {
+		t.Errorf("drums2 after its lock: %d", status)
+	}
+}
+
+// TestServeConcurrent asks for decodings of every model from many goroutines at once: the
+// answers must be those of one request at a time.
 func TestServeConcurrent(t *testing.T) {
 	_, srv := newTestExplorer(t, 64<<10)
+	mel, dr := starters(t, srv, "mel2-tiny"), starters(t, srv, "drums2")
 	urls := []string{
-		"/api/interpolate?steps=5&a=" + formatClasses(exampleTunes[0].melody()) + "&b=" + formatClasses(exampleTunes[3].melody()),
-		"/api/sample?n=3&seed=9&temperature=0.8",
-		"/api/digits/decode?x=0.3&y=0.6",
+		"/api/interpolate?model=mel2-tiny&steps=5&a=" + mel[0].Ref + "&b=" + mel[3].Ref,
+		"/api/sample?model=mel2-tiny&n=3&seed=9&temperature=0.8",
+		"/api/palette?model=drums2&n=3&c0=" + dr[0].Ref + "&c1=" + dr[1].Ref + "&c2=" + dr[2].Ref + "&c3=" + dr[3].Ref,
+		"/api/attribute?model=drums2&amount.syncopation=1.5&x=" + dr[1].Ref,
+		"/api/map?model=mnist-conv2&x=0.3&y=0.6",
+		"/api/sample?model=mnist-conv&n=2",
 	}
 	want := make([]string, len(urls))
 	for i, u := range urls {
@@ -207,7 +446,7 @@ func TestServeConcurrent(t *testing.T) {
 				body, _ := io.ReadAll(res.Body)
 				res.Body.Close()
 				if string(body) != want[i] {
-					errs <- fmt.Sprintf("%s answered differently under load", urls[i][:20])
+					errs <- fmt.Sprintf("%s answered differently under load", urls[i][:30])
 				}
 			}
 		}()
@@ -219,31 +458,162 @@ func TestServeConcurrent(t *testing.T) {
 	}
 }
 
-func testExplorerModel(t *testing.T) *domain.Model {
-	t.Helper()
-	m, err := openMelodyModel(builtinDomains(), "")
+// TestServeNewDomain serves a checkpoint of the toy chant domain, which serve has never
+// heard of and which draws nothing: it is in the menu, its inputs are prior samples, its
+// examples are shown by their text, and it can be morphed and downloaded.
+func TestServeNewDomain(t *testing.T) {
+	reg := domain.NewRegistry(digits.New(), melody.New(), drums.New(), chant{})
+	m, err := reg.New("chant-tiny", 0, "", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	ck := filepath.Join(t.TempDir(), "my-chants.safetensors")
+	if err := models.SaveCheckpoint(ck, m.Params(), nil, m.Meta); err != nil {
+		t.Fatal(err)
+	}
+	// The same file name twice is told apart; a built-in model given again is served once.
+	again := filepath.Join(t.TempDir(), "my-chants.safetensors")
+	if err := models.SaveCheckpoint(again, m.Params(), nil, m.Meta); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newExplorer(reg, &serveOptions{Models: []string{ck, "mel2-tiny", again}, MaxUpload: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.describe(); got != "models mnist-conv, mnist-conv2, mel2-tiny, drums2, my-chants, my-chants-2" {
+		t.Errorf("serving %s", got)
+	}
+	srv := httptest.NewServer(s.Handler(newSiteGuard("127.0.0.1", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})))
+	defer srv.Close()
+	if status, _, page := get(t, srv.URL+"/"); status != 421 && !bytes.Contains(page, []byte("my-chants (chants)")) {
+		t.Errorf("the page's menu has no my-chants: %d %.300s", status, page)
+	}
+	s2, srv2 := s, httptest.NewUnstartedServer(nil)
+	srv2.Config.Handler = s2.Handler(newSiteGuard("127.0.0.1", srv2.Listener.Addr()))
+	srv2.Start()
+	defer srv2.Close()
+	if _, _, page := get(t, srv2.URL+"/"); !bytes.Contains(page, []byte(`<option value="my-chants">my-chants (chants)</option>`)) {
+		t.Errorf("the page's menu has no my-chants: %.300s", page)
+	}
+	_, _, body := get(t, srv2.URL+"/api/models")
+	if !bytes.Contains(body, []byte(`{"id":"my-chants","model":"chant-tiny","domain":"chant","noun":"chants"`)) {
+		t.Errorf("/api/models: %.400s", body)
+	}
+	xs := starters(t, srv2, "my-chants")
+	if len(xs) != 4 || xs[0].View.Kind != domain.ViewText || len(xs[0].View.Text) != chantSteps || strings.Trim(xs[0].View.Text, chantLetters) != "" {
+		t.Fatalf("the chants to start from: %+v", xs)
+	}
+	steps := getItems(t, srv2.URL+"/api/interpolate?model=my-chants&steps=3&a="+xs[0].Ref+"&b="+xs[1].Ref)
+	if len(steps) != 3 {
+		t.Errorf("%d steps", len(steps))
+	}
+	if status, _, f := get(t, srv2.URL+"/api/file/chant?model=my-chants&x="+xs[0].Ref); status != 200 || strings.TrimSpace(string(f)) != xs[0].View.Text {
+		t.Errorf("the chant's file: %d %q, want %q", status, f, xs[0].View.Text)
+	}
+	if status, _, f := get(t, srv2.URL+"/api/audio?model=my-chants&x="+xs[0].Ref); status != 404 {
+		t.Errorf("a chant's audio: %d %q", status, f)
+	}
 }
 
-// syncBuffer is a bytes.Buffer that a server goroutine writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// TestServeCheckpointAttributes serves a checkpoint with attribute vectors beside it, one
+// without, and one whose vectors are of another size.
+func TestServeCheckpointAttributes(t *testing.T) {
+	reg := builtinDomains()
+	m, err := reg.Open("mel2-tiny", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	with, without, wrong := filepath.Join(dir, "with.safetensors"), filepath.Join(dir, "without.safetensors"), filepath.Join(dir, "wrong.safetensors")
+	for _, ck := range []string{with, without, wrong} {
+		if err := models.SaveCheckpoint(ck, m.Params(), nil, m.Meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := latent.NewAttributes(64)
+	a.Set("brightness", make([]float32, 64))
+	var buf bytes.Buffer
+	a.WriteJSON(&buf)
+	os.WriteFile(filepath.Join(dir, "with.attributes.json"), buf.Bytes(), 0o644)
+	small := latent.NewAttributes(2)
+	small.Set("brightness", []float32{1, 2})
+	buf.Reset()
+	small.WriteJSON(&buf)
+	os.WriteFile(filepath.Join(dir, "wrong.attributes.json"), buf.Bytes(), 0o644)
+
+	s, err := newExplorer(reg, &serveOptions{Models: []string{with, without}, MaxUpload: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, sm := range s.models {
+		got[sm.id] = s.modelInfo(sm).Attributes
+	}
+	if !slices.Equal(got["with"], []string{"brightness"}) || len(got["without"]) != 0 || !slices.Equal(got["mel2-tiny"], []string{"density", "pitch", "stepwise"}) {
+		t.Errorf("attributes served: %v", got)
+	}
+	if _, err := newExplorer(reg, &serveOptions{Models: []string{wrong}, MaxUpload: 1 << 20}); err == nil || !strings.Contains(err.Error(), "the attribute vectors of "+wrong) {
+		t.Errorf("vectors of size 2 beside a model of z 64: %v", err)
+	}
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
+// TestServeConditions: a model that takes conditions lists them for the page, takes its
+// own with every call and refuses others; a model that takes none refuses any.
+func TestServeConditions(t *testing.T) {
+	s, srv := newTestExplorer(t, 64<<10)
+	s.conditions = func(m *domain.Model) []conditionJSON {
+		if m.Meta.Model == "drums2" {
+			return []conditionJSON{{Name: "chords", Label: "Chords", Placeholder: "C Am F G"}}
+		}
+		return nil
+	}
+	_, _, body := get(t, srv.URL+"/api/models")
+	var ms []modelJSON
+	json.Unmarshal(body, &ms)
+	for _, m := range ms {
+		if want := m.ID == "drums2"; (len(m.Conditions) == 1) != want {
+			t.Errorf("%s takes conditions %v", m.ID, m.Conditions)
+		}
+	}
+	for _, tc := range []struct {
+		url    string
+		status int
+		want   string
+	}{
+		{"/api/sample?model=drums2&cond.chords=C+Am+F+G", 200, `"name":"sample 1`},
+		{"/api/sample?model=drums2&cond.meter=3/4", 400, `drums2 takes no condition \"meter\"`},
+		{"/api/sample?model=mel2-tiny&cond.chords=C", 400, `mel2-tiny takes no conditions, so cond.chords cannot be given`},
+	} {
+		if status, _, body := get(t, srv.URL+tc.url); status != tc.status || !bytes.Contains(body, []byte(tc.want)) {
+			t.Errorf("GET %s: %d %.200s; want %d saying %q", tc.url, status, body, tc.status, tc.want)
+		}
+	}
 }
 
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// TestBuiltinAttributes: every built-in model of a domain that learns attribute vectors
+// ships them, of its latent size, with the domain's measures.
+func TestBuiltinAttributes(t *testing.T) {
+	reg := builtinDomains()
+	want := map[string]string{"mel2-tiny": "density pitch stepwise", "drums2": "density openness syncopation", "mnist-conv": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9", "mnist-conv2": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"}
+	for _, name := range reg.Builtin() {
+		m, err := reg.Open(name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := reg.BuiltinAttributes(name)
+		if _, learns := m.Domain.(domain.Attributer); err != nil || learns != (a != nil) {
+			t.Fatalf("%s: attributes %v, %v; its domain learns them: %v", name, a, err, learns)
+		}
+		if a == nil {
+			continue
+		}
+		if a.Dim != m.Z() || strings.Join(a.Names(), " ") != want[name] {
+			t.Errorf("%s: attributes of size %d named %v; want size %d, %s", name, a.Dim, a.Names(), m.Z(), want[name])
+		}
+	}
+	if _, err := reg.BuiltinAttributes("nope"); err == nil || !strings.Contains(err.Error(), `no built-in model "nope"`) {
+		t.Errorf("attributes of no model: %v", err)
+	}
 }
 
 func TestServeUpload(t *testing.T) {
@@ -252,26 +622,33 @@ func TestServeUpload(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	_, srv := newTestExplorer(t, 4<<10)
-	twoBars := exampleTunes[2].melody()
+	twoBars := starterTune(2)
+	var png bytes.Buffer
+	if err := digits.New().Write(&png, []domain.Example{{Value: make([]float32, 28*28)}}, domain.Layout{}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		name   string
-		data   []byte
-		fields map[string]string
-		status int
-		want   string
+		model, name string
+		data        []byte
+		fields      map[string]string
+		status      int
+		want        string
 	}{
-		{"tune.mid", melodyBytes(t, twoBars), nil, 200, `"where":"the first 2-bar window with notes"`},
-		{"tune.mid", melodyBytes(t, make(midi.Melody, 16), twoBars), map[string]string{"bar": "2"}, 200, `"where":"bars 2–3"`},
-		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"bar": "9"}, 400, "bar 9 is past the end"},
-		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"bar": "x"}, 400, `bar \"x\"`},
-		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"track": "7"}, 400, "track"},
-		{"notes.txt", []byte("not a MIDI file"), nil, 400, "notes.txt: byte 0: not a Standard MIDI File"},
-		{"../../../escape.mid", []byte("MThd"), nil, 400, "escape.mid"},
-		{"big.mid", bytes.Repeat([]byte{0}, 5<<10), nil, 413, "big.mid is larger than the 4 KiB this page accepts"},
-		{"huge.mid", bytes.Repeat([]byte{0}, 200<<10), nil, 413, "4 KiB"},
+		{"mel2-tiny", "tune.mid", melodyBytes(t, twoBars), nil, 200, `"where":"the first 2-bar window with notes"`},
+		{"mel2-tiny", "tune.mid", melodyBytes(t, make(midi.Melody, 16), twoBars), map[string]string{"bar": "2"}, 200, `"where":"bars 2–3"`},
+		{"mel2-tiny", "tune.mid", melodyBytes(t, twoBars), map[string]string{"bar": "9"}, 400, "bar 9 is past the end"},
+		{"mel2-tiny", "tune.mid", melodyBytes(t, twoBars), map[string]string{"bar": "x"}, 400, `bar \"x\"`},
+		{"mel2-tiny", "tune.mid", melodyBytes(t, twoBars), map[string]string{"track": "7"}, 400, "track"},
+		{"mel2-tiny", "notes.txt", []byte("not a MIDI file"), nil, 400, "notes.txt: byte 0: not a Standard MIDI File"},
+		{"mel2-tiny", "../../../escape.mid", []byte("MThd"), nil, 400, "escape.mid"},
+		{"mel2-tiny", "big.mid", bytes.Repeat([]byte{0}, 5<<10), nil, 413, "big.mid is larger than the 4 KiB this page accepts"},
+		{"mel2-tiny", "huge.mid", bytes.Repeat([]byte{0}, 200<<10), nil, 413, "4 KiB"},
+		{"drums2", "tune.mid", melodyBytes(t, twoBars), nil, 400, "drums"},
+		{"mnist-conv", "blank.png", png.Bytes(), nil, 200, `"kind":"picture"`},
+		{"mnist-conv", "blank.png", png.Bytes(), map[string]string{"bar": "2"}, 400, "a picture has no bars"},
 	} {
-		t.Run(tc.name+fmt.Sprint(tc.fields), func(t *testing.T) {
-			status, res := postFile(t, srv.URL+"/api/upload", tc.name, tc.data, tc.fields)
+		t.Run(tc.model+" "+tc.name+fmt.Sprint(tc.fields), func(t *testing.T) {
+			status, res := postFile(t, srv.URL+"/api/upload?model="+tc.model, tc.name, tc.data, tc.fields)
 			got, _ := json.Marshal(res)
 			if status != tc.status || !strings.Contains(string(got), tc.want) {
 				t.Errorf("upload %s: %d %s; want %d containing %q", tc.name, status, got, tc.status, tc.want)
@@ -295,22 +672,25 @@ func TestServeCommand(t *testing.T) {
 		}
 	}
 
-	// It serves until the context ends, then stops cleanly and removes its folder.
+	// It serves until the context ends, then stops cleanly.
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- runServe(ctx, builtinDomains(), &serveOptions{Addr: "127.0.0.1:0", DigitModel: "mnist-conv2", MaxUpload: 1 << 20}, &out, &errb)
+		done <- runServe(ctx, builtinDomains(), &serveOptions{Addr: "127.0.0.1:0", MaxUpload: 1 << 20}, &out, &errb)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "http://") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	if !strings.Contains(out.String(), "(models mnist-conv, mnist-conv2, mel2-tiny, drums2)") {
+		t.Errorf("serve says %q", out.String())
+	}
 	var addr string
 	fmt.Sscanf(out.String()[strings.Index(out.String(), "http://"):], "http://%s", &addr)
-	status, _, _ := get(t, "http://"+strings.TrimSuffix(addr, "/")+"/api/examples")
+	status, _, _ := get(t, "http://"+strings.TrimSuffix(addr, "/")+"/api/models")
 	if status != 200 {
-		t.Errorf("GET /api/examples: %d", status)
+		t.Errorf("GET /api/models: %d", status)
 	}
 	cancel()
 	select {
@@ -323,6 +703,93 @@ func TestServeCommand(t *testing.T) {
 	}
 	if errb.String() != "" {
 		t.Errorf("stderr on loopback: %q", errb.String())
+	}
+	// A checkpoint that is not one is refused before anything is served.
+	bad := filepath.Join(t.TempDir(), "bad.safetensors")
+	os.WriteFile(bad, []byte("not a checkpoint"), 0o644)
+	if err := runServe(context.Background(), builtinDomains(), &serveOptions{Addr: "127.0.0.1:0", Models: []string{bad}, MaxUpload: 1 << 20}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "bad.safetensors") {
+		t.Errorf("serve --model %s: %v", bad, err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a server goroutine writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// starterTune is the i-th of the melody domain's tunes to start from.
+func starterTune(i int) midi.Melody {
+	return melody.New().Starters()[i].Value.(midi.Melody)
+}
+
+// TestServeQPMRange follows an uploaded tune's tempo through the page's calls: what the
+// upload answers is what the tempo control shows and what every other call takes.
+func TestServeQPMRange(t *testing.T) {
+	// The range is what midi writes, no more and no less.
+	for _, qpm := range []float64{serveMinQPM, serveMaxQPM} {
+		if err := midi.WriteMelodies(io.Discard, qpm, starterTune(0)); err != nil {
+			t.Errorf("the page plays %g qpm, but midi does not write it: %v", qpm, err)
+		}
+	}
+	for _, qpm := range []float64{serveMinQPM - 0.5, serveMaxQPM + 0.5} {
+		if err := midi.WriteMelodies(io.Discard, qpm, starterTune(0)); err == nil {
+			t.Errorf("midi writes %g qpm, outside serveMinQPM–serveMaxQPM: widen them to midi's range", qpm)
+		}
+	}
+	_, srv := newTestExplorer(t, 64<<10)
+	if _, _, page := get(t, srv.URL+"/"); !bytes.Contains(page, []byte(fmt.Sprintf(`id="qpm" min="%d" max="%d"`, serveMinQPM, serveMaxQPM))) {
+		t.Errorf("the page's tempo control does not take %d–%d qpm", serveMinQPM, serveMaxQPM)
+	}
+	for _, tc := range []struct {
+		name  string
+		file  []byte
+		qpm   float64
+		where string
+	}{
+		{"400 qpm", withTempo(t, starterTune(2), 150_000), 400, ""},
+		{"1000 qpm", withTempo(t, starterTune(2), 60_000), 1000, ""},
+		{"5000 qpm", withTempo(t, starterTune(2), 12_000), serveMaxQPM, "tempo of 5000 qpm is outside the 4..1000 qpm that musae writes"},
+		{"3.6 qpm", withTempo(t, starterTune(2), 0xFFFFFF), serveMinQPM, "tempo of 3.576 qpm is outside the 4..1000 qpm that musae writes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, res := postFile(t, srv.URL+"/api/upload?model=mel2-tiny", "fast.mid", tc.file, nil)
+			qpm, _ := res["qpm"].(float64)
+			where, _ := res["where"].(string)
+			if status != 200 || qpm != tc.qpm || !strings.Contains(where, tc.where) {
+				t.Fatalf("upload: %d, qpm %v, where %q; want 200, %g qpm, where saying %q", status, res["qpm"], where, tc.qpm, tc.where)
+			}
+			x, _ := res["ref"].(string)
+			// The page rounds it into the tempo control, which every call then sends.
+			q := fmt.Sprint(math.Round(qpm))
+			for _, u := range []string{
+				"/api/audio?model=mel2-tiny&x=" + x + "&qpm=" + q,
+				"/api/file/mid?model=mel2-tiny&x=" + x + "&qpm=" + q,
+				"/api/file/musicxml?model=mel2-tiny&x=" + x + "&qpm=" + q,
+				"/api/file/abc?model=mel2-tiny&x=" + x + "&qpm=" + q,
+			} {
+				if status, _, body := get(t, srv.URL+u); status != 200 {
+					t.Errorf("GET %.40s…&qpm=%s: %d %.200s", u, q, status, body)
+				}
+			}
+		})
+	}
+	for _, q := range []string{"3.9", "1000.5", "NaN", "Inf"} {
+		if status, _, _ := get(t, srv.URL+"/api/file/mid?model=mel2-tiny&x="+ref{z: make([]float32, 64)}.String()+"&qpm="+q); status != 400 {
+			t.Errorf("GET /api/file/mid at %s qpm: %d, want 400", q, status)
+		}
 	}
 }
 
@@ -372,7 +839,7 @@ func TestSafeFileName(t *testing.T) {
 	for in, want := range map[string]string{
 		"step 3 of 9":      "step-3-of-9",
 		"../../etc/passwd": "etcpasswd",
-		"":                 "melody",
+		"":                 "musae",
 		"Frère Jacques":    "Frre-Jacques",
 	} {
 		if got := safeFileName(in); got != want {
@@ -400,7 +867,7 @@ func TestServeHost(t *testing.T) {
 		{fmt.Sprintf("LocalHost:%d", port), 200},
 		{fmt.Sprintf("[::1]:%d", port), 200},
 	} {
-		for _, path := range []string{"/api/sample?n=1", "/", "/static/app.js"} {
+		for _, path := range []string{"/api/sample?n=1&model=mel2-tiny", "/", "/static/app.js"} {
 			req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -426,7 +893,7 @@ func TestServeHost(t *testing.T) {
 // and as the page itself does.
 func TestServeCrossOrigin(t *testing.T) {
 	_, srv := newTestExplorer(t, 64<<10)
-	tune := melodyBytes(t, exampleTunes[2].melody())
+	tune := melodyBytes(t, starterTune(2))
 	for _, tc := range []struct {
 		name   string
 		header map[string]string
@@ -448,7 +915,7 @@ func TestServeCrossOrigin(t *testing.T) {
 		{"curl", nil, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, res := postFileFrom(t, srv.URL+"/api/upload", "tune.mid", tune, nil, tc.header)
+			status, res := postFileFrom(t, srv.URL+"/api/upload?model=mel2-tiny", "tune.mid", tune, nil, tc.header)
 			if status != tc.status {
 				t.Errorf("upload from %s (%v): %d %v; want %d", tc.name, tc.header, status, res["error"], tc.status)
 			}
@@ -540,65 +1007,4 @@ func withTempo(t *testing.T, m midi.Melody, us int) []byte {
 	}
 	b[at+3], b[at+4], b[at+5] = byte(us>>16), byte(us>>8), byte(us)
 	return b
-}
-
-// TestServeQPMRange follows an uploaded tune's tempo through the page's calls: what the
-// upload answers is what the tempo control shows and what every other call takes.
-func TestServeQPMRange(t *testing.T) {
-	// The range is what midi writes, no more and no less.
-	for _, qpm := range []float64{serveMinQPM, serveMaxQPM} {
-		if err := midi.WriteMelodies(io.Discard, qpm, exampleTunes[0].melody()); err != nil {
-			t.Errorf("the page plays %g qpm, but midi does not write it: %v", qpm, err)
-		}
-	}
-	for _, qpm := range []float64{serveMinQPM - 0.5, serveMaxQPM + 0.5} {
-		if err := midi.WriteMelodies(io.Discard, qpm, exampleTunes[0].melody()); err == nil {
-			t.Errorf("midi writes %g qpm, outside serveMinQPM–serveMaxQPM: widen them to midi's range", qpm)
-		}
-	}
-	_, srv := newTestExplorer(t, 64<<10)
-	if _, _, page := get(t, srv.URL+"/"); !bytes.Contains(page, []byte(fmt.Sprintf(`id="qpm" min="%d" max="%d"`, serveMinQPM, serveMaxQPM))) {
-		t.Errorf("the page's tempo control does not take %d–%d qpm", serveMinQPM, serveMaxQPM)
-	}
-	tune := exampleTunes[2].melody()
-	other := formatClasses(exampleTunes[0].melody())
-	for _, tc := range []struct {
-		name  string
-		file  []byte
-		qpm   float64
-		where string
-	}{
-		{"400 qpm", withTempo(t, tune, 150_000), 400, ""},
-		{"1000 qpm", withTempo(t, tune, 60_000), 1000, ""},
-		{"5000 qpm", withTempo(t, tune, 12_000), serveMaxQPM, "tempo of 5000 qpm is outside the 4..1000 qpm that musae writes"},
-		{"3.6 qpm", withTempo(t, tune, 0xFFFFFF), serveMinQPM, "tempo of 3.576 qpm is outside the 4..1000 qpm that musae writes"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, res := postFile(t, srv.URL+"/api/upload", "fast.mid", tc.file, nil)
-			qpm, _ := res["qpm"].(float64)
-			where, _ := res["where"].(string)
-			if status != 200 || qpm != tc.qpm || !strings.Contains(where, tc.where) {
-				t.Fatalf("upload: %d, qpm %v, where %q; want 200, %g qpm, where saying %q", status, res["qpm"], where, tc.qpm, tc.where)
-			}
-			classes, _ := res["classes"].(string)
-			// pick("A", ...) rounds it into the tempo control, which every call then sends.
-			q := fmt.Sprint(math.Round(qpm))
-			for _, u := range []string{
-				"/api/interpolate?a=" + classes + "&b=" + other + "&steps=3&qpm=" + q,
-				"/api/melody/wav?m=" + classes + "&qpm=" + q,
-				"/api/melody/mid?m=" + classes + "&qpm=" + q,
-				"/api/melody/musicxml?m=" + classes + "&qpm=" + q,
-				"/api/melody/abc?m=" + classes + "&qpm=" + q,
-			} {
-				if status, _, body := get(t, srv.URL+u); status != 200 {
-					t.Errorf("GET %.40s…&qpm=%s: %d %.200s", u, q, status, body)
-				}
-			}
-		})
-	}
-	for _, q := range []string{"3.9", "1000.5", "NaN", "Inf"} {
-		if status, _, _ := get(t, srv.URL+"/api/melody/mid?m="+other+"&qpm="+q); status != 400 {
-			t.Errorf("GET /api/melody/mid at %s qpm: %d, want 400", q, status)
-		}
-	}
 }

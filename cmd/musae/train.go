@@ -65,7 +65,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 48 free nats, global-norm clip 1, transposition ±5 semitones).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.Task != "" {
+			if o.Task != "" && !trainsVAE(cmd.Flags()) {
 				if err := o.completeTask(cmd.Flags()); err != nil {
 					return err
 				}
@@ -91,7 +91,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Config, "config", "", "model: "+configHelp(reg))
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
 	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: "+perDomain(reg, func(i domain.Info) string { return i.Encoder + " for" })+")")
-	f.StringVar(&o.Task, "task", "", "the autoencoder lesson instead of a VAE: ae, denoise or superres (MNIST)")
+	f.StringVar(&o.Task, "task", "", "the autoencoder lesson instead of a VAE: ae, denoise or superres (MNIST digits, alone); with --init, --domain, --config or --resume: "+taskHelp(reg))
 	f.IntVar(&o.Shrink, "shrink", 0, "--task superres: inputs 2 (14×14, the default) or 4 (7×7) times smaller")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
 	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
@@ -114,6 +114,43 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.DurationVar(&o.SaveEvery, "save-every", 5*time.Minute, "also checkpoint this often (0: only at epoch ends)")
 	f.DurationVar(&o.Budget, "time", 0, "stop after this much training, validating and checkpointing (0: no limit)")
 	return cmd
+}
+
+// trainsVAE tells whether the command line trains a domain's model (for --task, one of
+// its Restorer tasks) rather than one of the lesson's digit autoencoders.
+func trainsVAE(f *pflag.FlagSet) bool {
+	return f.Changed("init") || f.Changed("domain") || f.Changed("config") || f.Changed("resume")
+}
+
+// taskHelp lists the domains' tasks: "denoise, elaborate (melody)".
+func taskHelp(reg *domain.Registry) string {
+	var parts []string
+	for _, d := range reg.Domains() {
+		if r, ok := d.(domain.Restorer); ok {
+			var names []string
+			for _, t := range r.Tasks() {
+				names = append(names, t.Name)
+			}
+			parts = append(parts, strings.Join(names, ", ")+" ("+d.Info().Name+")")
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// checkTask tells whether d trains task, a usage error saying what it trains otherwise.
+func checkTask(d domain.Domain, task string) error {
+	r, ok := d.(domain.Restorer)
+	if !ok {
+		return usagef("--task %s: %s models have no tasks; the lesson's digit autoencoders train with --task alone", task, d.Info().Name)
+	}
+	var names []string
+	for _, t := range r.Tasks() {
+		if t.Name == task {
+			return nil
+		}
+		names = append(names, t.Name)
+	}
+	return usagef("--task %q: %s models train %s", task, d.Info().Name, strings.Join(names, " or "))
 }
 
 // perDomain lists a default for each domain: "0 mnist, 1 melody".
@@ -306,6 +343,14 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 			return err
 		}
 	}
+	if o.Task != "" {
+		if err := checkTask(m.Domain, o.Task); err != nil {
+			return err
+		}
+		if m.Meta.Task != "" && m.Meta.Task != o.Task && o.Resume != "" {
+			return usagef("%s trains --task %s; a resumed run keeps it", o.Resume, m.Meta.Task)
+		}
+	}
 	t := &models.Trainer{
 		Config: models.TrainConfig{
 			Epochs: o.Epochs, BatchSize: o.Batch, Seed: o.Seed, Optim: o.Optim, Loss: o.Loss,
@@ -321,7 +366,7 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 	t.Meta.Command = o.Command
 	t.Meta.Limit = o.Limit
 	data := domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Limit: o.Limit, Seed: o.Seed}
-	if err := m.Domain.Train(t, m, domain.TrainOptions{DataOptions: data, SamplingRate: o.SamplingRate}); err != nil {
+	if err := m.Domain.Train(t, m, domain.TrainOptions{DataOptions: data, SamplingRate: o.SamplingRate, Task: o.Task}); err != nil {
 		return err
 	}
 	t.Config.Budget = o.Budget

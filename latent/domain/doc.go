@@ -10,9 +10,12 @@
 // implementing an optional interface, as an io.Writer says it is an io.WriterTo: Timed
 // (examples that play in time: music, WAV), Pictures (grey pictures: latent maps and
 // scatter plots), Attributer (attribute vectors learnt from data), Measurer (measures
-// of examples, such as note density) and Transformer (a model that turns another kind of
-// input into examples: GrooVAE's groove and drumify, each a verb of the command line). A
-// Registry holds the domains a program knows;
+// of examples, such as note density), Viewer (how a page shows an example: a piano roll,
+// a drum grid, a picture, with the MIDI notes it sends), Starter (examples to start from
+// with no files) and Transformer (a model that turns another kind of input into examples:
+// GrooVAE's groove and drumify, each a verb of the command line). Built-in models may ship
+// attribute vectors beside their weights (Registry.BuiltinAttributes). A Registry holds
+// the domains a program knows;
 // musae's command line builds its own in one place, and adding a domain is its package
 // plus one line there.
 //

@@ -149,6 +149,29 @@ type TrainOptions struct {
 	// SamplingRate is scheduled sampling's inverse-sigmoid rate for sequence decoders
 	// (MusicVAE's 1000); 0 keeps teacher forcing.
 	SamplingRate float64
+	// Task, when not "", trains a model of one of a Restorer's tasks instead of a VAE of
+	// the data: its encoder reads damaged examples and its decoder targets the clean ones.
+	Task string
+}
+
+// Restorer is implemented by domains whose models can be trained to restore an example
+// from a damaged version of it (TrainOptions.Task; the model's Meta.Task then names the
+// task): its Eval of such a model measures the task.
+type Restorer interface {
+	Domain
+	// Tasks are the tasks Train takes.
+	Tasks() []Task
+	// Restore reads the file name holds whole and runs each of its windows through m, a
+	// model of m.Meta.Task, decoding greedily at temperature 0 and sampling with rng above
+	// it; it returns the restored example and the one read.
+	Restore(m *Model, r io.Reader, name string, opt ReadOptions, temperature float64, rng *rand.Rand) (out, in Example, err error)
+}
+
+// Task is one of a Restorer's tasks.
+type Task struct {
+	Name    string // as --task and Meta.Task name it, and the verb that runs it
+	Builtin string // the built-in model of the task ("" for none)
+	Short   string // what it does, for help: "repair wrong notes and sloppy timing"
 }
 
 // Timed is implemented by domains whose examples play in time (music). A file of several

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -10,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"musae/latent"
 	"musae/models"
 )
 
@@ -247,4 +250,28 @@ func (r *Registry) IsBuiltin(ref string) bool { return slices.Contains(r.Builtin
 // name. It is NewRegistry(ds...).Open(ref, "") for a program that uses a domain or two.
 func Open(ref string, ds ...Domain) (*Model, error) {
 	return NewRegistry(ds...).Open(ref, "")
+}
+
+// BuiltinAttributes returns the attribute vectors shipped beside a built-in model's
+// weights, NAME.attributes.json in its domain's Builtin (written by musae attribute
+// compute; the builtin README says on what data), or nil when there are none.
+func (r *Registry) BuiltinAttributes(name string) (*latent.Attributes, error) {
+	for _, d := range r.domains {
+		if !slices.Contains(builtinNames(d), name) {
+			continue
+		}
+		b, err := fs.ReadFile(d.Builtin(), name+".attributes.json")
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		a, err := latent.ReadAttributes(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("built-in attributes of %s: %w", name, err)
+		}
+		return a, nil
+	}
+	return nil, fmt.Errorf("no built-in model %q (the built-in models are %s)", name, strings.Join(r.Builtin(), ", "))
 }

@@ -3,9 +3,11 @@ package domain_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"musae/latent/domain"
 	"musae/latent/domain/digits"
@@ -46,7 +48,7 @@ func TestRegistryOpen(t *testing.T) {
 	if _, err := reg.Open("mnist-conv", "melody"); err == nil || !strings.Contains(err.Error(), "holds a mnist model (mnist-conv), not a melody one") {
 		t.Errorf("a digit model for melodies: %v", err)
 	}
-	if _, err := reg.Open("mel3", ""); err == nil || !strings.Contains(err.Error(), `no model "mel3": not a file, and the built-in models are mel2-tiny, mnist-conv, mnist-conv2`) {
+	if _, err := reg.Open("mel3", ""); err == nil || !strings.Contains(err.Error(), `no model "mel3": not a file, and the built-in models are mel2-denoise, mel2-elaborate, mel2-tiny, mnist-conv, mnist-conv2`) {
 		t.Errorf("an unknown name: %v", err)
 	}
 	// A checkpoint of a domain the registry lacks names the domain.
@@ -134,5 +136,34 @@ func TestEncodeStopsWhenCancelled(t *testing.T) {
 		if one[0][j] != mu[len(mu)-1][j] {
 			t.Fatalf("mu[%d] is %g alone and %g in a batch", j, one[0][j], mu[len(mu)-1][j])
 		}
+	}
+}
+
+// builtinFS is the melody domain with other built-in files.
+type builtinFS struct {
+	melody.Domain
+	fsys fstest.MapFS
+}
+
+func (b builtinFS) Builtin() fs.FS { return b.fsys }
+
+func TestBuiltinAttributes(t *testing.T) {
+	reg := domain.NewRegistry(digits.New(), melody.New())
+	for name, dim := range map[string]int{"mel2-tiny": 64, "mnist-conv": 16, "mnist-conv2": 2} {
+		a, err := reg.BuiltinAttributes(name)
+		if err != nil || a == nil || a.Dim != dim || len(a.Names()) < 3 {
+			t.Errorf("BuiltinAttributes(%s) = %v, %v; want vectors of size %d", name, a, err, dim)
+		}
+	}
+	if _, err := reg.BuiltinAttributes("mel2-small"); err == nil || !strings.Contains(err.Error(), `no built-in model "mel2-small"`) {
+		t.Errorf("BuiltinAttributes(mel2-small), which is not built in: %v", err)
+	}
+	bare := domain.NewRegistry(builtinFS{fsys: fstest.MapFS{"mel2-tiny.safetensors": {}}})
+	if a, err := bare.BuiltinAttributes("mel2-tiny"); a != nil || err != nil {
+		t.Errorf("a built-in model with no attributes file: %v, %v", a, err)
+	}
+	broken := domain.NewRegistry(builtinFS{fsys: fstest.MapFS{"mel2-tiny.safetensors": {}, "mel2-tiny.attributes.json": {Data: []byte(`{"dim": 2, "vectors": {"x": [1]}}`)}}})
+	if _, err := broken.BuiltinAttributes("mel2-tiny"); err == nil || !strings.Contains(err.Error(), "built-in attributes of mel2-tiny") {
+		t.Errorf("a broken attributes file: %v", err)
 	}
 }

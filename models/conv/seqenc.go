@@ -173,7 +173,7 @@ func (e *SeqEncoder) Encode(b *models.Batch, train bool) (mu, logvar []float32) 
 // activation still to be applied to them.
 func (e *SeqEncoder) firstForward(b *models.Batch) (planes, act) {
 	c, n, t := e.Convs[0], b.N, e.Steps
-	e.gather = b.Classes != nil
+	e.gather = b.EncoderClasses() != nil
 	if !e.gather {
 		c.setGeom(n, 1, t)
 		p, d := c.inPlanes(), e.Classes
@@ -188,7 +188,7 @@ func (e *SeqEncoder) firstForward(b *models.Batch) (planes, act) {
 		c.forwardPlanes()
 		return c.outPlanes(), c.act()
 	}
-	e.cls = b.Classes[:n*t]
+	e.cls = b.EncoderClasses()[:n*t]
 	for _, k := range e.cls {
 		if k < 0 || int(k) >= e.Classes {
 			panic(fmt.Sprintf("conv: sequence encoder: class %d outside [0, %d)", k, e.Classes))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -385,5 +386,28 @@ func TestDecoderWithRNNEncoder(t *testing.T) {
 	t.Logf("mean loss over the first 5 steps %.1f, last 5 %.1f nats", first, last)
 	if last > 0.8*first {
 		t.Errorf("loss fell from %.1f to only %.1f nats", first, last)
+	}
+}
+
+// TestSeqEncoderReadsInput: a batch whose encoder input differs from its targets is
+// encoded from Input.
+func TestSeqEncoderReadsInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	cfg := seqCases[0]
+	e, err := NewSeqEncoder(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean, noisy := seqBatch(rng, 3, cfg.Steps, cfg.Classes, true), seqBatch(rng, 3, cfg.Steps, cfg.Classes, true)
+	both := models.NewBatch(3, cfg.Steps, cfg.Classes, true)
+	for i := range 3 {
+		both.SetClasses(i, clean.Classes[i*cfg.Steps:(i+1)*cfg.Steps])
+		both.SetInput(i, noisy.Classes[i*cfg.Steps:(i+1)*cfg.Steps])
+	}
+	got, _ := e.Encode(both, false)
+	got = slices.Clone(got)
+	want, _ := e.Encode(noisy, false)
+	if !slices.Equal(got, want) {
+		t.Errorf("encoder read the targets, not Input: mu %v, want the noisy batch's %v", got, want)
 	}
 }

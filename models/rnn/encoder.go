@@ -13,7 +13,7 @@ import (
 // "enc" and Linear layers "mu" and "lv".
 //
 // A batch with Classes set is read as one-hot rows (X must then be their one-hot encoding,
-// as models.Batch.SetClasses writes it): the input projection becomes a gather of weight
+// as models.Batch.SetClasses writes it; where Input is set, the encoder reads Input): the input projection becomes a gather of weight
 // columns. Without Classes, X is fed as it is (images read row by row).
 type Encoder struct {
 	Fwd, Bwd *LSTM
@@ -51,12 +51,12 @@ func (e *Encoder) Encode(b *models.Batch, train bool) (mu, logvar []float32) {
 	n, T, D := b.N, b.T, b.D
 	e.n, e.steps = n, T
 	var fin, bin seqInput
-	if b.Classes != nil {
+	if cls := b.EncoderClasses(); cls != nil {
 		e.cls = growInt(e.cls, T*n)
 		e.rcls = growInt(e.rcls, T*n)
 		for i := 0; i < n; i++ {
 			for t := 0; t < T; t++ {
-				c := b.Classes[i*T+t]
+				c := cls[i*T+t]
 				e.cls[t*n+i] = c
 				e.rcls[(T-1-t)*n+i] = c
 			}

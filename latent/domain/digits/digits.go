@@ -115,7 +115,7 @@ func (Domain) Params(meta models.Meta) (int64, error) {
 	return 0, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
 }
 
-//go:embed builtin/*.safetensors
+//go:embed builtin/*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
 // Builtin holds mnist-conv and mnist-conv2 (see builtin/README.md).

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"musae/datasets"
@@ -116,10 +117,11 @@ func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
 	return sc
 }
 
-//go:embed builtin/*.safetensors
+//go:embed builtin/*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
-// Builtin holds mel2-tiny (see builtin/README.md for how it was trained).
+// Builtin holds mel2-tiny and the task models mel2-denoise and mel2-elaborate (see
+// builtin/README.md for how each was trained).
 func (Domain) Builtin() fs.FS {
 	sub, _ := fs.Sub(builtin, "builtin")
 	return sub
@@ -389,4 +391,66 @@ func (Domain) Compare(a, b domain.Example) (same, total int) {
 		}
 	}
 	return same, len(ma)
+}
+
+var _ domain.Restorer = Domain{}
+
+// Restore reads the melody of a whole MIDI file (prepared as Read prepares it) and runs
+// each of its 2-bar windows, counted from its first step, through m, a model of a melody
+// task, decoding from z = mu as TaskDecoding says (greedily at temperature 0, a denoiser
+// keeping what it agrees with; else sampling each step at the temperature with rng); windows with no note onset stay as they are. The
+// file must be in a meter whose bar divides 4/4's throughout, as the windows the model read
+// in training were.
+func (Domain) Restore(m *domain.Model, r io.Reader, name string, ro domain.ReadOptions, temperature float64, rng *rand.Rand) (out, in domain.Example, err error) {
+	if m.Meta.Task == "" {
+		return out, in, domain.Inputf("melody: %s is a VAE of melodies, not a model of a task (%s)", m.Meta.Model, strings.Join(datasets.MelodyTasks, ", "))
+	}
+	dec, err := decoder(m)
+	if err != nil {
+		return out, in, err
+	}
+	f, err := midi.ReadNamed(r, name)
+	if err != nil {
+		return out, in, err
+	}
+	opt, chosen, err := Prepare(f, name, ro.Track)
+	if err != nil {
+		return out, in, err
+	}
+	for _, mt := range f.Meters() {
+		if !mt.DividesFourFour() {
+			return out, in, domain.Inputf("%s: in %s at step %d; the model reads bars of 4/4", name, mt, mt.Step)
+		}
+	}
+	mel, err := f.Melody(opt)
+	if err != nil {
+		return out, in, fmt.Errorf("%s: %w", name, err)
+	}
+	steps := (len(mel) + midi.WindowSteps - 1) / midi.WindowSteps * midi.WindowSteps
+	padded := append(slices.Clone(mel), make(midi.Melody, steps-len(mel))...)
+	var todo []midi.Melody
+	var at []int
+	for s := 0; s < steps; s += midi.WindowSteps {
+		w := padded[s : s+midi.WindowSteps]
+		if slices.ContainsFunc(w, func(c int) bool { _, ok := midi.ClassPitch(c); return ok }) {
+			todo, at = append(todo, w), append(at, s)
+		}
+	}
+	res := slices.Clone(padded)
+	for from := 0; from < len(todo); from += domain.BatchSize {
+		ws := todo[from:min(from+domain.BatchSize, len(todo))]
+		mu, _ := m.VAE.Enc.Encode(datasets.MelodyBatch(ws), false)
+		for i, w := range decodeTask(dec, mu, ws, TaskDecoding(m.Meta.Task, temperature), rng) {
+			copy(res[at[from+i]:], w)
+		}
+	}
+	bars := (len(mel) + midi.StepsPerBar - 1) / midi.StepsPerBar
+	where := fmt.Sprintf("all %d bars", bars)
+	if chosen != "" {
+		where += ", of " + chosen
+	}
+	keep := bars * midi.StepsPerBar
+	in = domain.Example{Value: padded[:keep], Source: name, Where: where, QPM: f.QPM}
+	out = domain.Example{Value: res[:keep], Source: name, Where: where, QPM: f.QPM}
+	return out, in, nil
 }
