@@ -24,17 +24,22 @@ func (Domain) View(x domain.Example) (domain.View, error) {
 	if err != nil {
 		return domain.View{}, err
 	}
+	return GrooveView(d.Groove()), nil
+}
+
+// GrooveView shows a groove as View shows a beat, each hit at its velocity and offset.
+func GrooveView(g midi.Groove) domain.View {
 	v := domain.View{
-		Kind: domain.ViewGrid, Steps: len(d), Channel: midi.DrumChannel,
+		Kind: domain.ViewGrid, Steps: len(g), Channel: midi.DrumChannel,
 		StepsPerQuarter: midi.StepsPerQuarter, StepsPerBar: midi.StepsPerBar, Meter: "4/4",
 	}
 	var counts [midi.NumDrums]int
 	for lane, drum := range lanes {
 		v.Lanes = append(v.Lanes, domain.Lane{Name: midi.DrumNames[drum], Pitch: midi.DrumPitches[drum]})
-		for t := range d {
-			if d.Hits(t, drum) {
+		for t, s := range g {
+			if h := s[drum]; h.Velocity > 0 {
 				counts[drum]++
-				v.Notes = append(v.Notes, domain.ViewNote{Pitch: midi.DrumPitches[drum], Name: midi.DrumNames[drum], Start: t, End: t + 1, Velocity: midi.WriteVelocity, Lane: lane})
+				v.Notes = append(v.Notes, domain.ViewNote{Pitch: midi.DrumPitches[drum], Name: midi.DrumNames[drum], Start: t, End: t + 1, Velocity: h.Velocity, Offset: h.Offset, Lane: lane})
 			}
 		}
 	}
@@ -46,9 +51,9 @@ func (Domain) View(x domain.Example) (domain.View, error) {
 	}
 	v.Text = "silence"
 	if len(parts) > 0 {
-		v.Text = fmt.Sprintf("%d hits: %s", d.NumHits(), strings.Join(parts, ", "))
+		v.Text = fmt.Sprintf("%d hits: %s", g.Drums().NumHits(), strings.Join(parts, ", "))
 	}
-	return v, nil
+	return v
 }
 
 // beat is a basic 2-bar beat, each drum's hits drawn as a line of 32 steps ('x' a hit).

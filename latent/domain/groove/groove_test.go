@@ -363,3 +363,34 @@ func TestEvalFolder(t *testing.T) {
 		t.Errorf("groove2's config %s", js)
 	}
 }
+
+// TestView: a groove's view keeps each hit's velocity and offset; the starters are the
+// drum beats as grooves.
+func TestView(t *testing.T) {
+	g := performance()
+	v, err := New().View(domain.Example{Value: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range v.Notes {
+		if n.Start == 13 && n.Name == "snare" {
+			found = n.Velocity == 25 && n.Offset == 0.2
+		}
+	}
+	if !found || v.Kind != domain.ViewGrid || v.Channel != midi.DrumChannel {
+		t.Errorf("view of the ghost note: %+v", v)
+	}
+	if _, err := New().View(domain.Example{Value: midi.Drums{1}}); err == nil {
+		t.Error("a view of a midi.Drums was made")
+	}
+	st := New().Starters()
+	if len(st) == 0 {
+		t.Fatal("no starters")
+	}
+	for _, x := range st {
+		if g, ok := x.Value.(midi.Groove); !ok || len(g) != midi.WindowSteps || g.Validate() != nil {
+			t.Errorf("starter %s: %T", x.Source, x.Value)
+		}
+	}
+}
