@@ -53,10 +53,10 @@ func newTransformCmd(reg *domain.Registry, d domain.Transformer, tr domain.Trans
 		Short: tr.Short,
 		Long: tr.Long + fmt.Sprintf(`
 
-Each input gives one 2-bar output, in order in one MIDI file (-o, default %s.mid), a bar of
-rest between; --wav renders it beside. --track and --bar pick the part of each file, once
-for every input or once per input in order. The model is %s's built-in %s unless --model
-names another of its checkpoints.`, tr.Name, info.Noun, info.Models[0]),
+Each input gives one 2-bar output, in order in one MIDI file (-o, default %s.mid), a bar
+of rest between; --wav renders it beside. --track and --bar pick the part of each file,
+once for every input or once per input in order. The model is the built-in %s unless
+--model names another checkpoint of %s.`, tr.Name, info.Models[0], info.Noun),
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
@@ -82,7 +82,7 @@ names another of its checkpoints.`, tr.Name, info.Noun, info.Models[0]),
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI file (default "+tr.Name+".mid)")
 	f.StringArrayVar(&o.Track, "track", nil, "read track `T` of the file, by name or index"+perInputHelp)
 	f.IntSliceVar(&o.Bar, "bar", nil, "start the 2-bar window at bar `N`, from 1 (0 or none: the first without a silent bar)"+perInputHelp)
-	f.Var(&o.Temperature, "temperature", fmt.Sprintf("%s (default %g)", info.TemperatureUse, info.Temperature))
+	f.Var(&o.Temperature, "temperature", info.TemperatureUse)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the draws")
 	f.BoolVar(&o.WAV, "wav", false, "also render the output to a WAV file beside it (OUT.wav)")
 	return cmd
