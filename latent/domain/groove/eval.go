@@ -143,7 +143,6 @@ type Scores struct {
 	HumaniseBase, DrumifyBase          Figures // copying the input
 	Reconstruction, KL, Examples, Loss float64
 	BaselineVelocity                   int
-	FullHitsKept                       bool
 }
 
 // Score measures m on grooves: humanise (the hits read Quantised, decoded with the hits
