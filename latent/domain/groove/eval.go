@@ -146,10 +146,10 @@ type Scores struct {
 }
 
 // Score measures m on grooves: humanise (the hits read Quantised, decoded with the hits
-// kept), drumify (read Tapped, hits drawn at the domain's default temperature with a generator seeded by
-// seed) and reconstruction of the performance (read Full, decoded greedily), beside the
-// baselines that copy the input at the velocity vel; and the mean single-sample
-// reconstruction and KL terms of the Full reading, in GrooVAE's loss units.
+// kept), drumify (read Tapped, hits drawn at the domain's default temperature with a
+// generator seeded by seed) and reconstruction of the performance (read Full, decoded
+// greedily), beside the baselines that copy the input at the velocity vel; and the mean
+// single-sample reconstruction and KL terms of the Full reading, in GrooVAE's loss units.
 func Score(ctx context.Context, m *domain.Model, gs []midi.Groove, vel int, seed uint64) (*Scores, error) {
 	dec, err := decoder(m)
 	if err != nil {
