@@ -28,6 +28,11 @@ type Decoder struct {
 	SampleProb float64
 	Rng        *rand.Rand
 
+	// Start, when set, holds each row's input class at step 0 ([N]; −1 for none, as
+	// without it): the class before the sequence. The bars of a HierDecoder read the last
+	// class of the bar before, as MusicVAE's core decoders do.
+	Start []int32
+
 	n                int
 	z                []float32 // the last NLL's latent (not owned)
 	st               []float32 // tanh(init(z)) [N, layers·2·H]
@@ -97,7 +102,7 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 	d.n, d.z = n, z
 	d.prev, d.tgt = growInt(d.prev, T*n), growInt(d.tgt, T*n)
 	for i := 0; i < n; i++ {
-		d.prev[i] = -1
+		d.prev[i] = d.start(i)
 		for t := 0; t < T; t++ {
 			c := b.Classes[i*T+t]
 			d.tgt[t*n+i] = c
@@ -243,9 +248,12 @@ func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32
 		for k, l := range d.Layers {
 			if k == 0 {
 				copy(pre, d.zproj)
-				if t > 0 {
-					for i := 0; i < n; i++ {
-						c := int(class(t-1, i))
+				for i := 0; i < n; i++ {
+					c := int(d.start(i))
+					if t > 0 {
+						c = int(class(t-1, i))
+					}
+					if c >= 0 {
 						models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
 					}
 				}
@@ -278,6 +286,14 @@ func (d *Decoder) scheduleInputs(z []float32, n int) {
 			}
 		}
 	}, func(t, i int) int32 { return d.prev[(t+1)*n+i] })
+}
+
+// start is row i's input class at step 0: Start[i], or −1 (none).
+func (d *Decoder) start(i int) int32 {
+	if d.Start == nil {
+		return -1
+	}
+	return d.Start[i]
 }
 
 func argmax(row []float32) int {
