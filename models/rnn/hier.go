@@ -98,7 +98,7 @@ func (c HierConfig) DecoderParams() int64 {
 	}
 	h, z := int64(c.ConductorHidden[0]), int64(c.Z)
 	l := int64(len(c.ConductorHidden))
-	n := z*2*l*h + 2*l*h                          // conductor_init
+	n := z*2*l*h + 2*l*h                           // conductor_init
 	n += lstmParams(1, h) + (l-1)*lstmParams(h, h) // conductor
 	return n + c.barConfig().DecoderParams()
 }
