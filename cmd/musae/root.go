@@ -13,6 +13,7 @@ import (
 	"musae/latent/domain/digits"
 	"musae/latent/domain/drums"
 	"musae/latent/domain/melody"
+	"musae/latent/domain/phrase"
 )
 
 // Exit codes: 0 success, 1 the work failed, 2 the command line was wrong, 130 interrupted.
@@ -38,6 +39,7 @@ func builtinDomains() *domain.Registry {
 		digits.New(),
 		melody.New(),
 		drums.New(),
+		phrase.New(),
 	)
 }
 
