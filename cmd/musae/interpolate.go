@@ -19,6 +19,7 @@ type interpolateOptions struct {
 	Domain, Model, Out, Mode string
 	Track                    []string // --track: once for every input, or once per input (readOptions)
 	Bar                      []int
+	Bars                     int // --bars: the domain whose examples are so many bars long
 	Steps                    int
 	GridRows, GridCols       int
 	Temperature              float64
@@ -29,7 +30,7 @@ type interpolateOptions struct {
 
 func newInterpolateCmd(reg *domain.Registry, runF func(*interpolateOptions) error) *cobra.Command {
 	o := &interpolateOptions{}
-	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar, bars: &o.Bars}
 	var grid string
 	cmd := &cobra.Command{
 		Use:   "interpolate A B [--steps 5] [--mode slerp|lerp] -o OUT  |  interpolate A B C D --grid 5x5 -o OUT",

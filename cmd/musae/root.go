@@ -76,6 +76,8 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newRenderCmd(nil),
 		newExportCmd(nil),
 		newServeCmd(reg, nil),
+		newInfillCmd(reg, false, nil),
+		newInfillCmd(reg, true, nil),
 	)
 	return root
 }

@@ -83,6 +83,9 @@ type Info struct {
 	// Mean says what Decode gives where it takes no temperature ("their pixel
 	// probabilities": the likelihood's mean); "" where it samples above temperature 0.
 	Mean string
+	// Bars is how many bars of music an example holds (2 for the melody windows); 0 for
+	// domains that are not music.
+	Bars int
 	// Loss and ClipNorm are the training defaults.
 	Loss     models.Loss
 	ClipNorm float64

@@ -1,6 +1,7 @@
 package phrase
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -35,8 +36,10 @@ type Domain struct{}
 func New() Domain { return Domain{} }
 
 var (
-	_ domain.Timed    = Domain{}
-	_ domain.Infiller = Domain{}
+	_ domain.Timed      = Domain{}
+	_ domain.Infiller   = Domain{}
+	_ domain.Attributer = Domain{}
+	_ domain.Measurer   = Domain{}
 )
 
 // Info describes the domain: MIDI files in and out, batches of 256 steps of 90 classes,
@@ -52,6 +55,7 @@ func (Domain) Info() domain.Info {
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
 		OutputKind:     "a MIDI file",
 		Shape:          [3]int{Steps, midi.NumClasses, 1},
+		Bars:           Bars,
 		Samples:        4,
 		Temperature:    0.5,
 		TemperatureUse: "sampling temperature for melodies (default 0.5)",
@@ -279,3 +283,15 @@ func (Domain) Compare(a, b domain.Example) (same, total int) { return melody.Dom
 
 // Describe gives a phrase's measures in a line, as the melody domain measures melodies.
 func (Domain) Describe(x domain.Example) string { return melody.Domain{}.Describe(x) }
+
+// Attributes learns one vector per measure from the 16-bar training windows of o.Dir, as
+// the melody domain does from its 2-bar ones (melody.AttributesOf).
+func (Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOptions, w, log io.Writer) (*latent.Attributes, error) {
+	return melody.AttributesOf(ctx, m, o, datasets.MelodyOptions{Bars: Bars}, w, log)
+}
+
+// MeasureAttribute tells how adding amount·v moves the measures of held-out 16-bar
+// windows' decodings (melody.MeasureAttributeOf).
+func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.DataOptions, name string, v []float32, amount float64, w io.Writer) error {
+	return melody.MeasureAttributeOf(ctx, m, o, datasets.MelodyOptions{Bars: Bars}, name, v, amount, w)
+}
