@@ -89,32 +89,57 @@ func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, kee
 	mu, _ := m.VAE.Enc.Encode(b, false)
 	z := append([]float32(nil), mu...)
 
-	w := make([]float32, Bars) // d loss/d bar NLL: 1 for the kept bars (N = 1)
+	ps := m.Params()
+	defer models.ZeroGrads(ps) // the search adds to the parameters' gradients; leave none
+	before, after, err := searchZ(ctx, hd, b, keep, z, steps)
+	if err != nil {
+		return domain.Example{}, err
+	}
+	per := float64(kept * midi.StepsPerBar)
+	fmt.Fprintf(log, "musae: latent search, %d steps: kept bars %.2f → %.2f nats (%.3f → %.3f per step), |z|²/2 included\n",
+		steps, before, after, before/per, after/per)
+
+	seq := make([]int32, Steps)
+	for t, c := range mel {
+		seq[t] = int32(c)
+	}
+	out := hd.GenerateKeeping(z, 1, keep, [][]int32{seq}, o.Temperature, o.Rng)
+	return domain.Example{Value: toMelody(out[0]).Canonical(), QPM: x.QPM}, nil
+}
+
+// searchZ moves z [Z] in place by Adam steps towards the minimum of
+//
+//	Σ_{kept bars} −log p(bar | z, the class before it) + ½‖z‖²
+//
+// with b (one phrase) teacher-forcing the bars, and returns that objective before and
+// after.
+func searchZ(ctx context.Context, hd *rnn.HierDecoder, b *models.Batch, keep []bool, z []float32, steps int) (before, after float64, err error) {
+	w := make([]float32, len(keep)) // d objective/d bar NLL: 1 for the kept bars (N = 1)
 	for bar, k := range keep {
 		if k {
 			w[bar] = 1
 		}
 	}
-	objective := func() (nll, prior float64) {
+	objective := func() float64 {
+		var s float64
 		for bar, v := range hd.BarNLL(z, b, true) {
-			nll += float64(w[bar]) * v
+			s += float64(w[bar]) * v
 		}
 		for _, v := range z {
-			prior += 0.5 * float64(v) * float64(v)
+			s += 0.5 * float64(v) * float64(v)
 		}
-		return nll, prior
+		return s
 	}
-	ps := m.Params()
-	defer models.ZeroGrads(ps) // the search adds to the parameters' gradients; leave none
 	const lr, b1, b2, epsilon = 0.05, 0.9, 0.999, 1e-8
 	mom, vel := make([]float64, len(z)), make([]float64, len(z))
-	nll0, prior0 := objective()
-	fmt.Fprintf(log, "musae: kept bars %.2f nats (%.3f per step) at the encoder's z, |z|²/2 %.2f\n", nll0, nll0/float64(kept*midi.StepsPerBar), prior0)
+	before = objective()
 	for step := 1; step <= steps; step++ {
 		if err := ctx.Err(); err != nil {
-			return domain.Example{}, err
+			return 0, 0, err
 		}
-		objective()
+		if step > 1 {
+			objective()
+		}
 		dz := hd.BackwardBars(w)
 		for j := range z {
 			g := float64(dz[j]) + float64(z[j])
@@ -125,13 +150,5 @@ func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, kee
 			z[j] -= float32(lr * mh / (math.Sqrt(vh) + epsilon))
 		}
 	}
-	nll1, prior1 := objective()
-	fmt.Fprintf(log, "musae: after %d steps: kept bars %.2f nats (%.3f per step), |z|²/2 %.2f\n", steps, nll1, nll1/float64(kept*midi.StepsPerBar), prior1)
-
-	seq := make([]int32, Steps)
-	for t, c := range mel {
-		seq[t] = int32(c)
-	}
-	out := hd.GenerateKeeping(z, 1, keep, [][]int32{seq}, o.Temperature, o.Rng)
-	return domain.Example{Value: toMelody(out[0]).Canonical(), QPM: x.QPM}, nil
+	return before, objective(), nil
 }

@@ -228,6 +228,14 @@ func (Domain) Read(r io.Reader, name string, ro domain.ReadOptions) (domain.Exam
 	if err != nil {
 		return x, fmt.Errorf("%s: %w", name, err)
 	}
+	// Past the end of the piece the window is rests: the last note ends where the piece
+	// does, not at the window's end.
+	if m, err := f.Melody(opt); err == nil {
+		if end := len(m) - w.Start; end >= 0 && end < len(w.Melody) && w.Melody[end] == midi.NoEvent {
+			w.Melody[end] = midi.NoteOff
+			w.Melody = w.Melody.Canonical()
+		}
+	}
 	x.Value, x.Where = w.Melody, w.Span()
 	if n := heard(w.Melody); n < Bars {
 		x.Where += fmt.Sprintf(" (music in the first %d, rests after)", n)
