@@ -33,6 +33,10 @@ type Decoder struct {
 	// class of the bar before, as MusicVAE's core decoders do.
 	Start []int32
 
+	// prepared, while set, lets decode reuse the weights it prepared last (a
+	// HierDecoder decoding bar after bar with the same weights).
+	prepared bool
+
 	n                int
 	z                []float32 // the last NLL's latent (not owned)
 	st               []float32 // tanh(init(z)) [N, layers·2·H]
@@ -230,7 +234,9 @@ func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32
 	}
 	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
 	for k, l := range d.Layers {
-		l.prepare()
+		if !d.prepared {
+			l.prepare()
+		}
 		s := d.states[k]
 		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
 		copy(s.H, d.h0[k])

@@ -392,7 +392,7 @@ func (d *HierDecoder) GenerateKeeping(z []float32, n int, keep []bool, kept [][]
 	d.conduct(z, n, false)
 	emb := append([]float32(nil), d.emb...)
 	d.genIn = growInt(d.genIn, n)
-	defer func() { d.Bar.Start = nil }()
+	defer func() { d.Bar.Start, d.Bar.prepared = nil, false }()
 	for bar := 0; bar < d.Bars; bar++ {
 		if keep != nil && keep[bar] {
 			for i := range out {
@@ -410,6 +410,7 @@ func (d *HierDecoder) GenerateKeeping(z []float32, n int, keep []bool, kept [][]
 		for i, seq := range d.Bar.Generate(emb[bar*n*H:(bar+1)*n*H], n, temperature, rng) {
 			copy(out[i][bar*S:(bar+1)*S], seq)
 		}
+		d.Bar.prepared = true // the weights stay as they are for the other bars
 	}
 	return out
 }

@@ -307,3 +307,20 @@ func TestHierParams(t *testing.T) {
 		t.Error("15 bars of 256 steps validated")
 	}
 }
+
+// BenchmarkGenerate16 decodes one 16-bar phrase from a latent with each 16-bar model.
+func BenchmarkGenerate16(b *testing.B) {
+	for _, c := range []HierConfig{Hier16Config(), Flat16Config()} {
+		b.Run(c.Name, func(b *testing.B) {
+			m, err := NewHier(c, rand.New(rand.NewPCG(1, 1)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			z := randSlice(rand.New(rand.NewPCG(2, 2)), c.Z)
+			rng := rand.New(rand.NewPCG(3, 3))
+			for b.Loop() {
+				m.Dec.Generate(z, 1, 0.5, rng)
+			}
+		})
+	}
+}
