@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -176,5 +179,41 @@ func TestDecodeAndBatch(t *testing.T) {
 	}
 	if _, err := d.Batch([]domain.Example{{Value: tune(2), Source: "short.mid"}}); err == nil || !strings.Contains(err.Error(), "short.mid has 32 steps") {
 		t.Errorf("a 2-bar melody: %v", err)
+	}
+}
+
+// TestEval scores both models on a folder of tunes in MusicVAE's Table 1 terms.
+func TestEval(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 12 {
+		m := tune(17 + i%3)
+		for j := range m {
+			if m[j] >= 2 {
+				m[j] += i % 4
+			}
+		}
+		if err := midi.WriteFile(filepath.Join(dir, fmt.Sprintf("t%02d.mid", i)), 120, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"hier16-tiny", "flat16-tiny"} {
+		m := newModel(t, name)
+		var out bytes.Buffer
+		err := Domain{}.Eval(context.Background(), m, domain.DataOptions{Dir: dir, Split: "all"}, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"examples 36 windows of 16 bars", "tf_accuracy 0.", "sampled_accuracy 0.", "hold_baseline 0.", "kl "} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%s: no %q in\n%s", name, want, out.String())
+			}
+		}
+		s, err := Score(context.Background(), m, []midi.Melody{tune(16), tune(16)}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(s["loss"]-s["reconstruction"]-s["kl"]) > 1e-9 || s["kl"] < 0 || s["tf_accuracy"] < 0 || s["tf_accuracy"] > 1 {
+			t.Errorf("%s: %v", name, s)
+		}
 	}
 }
