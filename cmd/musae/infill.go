@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -215,6 +216,9 @@ func runInfill(ctx context.Context, reg *domain.Registry, o *infillOptions, stdo
 		}
 	} else if keep, err = parseBars(o.Keep, n); err != nil {
 		return err
+	}
+	if !slices.Contains(keep, false) {
+		return usagef("--keep %s keeps all %d bars: leave some to write", o.Keep, n)
 	}
 	var rng *rand.Rand
 	if o.Temperature > 0 {

@@ -93,6 +93,7 @@ func TestInfillCLI(t *testing.T) {
 	}{
 		{[]string{"infill", song, "--model", hier}, "--keep 1-4,13-16"},
 		{[]string{"infill", song, "--keep", "1-17", "--model", hier}, "not a bar or range of bars from 1 to 16"},
+		{[]string{"infill", song, "--keep", "1-8,9-16", "--model", hier}, "keeps all 16 bars: leave some to write"},
 		{[]string{"infill", song, "--keep", "1-4", "--model", flat}, "infilling needs a hierarchical one"},
 		{[]string{"infill", song, "--keep", "1", "--model", "mel2-tiny"}, "cannot be infilled"},
 		{[]string{"continue", motif, "--bars", "8", "--model", hier}, "--bars 8: hier16-tiny writes phrases of 16 bars"},
