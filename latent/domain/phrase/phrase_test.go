@@ -203,7 +203,7 @@ func TestEval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"examples 36 windows of 16 bars", "tf_accuracy 0.", "sampled_accuracy 0.", "hold_baseline 0.", "kl "} {
+		for _, want := range []string{"examples 36 windows of 16 bars", "tf_accuracy 0.", "sampled_accuracy 0.", "hold_baseline 0.", "exact_windows 0.", "kl "} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%s: no %q in\n%s", name, want, out.String())
 			}
