@@ -479,8 +479,18 @@ func TestWriteMelodySafetensors(t *testing.T) {
 			}
 		}
 	}
-	if err := WriteMelodySafetensors(&buf, &MelodyCorpus{Train: []midi.Melody{{2}}}, nil); err == nil {
-		t.Error("a window of the wrong length should fail")
+	if err := WriteMelodySafetensors(&buf, &MelodyCorpus{Train: []midi.Melody{tune(60, 2), {2}}}, nil); err == nil {
+		t.Error("windows of different lengths should fail")
+	}
+	// 16-bar windows export as [N, 256].
+	buf.Reset()
+	if err := WriteMelodySafetensors(&buf, &MelodyCorpus{Train: []midi.Melody{tune(60, 16)}, Validation: []midi.Melody{tune(61, 16)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := safetensors.Deserialize(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	} else if tv, _ := st.Tensor("train"); !slices.Equal(tv.Shape(), []uint64{1, 256}) {
+		t.Errorf("16-bar windows: shape %v, want [1 256]", tv.Shape())
 	}
 }
 

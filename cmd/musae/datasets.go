@@ -59,7 +59,7 @@ func newDatasetsCmdWith(stats, export func(context.Context, *datasetsOptions, io
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newDatasetsSubCmd("stats DIR", "Count a melody corpus: files, skipped files and why, windows, pitch range, note density", stats),
-		newDatasetsSubCmd("export DIR -o windows.safetensors", "Write a corpus's train and validation windows as I64 tensors [N, 32] for the PyTorch peer", export))
+		newDatasetsSubCmd("export DIR -o windows.safetensors", "Write a corpus's train and validation windows as I64 tensors [N, 32] ([N, 256] with --bars 16) for the PyTorch peer", export))
 	return cmd
 }
 
