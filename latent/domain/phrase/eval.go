@@ -124,7 +124,7 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uin
 	return map[string]float64{
 		"accuracy": score.Accuracy(), "hold_baseline": score.HoldBaseline(), "onset_accuracy": score.OnsetAccuracy(),
 		"exact_windows": score.ExactShare(),
-		"tf_accuracy": float64(tf) / t, "sampled_accuracy": float64(sampled) / t,
+		"tf_accuracy":   float64(tf) / t, "sampled_accuracy": float64(sampled) / t,
 		"reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n,
 	}, nil
 }
