@@ -122,10 +122,15 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uin
 	n := float64(len(windows))
 	t := float64(total)
 	return map[string]float64{
-		"accuracy": score.Accuracy(), "hold_baseline": score.HoldBaseline(), "onset_accuracy": score.OnsetAccuracy(),
-		"exact_windows": score.ExactShare(),
-		"tf_accuracy":   float64(tf) / t, "sampled_accuracy": float64(sampled) / t,
-		"reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n,
+		"accuracy":         score.Accuracy(),
+		"onset_accuracy":   score.OnsetAccuracy(),
+		"exact_windows":    score.ExactShare(),
+		"hold_baseline":    score.HoldBaseline(),
+		"tf_accuracy":      float64(tf) / t,
+		"sampled_accuracy": float64(sampled) / t,
+		"reconstruction":   rec / n,
+		"kl":               kl / n,
+		"loss":             (rec + kl) / n,
 	}, nil
 }
 
