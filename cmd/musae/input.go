@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -38,9 +39,15 @@ func (in inputOptions) addFlags(f *pflag.FlagSet) {
 	// A string array, not a slice: a track's name may hold a comma, and '' must stay a value.
 	f.StringArrayVar(in.track, "track", nil, "music (melodies, drums): read track `T`, by name or index ('' or none: chosen automatically)"+perInputHelp)
 	if in.bars != nil {
-		f.IntVar(in.bars, "bars", 0, "music: read and write phrases of `N` bars, with the model of that length (2: melodies, 16: 16-bar melodies; 0: as --model or the inputs say)")
+		var lengths []string
+		for _, d := range in.reg.Domains() {
+			if info := d.Info(); info.Bars > 0 {
+				lengths = append(lengths, fmt.Sprintf("%d: %s", info.Bars, info.Noun))
+			}
+		}
+		f.IntVar(in.bars, "bars", 0, "music: read and write phrases of `N` bars, with the model of that length ("+strings.Join(lengths, ", ")+"; 0: as --model or the inputs say)")
 	}
-	f.IntSliceVar(in.bar, "bar", nil, "music (melodies, drums): start the window of 32 sixteenths at bar `N`, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; 0 or none: the first window with notes)"+perInputHelp)
+	f.IntSliceVar(in.bar, "bar", nil, "music (melodies, drums): start the window (32 sixteenths; 256 with --bars 16) at bar `N`, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; 0 or none: the first window with notes)"+perInputHelp)
 }
 
 // complete checks --bar and the number of --track and --bar values, and settles the domain
