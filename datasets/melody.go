@@ -41,6 +41,17 @@ type MelodyOptions struct {
 	// window's meter in MelodyCorpus.TrainMeters and ValidationMeters. AnyMeter is then
 	// ignored. These windows are not cached yet: every file is read.
 	OwnMeter bool
+	// Bars is the length of the windows in bars of 16 steps, cut with a hop of one bar;
+	// 0 means midi.WindowBars (2). MusicVAE's 16-bar models read 16.
+	Bars int
+}
+
+// bars is the window length opt asks for.
+func (opt MelodyOptions) bars() int {
+	if opt.Bars > 0 {
+		return opt.Bars
+	}
+	return midi.WindowBars
 }
 
 // DefaultValidationShare is the share of files held out when MelodyOptions.ValidationShare
@@ -256,12 +267,12 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 		if opt.OwnMeter {
 			xopt.AnyMeter = false
 			var mws []midi.MeterWindow
-			mws, err = f.MeterWindows(xopt, midi.WindowBars, 1)
+			mws, err = f.MeterWindows(xopt, opt.bars(), 1)
 			for _, w := range mws {
 				ws, meters, pulses = append(ws, w.Melody), append(meters, w.Meter()), append(pulses, w.Pulses())
 			}
 		} else {
-			ws, err = f.Windows(xopt, midi.WindowBars, 1)
+			ws, err = f.Windows(xopt, opt.bars(), 1)
 		}
 		// MusicVAE keeps the distinct windows of each sequence: a repeated chorus would
 		// otherwise weigh as often as it repeats. A window is the same only in the same

@@ -29,6 +29,7 @@ const melodyCacheMagic = "musae melody cache\n"
 // modification time.
 type melodyCache struct {
 	path    string
+	steps   int // window length
 	entries map[string]melodyEntry
 }
 
@@ -49,9 +50,10 @@ func openMelodyCache(dir string, opt MelodyOptions) (*melodyCache, error) {
 		return nil, fmt.Errorf("datasets: melody cache: %w", err)
 	}
 	key := sha256.Sum256(fmt.Appendf(nil, "%d\x00%d\x00%d\x00%s\x00%q\x00%t\x00%t\x00%t",
-		melodyCacheVersion, midi.ExtractVersion, midi.WindowSteps, abs, opt.Track, opt.AllPrograms, opt.AnyMeter, opt.AlignGrid))
+		melodyCacheVersion, midi.ExtractVersion, opt.bars()*midi.StepsPerBar, abs, opt.Track, opt.AllPrograms, opt.AnyMeter, opt.AlignGrid))
 	c := &melodyCache{
 		path:    filepath.Join(cdir, "melodies-"+hex.EncodeToString(key[:10])+".cache"),
+		steps:   opt.bars() * midi.StepsPerBar,
 		entries: map[string]melodyEntry{},
 	}
 	data, err := os.ReadFile(c.path)
@@ -149,17 +151,17 @@ func (c *melodyCache) decode(data []byte) error {
 		if err != nil {
 			return err
 		}
-		if nw > uint64(len(body))/midi.WindowSteps {
+		if nw > uint64(len(body)/c.steps) {
 			return errors.New("window count past the end")
 		}
-		raw := make([]byte, int(nw)*midi.WindowSteps)
+		raw := make([]byte, int(nw)*c.steps)
 		if _, err := io.ReadFull(r, raw); err != nil {
 			return err
 		}
 		for i := range int(nw) {
-			w := make(midi.Melody, midi.WindowSteps)
+			w := make(midi.Melody, c.steps)
 			for j := range w {
-				w[j] = int(raw[i*midi.WindowSteps+j])
+				w[j] = int(raw[i*c.steps+j])
 			}
 			if w.Validate() != nil {
 				return errors.New("class out of range")

@@ -220,6 +220,9 @@ func WriteMelodySafetensors(w io.Writer, c *MelodyCorpus, metadata map[string]st
 		pulses [][]midi.Pulse
 	}{{"train", c.Train, c.TrainMeters, c.TrainPulses}, {"validation", c.Validation, c.ValidationMeters, c.ValidationPulses}} {
 		t := midi.WindowSteps
+		if len(split.ws) > 0 {
+			t = len(split.ws[0]) // 32, or 256 for 16-bar windows (MelodyOptions.Bars)
+		}
 		if own {
 			t = 0
 			for _, m := range split.ws {

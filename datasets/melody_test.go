@@ -479,8 +479,18 @@ func TestWriteMelodySafetensors(t *testing.T) {
 			}
 		}
 	}
-	if err := WriteMelodySafetensors(&buf, &MelodyCorpus{Train: []midi.Melody{{2}}}, nil); err == nil {
-		t.Error("a window of the wrong length should fail")
+	if err := WriteMelodySafetensors(&buf, &MelodyCorpus{Train: []midi.Melody{tune(60, 2), {2}}}, nil); err == nil {
+		t.Error("windows of different lengths should fail")
+	}
+	// 16-bar windows export as [N, 256].
+	buf.Reset()
+	if err := WriteMelodySafetensors(&buf, &MelodyCorpus{Train: []midi.Melody{tune(60, 16)}, Validation: []midi.Melody{tune(61, 16)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := safetensors.Deserialize(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	} else if tv, _ := st.Tensor("train"); !slices.Equal(tv.Shape(), []uint64{1, 256}) {
+		t.Errorf("16-bar windows: shape %v, want [1 256]", tv.Shape())
 	}
 }
 
@@ -601,5 +611,40 @@ func TestLoadMelodiesOwnMeter(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(cacheDir); len(entries) != 0 {
 		t.Errorf("OwnMeter wrote a cache: %v", entries)
+	}
+}
+
+// TestMelodyBars cuts 16-bar windows (hop 1 bar) with MelodyOptions.Bars, cached apart
+// from the 2-bar windows of the same folder.
+func TestMelodyBars(t *testing.T) {
+	dir := t.TempDir()
+	// 20 bars, no two alike: 5 windows of 16 bars.
+	var m midi.Melody
+	for b := range 20 {
+		for k := range 4 {
+			m = append(m, midi.NoteOnClass(40+b+k), 0, 0, 0)
+		}
+	}
+	if err := midi.WriteFile(filepath.Join(dir, "long.mid"), 120, m); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	for range 2 { // cold, then from the cache
+		two, err := LoadMelodies(dir, MelodyOptions{CacheDir: cacheDir, ValidationShare: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		long, err := LoadMelodies(dir, MelodyOptions{CacheDir: cacheDir, ValidationShare: -1, Bars: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(two.Train) != 19 || len(long.Train) != 5 {
+			t.Fatalf("%d windows of 2 bars and %d of 16, want 19 and 5", len(two.Train), len(long.Train))
+		}
+		for i, w := range long.Train {
+			if !slices.Equal(w, m[i*midi.StepsPerBar:i*midi.StepsPerBar+256]) {
+				t.Errorf("16-bar window %d: %v", i, w)
+			}
+		}
 	}
 }

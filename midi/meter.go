@@ -301,29 +301,39 @@ var ErrNoBar = errors.New("midi: no such bar")
 // read a 6/8 bar as 16 steps and lose the bar lines. An error wraps ErrNoBar when the bar
 // is past the end, ErrNoMelody when the window has no notes.
 func (f *File) WindowAt(opt ExtractOptions, bar int) (MeterWindow, error) {
+	return f.StepsWindowAt(opt, bar, WindowSteps)
+}
+
+// StepsWindowAt is WindowAt for windows of steps steps, a whole number of 4/4 bars (256 for
+// MusicVAE's 16-bar models).
+func (f *File) StepsWindowAt(opt ExtractOptions, bar, steps int) (MeterWindow, error) {
 	m, err := f.Melody(opt)
 	if err != nil {
 		return MeterWindow{}, err
 	}
+	if steps < StepsPerBar || steps%StepsPerBar != 0 {
+		return MeterWindow{}, fmt.Errorf("midi: a window of %d steps is not a whole number of bars of 4/4", steps)
+	}
+	bars4 := steps / StepsPerBar
 	bs := Bars(f.Meters(), len(m))
 	i := slices.IndexFunc(bs, func(b Bar) bool { return b.Number == bar })
 	if i < 0 || bar < 1 {
-		return f.BarWindow(opt, bar, 2) // says why there is no such bar
+		return f.BarWindow(opt, bar, bars4) // says why there is no such bar
 	}
-	// Bars from bar on until 32 steps, those past the end in the last bar's meter.
-	n, steps := 0, 0
-	for k := i; steps < WindowSteps; k++ {
+	// Bars from bar on until steps steps, those past the end in the last bar's meter.
+	n, got := 0, 0
+	for k := i; got < steps; k++ {
 		b := bs[min(k, len(bs)-1)]
 		if k >= len(bs) {
 			b.Steps = b.Meter.StepsPerBar()
 		}
 		if !b.Meter.DividesFourFour() {
-			return MeterWindow{}, fmt.Errorf("midi: bar %d is in %s: windows of 2 bars of 4/4 (32 sixteenths) take bars of 4/4, 2/2, 2/4 or 1/4 only", b.Number+max(0, k-len(bs)+1), b.Meter)
+			return MeterWindow{}, fmt.Errorf("midi: bar %d is in %s: windows of %d bars of 4/4 (%d sixteenths) take bars of 4/4, 2/2, 2/4 or 1/4 only", b.Number+max(0, k-len(bs)+1), b.Meter, bars4, steps)
 		}
-		n, steps = n+1, steps+b.Steps
+		n, got = n+1, got+b.Steps
 	}
-	if steps != WindowSteps {
-		return MeterWindow{}, fmt.Errorf("midi: the 32 sixteenths from bar %d end inside bar %d: windows of 2 bars of 4/4 start on a bar line and end on one", bar, bar+n-1)
+	if got != steps {
+		return MeterWindow{}, fmt.Errorf("midi: the %d sixteenths from bar %d end inside bar %d: windows of %d bars of 4/4 start on a bar line and end on one", steps, bar, bar+n-1, bars4)
 	}
 	return f.BarWindow(opt, bar, n)
 }

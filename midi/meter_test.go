@@ -245,3 +245,23 @@ func TestWriteMeters(t *testing.T) {
 		}
 	}
 }
+
+// TestStepsWindowAt: 16 bars of 4/4 (256 sixteenths) are 32 bars of 2/4 counted in the
+// piece's own meter, and a length that is not whole 4/4 bars is refused.
+func TestStepsWindowAt(t *testing.T) {
+	var notes []ev // 40 quarter notes: 20 bars of 2/4
+	for i := range 40 {
+		notes = append(notes, on(i*480, 0, 50+i, 100), off(i*480+480, 0, 50+i))
+	}
+	f := mustRead(t, smfBytes(480, []ev{timeSig(0, 2, 2)}, notes))
+	w, err := f.StepsWindowAt(ExtractOptions{}, 3, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := ClassPitch(w.Melody[0]); len(w.Melody) != 256 || p != 54 || w.Span() != "bars 3–34 of 2/4" || len(w.Melody.Notes()) != 36 {
+		t.Errorf("16 bars of 4/4 from bar 3 of 2/4: %d steps from %s, %q, %d notes", len(w.Melody), PitchName(p), w.Span(), len(w.Melody.Notes()))
+	}
+	if _, err := f.StepsWindowAt(ExtractOptions{}, 1, 40); err == nil || !strings.Contains(err.Error(), "not a whole number of bars") {
+		t.Errorf("40 steps: %v", err)
+	}
+}

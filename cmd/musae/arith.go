@@ -20,6 +20,7 @@ type arithOptions struct {
 	Domain, Model, Attrs, Out string
 	Track                     []string // --track: once for every input, or once per input (readOptions)
 	Bar                       []int
+	Bars                      int // --bars: the domain whose examples are so many bars long
 	Temperature               float64
 	Seed                      uint64
 	Expr                      string
@@ -28,7 +29,7 @@ type arithOptions struct {
 
 func newArithCmd(reg *domain.Registry, runF func(*arithOptions) error) *cobra.Command {
 	o := &arithOptions{}
-	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar, bars: &o.Bars}
 	cmd := &cobra.Command{
 		Use:   `arith "a - b + c" a=x.mid b=y.mid c=z.mid [--attrs attrs.json] -o OUT`,
 		Short: "Latent arithmetic: decode an expression over the inputs' latent means",

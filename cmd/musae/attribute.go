@@ -123,6 +123,7 @@ type attrApplyOptions struct {
 	AttrsGiven                      bool     // --attrs was given: no built-in vectors instead
 	Track                           []string // --track and --bar: at most once, for the one input
 	Bar                             []int
+	Bars                            int // --bars: the domain whose examples are so many bars long
 	Amounts                         []float64
 	Temperature                     float64
 	Seed                            uint64
@@ -131,7 +132,7 @@ type attrApplyOptions struct {
 
 func newAttributeApplyCmd(reg *domain.Registry, runF func(*attrApplyOptions) error) *cobra.Command {
 	o := &attrApplyOptions{}
-	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar, bars: &o.Bars}
 	cmd := &cobra.Command{
 		Use:   "apply FILE --name NAME [--amount 1.0] [--attrs attrs.json] -o OUT",
 		Short: "Add an attribute vector to a melody (.mid) or digit (.png) and decode it",

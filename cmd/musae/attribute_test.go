@@ -160,7 +160,7 @@ func TestAttributeMelodies(t *testing.T) {
 		{"no name", []string{"attribute", "measure", "--model", model, "--data", data, "--attrs", attrs}, exitUsage, "say which attribute: --name (" + attrs + " has density, pitch, stepwise)"},
 		{"other z size", []string{"attribute", "apply", tunePath, "--model", tinyModel(t, "mel2-tiny", 6), "--attrs", attrs, "--name", "pitch"}, exitFailure, "attribute vectors of size 8, but the model's latent size is 6"},
 		{"no attrs file", []string{"attribute", "apply", tunePath, "--model", model, "--attrs", filepath.Join(dir, "none.json"), "--name", "pitch"}, exitFailure, "musae attribute compute"},
-		{"digits to midi", []string{"attribute", "measure", "--model", tinyModel(t, "mnist-conv", 8), "--data", data, "--attrs", attrs, "--name", "pitch"}, exitFailure, "not a melody or drums one"},
+		{"digits to midi", []string{"attribute", "measure", "--model", tinyModel(t, "mnist-conv", 8), "--data", data, "--attrs", attrs, "--name", "pitch"}, exitFailure, "not a melody, drums or melody16 one"},
 		{"no data", []string{"attribute", "compute", "--model", model}, exitUsage, "--data DIR"},
 		{"empty folder", []string{"attribute", "compute", "--model", model, "--data", t.TempDir()}, exitFailure, ""},
 		{"unknown verb", []string{"attribute", "summon"}, exitUsage, ""},

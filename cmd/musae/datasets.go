@@ -31,12 +31,13 @@ type datasetsOptions struct {
 	Output          string // export: the safetensors file to write
 	ListSkipped     bool   // stats: every skipped file, not the first few
 	OwnMeter        bool   // windows of 2 bars of each file's own meter
+	Bars            int    // window length in bars (2, or 16 for the 16-bar models)
 }
 
 func (o *datasetsOptions) melodyOptions() datasets.MelodyOptions {
 	return datasets.MelodyOptions{
 		Track: o.Track, AllPrograms: o.AllPrograms, AnyMeter: o.AnyMeter, AlignGrid: o.AlignGrid,
-		ValidationShare: o.ValidationShare, Seed: o.Seed, CacheDir: o.CacheDir, NoCache: o.NoCache, OwnMeter: o.OwnMeter,
+		ValidationShare: o.ValidationShare, Seed: o.Seed, CacheDir: o.CacheDir, NoCache: o.NoCache, OwnMeter: o.OwnMeter, Bars: o.Bars,
 	}
 }
 
@@ -58,7 +59,7 @@ func newDatasetsCmdWith(stats, export func(context.Context, *datasetsOptions, io
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newDatasetsSubCmd("stats DIR", "Count a melody corpus: files, skipped files and why, windows, pitch range, note density", stats),
-		newDatasetsSubCmd("export DIR -o windows.safetensors", "Write a corpus's train and validation windows as I64 tensors [N, 32] for the PyTorch peer", export))
+		newDatasetsSubCmd("export DIR -o windows.safetensors", "Write a corpus's train and validation windows as I64 tensors [N, 32] ([N, 256] with --bars 16) for the PyTorch peer", export))
 	return cmd
 }
 
@@ -87,6 +88,9 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 			if opts.ValidationShare < 0 || opts.ValidationShare > 1 {
 				return usagef("--validation-share %v: want a share from 0 to 1", opts.ValidationShare)
 			}
+			if opts.Bars < 1 || opts.Bars > 64 {
+				return usagef("--bars %d: want a window of 1 to 64 bars", opts.Bars)
+			}
 			if export && opts.Output == "" {
 				return usagef("export needs -o FILE.safetensors")
 			}
@@ -102,6 +106,7 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the train/validation split")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "folder of the window cache (default: the user cache folder/musae)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "read every file, and neither read nor write the cache")
+	f.IntVar(&opts.Bars, "bars", midi.WindowBars, "window length in bars (16 for the 16-bar models: MusicVAE's 16-bar windows, hop 1 bar)")
 	f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut windows of 2 bars of each file's own meter (3/4, 6/8, 9/8 ...; not cached yet): stats counts them by meter, export pads them and adds their lengths, pulses and meters")
 	if export {
 		f.StringVarP(&opts.Output, "output", "o", "", "the safetensors file to write")
@@ -141,8 +146,8 @@ func runDatasetsStats(ctx context.Context, opts *datasetsOptions, stdout, stderr
 	p("files         %d MIDI files: %d gave windows (%d train, %d validation), %d skipped\n",
 		s.Files+s.Skipped, s.Files, s.TrainFiles, s.ValidationFiles, s.Skipped)
 	if opts.OwnMeter {
-		p("windows       %d train, %d validation (2 bars of each file's own meter, on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
-			s.Train, s.Validation, s.Duplicates)
+		p("windows       %d train, %d validation (%d bars of each file's own meter, on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+			s.Train, s.Validation, opts.Bars, s.Duplicates)
 		meters := make([]string, 0, len(s.Meters))
 		for m := range s.Meters {
 			meters = append(meters, m)
@@ -158,8 +163,8 @@ func runDatasetsStats(ctx context.Context, opts *datasetsOptions, stdout, stderr
 			p("%-13s %-9s %6d windows from %d files\n", label, m, s.Meters[m].Windows, s.Meters[m].Files)
 		}
 	} else {
-		p("windows       %d train, %d validation (2 bars of 16ths, hop 1 bar; %d repeats within a file dropped)\n",
-			s.Train, s.Validation, s.Duplicates)
+		p("windows       %d train, %d validation (%d bars of 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+			s.Train, s.Validation, opts.Bars, s.Duplicates)
 	}
 	if s.Notes > 0 {
 		p("pitch range   %s–%s, mean %s\n", midi.PitchName(s.LowPitch), midi.PitchName(s.HighPitch), midi.PitchName(int(s.MeanPitch+0.5)))

@@ -25,12 +25,14 @@ func TestDatasetsOptions(t *testing.T) {
 		want    datasetsOptions
 		wantErr string
 	}{
-		{argv: "stats songs", sub: "stats", want: datasetsOptions{Dir: "songs", ValidationShare: 0.1}},
+		{argv: "stats songs", sub: "stats", want: datasetsOptions{Dir: "songs", ValidationShare: 0.1, Bars: 2}},
+		{argv: "stats songs --bars 16", sub: "stats", want: datasetsOptions{Dir: "songs", ValidationShare: 0.1, Bars: 16}},
+		{argv: "stats songs --bars 0", wantErr: "--bars 0: want a window of 1 to 64 bars"},
 		{argv: "stats songs --track MELODY --seed 7 --validation-share 0.2 --skipped --no-cache", sub: "stats",
-			want: datasetsOptions{Dir: "songs", Track: "MELODY", Seed: 7, ValidationShare: 0.2, ListSkipped: true, NoCache: true}},
+			want: datasetsOptions{Dir: "songs", Track: "MELODY", Seed: 7, ValidationShare: 0.2, ListSkipped: true, NoCache: true, Bars: 2}},
 		{argv: "export songs -o w.safetensors --any-meter --all-programs --align --cache-dir /tmp/c -t 1", sub: "export",
-			want: datasetsOptions{Dir: "songs", Output: "w.safetensors", AnyMeter: true, AllPrograms: true, AlignGrid: true, CacheDir: "/tmp/c", Track: "1", ValidationShare: 0.1}},
-		{argv: "stats songs --own-meter", sub: "stats", want: datasetsOptions{Dir: "songs", ValidationShare: 0.1, OwnMeter: true}},
+			want: datasetsOptions{Dir: "songs", Output: "w.safetensors", AnyMeter: true, AllPrograms: true, AlignGrid: true, CacheDir: "/tmp/c", Track: "1", ValidationShare: 0.1, Bars: 2}},
+		{argv: "stats songs --own-meter", sub: "stats", want: datasetsOptions{Dir: "songs", ValidationShare: 0.1, OwnMeter: true, Bars: 2}},
 		{argv: "export songs", wantErr: "export needs -o FILE.safetensors"},
 		{argv: "stats", wantErr: "stats takes one folder, got 0 arguments"},
 		{argv: "stats a b", wantErr: "got 2 arguments"},

@@ -247,7 +247,7 @@ func TestThirdDomain(t *testing.T) {
 // TestVerbsNameNoDomain: no verb compares a domain's name or reaches for one domain's
 // package; what only some domains do, the verbs ask of the domain's optional interfaces.
 func TestVerbsNameNoDomain(t *testing.T) {
-	named := regexp.MustCompile(`(==|!=) *"(mnist|melody|drums|groove)"|case "(mnist|melody|drums|groove)"|digits\.Name|melody\.Name|drums\.Name|groove\.Name`)
+	named := regexp.MustCompile(`(==|!=) *"(mnist|melody|drums|groove|melody16)"|case "(mnist|melody|drums|groove|melody16)"|digits\.Name|melody\.Name|drums\.Name|groove\.Name|phrase\.Name`)
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

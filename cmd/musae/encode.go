@@ -17,12 +17,13 @@ type encodeOptions struct {
 	Domain, Model, Out string
 	Track              []string // --track: once for every input, or once per input (readOptions)
 	Bar                []int
+	Bars               int // --bars: the domain whose examples are so many bars long
 	Files              []string
 }
 
 func newEncodeCmd(reg *domain.Registry, runF func(*encodeOptions) error) *cobra.Command {
 	o := &encodeOptions{}
-	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar, bars: &o.Bars}
 	cmd := &cobra.Command{
 		Use:   "encode FILE... [--model M] [--track T] [--bar N] -o z.json",
 		Short: "Write the posterior mean and log-variance of each input (.mid or .png) as JSON",

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/spf13/pflag"
 
 	"musae/latent/domain"
@@ -21,6 +25,7 @@ type inputOptions struct {
 	domain, model *string
 	track         *[]string
 	bar           *[]int
+	bars          *int // --bars: the domain whose examples are so many bars long; nil: no such flag
 }
 
 // perInputHelp is the rule for --track and --bar, for the help texts.
@@ -33,7 +38,16 @@ func (in inputOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(in.model, "model", "", "checkpoint path or built-in model name")
 	// A string array, not a slice: a track's name may hold a comma, and '' must stay a value.
 	f.StringArrayVar(in.track, "track", nil, "music (melodies, drums): read track `T`, by name or index ('' or none: chosen automatically)"+perInputHelp)
-	f.IntSliceVar(in.bar, "bar", nil, "music (melodies, drums): start the window of 32 sixteenths at bar `N`, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; 0 or none: the first window with notes)"+perInputHelp)
+	if in.bars != nil {
+		var lengths []string
+		for _, d := range in.reg.Domains() {
+			if info := d.Info(); info.Bars > 0 {
+				lengths = append(lengths, fmt.Sprintf("%d: %s", info.Bars, info.Noun))
+			}
+		}
+		f.IntVar(in.bars, "bars", 0, "music: read and write phrases of `N` bars, with the model of that length ("+strings.Join(lengths, ", ")+"; 0: as --model or the inputs say)")
+	}
+	f.IntSliceVar(in.bar, "bar", nil, "music (melodies, drums): start the window (32 sixteenths; 256 with --bars 16) at bar `N`, from 1, counted in the file's own meter (4/4, 2/2, 2/4, 1/4; 0 or none: the first window with notes)"+perInputHelp)
 }
 
 // complete checks --bar and the number of --track and --bar values, and settles the domain
@@ -51,12 +65,47 @@ func (in inputOptions) complete(files []string) error {
 	if err := checkPerInput("--bar", len(*in.bar), len(files)); err != nil {
 		return err
 	}
+	if in.bars != nil && *in.bars != 0 {
+		d, err := domainOfBars(in.reg, *in.bars, *in.domain, files, nil)
+		if err != nil {
+			return err
+		}
+		*in.domain = d
+	}
 	d, err := inputDomain(in.reg, *in.domain, *in.model, files)
 	if err != nil {
 		return err
 	}
 	*in.domain = d
 	return nil
+}
+
+// domainOfBars is the domain --bars n names: the first of reg whose examples are n bars
+// long, that reads files and for which keep is true (nil: any). A --domain given must be
+// one of them.
+func domainOfBars(reg *domain.Registry, n int, domainName string, files []string, keep func(domain.Domain) bool) (string, error) {
+	var match, have []string
+	for _, d := range reg.Domains() {
+		info := d.Info()
+		if info.Bars == 0 || !reads(d, files) || (keep != nil && !keep(d)) {
+			continue
+		}
+		have = append(have, fmt.Sprintf("%d (%s)", info.Bars, info.Noun))
+		if info.Bars == n {
+			match = append(match, info.Name)
+		}
+	}
+	switch {
+	case len(match) == 0 && len(have) == 0:
+		return "", usagef("--bars %d: no model reads these inputs in bars", n)
+	case len(match) == 0:
+		return "", usagef("--bars %d: the models here take %s bars", n, domain.OrList(have))
+	case domainName != "" && !slices.Contains(match, domainName):
+		return "", usagef("--bars %d and --domain %s disagree: %s", n, domainName, domain.OrList(match))
+	case domainName != "":
+		return domainName, nil
+	}
+	return match[0], nil
 }
 
 // checkPerInput refuses a flag given n times for inputs inputs unless once or once each.

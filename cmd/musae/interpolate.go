@@ -19,6 +19,7 @@ type interpolateOptions struct {
 	Domain, Model, Out, Mode string
 	Track                    []string // --track: once for every input, or once per input (readOptions)
 	Bar                      []int
+	Bars                     int // --bars: the domain whose examples are so many bars long
 	Steps                    int
 	GridRows, GridCols       int
 	Temperature              float64
@@ -29,7 +30,7 @@ type interpolateOptions struct {
 
 func newInterpolateCmd(reg *domain.Registry, runF func(*interpolateOptions) error) *cobra.Command {
 	o := &interpolateOptions{}
-	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar, bars: &o.Bars}
 	var grid string
 	cmd := &cobra.Command{
 		Use:   "interpolate A B [--steps 5] [--mode slerp|lerp] -o OUT  |  interpolate A B C D --grid 5x5 -o OUT",
@@ -45,7 +46,8 @@ temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT
 writes the steps as a score instead. Across meters the rule is that there is none yet:
 the built-in melody models read 2 bars of 4/4 (32 sixteenths, in files of 4/4, 2/2, 2/4 or
 1/4, bars counted in the file's own meter), and an input in 3/4, 6/8 or another meter is
-refused, naming its meter, so that a morph never mixes meters.
+refused, naming its meter, so that a morph never mixes meters. --bars 16 morphs whole
+16-bar phrases with the 16-bar model (hier16-tiny).
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.

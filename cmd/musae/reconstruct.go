@@ -16,6 +16,7 @@ type reconstructOptions struct {
 	Domain, Model, Out, Data, Dataset string
 	Track                             []string // --track: once for every input, or once per input (readOptions)
 	Bar                               []int
+	Bars                              int // --bars: the domain whose examples are so many bars long
 	N                                 int
 	Seed                              uint64
 	Files                             []string
@@ -23,7 +24,7 @@ type reconstructOptions struct {
 
 func newReconstructCmd(reg *domain.Registry) *cobra.Command {
 	o := &reconstructOptions{}
-	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar, bars: &o.Bars}
 	cmd := &cobra.Command{
 		Use:   "reconstruct [FILE...] [--domain " + strings.Join(reg.Names(), "|") + "] -o OUT",
 		Short: "Encode and decode: test digits above their reconstructions, or a melody and its reconstruction",

@@ -14,6 +14,7 @@ import (
 	"musae/latent/domain/drums"
 	"musae/latent/domain/groove"
 	"musae/latent/domain/melody"
+	"musae/latent/domain/phrase"
 )
 
 // Exit codes: 0 success, 1 the work failed, 2 the command line was wrong, 130 interrupted.
@@ -40,6 +41,7 @@ func builtinDomains() *domain.Registry {
 		melody.New(),
 		drums.New(),
 		groove.New(),
+		phrase.New(),
 	)
 }
 
@@ -77,6 +79,8 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newRenderCmd(nil),
 		newExportCmd(nil),
 		newServeCmd(reg, nil),
+		newInfillCmd(reg, false, nil),
+		newInfillCmd(reg, true, nil),
 	)
 	root.AddCommand(transformCmds(reg)...)
 	return root

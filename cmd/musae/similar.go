@@ -20,6 +20,7 @@ type similarOptions struct {
 	Domain, Model, Out      string
 	Track                   []string // --track and --bar: at most once, for the one input
 	Bar                     []int
+	Bars                    int // --bars: the domain whose examples are so many bars long
 	N                       int
 	Similarity, Temperature float64
 	Seed                    uint64
@@ -28,7 +29,7 @@ type similarOptions struct {
 
 func newSimilarCmd(reg *domain.Registry, runF func(*similarOptions) error) *cobra.Command {
 	o := &similarOptions{}
-	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar}
+	in := inputOptions{reg: reg, domain: &o.Domain, model: &o.Model, track: &o.Track, bar: &o.Bar, bars: &o.Bars}
 	cmd := &cobra.Command{
 		Use:   "similar FILE --similarity 0.8 [-n 4] [--seed S] -o OUT",
 		Short: "Variations of a melody (.mid) or digit (.png): points of latent space near its mean",

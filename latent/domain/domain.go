@@ -83,6 +83,9 @@ type Info struct {
 	// Mean says what Decode gives where it takes no temperature ("their pixel
 	// probabilities": the likelihood's mean); "" where it samples above temperature 0.
 	Mean string
+	// Bars is how many bars of music an example holds (2 for the melody windows); 0 for
+	// domains that are not music.
+	Bars int
 	// Loss and ClipNorm are the training defaults.
 	Loss     models.Loss
 	ClipNorm float64
@@ -261,4 +264,28 @@ type Transform struct {
 	Name  string // the verb: "groove"
 	Short string // a line: "Humanise a quantised drum beat: a drummer's velocities and timing"
 	Long  string // the verb's help text
+}
+
+// Infiller is implemented by domains whose examples are bars of music and whose models
+// can write some bars of an example anew, keeping the others (infilling, continuation).
+type Infiller interface {
+	Domain
+	// Bars is how many bars an example holds.
+	Bars() int
+	// Heard is how many bars from the start of x hold music (the rest are rests).
+	Heard(x Example) int
+	// Infill returns x with the bars where keep is false (keep[b] for bar b+1) written
+	// anew so that they join the kept ones; it writes how the search went to o.Log.
+	Infill(ctx context.Context, m *Model, x Example, keep []bool, o InfillOptions) (Example, error)
+}
+
+// InfillOptions tune Infiller.Infill.
+type InfillOptions struct {
+	// Temperature decodes the new bars greedily at 0, else samples at it with Rng.
+	Temperature float64
+	Rng         *rand.Rand
+	// Steps is how many gradient steps the latent search takes (0: the domain's default).
+	Steps int
+	// Log takes notes of the search; nil for none.
+	Log io.Writer
 }

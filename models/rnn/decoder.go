@@ -28,6 +28,15 @@ type Decoder struct {
 	SampleProb float64
 	Rng        *rand.Rand
 
+	// Start, when set, holds each row's input class at step 0 ([N]; −1 for none, as
+	// without it): the class before the sequence. The bars of a HierDecoder read the last
+	// class of the bar before, as MusicVAE's core decoders do.
+	Start []int32
+
+	// prepared, while set, lets decode reuse the weights it prepared last (a
+	// HierDecoder decoding bar after bar with the same weights).
+	prepared bool
+
 	n                int
 	z                []float32 // the last NLL's latent (not owned)
 	st               []float32 // tanh(init(z)) [N, layers·2·H]
@@ -97,7 +106,7 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 	d.n, d.z = n, z
 	d.prev, d.tgt = growInt(d.prev, T*n), growInt(d.tgt, T*n)
 	for i := 0; i < n; i++ {
-		d.prev[i] = -1
+		d.prev[i] = d.start(i)
 		for t := 0; t < T; t++ {
 			c := b.Classes[i*T+t]
 			d.tgt[t*n+i] = c
@@ -225,7 +234,9 @@ func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32
 	}
 	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
 	for k, l := range d.Layers {
-		l.prepare()
+		if !d.prepared {
+			l.prepare()
+		}
 		s := d.states[k]
 		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
 		copy(s.H, d.h0[k])
@@ -243,9 +254,12 @@ func (d *Decoder) decode(z []float32, n int, choose func(t int, logits []float32
 		for k, l := range d.Layers {
 			if k == 0 {
 				copy(pre, d.zproj)
-				if t > 0 {
-					for i := 0; i < n; i++ {
-						c := int(class(t-1, i))
+				for i := 0; i < n; i++ {
+					c := int(d.start(i))
+					if t > 0 {
+						c = int(class(t-1, i))
+					}
+					if c >= 0 {
 						models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
 					}
 				}
@@ -278,6 +292,14 @@ func (d *Decoder) scheduleInputs(z []float32, n int) {
 			}
 		}
 	}, func(t, i int) int32 { return d.prev[(t+1)*n+i] })
+}
+
+// start is row i's input class at step 0: Start[i], or −1 (none).
+func (d *Decoder) start(i int) int32 {
+	if d.Start == nil {
+		return -1
+	}
+	return d.Start[i]
 }
 
 func argmax(row []float32) int {

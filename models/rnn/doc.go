@@ -51,6 +51,17 @@
 //     call. Layers are not safe for concurrent use.
 //   - Generation is deterministic for a seeded rng; temperature 0 is greedy argmax.
 //
+// # Hierarchical decoding
+//
+// HierDecoder is MusicVAE's hierarchical decoder for 16-bar melodies (hier16-tiny): a
+// conductor LSTM, started from tanh(dense(z)) and fed zeros, emits one embedding per bar,
+// and a Decoder over one bar writes each bar from its embedding, started afresh, reading at
+// its first step the last class of the bar before (Decoder.Start). In training the bars of
+// a batch are one batch of N·Bars rows of Steps/Bars steps, bar-major, so the fused
+// sequence kernels run unchanged; generation goes bar after bar. BarNLL and BackwardBars
+// score and differentiate bar by bar, which infilling needs (a loss over some bars only).
+// HierConfig with Bars 0 is the flat baseline (flat16-tiny).
+//
 // # Speed
 //
 // Matrix products are models' packed, register-blocked GEMM (AVX-512 or AVX2+FMA kernels,

@@ -42,6 +42,7 @@ func (Domain) Info() domain.Info {
 		Outputs:        []string{".mid", ".midi"},
 		OutputKind:     "a MIDI file",
 		Shape:          [3]int{midi.WindowSteps, midi.NumDrumClasses, 1},
+		Bars:           midi.WindowBars,
 		Samples:        8,
 		Temperature:    0.5,
 		TemperatureUse: "sampling temperature for drum beats (default 0.5)",

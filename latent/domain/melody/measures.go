@@ -153,11 +153,18 @@ func corpusTrack(m *domain.Model, dir, track string) string {
 // o.Dir: the mean mu of the windows in the top quarter by the measure minus that of the
 // bottom quarter.
 func (Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOptions, w, log io.Writer) (*latent.Attributes, error) {
+	return AttributesOf(ctx, m, o, datasets.MelodyOptions{}, w, log)
+}
+
+// AttributesOf is Attributes for models of other windows than 2 bars: the windows are
+// cut as cut says (its Bars; Track and AlignGrid are set here).
+func AttributesOf(ctx context.Context, m *domain.Model, o domain.DataOptions, cut datasets.MelodyOptions, w, log io.Writer) (*latent.Attributes, error) {
 	if o.Dir == "" {
 		return nil, domain.Inputf("say where the melodies are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
 	}
 	track := corpusTrack(m, o.Dir, o.Track)
-	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, datasets.MelodyOptions{Track: track, AlignGrid: true})
+	cut.Track, cut.AlignGrid = track, true
+	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, cut)
 	if err != nil {
 		return nil, err
 	}
@@ -217,8 +224,15 @@ func decodeGreedy(ctx context.Context, m *domain.Model, zs [][]float32) ([]midi.
 // melodies in o.Dir, decodes z = mu and z = mu + amount·v greedily, and writes the mean
 // measures of the inputs and of both decodings, and how many gained or lost notes.
 func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.DataOptions, name string, v []float32, amount float64, w io.Writer) error {
+	return MeasureAttributeOf(ctx, m, o, datasets.MelodyOptions{}, name, v, amount, w)
+}
+
+// MeasureAttributeOf is MeasureAttribute for models of other windows than 2 bars, cut as
+// cut says (see AttributesOf).
+func MeasureAttributeOf(ctx context.Context, m *domain.Model, o domain.DataOptions, cut datasets.MelodyOptions, name string, v []float32, amount float64, w io.Writer) error {
 	track := corpusTrack(m, o.Dir, o.Track)
-	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, datasets.MelodyOptions{Track: track, AlignGrid: true})
+	cut.Track, cut.AlignGrid = track, true
+	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, cut)
 	if err != nil {
 		return err
 	}

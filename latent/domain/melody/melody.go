@@ -44,6 +44,7 @@ func (Domain) Info() domain.Info {
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
 		OutputKind:     "a MIDI file",
 		Shape:          [3]int{midi.WindowSteps, midi.NumClasses, 1},
+		Bars:           midi.WindowBars,
 		Samples:        8,
 		Temperature:    0.5,
 		TemperatureUse: "sampling temperature for melodies (default 0.5)",

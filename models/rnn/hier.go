@@ -1,0 +1,416 @@
+package rnn
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"musae/models"
+)
+
+// HierConfig describes a hierarchical melody VAE, MusicVAE's hierdec-mel_16bar: the
+// bidirectional LSTM encoder of Config over all Steps, a conductor LSTM that turns z into
+// one embedding per bar, and a bar decoder (Config's decoder over Steps/Bars steps) that
+// writes each bar from its embedding. A HierConfig with Bars 0 is the flat model of its
+// Config, the baseline MusicVAE compares with.
+type HierConfig struct {
+	Config
+	Bars            int   // bars per sequence; Steps/Bars steps each (0: a flat model)
+	ConductorHidden []int // LSTM units of each conductor layer (all equal); the embedding is the last layer's
+}
+
+// Hier16Config returns hier16-tiny: 16 bars of 16 steps, biLSTM 128 per direction, a
+// conductor of 1 × LSTM 128, a bar decoder of 1 × LSTM 256, z 64.
+func Hier16Config() HierConfig {
+	return HierConfig{
+		Config: Config{Name: "hier16-tiny", Classes: 90, Steps: 256, EncoderHidden: 128, DecoderHidden: []int{256}, Z: 64},
+		Bars:   16, ConductorHidden: []int{128},
+	}
+}
+
+// Flat16Config returns flat16-tiny, hier16-tiny's flat baseline: the same encoder and z,
+// and one LSTM 256 decoding all 256 steps.
+func Flat16Config() HierConfig {
+	return HierConfig{Config: Config{Name: "flat16-tiny", Classes: 90, Steps: 256, EncoderHidden: 128, DecoderHidden: []int{256}, Z: 64}}
+}
+
+// HierConfigByName returns the canonical 16-bar config called name: "hier16-tiny" or
+// "flat16-tiny".
+func HierConfigByName(name string) (HierConfig, error) {
+	switch name {
+	case "hier16-tiny":
+		return Hier16Config(), nil
+	case "flat16-tiny":
+		return Flat16Config(), nil
+	}
+	return HierConfig{}, fmt.Errorf("%w %q (want hier16-tiny or flat16-tiny)", ErrUnknownConfig, name)
+}
+
+// ParseHierConfig reads a HierConfig from a checkpoint's JSON, validated.
+func ParseHierConfig(raw json.RawMessage) (HierConfig, error) {
+	var c HierConfig
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("rnn: bad model config: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first problem with c.
+func (c HierConfig) Validate() error {
+	if err := c.Config.Validate(); err != nil {
+		return err
+	}
+	if c.Bars == 0 {
+		if len(c.ConductorHidden) > 0 {
+			return fmt.Errorf("rnn: config %q: a conductor without bars", c.Name)
+		}
+		return nil
+	}
+	switch {
+	case c.Bars < 0 || c.Bars > c.Steps || c.Steps%c.Bars != 0:
+		return fmt.Errorf("rnn: config %q: %d bars do not divide %d steps", c.Name, c.Bars, c.Steps)
+	case len(c.ConductorHidden) == 0:
+		return fmt.Errorf("rnn: config %q: no conductor layers", c.Name)
+	case len(c.ConductorHidden) > MaxLayers:
+		return fmt.Errorf("rnn: config %q: %d conductor layers, want at most %d", c.Name, len(c.ConductorHidden), MaxLayers)
+	}
+	for k, h := range c.ConductorHidden {
+		if h < 1 || h > MaxHidden || h != c.ConductorHidden[0] {
+			return fmt.Errorf("rnn: config %q: conductor layer %d has %d units, want all layers of the same size, 1 to %d (%v)", c.Name, k, h, MaxHidden, c.ConductorHidden)
+		}
+	}
+	return nil
+}
+
+// barConfig is the Config of the bar decoder: Steps/Bars steps, z the embedding.
+func (c HierConfig) barConfig() Config {
+	b := c.Config
+	b.Steps, b.Z = c.Steps/c.Bars, c.ConductorHidden[0]
+	return b
+}
+
+// DecoderParams returns the number of values in the decoder's parameters, as NewHier
+// would allocate them, for a valid c.
+func (c HierConfig) DecoderParams() int64 {
+	if c.Bars == 0 {
+		return c.Config.DecoderParams()
+	}
+	h, z := int64(c.ConductorHidden[0]), int64(c.Z)
+	l := int64(len(c.ConductorHidden))
+	n := z*2*l*h + 2*l*h                           // conductor_init
+	n += lstmParams(1, h) + (l-1)*lstmParams(h, h) // conductor
+	return n + c.barConfig().DecoderParams()
+}
+
+// HierModel is a 16-bar melody VAE of a HierConfig: the bidirectional LSTM encoder and
+// either a HierDecoder (Bars > 0) or the flat Decoder over all steps (Bars 0).
+type HierModel struct {
+	HierConfig
+	Enc *Encoder
+	Dec Sequencer
+
+	vae *models.VAE
+}
+
+// NewHier returns the model c describes, its parameters initialised from rng.
+func NewHier(c HierConfig, rng *rand.Rand) (*HierModel, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	c.DecoderHidden = append([]int(nil), c.DecoderHidden...)
+	c.ConductorHidden = append([]int(nil), c.ConductorHidden...)
+	m := &HierModel{HierConfig: c, Enc: NewEncoder(c.Classes, c.EncoderHidden, c.Z, rng)}
+	if c.Bars == 0 {
+		m.Dec = NewDecoder(c.Classes, c.Steps, c.Z, c.DecoderHidden, rng)
+	} else {
+		m.Dec = NewHierDecoder(c, rng)
+	}
+	m.vae = &models.VAE{Enc: m.Enc, Dec: m.Dec, Z: c.Z}
+	return m, nil
+}
+
+// VAE returns the model as the shared core's VAE (the same value every call).
+func (m *HierModel) VAE() *models.VAE { return m.vae }
+
+// Params returns every parameter: the encoder's, then the decoder's.
+func (m *HierModel) Params() []*models.Param { return m.vae.Params() }
+
+// Sequencer is what a melody decoder does besides scoring: decode latents to sequences,
+// and score its teacher-forced guesses. Decoder and HierDecoder are Sequencers.
+type Sequencer interface {
+	models.Decoder
+	// Generate decodes n sequences from z [n, Z] (see Decoder.Generate).
+	Generate(z []float32, n int, temperature float64, rng *rand.Rand) [][]int32
+	// TeacherForcedAccuracy counts the steps whose most likely class, given the true
+	// classes before, is the true one (see Decoder.TeacherForcedAccuracy).
+	TeacherForcedAccuracy(z []float32, b *models.Batch) (hits, total int)
+}
+
+var (
+	_ Sequencer = (*Decoder)(nil)
+	_ Sequencer = (*HierDecoder)(nil)
+)
+
+// HierDecoder is MusicVAE's HierarchicalLstmDecoder with autoregression disabled between
+// bars (hierdec-mel_16bar): the conductor, a stack of LSTM layers whose initial (h, c) is
+// tanh(conductor_init(z)) and whose input is zero at every step, runs Bars steps; its last
+// layer's output at step b is bar b's embedding. Bar is a Decoder over one bar that starts
+// afresh from each embedding (its state tanh(init(embedding)), the embedding beside every
+// step's input) and reads at its first step the last class of the bar before (none before
+// bar 1): the true one in training, its own choice when generating, as MusicVAE's core
+// decoder does. Parameter names: Linear "conductor_init", nn.LSTM "conductor" (input size
+// 1, always zero), then Bar's "init", "dec", "out".
+type HierDecoder struct {
+	Bars, BarSteps, Classes, Z, Hidden int
+	Init                               *models.Dense
+	Conductor                          []*LSTM
+	Bar                                *Decoder
+
+	n              int
+	st             []float32 // tanh(conductor_init(z)) [N, layers·2·H]
+	h0, c0         [][]float32
+	none           []int32 // [Bars, N] of −1: the conductor's zero inputs
+	sub            models.Batch
+	start          []int32   // [Bars·N] each bar's first input
+	emb            []float32 // [Bars, N, H] = [Bars·N, H]
+	barNLL, nll    []float64
+	dbar, dst, dz  []float32
+	demb           []float32
+	keepRow, genIn []int32
+}
+
+// NewHierDecoder returns the hierarchical decoder of c (c.Bars > 0).
+func NewHierDecoder(c HierConfig, rng *rand.Rand) *HierDecoder {
+	h := c.ConductorHidden[0]
+	bc := c.barConfig()
+	d := &HierDecoder{Bars: c.Bars, BarSteps: bc.Steps, Classes: c.Classes, Z: c.Z, Hidden: h}
+	d.Init = models.NewDense("conductor_init", c.Z, 2*len(c.ConductorHidden)*h, rng)
+	for k := range c.ConductorHidden {
+		in := h
+		if k == 0 {
+			in = 1
+		}
+		d.Conductor = append(d.Conductor, NewLSTM("conductor", fmt.Sprintf("_l%d", k), in, h, rng))
+	}
+	d.Bar = NewDecoder(bc.Classes, bc.Steps, bc.Z, bc.DecoderHidden, rng)
+	return d
+}
+
+// Params returns the conductor's parameters, then the bar decoder's.
+func (d *HierDecoder) Params() []*models.Param {
+	ps := d.Init.Params()
+	for _, l := range d.Conductor {
+		ps = append(ps, l.Params()...)
+	}
+	return append(ps, d.Bar.Params()...)
+}
+
+// Steps is the length of the sequences, Bars·BarSteps.
+func (d *HierDecoder) Steps() int { return d.Bars * d.BarSteps }
+
+// conduct runs the conductor from z [n, Z] and leaves the bar embeddings in d.emb
+// [Bars, n, H].
+func (d *HierDecoder) conduct(z []float32, n int, train bool) {
+	H, L := d.Hidden, len(d.Conductor)
+	d.n = n
+	st := d.Init.Forward(z, n)
+	d.st = models.Buf(d.st, len(st))
+	for i, v := range st {
+		d.st[i] = tanhf(v)
+	}
+	for len(d.h0) < L {
+		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
+	}
+	for k := 0; k < L; k++ {
+		d.h0[k], d.c0[k] = models.Buf(d.h0[k], n*H), models.Buf(d.c0[k], n*H)
+		for i := 0; i < n; i++ {
+			row := d.st[(i*L+k)*2*H:]
+			copy(d.h0[k][i*H:(i+1)*H], row[:H])
+			copy(d.c0[k][i*H:(i+1)*H], row[H:2*H])
+		}
+	}
+	d.none = growInt(d.none, d.Bars*n)
+	for i := range d.none {
+		d.none[i] = -1
+	}
+	for k, l := range d.Conductor {
+		in := seqInput{n: n, t: d.Bars}
+		if k == 0 {
+			in.classes, in.oneHot = d.none, 1
+		} else {
+			in.dense, in.dDense = d.Conductor[k-1].outputs(), H
+		}
+		l.forward(&in, d.h0[k], d.c0[k], train)
+	}
+	out := d.Conductor[L-1].outputs()
+	d.emb = models.Buf(d.emb, len(out))
+	copy(d.emb, out)
+}
+
+// barBatch lays b's classes out as the bar decoder's batch, row bar·N + i for bar bar of
+// example i, with each row's first input the class before it.
+func (d *HierDecoder) barBatch(b *models.Batch) *models.Batch {
+	n, S, T := b.N, d.BarSteps, b.T
+	d.sub.N, d.sub.T, d.sub.D = d.Bars*n, S, d.Classes
+	d.sub.Classes = growInt(d.sub.Classes, d.Bars*n*S)
+	d.start = growInt(d.start, d.Bars*n)
+	for bar := 0; bar < d.Bars; bar++ {
+		for i := 0; i < n; i++ {
+			r := bar*n + i
+			copy(d.sub.Classes[r*S:(r+1)*S], b.Classes[i*T+bar*S:i*T+(bar+1)*S])
+			d.start[r] = -1
+			if bar > 0 {
+				d.start[r] = b.Classes[i*T+bar*S-1]
+			}
+		}
+	}
+	return &d.sub
+}
+
+func (d *HierDecoder) check(b *models.Batch) {
+	if b.Classes == nil || b.T != d.Steps() || b.D != d.Classes {
+		panic(fmt.Sprintf("rnn: hierarchical decoder of %d steps of %d classes given a batch of %d steps of %d features (classes set: %v)",
+			d.Steps(), d.Classes, b.T, b.D, b.Classes != nil))
+	}
+}
+
+// NLL returns −log p(x|z) per example in nats for z [N, Z], teacher-forced on b's classes.
+func (d *HierDecoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
+	bars := d.BarNLL(z, b, train)
+	n := b.N
+	d.nll = growF64(d.nll, n)
+	clear(d.nll)
+	for bar := 0; bar < d.Bars; bar++ {
+		for i := 0; i < n; i++ {
+			d.nll[i] += bars[bar*n+i]
+		}
+	}
+	return d.nll
+}
+
+// BarNLL returns −log p(bar|z, the bars before) of every bar of every example, in nats,
+// [Bars, N] (bar-major), teacher-forced on b's classes. With train set, BackwardBars (or
+// Backward) may follow.
+func (d *HierDecoder) BarNLL(z []float32, b *models.Batch, train bool) []float64 {
+	d.check(b)
+	d.conduct(z, b.N, train)
+	sub := d.barBatch(b)
+	d.Bar.Start = d.start
+	defer func() { d.Bar.Start = nil }()
+	d.barNLL = append(d.barNLL[:0], d.Bar.NLL(d.emb, sub, train)...)
+	return d.barNLL
+}
+
+// Backward adds the parameter gradients of the last training NLL given d loss/d nll per
+// example, and returns d loss/d z [N, Z], valid until the next call.
+func (d *HierDecoder) Backward(dnll []float32) []float32 {
+	n := d.n
+	d.dbar = models.Buf(d.dbar, d.Bars*n)
+	for bar := 0; bar < d.Bars; bar++ {
+		copy(d.dbar[bar*n:(bar+1)*n], dnll)
+	}
+	return d.BackwardBars(d.dbar)
+}
+
+// BackwardBars is Backward given d loss/d nll per bar, [Bars, N] as BarNLL returns them.
+func (d *HierDecoder) BackwardBars(dbar []float32) []float32 {
+	n, H, L := d.n, d.Hidden, len(d.Conductor)
+	demb := d.Bar.Backward(dbar) // [Bars·N, H] = [Bars, N, H]
+	d.demb = models.Buf(d.demb, len(demb))
+	copy(d.demb, demb)
+	d.dst = models.Buf(d.dst, n*L*2*H)
+	dh := d.demb
+	for k := L - 1; k >= 0; k-- {
+		l := d.Conductor[k]
+		l.backward(dh, nil, nil, true, k > 0)
+		dh = l.ddense
+		for i := 0; i < n; i++ {
+			row := d.dst[(i*L+k)*2*H:]
+			copy(row[:H], l.dh[i*H:(i+1)*H])
+			copy(row[H:2*H], l.dc[i*H:(i+1)*H])
+		}
+	}
+	for i, s := range d.st {
+		d.dst[i] *= 1 - s*s
+	}
+	dz := d.Init.Backward(d.dst)
+	d.dz = models.Buf(d.dz, n*d.Z)
+	copy(d.dz, dz)
+	return d.dz
+}
+
+// TeacherForcedAccuracy decodes z [N, Z] teacher-forced on b's classes and returns how
+// many steps' most likely class is the true one, and how many steps there are.
+func (d *HierDecoder) TeacherForcedAccuracy(z []float32, b *models.Batch) (hits, total int) {
+	d.check(b)
+	d.conduct(z, b.N, false)
+	sub := d.barBatch(b)
+	d.Bar.Start = d.start
+	defer func() { d.Bar.Start = nil }()
+	return d.Bar.TeacherForcedAccuracy(d.emb, sub)
+}
+
+// Accuracy decodes mu [N, Z] greedily and returns how many of b's steps it gets right and
+// how many steps there are.
+func (d *HierDecoder) Accuracy(mu []float32, b *models.Batch) (hits, total int) {
+	for i, seq := range d.Generate(mu, b.N, 0, nil) {
+		for t, c := range seq {
+			if c == b.Classes[i*b.T+t] {
+				hits++
+			}
+		}
+	}
+	return hits, b.N * b.T
+}
+
+// Generate decodes n sequences of Bars·BarSteps classes from z [n, Z]: the conductor
+// gives every bar's embedding, then bar by bar the bar decoder writes each from its
+// embedding, reading the last class of the bar before at its first step. Temperature 0
+// is greedy; otherwise classes are drawn with rng.
+func (d *HierDecoder) Generate(z []float32, n int, temperature float64, rng *rand.Rand) [][]int32 {
+	return d.GenerateKeeping(z, n, nil, nil, temperature, rng)
+}
+
+// GenerateKeeping is Generate with some bars given: where keep[bar] is set, bar bar of
+// every sequence is kept[i]'s (kept [n][Bars·BarSteps]) instead of decoded, and the bar
+// after it reads its last class, so that the decoded bars join the kept ones. nil keep
+// keeps none.
+func (d *HierDecoder) GenerateKeeping(z []float32, n int, keep []bool, kept [][]int32, temperature float64, rng *rand.Rand) [][]int32 {
+	if temperature < 0 || math.IsNaN(temperature) {
+		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
+	}
+	if keep != nil && (len(keep) != d.Bars || len(kept) != n) {
+		panic(fmt.Sprintf("rnn: GenerateKeeping with %d bars of keep for %d and %d sequences for %d", len(keep), d.Bars, len(kept), n))
+	}
+	T, S, H := d.Steps(), d.BarSteps, d.Hidden
+	out := make([][]int32, n)
+	flat := make([]int32, n*T)
+	for i := range out {
+		out[i] = flat[i*T : (i+1)*T]
+	}
+	d.conduct(z, n, false)
+	emb := append([]float32(nil), d.emb...)
+	d.genIn = growInt(d.genIn, n)
+	defer func() { d.Bar.Start, d.Bar.prepared = nil, false }()
+	for bar := 0; bar < d.Bars; bar++ {
+		if keep != nil && keep[bar] {
+			for i := range out {
+				copy(out[i][bar*S:(bar+1)*S], kept[i][bar*S:(bar+1)*S])
+			}
+			continue
+		}
+		for i := range out {
+			d.genIn[i] = -1
+			if bar > 0 {
+				d.genIn[i] = out[i][bar*S-1]
+			}
+		}
+		d.Bar.Start = d.genIn
+		for i, seq := range d.Bar.Generate(emb[bar*n*H:(bar+1)*n*H], n, temperature, rng) {
+			copy(out[i][bar*S:(bar+1)*S], seq)
+		}
+		d.Bar.prepared = true // the weights stay as they are for the other bars
+	}
+	return out
+}
