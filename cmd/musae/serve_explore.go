@@ -61,6 +61,12 @@ func newExplorer(reg *domain.Registry, o *serveOptions) (*explorer, error) {
 		if err != nil {
 			return err
 		}
+		if m.Meta.Task != "" { // a model of a task restores inputs; the page explores VAEs
+			if builtin {
+				return nil
+			}
+			return fmt.Errorf("serve: %s is a %s model, which restores inputs rather than exploring a latent space (run musae %s)", ref, m.Meta.Task, m.Meta.Task)
+		}
 		id := ref
 		if !builtin {
 			id = strings.TrimSuffix(filepath.Base(ref), filepath.Ext(ref))

@@ -154,7 +154,7 @@ func TestServeAPI(t *testing.T) {
 		{"/api/starters?model=mel2-tiny", "200", "application/json", `"name":"Ode to Joy"`},
 		{"/api/starters?model=drums2", "200", "application/json", `"lanes":[{"name":"crash","pitch":49}`},
 		{"/api/starters?model=mnist-conv", "200", "application/json", `"name":"sample 1 (seed 1, T 1)","ref":`},
-		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv, mnist-conv2, mel2-tiny, drums2`},
+		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv, mnist-conv2, mel2-tiny, drums2, groove2, hier16-tiny`},
 		{"/api/starters", "404", "application/json", `no model \"\"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=1", "400", "application/json", `steps \"1\": want a number from 2 to 33`},
@@ -594,13 +594,16 @@ func TestServeConditions(t *testing.T) {
 // ships them, of its latent size, with the domain's measures.
 func TestBuiltinAttributes(t *testing.T) {
 	reg := builtinDomains()
-	want := map[string]string{"mel2-tiny": "density pitch stepwise", "drums2": "density openness syncopation", "mnist-conv": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9", "mnist-conv2": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"}
+	want := map[string]string{"mel2-tiny": "density pitch stepwise", "hier16-tiny": "density pitch stepwise", "drums2": "density openness syncopation", "mnist-conv": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9", "mnist-conv2": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"}
 	for _, name := range reg.Builtin() {
 		m, err := reg.Open(name, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		a, err := reg.BuiltinAttributes(name)
+		if m.Meta.Task != "" {
+			continue // a task model restores inputs; it has no latent space to slide in
+		}
 		if _, learns := m.Domain.(domain.Attributer); err != nil || learns != (a != nil) {
 			t.Fatalf("%s: attributes %v, %v; its domain learns them: %v", name, a, err, learns)
 		}
@@ -683,7 +686,7 @@ func TestServeCommand(t *testing.T) {
 	for !strings.Contains(out.String(), "http://") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(out.String(), "(models mnist-conv, mnist-conv2, mel2-tiny, drums2)") {
+	if !strings.Contains(out.String(), "(models mnist-conv, mnist-conv2, mel2-tiny, drums2, groove2, hier16-tiny)") {
 		t.Errorf("serve says %q", out.String())
 	}
 	var addr string
@@ -1007,4 +1010,29 @@ func withTempo(t *testing.T, m midi.Melody, us int) []byte {
 	}
 	b[at+3], b[at+4], b[at+5] = byte(us>>16), byte(us>>8), byte(us)
 	return b
+}
+
+// TestServeRefusesTaskModels: the page explores VAEs; the built-in task models (denoise,
+// elaborate) are left out of its menu, and one given with --model is refused by name.
+func TestServeRefusesTaskModels(t *testing.T) {
+	reg := builtinDomains()
+	m, err := reg.Open("mel2-denoise", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(t.TempDir(), "fixer.safetensors")
+	if err := models.SaveCheckpoint(ck, m.VAE.Params(), nil, m.Meta); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newExplorer(reg, &serveOptions{MaxUpload: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.describe(); strings.Contains(got, "mel2-denoise") || strings.Contains(got, "mel2-elaborate") {
+		t.Errorf("serving %s", got)
+	}
+	_, err = newExplorer(reg, &serveOptions{Models: []string{ck}, MaxUpload: 1 << 20})
+	if err == nil || !strings.Contains(err.Error(), "fixer.safetensors is a denoise model") {
+		t.Errorf("serving a denoise checkpoint: %v", err)
+	}
 }
