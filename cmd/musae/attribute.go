@@ -124,6 +124,7 @@ type attrApplyOptions struct {
 	Amounts                         []float64
 	Temperature                     float64
 	Seed                            uint64
+	Cond                            domain.Conditions // --meter and the other conditions, where given
 	File                            string
 }
 
@@ -173,6 +174,7 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 	f.Lookup("amount").DefValue = "1" // what help shows; RunE fills it in
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	addConditionFlags(f, reg, &o.Cond, "default: the input's")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (melodies, default applied.mid) or PNG (digits, default applied.png)")
 	return cmd
 }
@@ -206,7 +208,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	for i, a := range o.Amounts {
 		zs[i] = latent.Apply(in.Mu[0], v, a)
 	}
-	xs, err := decodeFor(ctx, m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617474)))
+	xs, err := decodeFor(ctx, m, zs, under(len(zs), m.ConditionsOf(in.Examples[0], o.Cond)), o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617474)))
 	if err != nil {
 		return err
 	}

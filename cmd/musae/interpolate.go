@@ -23,6 +23,7 @@ type interpolateOptions struct {
 	GridRows, GridCols       int
 	Temperature              float64
 	Seed                     uint64
+	Cond                     domain.Conditions // --meter and the other conditions, where given
 	Each, WAV                bool
 	Files                    []string
 }
@@ -53,7 +54,8 @@ row after row.
 --track and --bar hold for every input when given once, or for each input in order when
 given once per input, '' or 0 leaving that input's choice automatic:
   musae interpolate song.mid tune.mid --track MELODY --track 0
-  musae interpolate song.mid tune.mid --track MELODY --track ''`,
+  musae interpolate song.mid tune.mid --track MELODY --track ''` +
+			conditionsHelp(reg, "decode every point under the first input's (a morph between meters takes the first's meter) unless a flag gives another."),
 		Args: cobra.RangeArgs(2, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
@@ -100,6 +102,7 @@ given once per input, '' or 0 leaving that input's choice automatic:
 	f.IntVar(&o.Steps, "steps", 5, fmt.Sprintf("points from A to B, both included (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	addConditionFlags(f, reg, &o.Cond, "default: the first input's")
 	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
 	f.BoolVar(&o.WAV, "wav", false, "melodies: also write a WAV file beside each MIDI file (OUT.wav, and OUT-01.wav, ... with --each)")
 	return cmd
@@ -132,6 +135,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	info := m.Domain.Info()
 	ext := info.Outputs[0]
 	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
+	conds := under(len(zs), m.ConditionsOf(in.Examples[0], o.Cond))
 	if !isTimed(m.Domain) {
 		if o.WAV {
 			return wavError(reg, m.Domain, m.Meta.Model)
@@ -140,7 +144,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 		if err := checkOutputExt(out, m.Domain); err != nil {
 			return err
 		}
-		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+		xs, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
@@ -154,7 +158,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	steps, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+	steps, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 	if err != nil {
 		return err
 	}

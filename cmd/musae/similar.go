@@ -23,6 +23,7 @@ type similarOptions struct {
 	N                       int
 	Similarity, Temperature float64
 	Seed                    uint64
+	Cond                    domain.Conditions // --meter and the other conditions, where given
 	File                    string
 }
 
@@ -74,6 +75,7 @@ when OUT is not a .png; default similar.png).`,
 	f.IntVarP(&o.N, "n", "n", 4, fmt.Sprintf("how many variations (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (the prior samples; sampling)")
+	addConditionFlags(f, reg, &o.Cond, "default: the input's")
 	f.StringVarP(&o.Out, "output", "o", "", `melodies: a folder (default "similar"); digits: a PNG (default similar.png)`)
 	return cmd
 }
@@ -95,6 +97,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	info := m.Domain.Info()
 	ext := info.Outputs[0]
 	input := in.Examples[0]
+	conds := under(len(zs), m.ConditionsOf(input, o.Cond))
 	if !isTimed(m.Domain) {
 		if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {
 			return err
@@ -109,7 +112,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 			}
 			out = filepath.Join(out, "similar"+ext)
 		}
-		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+		xs, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
@@ -131,7 +134,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	if err := removeOutputFiles(dir, "similar"); err != nil {
 		return err
 	}
-	xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+	xs, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,11 @@
 // metrics (Eval) and its training setup (Train). What only some domains do, they say by
 // implementing an optional interface, as an io.Writer says it is an io.WriterTo: Timed
 // (examples that play in time: music, WAV), Pictures (grey pictures: latent maps and
-// scatter plots), Attributer (attribute vectors learnt from data) and Measurer (measures
-// of examples, such as note density). A Registry holds the domains a program knows;
+// scatter plots), Attributer (attribute vectors learnt from data), Measurer (measures
+// of examples, such as note density) and Conditioned (models that encode and decode under
+// known conditions, such as a melody's meter: see Conditions; a program passes them to
+// Model.SampleUnder, DecodeUnder and DecodeEach, and examples carry their own in
+// Example.Conditions, so that decoding like an input is Model.ConditionsOf). A Registry holds the domains a program knows;
 // musae's command line builds its own in one place, and adding a domain is its package
 // plus one line there.
 //

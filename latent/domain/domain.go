@@ -103,6 +103,9 @@ type Example struct {
 	// QPM is the tempo of an example that plays in time, in quarter notes per minute;
 	// 0 where the domain has none or the file gave none.
 	QPM float64
+	// Conditions are what the example was read or decoded under, where its domain is
+	// Conditioned (a melody's meter); nil otherwise.
+	Conditions Conditions
 }
 
 // ReadOptions pick the part of a file that Read reads.
