@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"musae/latent"
+	"musae/models"
 )
 
 // Conditions are the known inputs a conditioned model encodes and decodes under, by name:
@@ -75,6 +76,11 @@ type Conditioned interface {
 	// condition m takes and no other (Model.DecodeEach checks and fills them). The
 	// examples it returns carry their conditions.
 	DecodeUnder(m *Model, zs [][]float32, conds []Conditions, temperature float64, rng *rand.Rand) ([]Example, error)
+	// BatchFor is Batch for model m: the batch its encoder reads, each example's
+	// conditions that m takes as the batch's controls (models.Batch.Controls), and an
+	// InputError for an example m cannot read (a 3/4 window for a model of 4/4 windows).
+	// Model.Encode uses it instead of Batch.
+	BatchFor(m *Model, xs []Example) (*models.Batch, error)
 }
 
 // Takes returns the conditions m takes, in its domain's order; none when its domain is not

@@ -9,6 +9,7 @@ import (
 
 	"musae/latent/domain"
 	"musae/latent/domain/digits"
+	"musae/models"
 )
 
 // conditionedDigits is the digits domain with made-up conditions, to test how the Model
@@ -28,6 +29,10 @@ func (conditionedDigits) Conditions() []domain.Condition {
 }
 
 func (d conditionedDigits) Takes(*domain.Model) []string { return d.takes }
+
+func (d conditionedDigits) BatchFor(_ *domain.Model, xs []domain.Example) (*models.Batch, error) {
+	return d.Domain.Batch(xs)
+}
 
 func (d conditionedDigits) DecodeUnder(m *domain.Model, zs [][]float32, conds []domain.Conditions, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
 	*d.seen = append(*d.seen, conds...)
