@@ -365,3 +365,30 @@ func TestWiden(t *testing.T) {
 		t.Error("narrowed a model's controls")
 	}
 }
+
+// TestScheduledSamplingRagged runs scheduled sampling on a batch of controls and of
+// examples shorter than it: the padding's class −1 is fed as an all-zero input (it once
+// indexed the weights at −1).
+func TestScheduledSamplingRagged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 2))
+	cfg := controlledConfig(2)
+	d := NewControlledDecoder(cfg.Classes, cfg.Controls, cfg.Steps, cfg.Z, cfg.DecoderHidden, rng)
+	b := raggedBatch(rng, cfg, []int{5, 2, 3}, false)
+	z := randSlice(rng, b.N*cfg.Z)
+	// Some of the padding's inputs stay teacher-forced, so −1.
+	d.SampleProb, d.Rng = 0.5, rand.New(rand.NewPCG(5, 5))
+	models.ZeroGrads(d.Params())
+	for i, v := range d.NLL(z, b, true) {
+		if math.IsNaN(v) || v <= 0 {
+			t.Errorf("example %d: NLL %v", i, v)
+		}
+	}
+	d.Backward([]float32{1, 1, 1})
+	for _, p := range d.Params() {
+		for _, g := range p.Grad {
+			if math.IsNaN(float64(g)) {
+				t.Fatalf("%s: NaN gradient", p.Name)
+			}
+		}
+	}
+}

@@ -323,8 +323,11 @@ func (d *Decoder) decode(z []float32, n, steps int, controls []float32, choose f
 				}
 				if t > 0 {
 					for i := 0; i < n; i++ {
-						c := int(class(t-1, i))
-						models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
+						// A negative class (the padding of a shorter sequence in
+						// scheduled sampling) is an all-zero input, as in NLL.
+						if c := int(class(t-1, i)); c >= 0 {
+							models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
+						}
 					}
 				}
 			} else {

@@ -34,18 +34,31 @@ func SmallConfig() Config {
 	return Config{Name: "mel2-small", Classes: 90, Steps: 32, EncoderHidden: 512, DecoderHidden: []int{256, 256}, Z: 256}
 }
 
+// MetersConfig returns mel2-meters: mel2-tiny reading windows of every meter, up to 48
+// steps (two bars of 12/8), with 7 control features per step (the melody domain's: the
+// step's metrical pulse, one-hot, whether its meter is compound, and where it lies in its
+// bar and in its window).
+func MetersConfig() Config {
+	c := DefaultConfig()
+	c.Name, c.Steps, c.Controls = "mel2-meters", 48, 7
+	return c
+}
+
 // ErrUnknownConfig is returned (wrapped) by ConfigByName for a name it does not know.
 var ErrUnknownConfig = errors.New("rnn: unknown model config")
 
-// ConfigByName returns the canonical config called name: "mel2-tiny" or "mel2-small".
+// ConfigByName returns the canonical config called name: "mel2-tiny", "mel2-small" or
+// "mel2-meters".
 func ConfigByName(name string) (Config, error) {
 	switch name {
 	case "mel2-tiny":
 		return DefaultConfig(), nil
 	case "mel2-small":
 		return SmallConfig(), nil
+	case "mel2-meters":
+		return MetersConfig(), nil
 	}
-	return Config{}, fmt.Errorf("%w %q (want mel2-tiny or mel2-small)", ErrUnknownConfig, name)
+	return Config{}, fmt.Errorf("%w %q (want mel2-tiny, mel2-small or mel2-meters)", ErrUnknownConfig, name)
 }
 
 // The limits of a Config: far above any model musae trains (mel2-small has 90 classes, 32
@@ -172,11 +185,15 @@ func (m *Model) Accuracy(b *models.Batch) (hits, total int) {
 // starts there. Steps may differ (no parameter depends on it); any other difference is an
 // error.
 func (m *Model) Widen(src *Model) error {
-	a, b := m.Config, src.Config
+	return WidenParams(m.Config, src.Config, m.Params(), src.Params())
+}
+
+// WidenParams is Model.Widen for the parameters dst of a model of config a and src of a
+// model of config b (each in PyTorch's order, as Model.Params lists them).
+func WidenParams(a, b Config, dst, from []*models.Param) error {
 	if a.Classes != b.Classes || a.EncoderHidden != b.EncoderHidden || a.Z != b.Z || !slices.Equal(a.DecoderHidden, b.DecoderHidden) || a.Controls < b.Controls {
 		return fmt.Errorf("rnn: widen %s into %s: only the number of controls (and of steps) may grow, from %+v to %+v", b.Name, a.Name, b, a)
 	}
-	dst, from := m.Params(), src.Params()
 	if len(dst) != len(from) {
 		return fmt.Errorf("rnn: widen %s into %s: %d parameters, want %d", b.Name, a.Name, len(from), len(dst))
 	}
