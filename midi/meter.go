@@ -476,3 +476,31 @@ func (f *File) OwnWindowAt(opt ExtractOptions, bar int) (MeterWindow, error) {
 	}
 	return w, nil
 }
+
+// NumMeterControls is the number of features per step MeterControls writes.
+const NumMeterControls = NumPulses + 3
+
+// MeterControls writes what a model of every meter reads beside each step of a window of
+// steps steps with the given meters (by step from its start) into dst, [steps,
+// NumMeterControls]: the step's pulse one-hot (none, division, beat, bar: Pulse), whether
+// its bar's meter is compound (6/8, 9/8, 12/8: Meter.Compound), its place in its bar (0
+// at the downbeat, rising by 1/bar length a step) and its place in the window (0 at the
+// first step, rising by 1/steps). The pulses say where the beats fall; the compound flag
+// tells a 3/4 bar's quarters from a 6/8 bar's dotted quarters where their pulses agree;
+// the places say how far the bar and the window have to run, which a phrase ending needs.
+// Steps in a meter whose bar is not a whole number of 16ths are all zero.
+func MeterControls(dst []float32, meters []Meter, steps int) {
+	clear(dst[:steps*NumMeterControls])
+	pulses := Pulses(meters, steps)
+	for _, b := range Bars(meters, steps) {
+		for t := b.Start; t < min(b.Start+b.Steps, steps); t++ {
+			row := dst[t*NumMeterControls : (t+1)*NumMeterControls]
+			row[pulses[t]] = 1
+			if b.Meter.Compound() {
+				row[NumPulses] = 1
+			}
+			row[NumPulses+1] = float32(t-b.Start) / float32(b.Meter.StepsPerBar())
+			row[NumPulses+2] = float32(t) / float32(steps)
+		}
+	}
+}

@@ -153,9 +153,9 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 		qpm = in.Examples[0].QPM
 	}
 	for i, name := range o.Names {
-		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Examples[i].Where, show(in.Examples[i]))
+		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Examples[i].Where, show(m.Domain, in.Examples[i]))
 	}
-	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, show(xs[0]))
+	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, show(m.Domain, xs[0]))
 	if err := m.WriteFileContext(ctx, out, xs, domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}

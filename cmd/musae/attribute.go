@@ -226,9 +226,9 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 		}
 		return ""
 	}
-	fmt.Fprintf(stdout, "input %s, %s%s:\n%s", o.File, input.Where, describe(input), show(input))
+	fmt.Fprintf(stdout, "input %s, %s%s:\n%s", o.File, input.Where, describe(input), show(m.Domain, input))
 	for i, x := range xs {
-		fmt.Fprintf(stdout, "\n%s%s:\n%s", shifted(o.Amounts[i], o.Name), describe(x), show(x))
+		fmt.Fprintf(stdout, "\n%s%s:\n%s", shifted(o.Amounts[i], o.Name), describe(x), show(m.Domain, x))
 	}
 	if err := m.WriteFileContext(ctx, out, xs, domain.Layout{QPM: input.QPM}); err != nil {
 		return err

@@ -125,7 +125,7 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 		if e.Z != nil {
 			src = "z"
 		}
-		fmt.Fprintf(stdout, "%d of %d: %s of %s (%s)\n%s", i+1, len(xs), src, defaultString(e.File, "entry"), defaultString(e.Where, "?"), show(x))
+		fmt.Fprintf(stdout, "%d of %d: %s of %s (%s)\n%s", i+1, len(xs), src, defaultString(e.File, "entry"), defaultString(e.Where, "?"), show(m.Domain, x))
 	}
 	qpm := lf.Entries[0].QPM
 	if qpm <= 0 {

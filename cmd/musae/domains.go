@@ -272,9 +272,12 @@ func readInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, file
 	return xs, nil
 }
 
-// show is an example as a person reads it in a terminal (a melody's step grid), or "" for
-// examples that are not text (fmt.Stringer).
-func show(x domain.Example) string {
+// show is an example as a person reads it in a terminal (a melody's step grid in its own
+// meter: domain.Shower), or "" for examples that are not text (fmt.Stringer).
+func show(d domain.Domain, x domain.Example) string {
+	if sh, ok := d.(domain.Shower); ok {
+		return sh.Show(x)
+	}
 	if s, ok := x.Value.(fmt.Stringer); ok {
 		return s.String()
 	}

@@ -43,10 +43,12 @@ track (chosen automatically, or --track T) gives one MIDI file with the steps in
 of rest between them; --each also writes one file per step, and --wav a WAV file beside
 each MIDI file (musae's synthesiser, as musae render plays it). Decoding is greedy (argmax) at
 temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT.abc
-writes the steps as a score instead. Across meters the rule is that there is none yet:
-the built-in melody models read 2 bars of 4/4 (32 sixteenths, in files of 4/4, 2/2, 2/4 or
-1/4, bars counted in the file's own meter), and an input in 3/4, 6/8 or another meter is
-refused, naming its meter, so that a morph never mixes meters.
+writes the steps as a score instead. Across meters the rule is: every step decodes in the
+first input's meter (A's; --meter gives another), so a waltz morphed with a jig is a waltz
+ending near the jig's tune, and the steps' MIDI file and score are in that meter. A model
+of every meter (mel2-meters) reads each input in its own meter (two bars: 24 sixteenths
+of 3/4 or 6/8, 36 of 9/8; the bars that fill 32 of 4/4, 2/2, 2/4 or 4/2); a model of 4/4
+windows (mel2-tiny) refuses an input in 3/4, 6/8 or another meter, naming it.
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.
@@ -163,14 +165,14 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 		return err
 	}
 	for i, x := range in.Examples {
-		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(x))
+		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(m.Domain, x))
 	}
 	qpm := in.Examples[0].QPM
 	if e := strings.ToLower(filepath.Ext(out)); slices.Contains(info.Outputs, e) {
 		ext = e // the steps' own files take -o's format
 	}
 	for i, x := range steps {
-		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(x))
+		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(m.Domain, x))
 		if o.Each {
 			p := withExt(out, fmt.Sprintf("-%02d%s", i+1, ext))
 			if _, err := writeTimed(ctx, m, p, steps[i:i+1], qpm, o.WAV); err != nil {

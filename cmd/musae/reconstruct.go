@@ -87,7 +87,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 		var seq []domain.Example
 		for i, x := range in.Examples {
 			same, total := t.Compare(x, recons[i])
-			fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Files[i], x.Where, show(x), same, total, show(recons[i]))
+			fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Files[i], x.Where, show(m.Domain, x), same, total, show(m.Domain, recons[i]))
 			seq = append(seq, x, recons[i])
 		}
 		if err := m.WriteFileContext(ctx, out, seq, domain.Layout{QPM: in.Examples[0].QPM}); err != nil {

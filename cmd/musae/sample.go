@@ -175,7 +175,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 				seq = append(seq, x)
 			}
 			if single {
-				fmt.Fprintf(stdout, "\n%d of %d\n%s", from+k+1, n, show(x))
+				fmt.Fprintf(stdout, "\n%d of %d\n%s", from+k+1, n, show(m.Domain, x))
 				continue
 			}
 			path := filepath.Join(out, fmt.Sprintf(name, from+k+1))
@@ -183,7 +183,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, show(x))
+			fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, show(m.Domain, x))
 		}
 	}
 	all := out

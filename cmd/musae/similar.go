@@ -139,13 +139,13 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 		return err
 	}
 	qpm := input.QPM
-	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, input.Where, show(input))
+	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, input.Where, show(m.Domain, input))
 	for i, x := range xs {
 		p := filepath.Join(dir, fmt.Sprintf("similar-%02d%s", i+1, ext))
 		if err := m.WriteFileContext(ctx, p, xs[i:i+1], domain.Layout{QPM: qpm}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, show(x))
+		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, show(m.Domain, x))
 	}
 	all := filepath.Join(dir, "all"+ext)
 	if err := m.WriteFileContext(ctx, all, append([]domain.Example{input}, xs...), domain.Layout{QPM: qpm}); err != nil {
