@@ -33,7 +33,7 @@ type trainOptions struct {
 	Budget                      time.Duration // stop this run after so much wall time; 0: no limit
 	SamplingRate                float64       // melodies: scheduled sampling's inverse-sigmoid rate; 0 = teacher forcing
 	samplingRateSet             bool
-	Command                     string // the command line, recorded in the checkpoint
+	Command                     string          // the command line, recorded in the checkpoint
 	More                        []domain.Corpus // --data and --track given again: further corpora
 
 	dataDirs, tracks []string // --data and --track as given, each possibly several times
