@@ -30,7 +30,7 @@ type datasetsOptions struct {
 	NoCache         bool
 	Output          string // export: the safetensors file to write
 	ListSkipped     bool   // stats: every skipped file, not the first few
-	OwnMeter        bool   // windows of 2 bars of each file's own meter
+	OwnMeter        bool   // windows of each file's own meter (midi.File.OwnWindows)
 }
 
 func (o *datasetsOptions) melodyOptions() datasets.MelodyOptions {
@@ -102,7 +102,7 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the train/validation split")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "folder of the window cache (default: the user cache folder/musae)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "read every file, and neither read nor write the cache")
-	f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut windows of 2 bars of each file's own meter (3/4, 6/8, 9/8 ...; not cached yet): stats counts them by meter, export pads them and adds their lengths, pulses and meters")
+	f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut the windows of a model of every meter from each file, in its own meter (2 bars of 3/4, 6/8, 9/8 ...; 32 sixteenths of 4/4, 2/4, 4/2; not cached yet): stats counts them by meter, export pads them and adds their lengths, pulses and meters")
 	if export {
 		f.StringVarP(&opts.Output, "output", "o", "", "the safetensors file to write")
 	} else {
@@ -141,7 +141,7 @@ func runDatasetsStats(ctx context.Context, opts *datasetsOptions, stdout, stderr
 	p("files         %d MIDI files: %d gave windows (%d train, %d validation), %d skipped\n",
 		s.Files+s.Skipped, s.Files, s.TrainFiles, s.ValidationFiles, s.Skipped)
 	if opts.OwnMeter {
-		p("windows       %d train, %d validation (2 bars of each file's own meter, on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+		p("windows       %d train, %d validation (each file's own meter: 2 bars, or the bars that fill 32 sixteenths; on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
 			s.Train, s.Validation, s.Duplicates)
 		meters := make([]string, 0, len(s.Meters))
 		for m := range s.Meters {
