@@ -373,7 +373,7 @@ func OwnWindowSpan(meters []Meter) ([]Bar, int) {
 }
 
 // OwnWindows cuts the windows of a model of every meter from the piece's melody, one every
-// hopBars bars: at each bar, OwnWindowBars bars of the meter in force there (see
+// hopBars bars (bars of 4/4 in 2/4 and 1/4): at each bar, OwnWindowBars bars of the meter in force there (see
 // MeterWindows for the rules a window is kept under, the grid and the error). Windows run on
 // across meter changes, bar by bar, and say their meters; a window that would pass
 // MaxOwnWindowSteps is left out. In a piece wholly in 4/4, 2/2, 2/4 or 4/2 they are the
@@ -412,7 +412,7 @@ func OwnWindowsOf(m Melody, meters []Meter, hopBars int) []MeterWindow {
 	bs := Bars(meters, len(m))
 	snd := sounding(m)
 	var ws []MeterWindow
-	for i := 0; i < len(bs); i += hopBars {
+	for i := 0; i < len(bs); i += hopBars * ownHop(bs[i].Meter) {
 		n := OwnWindowBars(bs[i].Meter)
 		if n == 0 || i+n > len(bs) {
 			continue
@@ -422,6 +422,17 @@ func OwnWindowsOf(m Melody, meters []Meter, hopBars int) []MeterWindow {
 		}
 	}
 	return ws
+}
+
+// ownHop is how many bars of the meter one hop of OwnWindowsOf moves: the bars that fill a
+// bar of 4/4 where they divide it (two of 2/4, four of 1/4, as File.Windows hops), so that
+// a song marked 1/4, as most of POP909 is, gives its 4/4 windows and not four times as
+// many starting on every beat; else one.
+func ownHop(m Meter) int {
+	if spb := m.StepsPerBar(); spb > 0 && spb < StepsPerBar && StepsPerBar%spb == 0 {
+		return StepsPerBar / spb
+	}
+	return 1
 }
 
 // windowOfBars cuts the window of the contiguous bars span under MeterWindows's rules.
