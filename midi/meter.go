@@ -213,7 +213,7 @@ func MeterWindowsOf(m Melody, meters []Meter, bars, hopBars int) []MeterWindow {
 	snd := sounding(m)
 	var ws []MeterWindow
 	for i := 0; i+bars <= len(bs); i += hopBars {
-		if w, ok := windowOfBars(m, snd, bs[i:i+bars]); ok {
+		if w, ok := windowOfBars(m, snd, bs[i:i+bars], false); ok {
 			ws = append(ws, w)
 		}
 	}
@@ -373,8 +373,9 @@ func OwnWindowSpan(meters []Meter) ([]Bar, int) {
 }
 
 // OwnWindows cuts the windows of a model of every meter from the piece's melody, one every
-// hopBars bars (bars of 4/4 in 2/4 and 1/4): at each bar, OwnWindowBars bars of the meter in force there (see
-// MeterWindows for the rules a window is kept under, the grid and the error). Windows run on
+// hopBars bars (bars of 4/4 in 2/4 and 1/4): at each bar, OwnWindowBars bars of the meter
+// in force there (see MeterWindows for the rules a window is kept under, the grid and the
+// error; in 2/4 and 1/4 "a bar" of silence is one of 4/4). Windows run on
 // across meter changes, bar by bar, and say their meters; a window that would pass
 // MaxOwnWindowSteps is left out. In a piece wholly in 4/4, 2/2, 2/4 or 4/2 they are the
 // 32-step windows of 4/4 models, and in 4/4 exactly File.Windows's, in the same order.
@@ -409,7 +410,14 @@ func OwnWindowsOf(m Melody, meters []Meter, hopBars int) []MeterWindow {
 	if hopBars <= 0 || len(meters) == 0 {
 		return nil
 	}
-	bs := Bars(meters, len(m))
+	// The melody ends in a whole bar; in 2/4 and 1/4, as File.Windows has it, a whole bar
+	// of 4/4.
+	steps := len(m)
+	if last := meters[len(meters)-1]; ownHop(last) > 1 {
+		n := last.StepsPerBar() * ownHop(last)
+		steps = (steps + n - 1) / n * n
+	}
+	bs := Bars(meters, steps)
 	snd := sounding(m)
 	var ws []MeterWindow
 	for i := 0; i < len(bs); i += hopBars * ownHop(bs[i].Meter) {
@@ -417,7 +425,7 @@ func OwnWindowsOf(m Melody, meters []Meter, hopBars int) []MeterWindow {
 		if n == 0 || i+n > len(bs) {
 			continue
 		}
-		if w, ok := windowOfBars(m, snd, bs[i:i+n]); ok && len(w.Melody) <= MaxOwnWindowSteps {
+		if w, ok := windowOfBars(m, snd, bs[i:i+n], true); ok && len(w.Melody) <= MaxOwnWindowSteps {
 			ws = append(ws, w)
 		}
 	}
@@ -435,16 +443,22 @@ func ownHop(m Meter) int {
 	return 1
 }
 
-// windowOfBars cuts the window of the contiguous bars span under MeterWindows's rules.
-func windowOfBars(m Melody, snd []bool, span []Bar) (MeterWindow, bool) {
+// windowOfBars cuts the window of the contiguous bars span under MeterWindows's rules;
+// with fourFour, the silence that drops it is a bar of 4/4 in 2/4 and 1/4 (as for
+// File.Windows), not one of their short bars.
+func windowOfBars(m Melody, snd []bool, span []Bar, fourFour bool) (MeterWindow, bool) {
 	gap := 0
 	var ms []Meter
 	for k, b := range span {
 		if k > 0 && b.Start != span[k-1].Start+span[k-1].Steps {
 			return MeterWindow{}, false
 		}
-		if gap == 0 || b.Meter.StepsPerBar() < gap {
-			gap = b.Meter.StepsPerBar()
+		g := b.Meter.StepsPerBar()
+		if fourFour {
+			g *= ownHop(b.Meter)
+		}
+		if gap == 0 || g < gap {
+			gap = g
 		}
 		if k == 0 || b.Meter != span[k-1].Meter {
 			mt := b.Meter

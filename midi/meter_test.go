@@ -281,6 +281,17 @@ func TestOwnWindows(t *testing.T) {
 		if !slices.EqualFunc(got, want, func(a, b Melody) bool { return slices.Equal(a, b) }) {
 			t.Fatalf("melody %d in 4/4: %d windows, Windows gives %d", i, len(got), len(want))
 		}
+		// In 2/4 and 1/4 too (POP909 marks its songs 1/4): the same windows, hops and
+		// silences counted in bars of 4/4.
+		for _, mt := range []Meter{{0, 2, 4}, {0, 1, 4}} {
+			got = got[:0]
+			for _, w := range OwnWindowsOf(m, []Meter{mt}, 1) {
+				got = append(got, w.Melody)
+			}
+			if !slices.EqualFunc(got, want, func(a, b Melody) bool { return slices.Equal(a, b) }) {
+				t.Fatalf("melody %d in %s: %d windows, Windows gives %d", i, mt, len(got), len(want))
+			}
+		}
 		for _, tc := range []struct {
 			mt    Meter
 			steps int
