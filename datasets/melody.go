@@ -36,10 +36,11 @@ type MelodyOptions struct {
 	CacheDir string
 	// NoCache reads every file and neither reads nor writes the cache.
 	NoCache bool
-	// OwnMeter cuts windows of 2 bars of each file's own meter (midi.File.MeterWindows:
-	// 24 steps in 3/4 and 6/8, 36 in 9/8, ...) instead of 2 bars of 4/4, and records each
-	// window's meter in MelodyCorpus.TrainMeters and ValidationMeters. AnyMeter is then
-	// ignored. These windows are not cached yet: every file is read.
+	// OwnMeter cuts the windows of a model of every meter from each file, in its own meter
+	// (midi.File.OwnWindows: 32 steps in 4/4, 2/4 and 4/2 as for 4/4 models, two bars
+	// elsewhere: 24 steps in 3/4 and 6/8, 36 in 9/8, 48 in 12/8), instead of 2 bars of 4/4,
+	// and records each window's meters in MelodyCorpus.TrainMeters and ValidationMeters.
+	// AnyMeter is then ignored. These windows are not cached yet: every file is read.
 	OwnMeter bool
 	// Bars is the length of the windows in bars of 16 steps, cut with a hop of one bar;
 	// 0 means midi.WindowBars (2). MusicVAE's 16-bar models read 16.
@@ -71,9 +72,12 @@ type MelodyCorpus struct {
 	// TrainPulses and ValidationPulses are each window's pulses (midi.MeterWindow.Pulses:
 	// where its bars and beats fall), with MelodyOptions.OwnMeter; nil otherwise.
 	TrainPulses, ValidationPulses [][]midi.Pulse
-	Files                         []MelodyFile  // the files that gave windows, in path order
-	Skipped                       []SkippedFile // the files that gave none, and why, in path order
-	Cached                        int           // files whose windows came from the cache
+	// TrainWindowMeters and ValidationWindowMeters are each window's meters by step from
+	// its start (midi.MeterWindow.Meters), with MelodyOptions.OwnMeter; nil otherwise.
+	TrainWindowMeters, ValidationWindowMeters [][]midi.Meter
+	Files                                     []MelodyFile  // the files that gave windows, in path order
+	Skipped                                   []SkippedFile // the files that gave none, and why, in path order
+	Cached                                    int           // files whose windows came from the cache
 	// CacheErr is why the cache could not be read or written, if so; the corpus is
 	// complete regardless.
 	CacheErr error
@@ -171,10 +175,12 @@ func LoadMelodiesContext(ctx context.Context, dir string, opt MelodyOptions) (*M
 			c.Validation = append(c.Validation, e.Windows...)
 			c.ValidationMeters = append(c.ValidationMeters, e.Meters...)
 			c.ValidationPulses = append(c.ValidationPulses, e.Pulses...)
+			c.ValidationWindowMeters = append(c.ValidationWindowMeters, e.WindowMeters...)
 		} else {
 			c.Train = append(c.Train, e.Windows...)
 			c.TrainMeters = append(c.TrainMeters, e.Meters...)
 			c.TrainPulses = append(c.TrainPulses, e.Pulses...)
+			c.TrainWindowMeters = append(c.TrainWindowMeters, e.WindowMeters...)
 		}
 	}
 	return c, nil
@@ -243,7 +249,9 @@ type melodyEntry struct {
 	Windows     []midi.Melody
 	Meters      []string       // each window's meter, with MelodyOptions.OwnMeter
 	Pulses      [][]midi.Pulse // and its pulses
-	Duplicates  int
+	// and its meters by step
+	WindowMeters [][]midi.Meter
+	Duplicates   int
 }
 
 func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
@@ -262,14 +270,16 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 			ws     []midi.Melody
 			meters []string
 			pulses [][]midi.Pulse
+			wms    [][]midi.Meter
 		)
 		xopt := midi.ExtractOptions{Track: opt.Track, AllPrograms: opt.AllPrograms, AnyMeter: opt.AnyMeter}
 		if opt.OwnMeter {
 			xopt.AnyMeter = false
 			var mws []midi.MeterWindow
-			mws, err = f.MeterWindows(xopt, opt.bars(), 1)
+			mws, err = f.OwnWindows(xopt, 1)
 			for _, w := range mws {
 				ws, meters, pulses = append(ws, w.Melody), append(meters, w.Meter()), append(pulses, w.Pulses())
+				wms = append(wms, w.Meters)
 			}
 		} else {
 			ws, err = f.Windows(xopt, opt.bars(), 1)
@@ -291,12 +301,13 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 			e.Windows = append(e.Windows, w)
 			if meters != nil {
 				e.Meters, e.Pulses = append(e.Meters, meters[i]), append(e.Pulses, pulses[i])
+				e.WindowMeters = append(e.WindowMeters, wms[i])
 			}
 		}
 	}
 	if err != nil {
 		e.Reason = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "midi: read: "), "midi: ")
-		e.Windows, e.Meters, e.Pulses, e.Duplicates = nil, nil, nil, 0
+		e.Windows, e.Meters, e.Pulses, e.WindowMeters, e.Duplicates = nil, nil, nil, nil, 0
 	}
 	return e
 }

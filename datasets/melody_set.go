@@ -27,15 +27,22 @@ type MelodySet struct {
 	// -MaxTranspose..MaxTranspose, as MusicVAE augments (MusicVAETranspose); a shift that
 	// would leave the piano range leaves the window as it is. 0 serves windows unchanged.
 	MaxTranspose int
+	// Meters, when set, are each window's meters by step (MelodyCorpus.TrainWindowMeters):
+	// Fill then serves windows of any length up to the batch's T, with their meters as
+	// controls (midi.MeterControls) and their lengths, for a model of every meter.
+	Meters [][]midi.Meter
 }
 
 // Len returns the number of windows.
 func (s MelodySet) Len() int { return len(s.Windows) }
 
-// Fill writes the windows at idx into b, which must have T equal to their length and D
-// equal to midi.NumClasses, with room for classes.
+// Fill writes the windows at idx into b, which must have T equal to their length (with
+// Meters: at least their length) and D equal to midi.NumClasses, with room for classes.
 func (s MelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
 	classes := make([]int32, b.T)
+	if s.Meters != nil {
+		b.SetControls(midi.NumMeterControls)
+	}
 	for i, k := range idx {
 		w := s.Windows[k]
 		if s.MaxTranspose > 0 {
@@ -45,6 +52,12 @@ func (s MelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
 		}
 		for j, c := range w {
 			classes[j] = int32(c)
+		}
+		if s.Meters != nil {
+			b.SetClasses(i, classes[:len(w)])
+			midi.MeterControls(b.ExampleControls(i), s.Meters[k], len(w))
+			b.SetLength(i, len(w))
+			continue
 		}
 		b.SetClasses(i, classes)
 	}

@@ -82,6 +82,14 @@
 // quarter in 3/4, a half in 2/2 and 4/2) and three of them in compound meters (Compound:
 // 3/8, 6/8, 9/8 and 12/8 beat in dotted quarters, divided in eighths).
 //
+// File.OwnWindows cuts the windows a model of every meter reads (musae's mel2-meters): at
+// each bar, OwnWindowBars bars of the meter in force there — the bars that fill 32 steps
+// where they divide it (4/4, 2/2, 2/4, 1/4 and 4/2, whose one bar is two of 4/4: the 4/4
+// models' windows), else 2 bars (24 steps in 3/4 and 6/8, 36 in 9/8, 40 in 5/4, 48 in
+// 12/8, 6/4 and 3/2), else 1 bar (7/4) — and leaves out any longer than
+// MaxOwnWindowSteps (48), so that a batch of every meter is at most 1.5 times a 4/4 one.
+// MeterControls is what such a model reads beside each step.
+//
 // The grid is the same 16th-note step in every meter, for three reasons: one step is one
 // length of time for the model whatever the meter, so that one decoder and the 90-class
 // encoding serve every meter and 4/4 stays MusicVAE's; a compound beat (three eighths)

@@ -213,29 +213,8 @@ func MeterWindowsOf(m Melody, meters []Meter, bars, hopBars int) []MeterWindow {
 	snd := sounding(m)
 	var ws []MeterWindow
 	for i := 0; i+bars <= len(bs); i += hopBars {
-		span := bs[i : i+bars]
-		gap, whole := 0, true
-		var ms []Meter
-		for k, b := range span {
-			if k > 0 && b.Start != span[k-1].Start+span[k-1].Steps {
-				whole = false
-				break
-			}
-			if gap == 0 || b.Meter.StepsPerBar() < gap {
-				gap = b.Meter.StepsPerBar()
-			}
-			if k == 0 || b.Meter != span[k-1].Meter {
-				mt := b.Meter
-				mt.Step = b.Start - span[0].Start
-				ms = append(ms, mt)
-			}
-		}
-		if !whole {
-			continue
-		}
-		start, end := span[0].Start, span[bars-1].Start+span[bars-1].Steps
-		if w, ok := cutWindow(m, snd, start, end-start, gap); ok {
-			ws = append(ws, MeterWindow{Melody: w, Start: start, Bar: span[0].Number, Bars: bars, Meters: ms})
+		if w, ok := windowOfBars(m, snd, bs[i:i+bars], false); ok {
+			ws = append(ws, w)
 		}
 	}
 	return ws
@@ -349,4 +328,214 @@ func (w MeterWindow) Span() string {
 		s += " of " + m
 	}
 	return s
+}
+
+// MaxOwnWindowSteps is the longest window OwnWindowBars gives: two bars of 12/8 or 6/4.
+const MaxOwnWindowSteps = 48
+
+// OwnWindowBars is how many bars of the meter make one window of a model of every meter:
+// the bars that fill WindowSteps (two bars of 4/4 or 2/2, four of 2/4, one of 4/2: the
+// windows of 4/4 models), else two bars (24 steps in 3/4 and 6/8, 36 in 9/8, 40 in 5/4, 48
+// in 12/8), else one bar where two would pass MaxOwnWindowSteps (7/4: 28 steps). It is 0
+// for a meter whose bar is not a whole number of 16ths or is longer than
+// MaxOwnWindowSteps.
+func OwnWindowBars(m Meter) int {
+	spb := m.StepsPerBar()
+	switch {
+	case spb == 0 || spb > MaxOwnWindowSteps:
+		return 0
+	case WindowSteps%spb == 0:
+		return WindowSteps / spb
+	case 2*spb <= MaxOwnWindowSteps:
+		return 2
+	}
+	return 1
+}
+
+// OwnWindowSpan is the window of OwnWindowBars bars that starts at step 0 of a piece
+// with the given meters (by step, the first at 0; Bars lays its bars): its bars, and its
+// length in steps. It returns no bars when the first meter gives none, or the bars run into
+// a meter whose bar is not a whole number of 16ths, or the window would pass
+// MaxOwnWindowSteps.
+func OwnWindowSpan(meters []Meter) ([]Bar, int) {
+	if len(meters) == 0 {
+		return nil, 0
+	}
+	n := OwnWindowBars(meters[0])
+	if n == 0 {
+		return nil, 0
+	}
+	bs := Bars(meters, 2*MaxOwnWindowSteps)
+	if len(bs) < n {
+		return nil, 0
+	}
+	bs = bs[:n]
+	for k := 1; k < n; k++ {
+		if bs[k].Start != bs[k-1].Start+bs[k-1].Steps {
+			return nil, 0
+		}
+	}
+	end := bs[n-1].Start + bs[n-1].Steps
+	if end > MaxOwnWindowSteps {
+		return nil, 0
+	}
+	return bs, end
+}
+
+// OwnWindows cuts the windows of a model of every meter from the piece's melody, one every
+// hopBars bars (bars of 4/4 in 2/4 and 1/4): at each bar, OwnWindowBars bars of the meter
+// in force there (see MeterWindows for the rules a window is kept under, the grid and the
+// error; in 2/4 and 1/4 "a bar" of silence is one of 4/4). Windows run on
+// across meter changes, bar by bar, and say their meters; a window that would pass
+// MaxOwnWindowSteps is left out. In a piece wholly in 4/4, 2/2, 2/4 or 4/2 they are the
+// 32-step windows of 4/4 models, and in 4/4 exactly File.Windows's, in the same order.
+func (f *File) OwnWindows(opt ExtractOptions, hopBars int) ([]MeterWindow, error) {
+	m, err := f.Melody(opt)
+	if err != nil {
+		return nil, err
+	}
+	if hopBars <= 0 {
+		return nil, fmt.Errorf("midi: windows with a hop of %d bars", hopBars)
+	}
+	meters := f.Meters()
+	var odd []string
+	for _, mt := range meters {
+		if s := mt.String(); mt.Step < len(m) && OwnWindowBars(mt) == 0 && !slices.Contains(odd, s) {
+			odd = append(odd, s)
+		}
+	}
+	ws := OwnWindowsOf(m, meters, hopBars)
+	if len(ws) == 0 {
+		if len(odd) > 0 {
+			return nil, fmt.Errorf("%w: no window: a bar of %s is not a whole number of 16ths or is longer than %d", ErrNoMelody, strings.Join(odd, ", "), MaxOwnWindowSteps)
+		}
+		return nil, fmt.Errorf("%w: no window without a silent bar", ErrNoMelody)
+	}
+	return ws, nil
+}
+
+// OwnWindowsOf cuts the windows of File.OwnWindows from a melody with the given meters (by
+// step; the first at step 0).
+func OwnWindowsOf(m Melody, meters []Meter, hopBars int) []MeterWindow {
+	if hopBars <= 0 || len(meters) == 0 {
+		return nil
+	}
+	// The melody ends in a whole bar; in 2/4 and 1/4, as File.Windows has it, a whole bar
+	// of 4/4.
+	steps := len(m)
+	if last := meters[len(meters)-1]; ownHop(last) > 1 {
+		n := last.StepsPerBar() * ownHop(last)
+		steps = (steps + n - 1) / n * n
+	}
+	bs := Bars(meters, steps)
+	snd := sounding(m)
+	var ws []MeterWindow
+	for i := 0; i < len(bs); i += hopBars * ownHop(bs[i].Meter) {
+		n := OwnWindowBars(bs[i].Meter)
+		if n == 0 || i+n > len(bs) {
+			continue
+		}
+		if w, ok := windowOfBars(m, snd, bs[i:i+n], true); ok && len(w.Melody) <= MaxOwnWindowSteps {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
+// ownHop is how many bars of the meter one hop of OwnWindowsOf moves: the bars that fill a
+// bar of 4/4 where they divide it (two of 2/4, four of 1/4, as File.Windows hops), so that
+// a song marked 1/4, as most of POP909 is, gives its 4/4 windows and not four times as
+// many starting on every beat; else one.
+func ownHop(m Meter) int {
+	if spb := m.StepsPerBar(); spb > 0 && spb < StepsPerBar && StepsPerBar%spb == 0 {
+		return StepsPerBar / spb
+	}
+	return 1
+}
+
+// windowOfBars cuts the window of the contiguous bars span under MeterWindows's rules;
+// with fourFour, the silence that drops it is a bar of 4/4 in 2/4 and 1/4 (as for
+// File.Windows), not one of their short bars.
+func windowOfBars(m Melody, snd []bool, span []Bar, fourFour bool) (MeterWindow, bool) {
+	gap := 0
+	var ms []Meter
+	for k, b := range span {
+		if k > 0 && b.Start != span[k-1].Start+span[k-1].Steps {
+			return MeterWindow{}, false
+		}
+		g := b.Meter.StepsPerBar()
+		if fourFour {
+			g *= ownHop(b.Meter)
+		}
+		if gap == 0 || g < gap {
+			gap = g
+		}
+		if k == 0 || b.Meter != span[k-1].Meter {
+			mt := b.Meter
+			mt.Step = b.Start - span[0].Start
+			ms = append(ms, mt)
+		}
+	}
+	start, end := span[0].Start, span[len(span)-1].Start+span[len(span)-1].Steps
+	w, ok := cutWindow(m, snd, start, end-start, gap)
+	if !ok {
+		return MeterWindow{}, false
+	}
+	return MeterWindow{Melody: w, Start: start, Bar: span[0].Number, Bars: len(span), Meters: ms}, true
+}
+
+// OwnWindowAt is the window of File.OwnWindows that starts at the bar numbered bar (see
+// BarWindow): OwnWindowBars bars of the meter in force there, the bars past the end of the
+// melody rests. An error wraps ErrNoBar when the bar is past the end, ErrNoMelody when the
+// window has no notes, and names the meter when its bars make no window.
+func (f *File) OwnWindowAt(opt ExtractOptions, bar int) (MeterWindow, error) {
+	m, err := f.Melody(opt)
+	if err != nil {
+		return MeterWindow{}, err
+	}
+	bs := Bars(f.Meters(), len(m))
+	i := slices.IndexFunc(bs, func(b Bar) bool { return b.Number == bar })
+	if i < 0 || bar < 1 {
+		return f.BarWindow(opt, bar, 1) // says why there is no such bar
+	}
+	n := OwnWindowBars(bs[i].Meter)
+	if n == 0 {
+		return MeterWindow{}, fmt.Errorf("midi: bar %d is in %s, whose bar is longer than a window's %d sixteenths", bar, bs[i].Meter, MaxOwnWindowSteps)
+	}
+	w, err := f.BarWindow(opt, bar, n)
+	if err != nil {
+		return w, err
+	}
+	if len(w.Melody) > MaxOwnWindowSteps {
+		return MeterWindow{}, fmt.Errorf("midi: bars %d–%d (%s) are %d sixteenths, longer than a window's %d", bar, bar+n-1, w.Meter(), len(w.Melody), MaxOwnWindowSteps)
+	}
+	return w, nil
+}
+
+// NumMeterControls is the number of features per step MeterControls writes.
+const NumMeterControls = NumPulses + 3
+
+// MeterControls writes what a model of every meter reads beside each step of a window of
+// steps steps with the given meters (by step from its start) into dst, [steps,
+// NumMeterControls]: the step's pulse one-hot (none, division, beat, bar: Pulse), whether
+// its bar's meter is compound (6/8, 9/8, 12/8: Meter.Compound), its place in its bar (0
+// at the downbeat, rising by 1/bar length a step) and its place in the window (0 at the
+// first step, rising by 1/steps). The pulses say where the beats fall; the compound flag
+// tells a 3/4 bar's quarters from a 6/8 bar's dotted quarters where their pulses agree;
+// the places say how far the bar and the window have to run, which a phrase ending needs.
+// Steps in a meter whose bar is not a whole number of 16ths are all zero.
+func MeterControls(dst []float32, meters []Meter, steps int) {
+	clear(dst[:steps*NumMeterControls])
+	pulses := Pulses(meters, steps)
+	for _, b := range Bars(meters, steps) {
+		for t := b.Start; t < min(b.Start+b.Steps, steps); t++ {
+			row := dst[t*NumMeterControls : (t+1)*NumMeterControls]
+			row[pulses[t]] = 1
+			if b.Meter.Compound() {
+				row[NumPulses] = 1
+			}
+			row[NumPulses+1] = float32(t-b.Start) / float32(b.Meter.StepsPerBar())
+			row[NumPulses+2] = float32(t) / float32(steps)
+		}
+	}
 }

@@ -265,3 +265,68 @@ func TestStepsWindowAt(t *testing.T) {
 		t.Errorf("40 steps: %v", err)
 	}
 }
+
+func TestOwnWindowBars(t *testing.T) {
+	for _, tc := range []struct {
+		num, den, bars, steps int
+	}{
+		{4, 4, 2, 32}, {2, 2, 2, 32}, {2, 4, 4, 32}, {1, 4, 8, 32}, {4, 2, 1, 32},
+		{3, 4, 2, 24}, {6, 8, 2, 24}, {9, 8, 2, 36}, {12, 8, 2, 48}, {5, 4, 2, 40}, {6, 4, 2, 48},
+		{3, 8, 2, 12}, {7, 4, 1, 28}, {3, 2, 2, 48}, {7, 32, 0, 0}, {4, 1, 0, 0},
+	} {
+		mt := Meter{Num: tc.num, Den: tc.den}
+		bars := OwnWindowBars(mt)
+		_, steps := OwnWindowSpan([]Meter{mt})
+		if bars != tc.bars || steps != tc.steps {
+			t.Errorf("%s: %d bars of %d steps, want %d of %d", mt, bars, steps, tc.bars, tc.steps)
+		}
+	}
+	// A change of meter inside the window: the bars of the first meter's count, each in
+	// its own meter.
+	if bs, steps := OwnWindowSpan([]Meter{{Num: 3, Den: 4}, {Step: 12, Num: 2, Den: 4}}); len(bs) != 2 || steps != 20 {
+		t.Errorf("3/4 then 2/4: %v, %d steps, want 2 bars of 20 steps", bs, steps)
+	}
+}
+
+func TestOwnWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for i := range 100 {
+		m := randomMelody(rng, 1+rng.IntN(200))
+		// In 4/4: exactly File.Windows's.
+		want := Windows(m, 2, 1)
+		var got []Melody
+		for _, w := range OwnWindowsOf(m, []Meter{{0, 4, 4}}, 1) {
+			got = append(got, w.Melody)
+		}
+		if !slices.EqualFunc(got, want, func(a, b Melody) bool { return slices.Equal(a, b) }) {
+			t.Fatalf("melody %d in 4/4: %d windows, Windows gives %d", i, len(got), len(want))
+		}
+		// In 2/4 and 1/4 too (POP909 marks its songs 1/4): the same windows, hops and
+		// silences counted in bars of 4/4.
+		for _, mt := range []Meter{{0, 2, 4}, {0, 1, 4}} {
+			got = got[:0]
+			for _, w := range OwnWindowsOf(m, []Meter{mt}, 1) {
+				got = append(got, w.Melody)
+			}
+			if !slices.EqualFunc(got, want, func(a, b Melody) bool { return slices.Equal(a, b) }) {
+				t.Fatalf("melody %d in %s: %d windows, Windows gives %d", i, mt, len(got), len(want))
+			}
+		}
+		for _, tc := range []struct {
+			mt    Meter
+			steps int
+		}{{Meter{0, 3, 4}, 24}, {Meter{0, 2, 4}, 32}, {Meter{0, 1, 4}, 32}, {Meter{0, 4, 2}, 32}, {Meter{0, 12, 8}, 48}, {Meter{0, 9, 8}, 36}} {
+			// Windows start on bar lines, and on a 4/4 bar's in 2/4 and 1/4 (as
+			// File.Windows hops).
+			hop := tc.mt.StepsPerBar()
+			if hop < 16 && 16%hop == 0 {
+				hop = 16
+			}
+			for _, w := range OwnWindowsOf(m, []Meter{tc.mt}, 1) {
+				if len(w.Melody) != tc.steps || w.Meter() != tc.mt.String() || w.Start%hop != 0 || w.Bars != OwnWindowBars(tc.mt) {
+					t.Fatalf("melody %d in %s: window of %d steps at %d, %d bars of %s", i, tc.mt, len(w.Melody), w.Start, w.Bars, w.Meter())
+				}
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -8,6 +9,13 @@ import (
 // Batch is one minibatch in the layout every encoder and decoder shares: N examples of T
 // steps of D features. Images are T = 28 rows of D = 28 pixels; melodies are T = 32 steps
 // of D = 90 one-hot classes.
+//
+// A sequence model may also read C control features per step (the metrical pulse, the
+// chord): known inputs that condition the encoder and the decoder but are never predicted
+// or scored. And examples may be shorter than T (two bars of 3/4 are 24 steps in a batch of
+// 32): Lengths[i] steps of example i count, the rest are padding after them, whose X,
+// Classes and Controls are ignored (SetClasses and SetLength write them as zeros and −1) and
+// never scored.
 type Batch struct {
 	N, T, D int
 	X       []float32 // [N, T, D]
@@ -21,6 +29,10 @@ type Batch struct {
 	// tapped beat in, the drummer's performance out); nil: X itself. Categorical decoders
 	// score Classes and ignore it.
 	Target []float32
+
+	C        int       // control features per step; 0 for none
+	Controls []float32 // [N, T, C]; nil when C is 0
+	Lengths  []int     // [N] steps of each example, 1 to T; nil when every example has T
 }
 
 // NewBatch returns a zeroed batch; classes adds room for class indices.
@@ -35,13 +47,91 @@ func NewBatch(n, t, d int, classes bool) *Batch {
 // Example returns example i's features, [T, D].
 func (b *Batch) Example(i int) []float32 { return b.X[i*b.T*b.D : (i+1)*b.T*b.D] }
 
-// SetClasses stores class indices for example i and writes their one-hot rows into X.
+// SetControls makes room for c control features per step (zeros) and per-example lengths
+// (all T), keeping what is there when the batch already has them at that size.
+func (b *Batch) SetControls(c int) {
+	if b.C != c || len(b.Controls) != b.N*b.T*c {
+		b.C, b.Controls = c, make([]float32, b.N*b.T*c)
+	}
+	if len(b.Lengths) != b.N {
+		b.Lengths = make([]int, b.N)
+		for i := range b.Lengths {
+			b.Lengths[i] = b.T
+		}
+	}
+}
+
+// ExampleControls returns example i's controls, [T, C].
+func (b *Batch) ExampleControls(i int) []float32 { return b.Controls[i*b.T*b.C : (i+1)*b.T*b.C] }
+
+// Len is the number of steps of example i that count: Lengths[i], or T without Lengths.
+func (b *Batch) Len(i int) int {
+	if b.Lengths == nil {
+		return b.T
+	}
+	return b.Lengths[i]
+}
+
+// Ragged reports whether some example is shorter than T.
+func (b *Batch) Ragged() bool {
+	for _, l := range b.Lengths {
+		if l != b.T {
+			return true
+		}
+	}
+	return false
+}
+
+// Steps is the number of steps that count, summed over the examples.
+func (b *Batch) Steps() int {
+	n := 0
+	for i := 0; i < b.N; i++ {
+		n += b.Len(i)
+	}
+	return n
+}
+
+// SetLength makes example i n steps long (1 to T), marking the steps after them as
+// padding: class −1, zero features and controls. It needs SetControls first.
+func (b *Batch) SetLength(i, n int) {
+	if n < 1 || n > b.T {
+		panic(fmt.Sprintf("models: example %d given %d steps in a batch of %d", i, n, b.T))
+	}
+	b.Lengths[i] = n
+	clear(b.Example(i)[n*b.D:])
+	clear(b.ExampleControls(i)[n*b.C:])
+	if b.Classes != nil {
+		for t := n; t < b.T; t++ {
+			b.Classes[i*b.T+t] = -1
+		}
+	}
+}
+
+// CheckLengths panics on lengths outside 1 to T, a programmer's error.
+func (b *Batch) CheckLengths() {
+	if b.Lengths == nil {
+		return
+	}
+	if len(b.Lengths) != b.N {
+		panic(fmt.Sprintf("models: batch of %d examples with %d lengths", b.N, len(b.Lengths)))
+	}
+	for i, l := range b.Lengths {
+		if l < 1 || l > b.T {
+			panic(fmt.Sprintf("models: example %d has %d steps in a batch of %d", i, l, b.T))
+		}
+	}
+}
+
+// SetClasses stores class indices for example i and writes their one-hot rows into X; a
+// negative class (padding) is an all-zero row.
 func (b *Batch) SetClasses(i int, classes []int32) {
 	copy(b.Classes[i*b.T:(i+1)*b.T], classes)
 	x := b.Example(i)
 	clear(x)
 	for t, c := range classes {
-		x[t*b.D+int(c)] = 1
+		if c >= 0 {
+			x[t*b.D+int(c)] = 1
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ type arithOptions struct {
 	Bars                      int // --bars: the domain whose examples are so many bars long
 	Temperature               float64
 	Seed                      uint64
+	Cond                      domain.Conditions // --meter and the other conditions, where given
 	Expr                      string
 	Names, Files              []string // NAME=FILE arguments, in the order given
 }
@@ -85,6 +86,7 @@ Digits: a PNG strip (default arith.png), the inputs in the order given, then the
 	f.StringVar(&o.Attrs, "attrs", "", "attribute vectors from attribute compute, usable by name in the expression")
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	addConditionFlags(f, reg, &o.Cond, "default: the first input's")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (melodies, default arith.mid) or PNG (digits, default arith.png)")
 	return cmd
 }
@@ -131,7 +133,11 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 		}
 		return err
 	}
-	xs, err := decodeFor(ctx, m, [][]float32{z}, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617269)))
+	cond := o.Cond
+	if len(in.Examples) > 0 {
+		cond = m.ConditionsOf(in.Examples[0], o.Cond)
+	}
+	xs, err := decodeFor(ctx, m, [][]float32{z}, []domain.Conditions{cond}, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617269)))
 	if err != nil {
 		return err
 	}
@@ -148,9 +154,9 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 		qpm = in.Examples[0].QPM
 	}
 	for i, name := range o.Names {
-		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Examples[i].Where, show(in.Examples[i]))
+		fmt.Fprintf(stdout, "%s = %s, %s:\n%s\n", name, o.Files[i], in.Examples[i].Where, show(m.Domain, in.Examples[i]))
 	}
-	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, show(xs[0]))
+	fmt.Fprintf(stdout, "%s:\n%s", o.Expr, show(m.Domain, xs[0]))
 	if err := m.WriteFileContext(ctx, out, xs, domain.Layout{QPM: qpm}); err != nil {
 		return err
 	}

@@ -127,6 +127,7 @@ type attrApplyOptions struct {
 	Amounts                         []float64
 	Temperature                     float64
 	Seed                            uint64
+	Cond                            domain.Conditions // --meter and the other conditions, where given
 	File                            string
 }
 
@@ -178,6 +179,7 @@ printed. Digits: a PNG strip (default applied.png), the input first.`,
 	f.Lookup("amount").DefValue = "1" // what help shows; RunE fills it in
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	addConditionFlags(f, reg, &o.Cond, "default: the input's")
 	f.StringVarP(&o.Out, "output", "o", "", "output MIDI (melodies, default applied.mid) or PNG (digits, default applied.png)")
 	return cmd
 }
@@ -211,7 +213,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	for i, a := range o.Amounts {
 		zs[i] = latent.Apply(in.Mu[0], v, a)
 	}
-	xs, err := decodeFor(ctx, m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617474)))
+	xs, err := decodeFor(ctx, m, zs, under(len(zs), m.ConditionsOf(in.Examples[0], o.Cond)), o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x617474)))
 	if err != nil {
 		return err
 	}
@@ -229,9 +231,9 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 		}
 		return ""
 	}
-	fmt.Fprintf(stdout, "input %s, %s%s:\n%s", o.File, input.Where, describe(input), show(input))
+	fmt.Fprintf(stdout, "input %s, %s%s:\n%s", o.File, input.Where, describe(input), show(m.Domain, input))
 	for i, x := range xs {
-		fmt.Fprintf(stdout, "\n%s%s:\n%s", shifted(o.Amounts[i], o.Name), describe(x), show(x))
+		fmt.Fprintf(stdout, "\n%s%s:\n%s", shifted(o.Amounts[i], o.Name), describe(x), show(m.Domain, x))
 	}
 	if err := m.WriteFileContext(ctx, out, xs, domain.Layout{QPM: input.QPM}); err != nil {
 		return err

@@ -120,7 +120,7 @@ func TestDatasetsRun(t *testing.T) {
 	}
 	for _, want := range []string{
 		"files         14 MIDI files: 13 gave windows",
-		"(2 bars of each file's own meter, on 16ths, hop 1 bar;",
+		"(each file's own meter: 2 bars, or the bars that fill 32 sixteenths; on 16ths, hop 1 bar;",
 		"meters        4/4           36 windows from 12 files\n",
 		"              3/4            3 windows from 1 files\n",
 		"note density  4.00 onsets per 16 steps;",

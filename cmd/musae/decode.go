@@ -16,6 +16,7 @@ type decodeOptions struct {
 	Domain, Model, Out string
 	Temperature        float64
 	Seed               uint64
+	Cond               domain.Conditions // --meter and the other conditions, where given
 	File               string
 }
 
@@ -58,6 +59,7 @@ Decoding is greedy (argmax) at temperature 0, or sampled at --temperature T with
 	f.StringVarP(&o.Out, "output", "o", "", "output PNG (digits, default decoded.png) or MIDI (melodies, default decoded.mid)")
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	addConditionFlags(f, reg, &o.Cond, "default: each vector's input's, as encode recorded it")
 	return cmd
 }
 
@@ -102,7 +104,11 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	xs, err := decodeFor(ctx, m, zs, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x646563)))
+	conds := make([]domain.Conditions, len(zs))
+	for i, e := range lf.Entries {
+		conds[i] = m.ConditionsOf(domain.Example{Conditions: e.Conditions}, o.Cond)
+	}
+	xs, err := decodeFor(ctx, m, zs, conds, o.Temperature, rand.New(rand.NewPCG(o.Seed, 0x646563)))
 	if err != nil {
 		return err
 	}
@@ -119,7 +125,7 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 		if e.Z != nil {
 			src = "z"
 		}
-		fmt.Fprintf(stdout, "%d of %d: %s of %s (%s)\n%s", i+1, len(xs), src, defaultString(e.File, "entry"), defaultString(e.Where, "?"), show(x))
+		fmt.Fprintf(stdout, "%d of %d: %s of %s (%s)\n%s", i+1, len(xs), src, defaultString(e.File, "entry"), defaultString(e.Where, "?"), show(m.Domain, x))
 	}
 	qpm := lf.Entries[0].QPM
 	if qpm <= 0 {

@@ -219,12 +219,16 @@ func checkWAVFlag(reg *domain.Registry, wav bool, domainName string) error {
 }
 
 // decodeFor decodes zs at a temperature, which a domain whose decoder takes none ignores,
-// in batches, checking ctx between them (domain.Model.DecodeContext).
-func decodeFor(ctx context.Context, m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+// in batches, checking ctx between them (domain.Model.DecodeEachContext), vector i under
+// conds[i] (conds nil: every vector under the defaults).
+func decodeFor(ctx context.Context, m *domain.Model, zs [][]float32, conds []domain.Conditions, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
 	if !isSampled(m.Domain) {
 		temperature, rng = 0, nil
 	}
-	return m.DecodeContext(ctx, zs, temperature, rng)
+	if conds == nil {
+		conds = under(len(zs), nil)
+	}
+	return m.DecodeEachContext(ctx, zs, conds, temperature, rng)
 }
 
 // encodedInputs are a command's input files, read and encoded to the posterior.
@@ -268,9 +272,12 @@ func readInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, file
 	return xs, nil
 }
 
-// show is an example as a person reads it in a terminal (a melody's step grid), or "" for
-// examples that are not text (fmt.Stringer).
-func show(x domain.Example) string {
+// show is an example as a person reads it in a terminal (a melody's step grid in its own
+// meter: domain.Shower), or "" for examples that are not text (fmt.Stringer).
+func show(d domain.Domain, x domain.Example) string {
+	if sh, ok := d.(domain.Shower); ok {
+		return sh.Show(x)
+	}
 	if s, ok := x.Value.(fmt.Stringer); ok {
 		return s.String()
 	}

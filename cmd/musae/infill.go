@@ -229,7 +229,7 @@ func runInfill(ctx context.Context, reg *domain.Registry, o *infillOptions, stdo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "input:\n%s\nresult:\n%s\n", marked(show(x), keep, "kept", "replaced"), marked(show(out), keep, "kept", "new"))
+	fmt.Fprintf(stdout, "input:\n%s\nresult:\n%s\n", marked(show(m.Domain, x), keep, "kept", "replaced"), marked(show(m.Domain, out), keep, "kept", "new"))
 	also, err := writeTimed(ctx, m, o.Out, []domain.Example{out}, x.QPM, o.WAV)
 	if err != nil {
 		return err

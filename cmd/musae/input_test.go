@@ -87,7 +87,7 @@ func TestInterpolatePerInputTrack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := "input " + string(rune('A'+i)) + ": " + w.path + ", " + x.Where + "\n" + show(x); !strings.Contains(stdout, want) {
+		if want := "input " + string(rune('A'+i)) + ": " + w.path + ", " + x.Where + "\n" + show(melody.New(), x); !strings.Contains(stdout, want) {
 			t.Errorf("interpolate did not read %s's track %s:\n%s\nwant\n%s", w.path, w.track, stdout, want)
 		}
 	}

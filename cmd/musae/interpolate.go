@@ -24,6 +24,7 @@ type interpolateOptions struct {
 	GridRows, GridCols       int
 	Temperature              float64
 	Seed                     uint64
+	Cond                     domain.Conditions // --meter and the other conditions, where given
 	Each, WAV                bool
 	Files                    []string
 }
@@ -43,11 +44,13 @@ track (chosen automatically, or --track T) gives one MIDI file with the steps in
 of rest between them; --each also writes one file per step, and --wav a WAV file beside
 each MIDI file (musae's synthesiser, as musae render plays it). Decoding is greedy (argmax) at
 temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT.abc
-writes the steps as a score instead. Across meters the rule is that there is none yet:
-the built-in melody models read 2 bars of 4/4 (32 sixteenths, in files of 4/4, 2/2, 2/4 or
-1/4, bars counted in the file's own meter), and an input in 3/4, 6/8 or another meter is
-refused, naming its meter, so that a morph never mixes meters. --bars 16 morphs whole
-16-bar phrases with the 16-bar model (hier16-tiny).
+writes the steps as a score instead. Across meters the rule is: every step decodes in the
+first input's meter (A's; --meter gives another), so a waltz morphed with a jig is a waltz
+ending near the jig's tune, and the steps' MIDI file and score are in that meter. A model
+of every meter (mel2-meters) reads each input in its own meter (two bars: 24 sixteenths
+of 3/4 or 6/8, 36 of 9/8; the bars that fill 32 of 4/4, 2/2, 2/4 or 4/2); a model of 4/4
+windows (mel2-tiny) refuses an input in 3/4, 6/8 or another meter, naming it. --bars 16
+morphs whole 16-bar phrases with the 16-bar model.
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.
@@ -55,7 +58,8 @@ row after row.
 --track and --bar hold for every input when given once, or for each input in order when
 given once per input, '' or 0 leaving that input's choice automatic:
   musae interpolate song.mid tune.mid --track MELODY --track 0
-  musae interpolate song.mid tune.mid --track MELODY --track ''`,
+  musae interpolate song.mid tune.mid --track MELODY --track ''` +
+			conditionsHelp(reg, "decode every point under the first input's (a morph between meters takes the first's meter) unless a flag gives another."),
 		Args: cobra.RangeArgs(2, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
@@ -102,6 +106,7 @@ given once per input, '' or 0 leaving that input's choice automatic:
 	f.IntVar(&o.Steps, "steps", 5, fmt.Sprintf("points from A to B, both included (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
+	addConditionFlags(f, reg, &o.Cond, "default: the first input's")
 	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
 	f.BoolVar(&o.WAV, "wav", false, "melodies: also write a WAV file beside each MIDI file (OUT.wav, and OUT-01.wav, ... with --each)")
 	return cmd
@@ -134,6 +139,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	info := m.Domain.Info()
 	ext := info.Outputs[0]
 	rng := rand.New(rand.NewPCG(o.Seed, 0x696e74))
+	conds := under(len(zs), m.ConditionsOf(in.Examples[0], o.Cond))
 	if !isTimed(m.Domain) {
 		if o.WAV {
 			return wavError(reg, m.Domain, m.Meta.Model)
@@ -142,7 +148,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 		if err := checkOutputExt(out, m.Domain); err != nil {
 			return err
 		}
-		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+		xs, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
@@ -156,19 +162,19 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
 	}
-	steps, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+	steps, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 	if err != nil {
 		return err
 	}
 	for i, x := range in.Examples {
-		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(x))
+		fmt.Fprintf(stdout, "input %c: %s, %s\n%s", 'A'+i, in.Files[i], x.Where, show(m.Domain, x))
 	}
 	qpm := in.Examples[0].QPM
 	if e := strings.ToLower(filepath.Ext(out)); slices.Contains(info.Outputs, e) {
 		ext = e // the steps' own files take -o's format
 	}
 	for i, x := range steps {
-		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(x))
+		fmt.Fprintf(stdout, "step %d of %d (row %d, column %d):\n%s", i+1, len(steps), i/cols+1, i%cols+1, show(m.Domain, x))
 		if o.Each {
 			p := withExt(out, fmt.Sprintf("-%02d%s", i+1, ext))
 			if _, err := writeTimed(ctx, m, p, steps[i:i+1], qpm, o.WAV); err != nil {

@@ -97,7 +97,7 @@ func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.P
 // decodePictures decodes latent vectors of a picture model to their intensities, in
 // batches that check ctx.
 func decodePictures(ctx context.Context, m *domain.Model, zs [][]float32) ([][]float32, error) {
-	xs, err := decodeFor(ctx, m, zs, 0, nil)
+	xs, err := decodeFor(ctx, m, zs, nil, 0, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ type reconstructOptions struct {
 	Bars                              int // --bars: the domain whose examples are so many bars long
 	N                                 int
 	Seed                              uint64
+	Cond                              domain.Conditions // --meter and the other conditions, where given
 	Files                             []string
 }
 
@@ -33,7 +34,8 @@ func newReconstructCmd(reg *domain.Registry) *cobra.Command {
 Digits: with no files, N test digits picked by --seed; the PNG shows each row of originals
 above the row of their reconstructions. Melodies: the 2-bar window of FILE.mid (the first
 with notes, or --bar) followed by its greedy reconstruction, in one MIDI file; --track and
---bar hold for every file, or given once per file, for each in order.`,
+--bar hold for every file, or given once per file, for each in order.` +
+			conditionsHelp(reg, "each reconstruction decodes under its input's own (its meter) unless a flag gives another."),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
 			if o.N <= 0 || o.N > maxReconstruct {
@@ -52,6 +54,7 @@ with notes, or --bar) followed by its greedy reconstruction, in one MIDI file; -
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
 	f.IntVarP(&o.N, "n", "n", 32, fmt.Sprintf("digits: how many test digits, at most %d", maxReconstruct))
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (which test digits; sampling)")
+	addConditionFlags(f, reg, &o.Cond, "default: each input's own")
 	return cmd
 }
 
@@ -78,14 +81,14 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 		if err != nil {
 			return err
 		}
-		recons, err := decodeFor(ctx, m, in.Mu, 0, nil)
+		recons, err := decodeFor(ctx, m, in.Mu, inputConditions(m, in.Examples, o.Cond), 0, nil)
 		if err != nil {
 			return err
 		}
 		var seq []domain.Example
 		for i, x := range in.Examples {
 			same, total := t.Compare(x, recons[i])
-			fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Files[i], x.Where, show(x), same, total, show(recons[i]))
+			fmt.Fprintf(stdout, "%s, %s:\n%sreconstruction (%d of %d steps equal):\n%s\n", in.Files[i], x.Where, show(m.Domain, x), same, total, show(m.Domain, recons[i]))
 			seq = append(seq, x, recons[i])
 		}
 		if err := m.WriteFileContext(ctx, out, seq, domain.Layout{QPM: in.Examples[0].QPM}); err != nil {
@@ -121,7 +124,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 	if err != nil {
 		return err
 	}
-	recons, err := decodeFor(ctx, m, mu, 0, nil)
+	recons, err := decodeFor(ctx, m, mu, inputConditions(m, originals, o.Cond), 0, nil)
 	if err != nil {
 		return err
 	}

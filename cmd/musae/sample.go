@@ -23,6 +23,7 @@ type sampleOptions struct {
 	Temperature        optionalFloat
 	Seed               uint64
 	WAV                bool
+	Cond               domain.Conditions // --meter and the other conditions, where given
 }
 
 // Limits of sample's -n. A grid of pictures is one picture, of about 60·√n pixels a side;
@@ -55,7 +56,8 @@ between; -n is at most %d. Files of an earlier sample in DIR (sample-N.mid, samp
 all.mid, all.wav) are removed first, so that the folder holds one run and no stale
 sample-09.mid stays beside a new all.mid of eight; other files are left alone.
 -o x.mid writes the melodies in sequence into that one file instead (-n at most %d).
-Interrupted, sample stops within a batch and leaves only complete files.`, maxSampleDigits, maxSequence, maxSampleMelodies, maxSequence),
+Interrupted, sample stops within a batch and leaves only complete files.`, maxSampleDigits, maxSequence, maxSampleMelodies, maxSequence) +
+			conditionsHelp(reg, "samples decode under the ones given, the others at their defaults."),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkDomain(reg, o.Domain); err != nil {
@@ -80,6 +82,7 @@ Interrupted, sample stops within a batch and leaves only complete files.`, maxSa
 	f.IntVarP(&o.N, "n", "n", 0, "how many (default "+strings.Join(counts, "; ")+")")
 	f.Var(&o.Temperature, "temperature", strings.Join(temps, "; "))
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
+	addConditionFlags(f, reg, &o.Cond, "")
 	f.BoolVar(&o.WAV, "wav", false, "music: also write a WAV file beside each MIDI file (sample-01.wav, ..., all.wav)")
 	return cmd
 }
@@ -111,7 +114,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return m.Sample(k, temp, rng)
+		return m.SampleUnder(k, o.Cond, temp, rng)
 	}
 	if !isTimed(m.Domain) {
 		if o.WAV {
@@ -172,7 +175,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 				seq = append(seq, x)
 			}
 			if single {
-				fmt.Fprintf(stdout, "\n%d of %d\n%s", from+k+1, n, show(x))
+				fmt.Fprintf(stdout, "\n%d of %d\n%s", from+k+1, n, show(m.Domain, x))
 				continue
 			}
 			path := filepath.Join(out, fmt.Sprintf(name, from+k+1))
@@ -180,7 +183,7 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, show(x))
+			fmt.Fprintf(stdout, "\n%s%s\n%s", path, wav, show(m.Domain, x))
 		}
 	}
 	all := out

@@ -24,6 +24,7 @@ type similarOptions struct {
 	N                       int
 	Similarity, Temperature float64
 	Seed                    uint64
+	Cond                    domain.Conditions // --meter and the other conditions, where given
 	File                    string
 }
 
@@ -75,6 +76,7 @@ when OUT is not a .png; default similar.png).`,
 	f.IntVarP(&o.N, "n", "n", 4, fmt.Sprintf("how many variations (at most %d)", maxSequence))
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (the prior samples; sampling)")
+	addConditionFlags(f, reg, &o.Cond, "default: the input's")
 	f.StringVarP(&o.Out, "output", "o", "", `melodies: a folder (default "similar"); digits: a PNG (default similar.png)`)
 	return cmd
 }
@@ -96,6 +98,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	info := m.Domain.Info()
 	ext := info.Outputs[0]
 	input := in.Examples[0]
+	conds := under(len(zs), m.ConditionsOf(input, o.Cond))
 	if !isTimed(m.Domain) {
 		if err := checkDecodeTemperature(reg, m.Domain, o.Temperature); err != nil {
 			return err
@@ -110,7 +113,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 			}
 			out = filepath.Join(out, "similar"+ext)
 		}
-		xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+		xs, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 		if err != nil {
 			return err
 		}
@@ -132,18 +135,18 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	if err := removeOutputFiles(dir, "similar"); err != nil {
 		return err
 	}
-	xs, err := decodeFor(ctx, m, zs, o.Temperature, rng)
+	xs, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 	if err != nil {
 		return err
 	}
 	qpm := input.QPM
-	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, input.Where, show(input))
+	fmt.Fprintf(stdout, "input %s, %s:\n%s", o.File, input.Where, show(m.Domain, input))
 	for i, x := range xs {
 		p := filepath.Join(dir, fmt.Sprintf("similar-%02d%s", i+1, ext))
 		if err := m.WriteFileContext(ctx, p, xs[i:i+1], domain.Layout{QPM: qpm}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, show(x))
+		fmt.Fprintf(stdout, "\n%s (similarity %g):\n%s", p, o.Similarity, show(m.Domain, x))
 	}
 	all := filepath.Join(dir, "all"+ext)
 	if err := m.WriteFileContext(ctx, all, append([]domain.Example{input}, xs...), domain.Layout{QPM: qpm}); err != nil {

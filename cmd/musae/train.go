@@ -33,9 +33,13 @@ type trainOptions struct {
 	Budget                      time.Duration // stop this run after so much wall time; 0: no limit
 	SamplingRate                float64       // melodies: scheduled sampling's inverse-sigmoid rate; 0 = teacher forcing
 	samplingRateSet             bool
-	Command                     string // the command line, recorded in the checkpoint
+	Command                     string          // the command line, recorded in the checkpoint
+	More                        []domain.Corpus // --data and --track given again: further corpora
+
+	dataDirs, tracks []string // --data and --track as given, each possibly several times
 
 	init    *domain.Model // the model --init names, opened by complete
+	widened *domain.Model // --config's model widened from init's (domain.Widener), when they differ
 	batchOK bool          // --batch was given
 }
 
@@ -65,6 +69,9 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 48 free nats, global-norm clip 1, transposition ±5 semitones).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.corpora(); err != nil {
+				return err
+			}
 			if o.Task != "" && !trainsVAE(cmd.Flags()) {
 				if err := o.completeTask(cmd.Flags()); err != nil {
 					return err
@@ -95,9 +102,9 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.IntVar(&o.Shrink, "shrink", 0, "--task superres: inputs 2 (14×14, the default) or 4 (7×7) times smaller")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
 	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
-	f.StringVar(&o.Data, "data", "", "data folder: MNIST IDX files, or MIDI files for melodies")
+	f.StringArrayVar(&o.dataDirs, "data", nil, "data folder: MNIST IDX files, or MIDI files for melodies; melodies: give it again to train on several corpora together (each split into training and validation files apart)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
-	f.StringVar(&o.Track, "track", "", "music: the track to read, by name or index (default: melodies merge all tracks, drums read channel 10)")
+	f.StringArrayVar(&o.tracks, "track", nil, "music: the track to read, by name or index (default: melodies merge all tracks, drums read channel 10); with several --data, once for all or once per --data in order ('' for automatic)")
 	f.IntVar(&o.Epochs, "epochs", 5, "passes over the training set (with --resume: the run's own unless given)")
 	f.IntVar(&o.Batch, "batch", 64, "examples per step")
 	f.IntVar(&o.Z, "z", 0, "latent size (0: the config's)")
@@ -170,6 +177,30 @@ func configHelp(reg *domain.Registry) string {
 		parts = append(parts, strings.Join(info.Models, ", ")+" ("+info.Name+")")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// corpora sets Data, Track and More from --data and --track.
+func (o *trainOptions) corpora() error {
+	if len(o.dataDirs) > 0 {
+		o.Data = o.dataDirs[0]
+	}
+	switch {
+	case len(o.tracks) == 1:
+		o.Track = o.tracks[0]
+	case len(o.tracks) > 1 && len(o.tracks) != len(o.dataDirs):
+		return usagef("%d --track for %d --data: give --track once for all folders, or once per --data in order", len(o.tracks), len(o.dataDirs))
+	case len(o.tracks) > 1:
+		o.Track = o.tracks[0]
+	}
+	o.More = nil
+	for k := 1; k < len(o.dataDirs); k++ {
+		c := domain.Corpus{Dir: o.dataDirs[k], Track: o.Track}
+		if len(o.tracks) > 1 {
+			c.Track = o.tracks[k]
+		}
+		o.More = append(o.More, c)
+	}
+	return nil
 }
 
 // complete fills in the domain's defaults for flags the user did not set.
@@ -252,7 +283,18 @@ func (o *trainOptions) openInit(reg *domain.Registry, f *pflag.FlagSet) error {
 		return usagef("--init %s is a %s model; --domain says %s", o.Init, m.Meta.Domain, o.Domain)
 	}
 	if o.Config != "" && o.Config != m.Meta.Model {
-		return usagef("--init %s is a %s model; --config %s would be another architecture (fine-tuning keeps the model's)", o.Init, m.Meta.Model, o.Config)
+		// A domain may widen a model into one that reads more per step (mel2-tiny into
+		// mel2-meters); anything else is another architecture.
+		wd, widens := m.Domain.(domain.Widener)
+		var err error
+		if widens {
+			if o.widened, err = reg.New(o.Config, m.VAE.Z, m.Meta.Encoder, o.Seed); err == nil {
+				err = wd.Widen(o.widened, m)
+			}
+		}
+		if !widens || err != nil {
+			return usagef("--init %s is a %s model; --config %s would be another architecture (fine-tuning keeps the model's, or widens it to read more per step)", o.Init, m.Meta.Model, o.Config)
+		}
 	}
 	if f.Changed("z") && o.Z != m.VAE.Z {
 		return usagef("--init %s has a latent of %d dimensions; --z %d would be another architecture (fine-tuning keeps the model's)", o.Init, m.VAE.Z, o.Z)
@@ -327,6 +369,12 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 		if !o.samplingRateSet {
 			o.SamplingRate = m.Meta.SamplingRate
 		}
+	case o.widened != nil:
+		// A wider model (one that reads more per step) starting at --init's function.
+		m = o.widened
+		meta := initMeta(reg, o.init, o.Init)
+		meta.Model, meta.Config = m.Meta.Model, m.Meta.Config
+		m.Meta = meta
 	case o.init != nil:
 		m = o.init
 		m.Meta = initMeta(reg, m, o.Init)
@@ -365,7 +413,10 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 	}
 	t.Meta.Command = o.Command
 	t.Meta.Limit = o.Limit
-	data := domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Limit: o.Limit, Seed: o.Seed}
+	data := domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Track: o.Track, Limit: o.Limit, Seed: o.Seed, More: o.More}
+	if len(o.More) > 0 && !m.Domain.Info().Corpora {
+		return usagef("--data given %d times: %s train on one folder", len(o.More)+1, m.Domain.Info().Noun)
+	}
 	if err := m.Domain.Train(t, m, domain.TrainOptions{DataOptions: data, SamplingRate: o.SamplingRate, Task: o.Task}); err != nil {
 		return err
 	}

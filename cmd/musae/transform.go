@@ -130,7 +130,7 @@ func runTransform(ctx context.Context, reg *domain.Registry, d domain.Transforme
 	}
 	fmt.Fprintf(stdout, "%s by %s\n", o.Name, describeModel(m))
 	for i, x := range xs {
-		fmt.Fprintf(stdout, "\n%s, %s:\n%s%s:\n%s", o.Files[i], x.Where, show(x), o.Name, show(ys[i]))
+		fmt.Fprintf(stdout, "\n%s, %s:\n%s%s:\n%s", o.Files[i], x.Where, show(m.Domain, x), o.Name, show(m.Domain, ys[i]))
 	}
 	wav, err := writeTimed(ctx, m, out, ys, xs[0].QPM, o.WAV)
 	if err != nil {

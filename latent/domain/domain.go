@@ -89,6 +89,8 @@ type Info struct {
 	// Loss and ClipNorm are the training defaults.
 	Loss     models.Loss
 	ClipNorm float64
+	// Corpora says that Train takes several data folders (DataOptions.More).
+	Corpora bool
 }
 
 // Encoders are the encoders every domain takes: "conv" (2-D over pictures, 1-D over time
@@ -106,6 +108,9 @@ type Example struct {
 	// QPM is the tempo of an example that plays in time, in quarter notes per minute;
 	// 0 where the domain has none or the file gave none.
 	QPM float64
+	// Conditions are what the example was read or decoded under, where its domain is
+	// Conditioned (a melody's meter); nil otherwise.
+	Conditions Conditions
 }
 
 // ReadOptions pick the part of a file that Read reads.
@@ -144,6 +149,10 @@ type DataOptions struct {
 	Sets []string
 	// Log takes progress notes of long work; nil for none.
 	Log io.Writer
+	// More are further corpora that Train reads beside Dir and Track, each split into
+	// training and validation files as Dir is, where Info.Corpora says the domain
+	// trains on several.
+	More []Corpus
 }
 
 // TrainOptions are DataOptions for training, with the schedule's domain-specific knobs.
@@ -224,6 +233,29 @@ type Measurer interface {
 	// and writes how the measures of their decodings move.
 	MeasureAttribute(ctx context.Context, m *Model, o DataOptions, name string, v []float32, amount float64, w io.Writer) error
 }
+
+// Shower is implemented by domains whose examples read as text in a terminal in a way
+// their Value's String does not know (a melody's step grid in its own meter); the verbs
+// show examples with it, or with fmt.Stringer where a domain is not a Shower.
+type Shower interface {
+	Domain
+	Show(x Example) string
+}
+
+// Widener is implemented by domains whose models can start from the function of a model of
+// another configuration that reads less (mel2-tiny, for a model of every meter that reads
+// the meter beside each step): fine-tuning (musae train --init mel2-tiny --config
+// mel2-meters) then starts exactly where src stands.
+type Widener interface {
+	Domain
+	// Widen sets dst's parameters so that it computes what src computes, or says why it
+	// cannot.
+	Widen(dst, src *Model) error
+}
+
+// Corpus is one folder of data and the track to read from its files ("" for the
+// domain's choice).
+type Corpus struct{ Dir, Track string }
 
 // InputError is a problem with what the caller asked for (a flag's value, a file that
 // has no usable part), as opposed to a failure of the work: the command line exits 2.

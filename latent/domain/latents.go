@@ -23,12 +23,15 @@ type Latents struct {
 
 // LatentEntry is one input of a Latents file.
 type LatentEntry struct {
-	File   string    `json:"file,omitempty"`
-	Where  string    `json:"where,omitempty"` // which part of the file was encoded
-	QPM    float64   `json:"qpm,omitempty"`   // the input's tempo, for examples that play in time
-	Mu     []float32 `json:"mu,omitempty"`
-	Logvar []float32 `json:"logvar,omitempty"`
-	Z      []float32 `json:"z,omitempty"` // decoded instead of Mu when present
+	File  string  `json:"file,omitempty"`
+	Where string  `json:"where,omitempty"` // which part of the file was encoded
+	QPM   float64 `json:"qpm,omitempty"`   // the input's tempo, for examples that play in time
+	// Conditions are the input's own (its meter), which musae decode decodes the entry
+	// under unless told others.
+	Conditions Conditions `json:"conditions,omitempty"`
+	Mu         []float32  `json:"mu,omitempty"`
+	Logvar     []float32  `json:"logvar,omitempty"`
+	Z          []float32  `json:"z,omitempty"` // decoded instead of Mu when present
 }
 
 // Latents returns the file of examples xs that m encoded to mu and logvar; ref names the
@@ -36,7 +39,7 @@ type LatentEntry struct {
 func (m *Model) Latents(ref string, xs []Example, mu, logvar [][]float32) *Latents {
 	lf := &Latents{Model: m.Meta.Model, Checkpoint: ref, Domain: m.Meta.Domain, Z: m.VAE.Z}
 	for i, x := range xs {
-		lf.Entries = append(lf.Entries, LatentEntry{File: x.Source, Where: x.Where, QPM: x.QPM, Mu: mu[i], Logvar: logvar[i]})
+		lf.Entries = append(lf.Entries, LatentEntry{File: x.Source, Where: x.Where, QPM: x.QPM, Conditions: m.ConditionsOf(x, nil), Mu: mu[i], Logvar: logvar[i]})
 	}
 	return lf
 }
@@ -82,6 +85,9 @@ func (lf *Latents) Marshal() ([]byte, error) {
 		}
 		if e.QPM != 0 {
 			fs = append(fs, kv{"qpm", e.QPM})
+		}
+		if len(e.Conditions) > 0 {
+			fs = append(fs, kv{"conditions", e.Conditions})
 		}
 		for _, v := range []kv{{"mu", e.Mu}, {"logvar", e.Logvar}, {"z", e.Z}} {
 			if v.v.([]float32) != nil {

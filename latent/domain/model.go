@@ -94,7 +94,7 @@ func (m *Model) EncodeContext(ctx context.Context, xs []Example) (mu, logvar [][
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		b, err := m.Domain.Batch(xs[from:min(from+BatchSize, len(xs))])
+		b, err := m.batch(xs[from:min(from+BatchSize, len(xs))])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -105,6 +105,15 @@ func (m *Model) EncodeContext(ctx context.Context, xs []Example) (mu, logvar [][
 		}
 	}
 	return mu, logvar, nil
+}
+
+// batch is the batch m's encoder reads of xs: Conditioned.BatchFor where the domain is
+// conditioned, Batch otherwise.
+func (m *Model) batch(xs []Example) (*models.Batch, error) {
+	if cd, ok := m.Domain.(Conditioned); ok {
+		return cd.BatchFor(m, xs)
+	}
+	return m.Domain.Batch(xs)
 }
 
 // Decode decodes latent vectors, greedily at temperature 0 (rng may then be nil).

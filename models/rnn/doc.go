@@ -35,7 +35,15 @@
 //     out.weight), so safetensors weights move both ways; the test against
 //     testdata/torch/mel2-tiny.safetensors holds musae's forward pass to PyTorch's within 1e-4.
 //   - The decoder's initial state is tanh(init(z)) laid out layer by layer as h then c; its
-//     input at step t is [one-hot of class t−1 (zeros at t = 0), z].
+//     input at step t is [one-hot of class t−1 (zeros at t = 0), z, controls_t], and the
+//     encoder's is [one-hot of class t, controls_t]: Config.Controls known features per
+//     step (the metrical pulse, the chord), none in mel2-tiny, whose checkpoints load as
+//     they are. Model.Widen gives a model with more controls a smaller one's function
+//     exactly (zero columns), the start of fine-tuning it.
+//   - One model serves sequences of several lengths (two bars of 3/4 and of 4/4): a batch's
+//     Lengths mark each example's own steps, the padding after them is never read by the
+//     encoder (the backward LSTM starts at the example's last step), never scored, and adds
+//     nothing to any gradient; Generate decodes each sequence to its own length.
 //   - Inside the package sequences are time-major ([T, N, ·]) so that a step's rows are
 //     contiguous; the exported LSTM.Forward and Backward take batch-major [N, T, ·] as
 //     models.Batch does.

@@ -48,15 +48,32 @@ type LSTM struct {
 // W_ih that are fed differently: first oneHot columns given by class indices (a gather of
 // W_ihᵀ rows instead of a product; a negative class is an all-zero input), then dDense
 // columns of ordinary inputs [T, N, dDense], then dStatic columns [N, dStatic] constant over
-// time, whose projection is computed once per sequence.
+// time, whose projection is computed once per sequence. With staticFirst the static block
+// comes before the dense one (the decoder's [previous class, z, controls]).
 type seqInput struct {
-	n, t    int
-	classes []int32 // [T, N]
-	oneHot  int
-	dense   []float32
-	dDense  int
-	static  []float32
-	dStatic int
+	n, t        int
+	classes     []int32 // [T, N]
+	oneHot      int
+	dense       []float32
+	dDense      int
+	static      []float32
+	dStatic     int
+	staticFirst bool
+}
+
+// denseCol and staticCol are the first columns of W_ih of the dense and static blocks.
+func (in *seqInput) denseCol() int {
+	if in.staticFirst {
+		return in.oneHot + in.dStatic
+	}
+	return in.oneHot
+}
+
+func (in *seqInput) staticCol() int {
+	if in.staticFirst {
+		return in.oneHot
+	}
+	return in.oneHot + in.dDense
 }
 
 // NewLSTM returns a layer whose parameters are named prefix.weight_ih+suffix and so on
@@ -147,10 +164,10 @@ func (l *LSTM) forward(in *seqInput, h0, c0 []float32, train bool) {
 		copy(l.base[i*G:(i+1)*G], l.bias)
 	}
 	if in.dStatic > 0 {
-		l.ws.Gemm(false, false, n, G, in.dStatic, in.static, in.dStatic, l.wihT[(in.oneHot+in.dDense)*G:], G, 1, l.base, G)
+		l.ws.Gemm(false, false, n, G, in.dStatic, in.static, in.dStatic, l.wihT[in.staticCol()*G:], G, 1, l.base, G)
 	}
 	if in.dDense > 0 {
-		l.ws.Gemm(false, false, T*n, G, in.dDense, in.dense, in.dDense, l.wihT[in.oneHot*G:], G, 0, l.gates, G)
+		l.ws.Gemm(false, false, T*n, G, in.dDense, in.dense, in.dDense, l.wihT[in.denseCol()*G:], G, 0, l.gates, G)
 	}
 	recur := h0 != nil
 	w := models.Workers(T*n*G*H, 1<<20)
@@ -369,14 +386,15 @@ func (l *LSTM) backward(dhs, dhT, dcT []float32, wantState, wantInput bool) {
 	})
 
 	if in.dDense > 0 {
-		l.ws.Gemm(true, false, G, in.dDense, T*n, dg, G, in.dense, in.dDense, 1, wih[in.oneHot:], l.In)
+		off := in.denseCol()
+		l.ws.Gemm(true, false, G, in.dDense, T*n, dg, G, in.dense, in.dDense, 1, wih[off:], l.In)
 		if wantInput {
 			l.ddense = models.Buf(l.ddense, T*n*in.dDense)
-			l.ws.Gemm(false, false, T*n, in.dDense, G, dg, G, l.WIH.Data()[in.oneHot:], l.In, 0, l.ddense, in.dDense)
+			l.ws.Gemm(false, false, T*n, in.dDense, G, dg, G, l.WIH.Data()[off:], l.In, 0, l.ddense, in.dDense)
 		}
 	}
 	if in.dStatic > 0 {
-		off := in.oneHot + in.dDense
+		off := in.staticCol()
 		l.ws.Gemm(true, false, G, in.dStatic, n, l.ssum, G, in.static, in.dStatic, 1, wih[off:], l.In)
 		if wantInput {
 			l.dstatic = models.Buf(l.dstatic, n*in.dStatic)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"musae/models"
 )
@@ -16,6 +17,10 @@ type Config struct {
 	EncoderHidden int   // LSTM units per direction of the bidirectional encoder
 	DecoderHidden []int // LSTM units of each decoder layer (all equal, as nn.LSTM requires)
 	Z             int   // latent dimensions
+	// Controls is the number of control features per step (the metrical pulse, the chord)
+	// that the encoder reads beside each step's class and the decoder beside its previous
+	// class and z; 0 for a model without (mel2-tiny, whose checkpoints name no such field).
+	Controls int `json:",omitempty"`
 }
 
 // DefaultConfig returns mel2-tiny: biLSTM 128 per direction, decoder 1 × LSTM 256, z 64.
@@ -29,18 +34,31 @@ func SmallConfig() Config {
 	return Config{Name: "mel2-small", Classes: 90, Steps: 32, EncoderHidden: 512, DecoderHidden: []int{256, 256}, Z: 256}
 }
 
+// MetersConfig returns mel2-meters: mel2-tiny reading windows of every meter, up to 48
+// steps (two bars of 12/8), with 7 control features per step (the melody domain's: the
+// step's metrical pulse, one-hot, whether its meter is compound, and where it lies in its
+// bar and in its window).
+func MetersConfig() Config {
+	c := DefaultConfig()
+	c.Name, c.Steps, c.Controls = "mel2-meters", 48, 7
+	return c
+}
+
 // ErrUnknownConfig is returned (wrapped) by ConfigByName for a name it does not know.
 var ErrUnknownConfig = errors.New("rnn: unknown model config")
 
-// ConfigByName returns the canonical config called name: "mel2-tiny" or "mel2-small".
+// ConfigByName returns the canonical config called name: "mel2-tiny", "mel2-small" or
+// "mel2-meters".
 func ConfigByName(name string) (Config, error) {
 	switch name {
 	case "mel2-tiny":
 		return DefaultConfig(), nil
 	case "mel2-small":
 		return SmallConfig(), nil
+	case "mel2-meters":
+		return MetersConfig(), nil
 	}
-	return Config{}, fmt.Errorf("%w %q (want mel2-tiny or mel2-small)", ErrUnknownConfig, name)
+	return Config{}, fmt.Errorf("%w %q (want mel2-tiny, mel2-small or mel2-meters)", ErrUnknownConfig, name)
 }
 
 // The limits of a Config: far above any model musae trains (mel2-small has 90 classes, 32
@@ -52,6 +70,7 @@ const (
 	MaxHidden  = 8192 // LSTM units, of the encoder (per direction) and of each decoder layer
 	MaxLayers  = 16   // decoder layers
 	MaxZ       = 4096
+	MaxControl = 4096 // control features per step
 )
 
 // Validate reports the first problem with c.
@@ -69,6 +88,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("rnn: config %q: %d decoder layers, want at most %d", c.Name, len(c.DecoderHidden), MaxLayers)
 	case c.Z < 1 || c.Z > MaxZ:
 		return fmt.Errorf("rnn: config %q: z = %d, want 1 to %d", c.Name, c.Z, MaxZ)
+	case c.Controls < 0 || c.Controls > MaxControl:
+		return fmt.Errorf("rnn: config %q: controls = %d, want 0 to %d", c.Name, c.Controls, MaxControl)
 	}
 	for k, h := range c.DecoderHidden {
 		if h < 1 || h > MaxHidden || h != c.DecoderHidden[0] {
@@ -90,14 +111,16 @@ func EncoderParams(in, hidden, z int) int64 {
 func (c Config) DecoderParams() int64 {
 	h, z, cl := int64(c.DecoderHidden[0]), int64(c.Z), int64(c.Classes)
 	l := int64(len(c.DecoderHidden))
-	n := z*2*l*h + 2*l*h                              // init
-	n += lstmParams(cl+z, h) + (l-1)*lstmParams(h, h) // dec
-	return n + h*cl + cl                              // out
+	n := z*2*l*h + 2*l*h                                                // init
+	n += lstmParams(cl+z+int64(c.Controls), h) + (l-1)*lstmParams(h, h) // dec
+	return n + h*cl + cl                                                // out
 }
 
 // EncoderParams returns the number of values in the encoder's parameters, as New would
 // allocate them, for a valid c.
-func (c Config) EncoderParams() int64 { return EncoderParams(c.Classes, c.EncoderHidden, c.Z) }
+func (c Config) EncoderParams() int64 {
+	return EncoderParams(c.Classes+c.Controls, c.EncoderHidden, c.Z)
+}
 
 // lstmParams returns the number of values in an LSTM layer's weight_ih [4H, in], weight_hh
 // [4H, H], bias_ih and bias_hh [4H].
@@ -121,8 +144,8 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	cfg.DecoderHidden = append([]int(nil), cfg.DecoderHidden...)
 	m := &Model{
 		Config: cfg,
-		Enc:    NewEncoder(cfg.Classes, cfg.EncoderHidden, cfg.Z, rng),
-		Dec:    NewDecoder(cfg.Classes, cfg.Steps, cfg.Z, cfg.DecoderHidden, rng),
+		Enc:    NewControlledEncoder(cfg.Classes, cfg.Controls, cfg.EncoderHidden, cfg.Z, rng),
+		Dec:    NewControlledDecoder(cfg.Classes, cfg.Controls, cfg.Steps, cfg.Z, cfg.DecoderHidden, rng),
 	}
 	m.vae = &models.VAE{Enc: m.Enc, Dec: m.Dec, Z: cfg.Z}
 	return m, nil
@@ -140,11 +163,11 @@ func (m *Model) Generate(z []float32, n int, temperature float64, rng *rand.Rand
 	return m.Dec.Generate(z, n, temperature, rng)
 }
 
-// Reconstruct encodes b, decodes z = mu greedily (feeding back its own argmax) and returns
-// the decoded classes, [N][Steps].
+// Reconstruct encodes b, decodes z = mu greedily (feeding back its own argmax) under b's
+// controls and returns the decoded classes, [N][b.Len(i)].
 func (m *Model) Reconstruct(b *models.Batch) [][]int32 {
 	mu, _ := m.Enc.Encode(b, false)
-	return m.Dec.Generate(mu, b.N, 0, nil)
+	return m.Dec.GenerateFor(mu, b, 0, nil)
 }
 
 // Accuracy returns how many of b's steps the greedy reconstruction from z = mu gets right,
@@ -152,4 +175,48 @@ func (m *Model) Reconstruct(b *models.Batch) [][]int32 {
 func (m *Model) Accuracy(b *models.Batch) (hits, total int) {
 	mu, _ := m.Enc.Encode(b, false)
 	return m.Dec.Accuracy(mu, b)
+}
+
+// Widen sets m's parameters from src's, a model of the same architecture that reads fewer
+// control features (mel2-tiny, which reads none, for a meter-conditioned model): every
+// parameter is copied, and the input weights of the encoder's LSTMs and the decoder's
+// first layer, whose last columns are the controls, get zero columns for the controls src
+// lacks. m then computes exactly src's function, whatever the controls, and fine-tuning
+// starts there. Steps may differ (no parameter depends on it); any other difference is an
+// error.
+func (m *Model) Widen(src *Model) error {
+	return WidenParams(m.Config, src.Config, m.Params(), src.Params())
+}
+
+// WidenParams is Model.Widen for the parameters dst of a model of config a and src of a
+// model of config b (each in PyTorch's order, as Model.Params lists them).
+func WidenParams(a, b Config, dst, from []*models.Param) error {
+	if a.Classes != b.Classes || a.EncoderHidden != b.EncoderHidden || a.Z != b.Z || !slices.Equal(a.DecoderHidden, b.DecoderHidden) || a.Controls < b.Controls {
+		return fmt.Errorf("rnn: widen %s into %s: only the number of controls (and of steps) may grow, from %+v to %+v", b.Name, a.Name, b, a)
+	}
+	if len(dst) != len(from) {
+		return fmt.Errorf("rnn: widen %s into %s: %d parameters, want %d", b.Name, a.Name, len(from), len(dst))
+	}
+	for k, p := range dst {
+		q := from[k]
+		ps, qs := p.Shape(), q.Shape()
+		if p.Name != q.Name || len(ps) != len(qs) || ps[0] != qs[0] {
+			return fmt.Errorf("rnn: widen %s into %s: parameter %s %v where %s %v was expected", b.Name, a.Name, q.Name, qs, p.Name, ps)
+		}
+		if slices.Equal(ps, qs) {
+			copy(p.Data(), q.Data())
+			continue
+		}
+		// An input weight [4H, in]: src's columns first, zeros for the new controls.
+		if len(ps) != 2 || ps[1]-qs[1] != a.Controls-b.Controls {
+			return fmt.Errorf("rnn: widen %s into %s: parameter %s is %v, %v in the wider model", b.Name, a.Name, q.Name, qs, ps)
+		}
+		pd, qd := p.Data(), q.Data()
+		for r := 0; r < ps[0]; r++ {
+			row := pd[r*ps[1] : (r+1)*ps[1]]
+			copy(row, qd[r*qs[1]:(r+1)*qs[1]])
+			clear(row[qs[1]:])
+		}
+	}
+	return nil
 }

@@ -23,34 +23,88 @@ import (
 // peer's --eval-n does.
 const evalWindows = 2000
 
-// Train readies t to train m on the MIDI files of o.Dir: MusicVAE's windows of 2 bars (hop
-// 1 bar), transposed ±5 semitones at each draw, scored on up to 2,000 validation windows
-// after each epoch; with o.SamplingRate, scheduled sampling.
+// Train readies t to train m on the MIDI files of o.Dir (and of o.More, each corpus split
+// into training and validation files apart): MusicVAE's windows of 2 bars of 4/4 (hop 1
+// bar) for a model of 4/4 windows, or for a model of every meter the windows of each
+// file's own meter (midi.File.OwnWindows) with their meters as controls; transposed ±5
+// semitones at each draw, scored on up to 2,000 validation windows (shared between the
+// corpora) after each epoch; with o.SamplingRate, scheduled sampling.
 func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) error {
 	if o.Dir == "" {
 		return domain.Inputf("say where the MIDI files are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
 	}
-	corpus, err := datasets.LoadMelodies(o.Dir, datasets.MelodyOptions{Track: o.Track, AlignGrid: true})
-	if err != nil {
-		return err
-	}
-	train := corpus.Train
-	if o.Limit > 0 && o.Limit < len(train) {
-		train = train[:o.Limit]
-	}
-	if len(corpus.Validation) == 0 {
-		return fmt.Errorf("%s: no validation windows (%d files gave windows); the corpus is too small to train on", o.Dir, len(corpus.Files))
-	}
-	fmt.Fprintf(t.Progress, "corpus %s: %d files, %d skipped, %d training and %d validation windows\n",
-		o.Dir, len(corpus.Files), len(corpus.Skipped), len(train), len(corpus.Validation))
 	dec, err := decoder(m)
 	if err != nil {
 		return err
 	}
+	own := takesMeter(m)
+	corpora := append([]domain.Corpus{{Dir: o.Dir, Track: o.Track}}, o.More...)
+	var (
+		train  []midi.Melody
+		meters [][]midi.Meter
+		valid  []domain.Example
+		about  []string
+		files  int
+	)
+	for _, c := range corpora {
+		corpus, err := datasets.LoadMelodies(c.Dir, datasets.MelodyOptions{Track: c.Track, AlignGrid: true, OwnMeter: own})
+		if err != nil {
+			return err
+		}
+		if len(corpus.Validation) == 0 {
+			return fmt.Errorf("%s: no validation windows (%d files gave windows); the corpus is too small to train on", c.Dir, len(corpus.Files))
+		}
+		n := 0
+		for i, w := range corpus.Train {
+			if len(w) > dec.Steps {
+				continue
+			}
+			train = append(train, w)
+			if own {
+				meters = append(meters, corpus.TrainWindowMeters[i])
+			}
+			n++
+		}
+		k := 0
+		for i, w := range corpus.Validation {
+			if k >= evalWindows/len(corpora) {
+				break
+			}
+			if len(w) > dec.Steps {
+				continue
+			}
+			x := domain.Example{Value: w, Source: c.Dir}
+			if own {
+				x.Conditions = domain.Conditions{MeterCondition: MeterText(corpus.ValidationWindowMeters[i])}
+			}
+			valid = append(valid, x)
+			k++
+		}
+		fmt.Fprintf(t.Progress, "corpus %s: %d files, %d skipped, %d training and %d validation windows\n",
+			c.Dir, len(corpus.Files), len(corpus.Skipped), n, len(corpus.Validation))
+		abs, _ := filepath.Abs(c.Dir)
+		about = append(about, fmt.Sprintf("%s (%d windows from %d files, track %q)", filepath.Base(abs), n, len(corpus.Files), c.Track))
+		files += len(corpus.Files)
+	}
+	if o.Limit > 0 && o.Limit < len(train) {
+		train = train[:o.Limit]
+		if own {
+			meters = meters[:o.Limit]
+		}
+	}
 	abs, _ := filepath.Abs(o.Dir)
-	t.Data = datasets.MelodySet{Windows: train, MaxTranspose: datasets.MusicVAETranspose}
-	t.Shape = [3]int{midi.WindowSteps, midi.NumClasses, 1}
-	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars from %d files, track %q, transposed ±%d)", filepath.Base(abs), len(train), len(corpus.Files), o.Track, datasets.MusicVAETranspose)
+	set := datasets.MelodySet{Windows: train, MaxTranspose: datasets.MusicVAETranspose}
+	what := "2 bars"
+	if own {
+		set.Meters, what = meters, "each file's own meter"
+	}
+	t.Data = set
+	t.Shape = [3]int{dec.Steps, midi.NumClasses, 1}
+	if len(corpora) == 1 {
+		t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of %s from %d files, track %q, transposed ±%d)", filepath.Base(abs), len(train), what, files, o.Track, datasets.MusicVAETranspose)
+	} else {
+		t.Meta.Dataset = fmt.Sprintf("%d training windows of %s from %s, transposed ±%d", len(train), what, strings.Join(about, ", "), datasets.MusicVAETranspose)
+	}
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
@@ -61,17 +115,26 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 			dec.Rng = rng
 		}
 	}
-	valid := corpus.Validation[:min(evalWindows, len(corpus.Validation))]
-	t.Validate = func() (map[string]float64, error) { return Score(context.Background(), m, valid, o.Seed) }
+	t.Validate = func() (map[string]float64, error) {
+		s, _, err := ScoreExamples(context.Background(), m, valid, nil, o.Seed)
+		return s, err
+	}
 	if task := cmp.Or(o.Task, m.Meta.Task); task != "" {
 		if !slices.Contains(datasets.MelodyTasks, task) {
 			return domain.Inputf("--task %q: for melodies, want %s", task, strings.Join(datasets.MelodyTasks, " or "))
+		}
+		if own {
+			return domain.Inputf("--task %s trains a model of 4/4 windows without conditions (as mel2-tiny); %s takes the meter", task, m.Meta.Model)
+		}
+		windows := make([]midi.Melody, len(valid))
+		for i, x := range valid {
+			windows[i] = x.Value.(midi.Melody)
 		}
 		t.Data = datasets.RestoreSet{MelodySet: datasets.MelodySet{Windows: train, MaxTranspose: datasets.MusicVAETranspose}, Task: task}
 		t.Meta.Task = task
 		t.Meta.Dataset += ", inputs damaged for " + task
 		t.Validate = func() (map[string]float64, error) {
-			f, _, err := ScoreTask(context.Background(), m, task, valid, o.Seed, Decoding{})
+			f, _, err := ScoreTask(context.Background(), m, task, windows, o.Seed, Decoding{})
 			return f, err
 		}
 	}
@@ -196,44 +259,94 @@ func ScoreTask(ctx context.Context, m *domain.Model, task string, windows []midi
 // Score returns the greedy reconstruction accuracy from z = mu ("accuracy"), beside it
 // the accuracy on note-onset steps ("onset_accuracy"), the share of windows reconstructed
 // exactly ("exact_windows") and the all-hold baseline of the same windows
-// ("hold_baseline"; see midi.ReconstructionScore), and the mean single-sample
-// reconstruction and KL terms in nats ("reconstruction", "kl", "loss") of windows, with
-// the posterior noise drawn from seed; it stops when ctx is done.
+// ("hold_baseline"; see midi.ReconstructionScore), MusicVAE's Table 1 pair from z = mu
+// (the per-step accuracy teacher-forced, "teacher_forced", and sampled at temperature 1,
+// "sampled"), and the mean single-sample reconstruction and KL terms in nats
+// ("reconstruction", "kl", "loss") of 4/4 windows, with the posterior noise and the
+// samples drawn from seed; it stops when ctx is done.
 func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uint64) (map[string]float64, error) {
 	s, _, err := ScoreBy(ctx, m, windows, nil, seed)
 	return s, err
 }
 
+// Tally is the figures of Score for some windows: their reconstruction score and the
+// steps that teacher-forced and sampled decoding get right.
+type Tally struct {
+	midi.ReconstructionScore
+	TeacherForced, Sampled int
+}
+
+// TeacherForcedAccuracy and SampledAccuracy are MusicVAE's Table 1 pair.
+func (t *Tally) TeacherForcedAccuracy() float64 { return frac(t.TeacherForced, t.Steps) }
+func (t *Tally) SampledAccuracy() float64       { return frac(t.Sampled, t.Steps) }
+
+func frac(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
 // ScoreBy is Score that also scores the windows of each label apart, for labels[i] the
 // label of windows[i] (nil: none), such as the meter of the file each came from.
-func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels []string, seed uint64) (map[string]float64, map[string]*midi.ReconstructionScore, error) {
+func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels []string, seed uint64) (map[string]float64, map[string]*Tally, error) {
+	xs := make([]domain.Example, len(windows))
+	for i, w := range windows {
+		xs[i] = domain.Example{Value: w}
+	}
+	return ScoreExamples(ctx, m, xs, labels, seed)
+}
+
+// ScoreExamples is ScoreBy for windows as examples, each read in its own meter
+// (Example.Conditions) by a model of every meter.
+func ScoreExamples(ctx context.Context, m *domain.Model, xs []domain.Example, labels []string, seed uint64) (map[string]float64, map[string]*Tally, error) {
 	dec, err := decoder(m)
 	if err != nil {
 		return nil, nil, err
 	}
+	ms, err := melodies(xs)
+	if err != nil {
+		return nil, nil, err
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x65766c))
-	var score midi.ReconstructionScore
-	by := map[string]*midi.ReconstructionScore{}
+	hot := rand.New(rand.NewPCG(seed, 0x736d70))
+	var all Tally
+	by := map[string]*Tally{}
 	var rec, kl float64
-	for from := 0; from < len(windows); from += domain.BatchSize {
+	for from := 0; from < len(xs); from += domain.BatchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		ws := windows[from:min(from+domain.BatchSize, len(windows))]
-		b := datasets.MelodyBatch(ws)
+		to := min(from+domain.BatchSize, len(xs))
+		b, err := Domain{}.BatchFor(m, xs[from:to])
+		if err != nil {
+			return nil, nil, err
+		}
 		mu, _ := m.VAE.Enc.Encode(b, false)
-		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
-			r := make(midi.Melody, len(seq))
-			for t, c := range seq {
-				r[t] = int(c)
-			}
-			score.Add(ws[i], r)
+		mu = slices.Clone(mu)
+		greedy := dec.GenerateFor(mu, b, 0, nil)
+		sampled := dec.GenerateFor(mu, b, 1, hot)
+		tf := dec.TeacherForcedHits(mu, b)
+		for i := range greedy {
+			w := ms[from+i]
+			tallies := []*Tally{&all}
 			if labels != nil {
 				l := labels[from+i]
 				if by[l] == nil {
-					by[l] = &midi.ReconstructionScore{}
+					by[l] = &Tally{}
 				}
-				by[l].Add(ws[i], r)
+				tallies = append(tallies, by[l])
+			}
+			hits := 0
+			for t, c := range sampled[i] {
+				if t < len(w) && int(c) == w[t] {
+					hits++
+				}
+			}
+			for _, ta := range tallies {
+				ta.Add(w, toMelody(greedy[i]))
+				ta.TeacherForced += tf[i]
+				ta.Sampled += hits
 			}
 		}
 		r, k := m.VAE.Score(b, rng)
@@ -242,9 +355,18 @@ func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels
 			kl += k[i]
 		}
 	}
-	n := float64(len(windows))
-	return map[string]float64{"accuracy": score.Accuracy(), "onset_accuracy": score.OnsetAccuracy(), "exact_windows": score.ExactShare(),
-		"hold_baseline": score.HoldBaseline(), "reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, by, nil
+	n := float64(len(xs))
+	return map[string]float64{"accuracy": all.Accuracy(), "onset_accuracy": all.OnsetAccuracy(), "exact_windows": all.ExactShare(),
+		"hold_baseline": all.HoldBaseline(), "teacher_forced": all.TeacherForcedAccuracy(), "sampled": all.SampledAccuracy(),
+		"reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, by, nil
+}
+
+func toMelody(seq []int32) midi.Melody {
+	r := make(midi.Melody, len(seq))
+	for t, c := range seq {
+		r[t] = int(c)
+	}
+	return r
 }
 
 // fileMeters labels each window of the split's files with its file's meters ("6/8",
@@ -298,7 +420,8 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		b, errB := os.Stat(m.Meta.Data)
 		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
 	}
-	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true, AnyMeter: o.AnyMeter}
+	own := takesMeter(m)
+	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true, AnyMeter: o.AnyMeter, OwnMeter: own}
 	if trainedOn && o.Track == "" {
 		opt.Track = m.Meta.Track
 	}
@@ -325,13 +448,23 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	if err != nil {
 		return err
 	}
-	windows := corpus.Train
+	windows, wms, labels := corpus.Train, corpus.TrainWindowMeters, corpus.TrainMeters
 	if split == "validation" {
-		windows = corpus.Validation
+		windows, wms, labels = corpus.Validation, corpus.ValidationWindowMeters, corpus.ValidationMeters
 	}
-	labels := fileMeters(corpus, split == "validation")
+	if !own {
+		// A model of 4/4 windows: by the meters of the files its windows come from.
+		labels = fileMeters(corpus, split == "validation")
+	}
 	if o.Limit > 0 && o.Limit < len(windows) {
 		windows, labels = windows[:o.Limit], labels[:o.Limit]
+	}
+	xs := make([]domain.Example, len(windows))
+	for i, w := range windows {
+		xs[i] = domain.Example{Value: w, Source: dir}
+		if own {
+			xs[i].Conditions = domain.Conditions{MeterCondition: MeterText(wms[i])}
+		}
 	}
 	if len(windows) == 0 {
 		if split != "all" {
@@ -343,7 +476,7 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		fmt.Fprintf(w, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
 		return writeTaskFigures(ctx, m, windows, o.Seed, w)
 	}
-	s, by, err := ScoreBy(ctx, m, windows, labels, o.Seed)
+	s, by, err := ScoreExamples(ctx, m, xs, labels, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -352,8 +485,9 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	}
 	fmt.Fprintf(w, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
 	fmt.Fprintf(w, "accuracy %.4f fraction\nonset_accuracy %.4f fraction\nexact_windows %.4f fraction\nhold_baseline %.4f fraction\n"+
+		"teacher_forced %.4f fraction\nsampled %.4f fraction (temperature 1, --seed %d)\n"+
 		"reconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n",
-		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["reconstruction"], s["kl"], s["loss"])
+		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["teacher_forced"], s["sampled"], o.Seed, s["reconstruction"], s["kl"], s["loss"])
 	// The same by the meter of the files the windows come from.
 	meters := make([]string, 0, len(by))
 	for l := range by {
@@ -362,8 +496,8 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	slices.SortFunc(meters, func(a, b string) int { return cmp.Or(cmp.Compare(by[b].Windows, by[a].Windows), strings.Compare(a, b)) })
 	for _, l := range meters {
 		sc := by[l]
-		fmt.Fprintf(w, "meter %s windows %d accuracy %.4f onset_accuracy %.4f exact_windows %.4f hold_baseline %.4f\n",
-			l, sc.Windows, sc.Accuracy(), sc.OnsetAccuracy(), sc.ExactShare(), sc.HoldBaseline())
+		fmt.Fprintf(w, "meter %s windows %d accuracy %.4f onset_accuracy %.4f exact_windows %.4f hold_baseline %.4f teacher_forced %.4f sampled %.4f\n",
+			l, sc.Windows, sc.Accuracy(), sc.OnsetAccuracy(), sc.ExactShare(), sc.HoldBaseline(), sc.TeacherForcedAccuracy(), sc.SampledAccuracy())
 	}
 	return nil
 }

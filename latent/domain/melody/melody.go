@@ -38,7 +38,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "melodies",
 		Kind:           "music",
-		Models:         []string{"mel2-tiny", "mel2-small"},
+		Models:         []string{"mel2-tiny", "mel2-small", "mel2-meters"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
@@ -50,6 +50,7 @@ func (Domain) Info() domain.Info {
 		TemperatureUse: "sampling temperature for melodies (default 0.5)",
 		Loss:           models.Loss{MaxBeta: 0.2, BetaRate: 0.99999, FreeNats: 48},
 		ClipNorm:       1,
+		Corpora:        true,
 	}
 }
 
@@ -121,8 +122,8 @@ func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
 //go:embed builtin/*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
-// Builtin holds mel2-tiny and the task models mel2-denoise and mel2-elaborate (see
-// builtin/README.md for how each was trained).
+// Builtin holds mel2-tiny, mel2-meters and the task models mel2-denoise and mel2-elaborate
+// (see builtin/README.md for how each was trained).
 func (Domain) Builtin() fs.FS {
 	sub, _ := fs.Sub(builtin, "builtin")
 	return sub
@@ -177,7 +178,16 @@ func (Domain) Batch(xs []domain.Example) (*models.Batch, error) {
 
 // Decode decodes latent vectors to 2-bar melodies: greedily (argmax at each step) at
 // temperature 0, else sampling each step's class at the temperature with rng.
-func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+//
+// A model of every meter decodes in 4/4 here; DecodeUnder decodes in other meters.
+func (d Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+	if takesMeter(m) {
+		conds := make([]domain.Conditions, len(zs))
+		for i := range conds {
+			conds[i] = domain.Conditions{MeterCondition: DefaultMeter}
+		}
+		return d.DecodeUnder(m, zs, conds, temperature, rng)
+	}
 	dec, err := decoder(m)
 	if err != nil {
 		return nil, err
@@ -230,15 +240,19 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 		}
 	}()
 	if ro.Bar <= 0 {
-		ws, err := f.Windows(opt, midi.WindowBars, 1)
+		ws, err := f.OwnWindows(opt, 1)
 		if err != nil {
 			return x, fmt.Errorf("%s: %w", name, err)
 		}
-		x.Value, x.Where = ws[0], "the first 2-bar window with notes"
+		x.Value, x.Where = ws[0].Melody, "the first 2-bar window with notes"
+		if m := ws[0].Meter(); m != "4/4" {
+			x.Where = "the first window with notes, " + ws[0].Span()
+		}
+		x.Conditions = domain.Conditions{MeterCondition: MeterText(ws[0].Meters)}
 		return x, nil
 	}
 	// Bars count in the file's own meter, as a score of it numbers them.
-	w, err := f.WindowAt(opt, ro.Bar)
+	w, err := f.OwnWindowAt(opt, ro.Bar)
 	if errors.Is(err, midi.ErrNoBar) {
 		return x, domain.Inputf("%s: --%s", name, strings.TrimPrefix(err.Error(), midi.ErrNoBar.Error()+": "))
 	}
@@ -246,6 +260,7 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 		return x, fmt.Errorf("%s: %w", name, err)
 	}
 	x.Value, x.Where = w.Melody, w.Span()
+	x.Conditions = domain.Conditions{MeterCondition: MeterText(w.Meters)}
 	return x, nil
 }
 
@@ -315,29 +330,25 @@ func onlyDrums(chs []int) bool {
 }
 
 // Write writes melodies in sequence at layout.QPM (120 when 0), a bar of rest between
-// them: to one MIDI track, or with layout.Format ".musicxml" or ".abc" as a score in 4/4
-// titled layout.Title, in the key its notes suggest (midi.EstimateKey; midi.Melody.MusicXML,
-// midi.Melody.ABC).
+// them: to one MIDI track, or with layout.Format ".musicxml" or ".abc" as a score titled
+// layout.Title, in the key its notes suggest (midi.EstimateKey; midi.Melody.MusicXML,
+// midi.Melody.ABC). Each melody is in its own meter (Example.Conditions; 4/4 without):
+// the MIDI file has a time signature at the start and at each change, the score bars and
+// beams in it, and the bar of rest after a melody is a bar of its last meter.
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	ms, err := melodies(xs)
 	if err != nil {
 		return err
 	}
+	all, meters, err := sequence(xs, ms)
+	if err != nil {
+		return err
+	}
 	switch l.Format {
 	case ".musicxml", ".abc":
-		// One melody for the score: each ends where MIDI ends it, with a bar of rest.
-		var all midi.Melody
-		for i, m := range ms {
-			all = append(all, m...)
-			if i < len(ms)-1 {
-				rest := make(midi.Melody, midi.StepsPerBar)
-				rest[0] = midi.NoteOff
-				all = append(all, rest...)
-			}
-		}
 		// The score's key is the one its notes suggest (Krumhansl–Schmuckler).
 		key := midi.EstimateKey(all)
-		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key}
+		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key, Meters: meters}
 		var doc []byte
 		if l.Format == ".abc" {
 			doc, err = all.ABC(opt)
@@ -350,7 +361,66 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 		_, err = w.Write(doc)
 		return err
 	}
-	return midi.WriteMelodies(w, qpmOr(l.QPM), midi.WithRests(ms)...)
+	if meters == nil {
+		return midi.WriteMelodies(w, qpmOr(l.QPM), midi.WithRests(ms)...)
+	}
+	return midi.WriteMelodiesWith(w, midi.WriteOptions{QPM: qpmOr(l.QPM), Meters: meters}, all)
+}
+
+// sequence lays melodies one after another, each followed by a bar of rest in its last
+// meter but the last, and returns the whole with its meters by step (nil when every
+// melody is in 4/4).
+func sequence(xs []domain.Example, ms []midi.Melody) (midi.Melody, []midi.Meter, error) {
+	var (
+		all    midi.Melody
+		meters []midi.Meter
+		plain  = true
+	)
+	for i, m := range ms {
+		var own []midi.Meter
+		if x := xs[i]; x.Value != nil {
+			var err error
+			if own, _, err = meterOf(x); err != nil {
+				return nil, nil, err
+			}
+		} else {
+			own = []midi.Meter{{Num: 4, Den: 4}}
+		}
+		for _, mt := range own {
+			if mt.Num != 4 || mt.Den != 4 {
+				plain = false
+			}
+			mt.Step += len(all)
+			if n := len(meters); n == 0 || meters[n-1].Num != mt.Num || meters[n-1].Den != mt.Den {
+				meters = append(meters, mt)
+			}
+		}
+		all = append(all, m...)
+		if i < len(ms)-1 {
+			rest := make(midi.Melody, own[len(own)-1].StepsPerBar())
+			rest[0] = midi.NoteOff
+			all = append(all, rest...)
+		}
+	}
+	if plain {
+		meters = nil
+	}
+	return all, meters, nil
+}
+
+var _ domain.Shower = Domain{}
+
+// Show is the melody's step grid in its own meter (midi.Melody.GridMeters), bar by bar.
+func (Domain) Show(x domain.Example) string {
+	m, err := Melody(x)
+	if err != nil {
+		return ""
+	}
+	meters, text, err := meterOf(x)
+	if err != nil || text == DefaultMeter {
+		return m.String()
+	}
+	return m.GridMeters(meters)
 }
 
 // Audio schedules melodies in sequence at qpm, a bar of rest between them, for musae's
