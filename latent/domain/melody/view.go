@@ -13,16 +13,21 @@ var (
 	_ domain.Starter = Domain{}
 )
 
-// View shows a melody as a piano roll in 4/4 on MIDI channel 1, its notes at the velocity
-// Write gives them.
+// View shows a melody as a piano roll in its meter (its meter condition: 4/4 where it has
+// none) on MIDI channel 1, its notes at the velocity Write gives them. A window whose meter
+// changes is drawn in bars of its first meter.
 func (Domain) View(x domain.Example) (domain.View, error) {
 	m, err := Melody(x)
 	if err != nil {
 		return domain.View{}, err
 	}
+	meters, _, err := meterOf(x)
+	if err != nil {
+		return domain.View{}, err
+	}
 	v := domain.View{
 		Kind: domain.ViewRoll, Steps: len(m),
-		StepsPerQuarter: midi.StepsPerQuarter, StepsPerBar: midi.StepsPerBar, Meter: "4/4",
+		StepsPerQuarter: midi.StepsPerQuarter, StepsPerBar: meters[0].StepsPerBar(), Meter: meters[0].String(),
 	}
 	var names []string
 	for _, n := range m.Notes() {

@@ -41,3 +41,22 @@ func TestViewAndStarters(t *testing.T) {
 		t.Error("a view of a string")
 	}
 }
+
+// TestViewInMeter: a waltz's window is drawn in bars of 3/4 and a jig's in 6/8.
+func TestViewInMeter(t *testing.T) {
+	for _, tc := range []struct {
+		meter    string
+		steps    int
+		perBar   int
+		wantText string
+	}{{"3/4", 24, 12, "3/4"}, {"6/8", 24, 12, "6/8"}, {"9/8", 36, 18, "9/8"}} {
+		x := domain.Example{Value: make(midi.Melody, tc.steps), Conditions: domain.Conditions{MeterCondition: tc.meter}}
+		v, err := New().View(x)
+		if err != nil || v.Meter != tc.wantText || v.StepsPerBar != tc.perBar || v.Steps != tc.steps {
+			t.Errorf("%s: view %+v, %v", tc.meter, v, err)
+		}
+	}
+	if _, err := New().View(domain.Example{Value: make(midi.Melody, 24), Conditions: domain.Conditions{MeterCondition: "3/5"}}); err == nil {
+		t.Error("a meter of 3/5 drawn")
+	}
+}
