@@ -117,7 +117,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 }
 
 // trainsVAE tells whether the command line trains a domain's model (for --task, one of
-// its Restorer tasks) rather than one of the lesson's digit autoencoders.
+// its tasks, domain.Tasks) rather than one of the lesson's digit autoencoders.
 func trainsVAE(f *pflag.FlagSet) bool {
 	return f.Changed("init") || f.Changed("domain") || f.Changed("config") || f.Changed("resume")
 }
@@ -126,11 +126,7 @@ func trainsVAE(f *pflag.FlagSet) bool {
 func taskHelp(reg *domain.Registry) string {
 	var parts []string
 	for _, d := range reg.Domains() {
-		if r, ok := d.(domain.Restorer); ok {
-			var names []string
-			for _, t := range r.Tasks() {
-				names = append(names, t.Name)
-			}
+		if names := domain.Tasks(d); len(names) > 0 {
 			parts = append(parts, strings.Join(names, ", ")+" ("+d.Info().Name+")")
 		}
 	}
@@ -139,18 +135,14 @@ func taskHelp(reg *domain.Registry) string {
 
 // checkTask tells whether d trains task, a usage error saying what it trains otherwise.
 func checkTask(d domain.Domain, task string) error {
-	r, ok := d.(domain.Restorer)
-	if !ok {
+	names := domain.Tasks(d)
+	switch {
+	case len(names) == 0:
 		return usagef("--task %s: %s models have no tasks; the lesson's digit autoencoders train with --task alone", task, d.Info().Name)
+	case !slices.Contains(names, task):
+		return usagef("--task %q: %s models train %s", task, d.Info().Name, strings.Join(names, " or "))
 	}
-	var names []string
-	for _, t := range r.Tasks() {
-		if t.Name == task {
-			return nil
-		}
-		names = append(names, t.Name)
-	}
-	return usagef("--task %q: %s models train %s", task, d.Info().Name, strings.Join(names, " or "))
+	return nil
 }
 
 // perDomain lists a default for each domain: "0 mnist, 1 melody".
