@@ -56,7 +56,8 @@ checkpoint that --resume continues.
 
 --init fine-tunes: it starts from the weights of a built-in model (mel2-tiny, mnist-conv,
 mnist-conv2) or of any checkpoint, with fresh optimiser state and step count. The model
-keeps its architecture (--config, --z and --encoder may only agree with it) and domain;
+keeps its architecture (--config, --z and --encoder may only agree with it), its domain
+and its task (a model trained with --task stays one, unless --task names another);
 the KL weight is --max-beta from the first step (--beta-rate 0), since the model has had
 its warm-up.
 
@@ -260,14 +261,15 @@ func (o *trainOptions) openInit(reg *domain.Registry, f *pflag.FlagSet) error {
 	return nil
 }
 
-// initMeta returns the provenance a run fine-tuning m starts with: its architecture, and
-// where its weights came from (ref as given to --init).
+// initMeta returns the provenance a run fine-tuning m starts with: its architecture, its
+// task (a model of a task stays one unless --task names another), and where its weights
+// came from (ref as given to --init).
 func initMeta(reg *domain.Registry, m *domain.Model, ref string) models.Meta {
 	if !reg.IsBuiltin(ref) {
 		ref = modelRef(reg, ref, m.Meta.Domain)
 	}
 	return models.Meta{
-		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder,
+		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder, Task: m.Meta.Task,
 		Init: &models.Origin{Ref: ref, Model: m.Meta.Model, Steps: m.Meta.Steps, Dataset: m.Meta.Dataset, Init: m.Meta.Init},
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +63,34 @@ func TestCheckTransform(t *testing.T) {
 		case tc.say != "" && (err == nil || !strings.Contains(err.Error(), tc.say)):
 			t.Errorf("%s with a model of %q: %v, want %q", tc.tr.Name, tc.meta, err, tc.say)
 		}
+	}
+}
+
+// TestVAEVerbsRefuseTaskModels: a model trained for a task (mel2-elaborate: its encoder
+// reads skeletons, and it trained with no KL weight) is no VAE to sample, interpolate,
+// encode or decode; each VAE verb refuses it as a usage error naming the verb that runs it.
+func TestVAEVerbsRefuseTaskModels(t *testing.T) {
+	dir := t.TempDir()
+	writeCorpus(t, dir, 2)
+	a, b := filepath.Join(dir, "t00.mid"), filepath.Join(dir, "t01.mid")
+	z := filepath.Join(dir, "z.json")
+	mustMusae(t, "encode", a, "--model", "mel2-tiny", "-o", z)
+	out := func(name string) string { return filepath.Join(dir, name) }
+	for _, argv := range [][]string{
+		{"sample", "--model", "mel2-elaborate", "-o", out("s")},
+		{"interpolate", a, b, "--model", "mel2-elaborate", "-o", out("i.mid")},
+		{"similar", a, "--model", "mel2-elaborate", "-o", out("sim")},
+		{"arith", "a + b", "a=" + a, "b=" + b, "--model", "mel2-elaborate", "-o", out("ar.mid")},
+		{"attribute", "apply", a, "--name", "density", "--model", "mel2-elaborate", "-o", out("ap.mid")},
+		{"encode", a, "--model", "mel2-elaborate", "-o", out("z2.json")},
+		{"decode", z, "--model", "mel2-elaborate", "-o", out("d.mid")},
+		{"reconstruct", a, "--model", "mel2-elaborate", "-o", out("r.mid")},
+	} {
+		t.Run(argv[0], func(t *testing.T) {
+			code, _, errb := musae(t, argv...)
+			if code != exitUsage || !strings.Contains(errb, "mel2-elaborate is a model of the task elaborate, not a VAE of melodies: musae elaborate FILE --model mel2-elaborate runs it") {
+				t.Errorf("%v: exit %d, %s", argv, code, errb)
+			}
+		})
 	}
 }
