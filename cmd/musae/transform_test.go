@@ -27,6 +27,13 @@ func TestTransformVerbs(t *testing.T) {
 		}
 		ds, trs := transformsNamed(reg, name)
 		for i, d := range ds {
+			// The built-in model of each does it.
+			m, err := reg.Open(trs[i].Builtin, d.Info().Name)
+			if err != nil {
+				t.Errorf("%s's built-in model: %v", name, err)
+			} else if err := checkTransform(m, trs[i].Builtin, trs[i]); err != nil {
+				t.Errorf("%s's built-in model: %v", name, err)
+			}
 			if !strings.Contains(cmd.Long, trs[i].Builtin) || !strings.Contains(strings.ToLower(cmd.Long), d.Info().Noun) {
 				t.Errorf("%s's help names neither %s nor %s:\n%s", name, trs[i].Builtin, d.Info().Noun, cmd.Long)
 			}

@@ -13,5 +13,6 @@
 //
 // Besides domain.Domain, the domain is domain.Timed (audio from musae's synthesiser, within
 // its limits), domain.Attributer and domain.Measurer (note density, mean pitch and
-// stepwise motion, and the attribute vectors learnt from them).
+// stepwise motion, and the attribute vectors learnt from them) and domain.Transformer
+// (denoise and elaborate: tasks of whole files, each run by a model trained for it).
 package melody
