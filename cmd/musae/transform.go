@@ -301,11 +301,12 @@ func runTransform(ctx context.Context, reg *domain.Registry, o *transformOptions
 	fmt.Fprintf(stdout, "%s by %s\n", o.Name, by)
 	for i, x := range xs {
 		fmt.Fprintf(stdout, "\nread %s: %s\n", o.Files[i], x.Where)
-		if c, ok := m.Domain.(domain.Timed); ok {
-			same, total := c.Compare(x, ys[i])
-			fmt.Fprintf(stdout, "changed %d of %d steps\n", total-same, total)
-		}
 		if tr.Whole {
+			// A whole file is shown in part, so say how much of it changed.
+			if c, ok := m.Domain.(domain.Timed); ok {
+				same, total := c.Compare(x, ys[i])
+				fmt.Fprintf(stdout, "changed %d of %d steps\n", total-same, total)
+			}
 			printBeside(stdout, show(x), show(ys[i]), showBars)
 		} else {
 			fmt.Fprintf(stdout, "%s%s:\n%s", show(x), o.Name, show(ys[i]))
