@@ -85,6 +85,9 @@ func runDecode(ctx context.Context, reg *domain.Registry, o *decodeOptions, stdo
 		}
 		return err
 	}
+	if err := checkVAE(m, ref); err != nil {
+		return err
+	}
 	if m.Meta.Model != lf.Model || m.VAE.Z != lf.Z {
 		return fmt.Errorf("%s was encoded by %s with z size %d, but %s is %s with z size %d: decode with a model of the same configuration",
 			o.File, lf.Model, lf.Z, ref, m.Meta.Model, m.VAE.Z)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -73,13 +74,39 @@ func domainChoices(reg *domain.Registry) string {
 	return domain.OrList(alts)
 }
 
-// openModel opens a model named by --model (a path or built-in name) for a domain; with
-// no --domain, the domain follows from the model.
+// openModel opens the VAE named by --model (a path or built-in name) for a domain; with
+// no --domain, the domain follows from the model. A model trained for a task is refused
+// (checkVAE).
 func openModel(reg *domain.Registry, ref, domainName string) (*domain.Model, error) {
+	m, err := openAnyModel(reg, ref, domainName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVAE(m, ref); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// openAnyModel is openModel for the verbs that take a model of a task too (eval, weights).
+func openAnyModel(reg *domain.Registry, ref, domainName string) (*domain.Model, error) {
 	if ref == "" && domainName == "" {
 		return nil, sayWhichDomain(reg, "--model")
 	}
 	return reg.Open(ref, domainName)
+}
+
+// checkVAE refuses m, opened as ref, to the verbs of a VAE (sample, interpolate, encode,
+// ...) when it was trained for a task (Meta.Task): its encoder reads damaged inputs and it
+// may have trained with no KL weight, so its latent space is no prior to draw from. The
+// error names the verb that runs it.
+func checkVAE(m *domain.Model, ref string) error {
+	if m.Meta.Task == "" {
+		return nil
+	}
+	ref = cmp.Or(ref, m.Meta.Model)
+	return domain.Inputf("%s is a model of the task %s, not a VAE of %s: musae %s FILE --model %s runs it (musae eval --model %s measures it)",
+		ref, m.Meta.Task, m.Domain.Info().Noun, m.Meta.Task, ref, ref)
 }
 
 // domainOfFiles returns the name of the domain whose inputs the files' extensions are,

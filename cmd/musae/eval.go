@@ -71,7 +71,7 @@ The first lines say which split was scored.`,
 }
 
 func runEval(ctx context.Context, reg *domain.Registry, o *evalOptions, stdout, stderr io.Writer) error {
-	m, err := openModel(reg, o.Model, o.Domain)
+	m, err := openAnyModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -223,25 +224,27 @@ func aeTestSet(a *conv.AE, test *datasets.Images, seed uint64) (in, target, base
 
 type restoreOptions struct {
 	Model, Out, Data, Dataset string
-	Track                     string // a domain task's file (MIDI): the track to read
 	Test, N, Limit            int
 	Seed                      uint64
 	Files                     []string
-	Temperature               float64 // a domain task: 0 greedy, else sampled
-	modelSet                  bool    // --model was given (a domain task has its own default)
+	// The transformation of the verb's name that a file of a domain goes through (a
+	// melody to denoise), with its own flags.
+	transform *transformOptions
 }
 
 // newRestoreCmd returns the denoise or the upscale verb: the two run a picture through an
-// autoencoder of the lesson; a file of a domain with a task of the verb's name (a melody
-// to denoise) goes through that domain's model of the task instead (runTask).
+// autoencoder of the lesson; a file of a domain with a transformation of the verb's name
+// (a melody to denoise) goes through that (runTransform) instead.
 func newRestoreCmd(reg *domain.Registry, verb string) *cobra.Command {
 	o := &restoreOptions{}
 	model, what, input := defaultDenoiser, "Remove the noise from a digit", "noisy.png"
 	if verb == "upscale" {
 		model, what, input = defaultUpscaler, "Enlarge a small digit to 28×28", "small.png"
 	}
-	if _, task := tasksNamed(reg, verb); task.Name != "" {
-		input += "|FILE" + strings.Split(taskInputs(reg, verb), ",")[0]
+	hasTransform := slices.Contains(transformNames(reg), verb)
+	if hasTransform {
+		o.transform = &transformOptions{Name: verb}
+		input += "|FILE" + strings.Split(transformInputs(reg, verb), ",")[0]
 	}
 	cmd := &cobra.Command{
 		Use:   verb + " " + input + " [-o OUT] | " + verb + " --test [-o grid.png]",
@@ -256,12 +259,18 @@ first prepared as MNIST's digits were (see musae encode) at that size.
 --test instead measures the model on the MNIST test set (--limit images): binary
 cross-entropy and PSNR of its outputs against the clean digits, beside the noisy inputs
 (denoise) or bilinear upscaling (upscale); with -o it also draws --n test digits: the
-inputs, the model's outputs, the clean digits, and for upscale bilinear upscaling, in rows.` + taskNote(reg, verb),
+inputs, the model's outputs, the clean digits, and for upscale bilinear upscaling, in rows.` + transformNote(reg, verb),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
-			if _, _, ok := taskFor(reg, verb, strings.Join(args, "")); ok && len(args) == 1 && o.Test == 0 {
-				o.modelSet = cmd.Flags().Changed("model")
-				return runTask(cmd.Context(), reg, verb, o, cmd.OutOrStdout())
+			if t := o.transform; t != nil && o.Test == 0 && len(args) == 1 && slices.Contains(strings.Split(transformInputs(reg, verb), ", "), strings.ToLower(filepath.Ext(args[0]))) {
+				t.Files, t.Out, t.Seed = args, o.Out, o.Seed
+				if cmd.Flags().Changed("model") {
+					t.Model = o.Model
+				}
+				if err := t.check(reg); err != nil {
+					return err
+				}
+				return runTransform(cmd.Context(), reg, t, cmd.OutOrStdout())
 			}
 			switch {
 			case o.Test == 0 && len(args) != 1:
@@ -281,18 +290,19 @@ inputs, the model's outputs, the clean digits, and for upscale bilinear upscalin
 	f.Lookup("test").NoOptDefVal = "1"
 	f.IntVar(&o.Limit, "limit", 0, "--test: the first N test images only (0: all)")
 	f.IntVarP(&o.N, "n", "n", 8, "--test: how many test digits to draw")
-	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the test inputs' noise (a domain task: of its sampling)")
-	if _, task := tasksNamed(reg, verb); task.Name != "" {
-		f.StringVar(&o.Track, "track", "", "a "+taskInputs(reg, verb)+" file: the track to read, by name or index (default: the most melodic)")
-		addTaskSampling(f, o)
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the test inputs' noise (a domain's file: of its draws)")
+	if t := o.transform; t != nil {
+		f.StringArrayVar(&t.Track, "track", nil, "a "+transformInputs(reg, verb)+" file: the track to read, by name or index (default: the most melodic)")
+		f.BoolVar(&t.WAV, "wav", false, "a "+transformInputs(reg, verb)+" file: also render the output to a WAV file beside it")
+		addTransformSampling(f, t)
 	}
 	return cmd
 }
 
-// taskNote adds the domains' tasks of the verb's name to its help.
-func taskNote(reg *domain.Registry, verb string) string {
-	if _, task := tasksNamed(reg, verb); task.Name != "" {
-		return "\n\n" + taskLong(reg, verb, task.Short)
+// transformNote adds the domains' transformations of the verb's name to its help.
+func transformNote(reg *domain.Registry, verb string) string {
+	if slices.Contains(transformNames(reg), verb) {
+		return "\n\n" + transformLong(reg, verb)
 	}
 	return ""
 }

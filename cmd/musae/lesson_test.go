@@ -130,6 +130,16 @@ func TestMelodyTasksEndToEnd(t *testing.T) {
 			if code, _, errb := musae(t, "train", "--resume", ck, "--epochs", "2", "--task", "elaborate", "-o", ck2); code != exitUsage || !strings.Contains(errb, "trains --task denoise; a resumed run keeps it") {
 				t.Errorf("train --resume --task elaborate of a denoiser: exit %d, %s", code, errb)
 			}
+			// Fine-tuning a denoiser keeps it a denoiser; --task says otherwise.
+			ck3 := filepath.Join(dir, "finetuned.safetensors")
+			mustMusae(t, "train", "--init", ck, "--data", data, "--epochs", "1", "--batch", "16", "-o", ck3)
+			if out := mustMusae(t, "eval", "--model", ck3); !strings.Contains(out, "task denoise") {
+				t.Errorf("eval of a fine-tuned denoiser:\n%s", out)
+			}
+			mustMusae(t, "train", "--init", ck, "--task", "elaborate", "--data", data, "--epochs", "1", "--batch", "16", "-o", ck3)
+			if out := mustMusae(t, "eval", "--model", ck3); !strings.Contains(out, "task elaborate") {
+				t.Errorf("eval of a denoiser fine-tuned to elaborate:\n%s", out)
+			}
 		}
 		out = mustMusae(t, "eval", "--model", ck)
 		want := map[string][]string{

@@ -87,6 +87,9 @@ func openPictureModel(reg *domain.Registry, ref string) (*domain.Model, domain.P
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkVAE(m, ref); err != nil {
+		return nil, nil, err
+	}
 	p, ok := m.Domain.(domain.Pictures)
 	if !ok {
 		return nil, nil, fmt.Errorf("%s is a %s model, not a %s one: this draws pictures", m.Meta.Model, m.Meta.Domain, domain.OrList(namesOf(reg, isPictures)))

@@ -71,7 +71,6 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newAttributeCmd(reg),
 		newRestoreCmd(reg, "denoise"),
 		newRestoreCmd(reg, "upscale"),
-		newTaskCmd(reg, "elaborate"),
 		newArithCmd(reg, nil),
 		newPlotCmd(nil),
 		newScatterCmd(reg, nil),
@@ -82,7 +81,7 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newInfillCmd(reg, false, nil),
 		newInfillCmd(reg, true, nil),
 	)
-	root.AddCommand(transformCmds(reg)...)
+	root.AddCommand(transformCmds(reg, "denoise", "upscale")...)
 	return root
 }
 

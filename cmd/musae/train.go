@@ -60,7 +60,8 @@ checkpoint that --resume continues.
 
 --init fine-tunes: it starts from the weights of a built-in model (mel2-tiny, mnist-conv,
 mnist-conv2) or of any checkpoint, with fresh optimiser state and step count. The model
-keeps its architecture (--config, --z and --encoder may only agree with it) and domain;
+keeps its architecture (--config, --z and --encoder may only agree with it), its domain
+and its task (a model trained with --task stays one, unless --task names another);
 the KL weight is --max-beta from the first step (--beta-rate 0), since the model has had
 its warm-up.
 
@@ -124,7 +125,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 }
 
 // trainsVAE tells whether the command line trains a domain's model (for --task, one of
-// its Restorer tasks) rather than one of the lesson's digit autoencoders.
+// its tasks, domain.Tasks) rather than one of the lesson's digit autoencoders.
 func trainsVAE(f *pflag.FlagSet) bool {
 	return f.Changed("init") || f.Changed("domain") || f.Changed("config") || f.Changed("resume")
 }
@@ -133,11 +134,7 @@ func trainsVAE(f *pflag.FlagSet) bool {
 func taskHelp(reg *domain.Registry) string {
 	var parts []string
 	for _, d := range reg.Domains() {
-		if r, ok := d.(domain.Restorer); ok {
-			var names []string
-			for _, t := range r.Tasks() {
-				names = append(names, t.Name)
-			}
+		if names := domain.Tasks(d); len(names) > 0 {
 			parts = append(parts, strings.Join(names, ", ")+" ("+d.Info().Name+")")
 		}
 	}
@@ -146,18 +143,14 @@ func taskHelp(reg *domain.Registry) string {
 
 // checkTask tells whether d trains task, a usage error saying what it trains otherwise.
 func checkTask(d domain.Domain, task string) error {
-	r, ok := d.(domain.Restorer)
-	if !ok {
+	names := domain.Tasks(d)
+	switch {
+	case len(names) == 0:
 		return usagef("--task %s: %s models have no tasks; the lesson's digit autoencoders train with --task alone", task, d.Info().Name)
+	case !slices.Contains(names, task):
+		return usagef("--task %q: %s models train %s", task, d.Info().Name, strings.Join(names, " or "))
 	}
-	var names []string
-	for _, t := range r.Tasks() {
-		if t.Name == task {
-			return nil
-		}
-		names = append(names, t.Name)
-	}
-	return usagef("--task %q: %s models train %s", task, d.Info().Name, strings.Join(names, " or "))
+	return nil
 }
 
 // perDomain lists a default for each domain: "0 mnist, 1 melody".
@@ -310,14 +303,15 @@ func (o *trainOptions) openInit(reg *domain.Registry, f *pflag.FlagSet) error {
 	return nil
 }
 
-// initMeta returns the provenance a run fine-tuning m starts with: its architecture, and
-// where its weights came from (ref as given to --init).
+// initMeta returns the provenance a run fine-tuning m starts with: its architecture, its
+// task (a model of a task stays one unless --task names another), and where its weights
+// came from (ref as given to --init).
 func initMeta(reg *domain.Registry, m *domain.Model, ref string) models.Meta {
 	if !reg.IsBuiltin(ref) {
 		ref = modelRef(reg, ref, m.Meta.Domain)
 	}
 	return models.Meta{
-		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder,
+		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder, Task: m.Meta.Task,
 		Init: &models.Origin{Ref: ref, Model: m.Meta.Model, Steps: m.Meta.Steps, Dataset: m.Meta.Dataset, Init: m.Meta.Init},
 	}
 }

@@ -1,19 +1,30 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"musae/latent/domain"
 	"musae/midi"
 )
+
+// The verbs of the domains' transformations (domain.Transformer): groove and drumify with
+// GrooVAE, denoise and elaborate with a melody model trained for the task. One verb per
+// name, made here for every domain that has a transformation of that name; the file's type
+// (or --model's domain) picks the domain.
 
 type transformOptions struct {
 	Name, Model, Out string
@@ -25,91 +36,246 @@ type transformOptions struct {
 	Files            []string
 }
 
-// transformCmds are the verbs of every transformation the domains of reg offer
-// (domain.Transformer), the first domain to offer a name taking it.
-func transformCmds(reg *domain.Registry) []*cobra.Command {
-	var cmds []*cobra.Command
-	seen := map[string]bool{}
+// transformNames are the names of the transformations of the domains of reg, in the order
+// the domains list them, each once.
+func transformNames(reg *domain.Registry) []string {
+	var names []string
 	for _, d := range reg.Domains() {
-		t, ok := d.(domain.Transformer)
-		if !ok {
-			continue
-		}
-		for _, tr := range t.Transforms() {
-			if !seen[tr.Name] {
-				seen[tr.Name] = true
-				cmds = append(cmds, newTransformCmd(reg, t, tr))
+		if t, ok := d.(domain.Transformer); ok {
+			for _, tr := range t.Transforms() {
+				if !slices.Contains(names, tr.Name) {
+					names = append(names, tr.Name)
+				}
 			}
+		}
+	}
+	return names
+}
+
+// transformsNamed returns the domains of reg with a transformation called name, and theirs.
+func transformsNamed(reg *domain.Registry, name string) ([]domain.Transformer, []domain.Transform) {
+	var ds []domain.Transformer
+	var trs []domain.Transform
+	for _, d := range reg.Domains() {
+		if tr, ok := domain.TransformNamed(d, name); ok {
+			ds, trs = append(ds, d.(domain.Transformer)), append(trs, tr)
+		}
+	}
+	return ds, trs
+}
+
+// transformInputs lists the file extensions of the domains with a transformation called
+// name: ".mid, .midi, .kar, .smf".
+func transformInputs(reg *domain.Registry, name string) string {
+	var exts []string
+	ds, _ := transformsNamed(reg, name)
+	for _, d := range ds {
+		for _, e := range d.Info().Inputs {
+			if !slices.Contains(exts, e) {
+				exts = append(exts, e)
+			}
+		}
+	}
+	return strings.Join(exts, ", ")
+}
+
+// transformCmds are the verbs of every transformation of the domains of reg, but for the
+// names that skip lists (verbs made elsewhere that run transformations too: the lesson's
+// denoise).
+func transformCmds(reg *domain.Registry, skip ...string) []*cobra.Command {
+	var cmds []*cobra.Command
+	for _, name := range transformNames(reg) {
+		if !slices.Contains(skip, name) {
+			cmds = append(cmds, newTransformCmd(reg, name))
 		}
 	}
 	return cmds
 }
 
-func newTransformCmd(reg *domain.Registry, d domain.Transformer, tr domain.Transform) *cobra.Command {
-	o := &transformOptions{Name: tr.Name}
-	info := d.Info()
+func newTransformCmd(reg *domain.Registry, name string) *cobra.Command {
+	o := &transformOptions{Name: name}
+	ds, trs := transformsNamed(reg, name)
+	tr, whole := trs[0], trs[0].Whole
+	files := "FILE..."
+	if whole {
+		files = "FILE"
+	}
 	cmd := &cobra.Command{
-		Use:   tr.Name + " FILE.mid... [--model M] [--temperature T] [--wav] [-o OUT.mid]",
-		Short: tr.Short,
-		Long: tr.Long + fmt.Sprintf(`
-
-Each input gives one 2-bar output, in order in one MIDI file (-o, default %s.mid), a bar
-of rest between; --wav renders it beside. --track and --bar pick the part of each file,
-once for every input or once per input in order. The model is the built-in %s unless
---model names another checkpoint of %s.`, tr.Name, info.Models[0], info.Noun),
-		Args: cobra.MinimumNArgs(1),
+		Use:   name + " " + files + " [--model M] [--temperature T] [--wav] [-o OUT]",
+		Short: strings.ToUpper(tr.Short[:1]) + tr.Short[1:] + " (" + strings.Join(nouns(asDomains(ds), nil), ", ") + ")",
+		Long:  transformLong(reg, name),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
-			for _, b := range o.Bar {
-				if b < 0 {
-					return usagef("--bar %d: bars count from 1", b)
-				}
-			}
-			if err := checkPerInput("--track", len(o.Track), len(args)); err != nil {
+			if err := o.check(reg); err != nil {
 				return err
 			}
-			if err := checkPerInput("--bar", len(o.Bar), len(args)); err != nil {
-				return err
-			}
-			if o.Temperature.set && o.Temperature.v < 0 {
-				return usagef("--temperature must not be negative")
-			}
-			return runTransform(cmd.Context(), reg, d, o, cmd.OutOrStdout())
+			return runTransform(cmd.Context(), reg, o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: "+info.Models[0]+")")
-	f.StringVarP(&o.Out, "output", "o", "", "output MIDI file (default "+tr.Name+".mid)")
+	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the built-in one of the file's domain)")
+	out := name + ".mid"
+	if whole {
+		out = "INPUT-" + name + "d and INPUT's extension"
+	}
+	f.StringVarP(&o.Out, "output", "o", "", "output file (default "+out+")")
 	f.StringArrayVar(&o.Track, "track", nil, "read track `T` of the file, by name or index"+perInputHelp)
-	f.IntSliceVar(&o.Bar, "bar", nil, "start the 2-bar window at bar `N`, from 1 (0 or none: the first without a silent bar)"+perInputHelp)
-	f.Var(&o.Temperature, "temperature", info.TemperatureUse)
-	f.Uint64Var(&o.Seed, "seed", 1, "random seed of the draws")
+	if !whole {
+		f.IntSliceVar(&o.Bar, "bar", nil, "start the 2-bar window at bar `N`, from 1 (0 or none: the first without a silent bar)"+perInputHelp)
+	}
 	f.BoolVar(&o.WAV, "wav", false, "also render the output to a WAV file beside it (OUT.wav)")
+	addTransformSampling(f, o)
 	return cmd
 }
 
-func runTransform(ctx context.Context, reg *domain.Registry, d domain.Transformer, o *transformOptions, stdout io.Writer) error {
-	info := d.Info()
-	ref := o.Model
-	if ref == "" {
-		ref = info.Models[0]
+// addTransformSampling adds the flags of a transformation's draws.
+func addTransformSampling(f *pflag.FlagSet, o *transformOptions) {
+	f.Var(&o.Temperature, "temperature", "0 decodes greedily; above 0, draw at this temperature (default: the transformation's, in the help above)")
+	if f.Lookup("seed") == nil {
+		f.Uint64Var(&o.Seed, "seed", 1, "random seed of the draws (--temperature)")
 	}
-	m, err := reg.Open(ref, "")
+}
+
+func asDomains(ts []domain.Transformer) []domain.Domain {
+	ds := make([]domain.Domain, len(ts))
+	for i, t := range ts {
+		ds[i] = t
+	}
+	return ds
+}
+
+// transformLong is the help of a transformation's verb: each domain's description, which
+// models do it, and how the verb reads and writes.
+func transformLong(reg *domain.Registry, name string) string {
+	ds, trs := transformsNamed(reg, name)
+	var parts []string
+	for i, tr := range trs {
+		info := ds[i].Info()
+		models := "any VAE of " + info.Noun
+		if tr.Task {
+			models = "a model trained with musae train --task " + name
+		}
+		temp := "decodes greedily"
+		if tr.Temperature > 0 {
+			temp = "draws at temperature " + strconv.FormatFloat(tr.Temperature, 'f', -1, 64)
+		}
+		io := `Each input gives one 2-bar output, in order in one file (-o, default ` + name + info.Outputs[0] + `),
+a bar of rest between. --track and --bar pick the part of each file, once for every input
+or once per input in order.`
+		if tr.Whole {
+			io = `The whole file in gives a file as long out (-o, default INPUT-` + name + `d and INPUT's
+extension), and the verb prints the first bars before and after.`
+		}
+		if isTimed(ds[i]) {
+			io += " --wav renders the output to a WAV file beside it."
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s):\n\n%s\n\nIt takes %s (built in: %s) and by default %s.\n%s",
+			strings.ToUpper(info.Noun[:1])+info.Noun[1:], strings.Join(info.Inputs, " "), cmp.Or(tr.Long, tr.Short), models, tr.Builtin, temp, io))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// check refuses a command line that no transformation of its name takes.
+func (o *transformOptions) check(reg *domain.Registry) error {
+	_, trs := transformsNamed(reg, o.Name)
+	if len(o.Files) == 0 || (trs[0].Whole && len(o.Files) != 1) {
+		what := "one file"
+		if !trs[0].Whole {
+			what = "one file or more"
+		}
+		return usagef("%s takes %s (%s)", o.Name, what, transformInputs(reg, o.Name))
+	}
+	for _, b := range o.Bar {
+		if b < 0 {
+			return usagef("--bar %d: bars count from 1", b)
+		}
+	}
+	if err := checkPerInput("--track", len(o.Track), len(o.Files)); err != nil {
+		return err
+	}
+	if err := checkPerInput("--bar", len(o.Bar), len(o.Files)); err != nil {
+		return err
+	}
+	if o.Temperature.set && o.Temperature.v < 0 {
+		return usagef("--temperature %g: want 0 (greedy) or more", o.Temperature.v)
+	}
+	return nil
+}
+
+// openTransform opens the model of the transformation o names: --model's, which must be
+// of a domain that has it and a model that does it (checkTransform), else the built-in
+// one of the domain that has it and reads the files.
+func openTransform(reg *domain.Registry, o *transformOptions) (*domain.Model, domain.Transformer, domain.Transform, error) {
+	ds, trs := transformsNamed(reg, o.Name)
+	if o.Model == "" {
+		for i, d := range ds {
+			if reads(d, o.Files) {
+				m, err := reg.Open(trs[i].Builtin, d.Info().Name)
+				return m, d, trs[i], err
+			}
+		}
+		return nil, nil, domain.Transform{}, usagef("%s: %s reads %s files", strings.Join(o.Files, ", "), o.Name, transformInputs(reg, o.Name))
+	}
+	m, err := reg.Open(o.Model, "")
+	if err != nil {
+		return nil, nil, domain.Transform{}, err
+	}
+	tr, ok := domain.TransformNamed(m.Domain, o.Name)
+	if !ok {
+		var have []string
+		for i, d := range ds {
+			have = append(have, d.Info().Noun+" ("+trs[i].Builtin+")")
+		}
+		return nil, nil, domain.Transform{}, usagef("--model %s is a model of %s; %s takes a model of %s", o.Model, m.Domain.Info().Noun, o.Name, domain.OrList(have))
+	}
+	if err := checkTransform(m, o.Model, tr); err != nil {
+		return nil, nil, domain.Transform{}, err
+	}
+	if !reads(m.Domain, o.Files) {
+		return nil, nil, domain.Transform{}, usagef("%s: %s reads %s files", strings.Join(o.Files, ", "), o.Name, domain.OrList(m.Domain.Info().Inputs))
+	}
+	return m, m.Domain.(domain.Transformer), tr, nil
+}
+
+// checkTransform tells whether m, opened as ref, does tr: a model trained for it where tr
+// is a task, a VAE of its domain where not.
+func checkTransform(m *domain.Model, ref string, tr domain.Transform) error {
+	switch {
+	case tr.Task && m.Meta.Task != tr.Name:
+		what := "a model of " + m.Meta.Task
+		if m.Meta.Task == "" {
+			what = "a VAE of " + m.Domain.Info().Noun
+		}
+		return usagef("--model %s is %s; %s needs a model trained with --task %s (built in: %s)", ref, what, tr.Name, tr.Name, tr.Builtin)
+	case !tr.Task && m.Meta.Task != "":
+		return usagef("--model %s is a model of %s, not a VAE of %s; %s takes a VAE (built in: %s)", ref, m.Meta.Task, m.Domain.Info().Noun, tr.Name, tr.Builtin)
+	}
+	return nil
+}
+
+// runTransform reads the files, transforms them with the model and writes the result.
+func runTransform(ctx context.Context, reg *domain.Registry, o *transformOptions, stdout io.Writer) error {
+	m, t, tr, err := openTransform(reg, o)
 	if err != nil {
 		return err
 	}
-	t, ok := m.Domain.(domain.Transformer)
-	if !ok || !slices.ContainsFunc(t.Transforms(), func(tr domain.Transform) bool { return tr.Name == o.Name }) {
-		return usagef("--model %s is a model of %s; %s takes a model of %s (%s)", ref, m.Domain.Info().Noun, o.Name, info.Noun, info.Models[0])
+	if len(o.Bar) > 0 && tr.Whole {
+		return usagef("--bar: %s reads whole files", o.Name)
 	}
-	out := defaultString(o.Out, o.Name+".mid")
+	if o.WAV && !isTimed(m.Domain) {
+		return wavError(reg, m.Domain, o.Model)
+	}
+	out := o.Out
+	switch {
+	case out != "":
+	case tr.Whole:
+		p := o.Files[0]
+		out = strings.TrimSuffix(p, filepath.Ext(p)) + "-" + o.Name + "d" + filepath.Ext(p)
+	default:
+		out = o.Name + m.Domain.Info().Outputs[0]
+	}
 	if err := checkOutputExt(out, m.Domain); err != nil {
 		return err
-	}
-	for _, p := range o.Files {
-		if !reads(m.Domain, []string{p}) {
-			return usagef("%s: %s reads %s files", p, o.Name, domain.OrList(m.Domain.Info().Inputs))
-		}
 	}
 	ro := readOptions(o.Track, o.Bar, len(o.Files))
 	xs := make([]domain.Example, 0, len(o.Files))
@@ -124,13 +290,27 @@ func runTransform(ctx context.Context, reg *domain.Registry, d domain.Transforme
 		xs = append(xs, x)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x7472616e))
-	ys, err := t.Transform(m, o.Name, xs, o.Temperature.or(info.Temperature), rng)
+	ys, err := t.Transform(m, o.Name, xs, o.Temperature.or(tr.Temperature), rng)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s by %s\n", o.Name, describeModel(m))
+	by := describeModel(m)
+	if ref := cmp.Or(o.Model, tr.Builtin); ref != m.Meta.Model {
+		by = ref + ": " + by
+	}
+	fmt.Fprintf(stdout, "%s by %s\n", o.Name, by)
 	for i, x := range xs {
-		fmt.Fprintf(stdout, "\n%s, %s:\n%s%s:\n%s", o.Files[i], x.Where, show(m.Domain, x), o.Name, show(m.Domain, ys[i]))
+		fmt.Fprintf(stdout, "\nread %s: %s\n", o.Files[i], x.Where)
+		if tr.Whole {
+			// A whole file is shown in part, so say how much of it changed.
+			if c, ok := m.Domain.(domain.Timed); ok {
+				same, total := c.Compare(x, ys[i])
+				fmt.Fprintf(stdout, "changed %d of %d steps\n", total-same, total)
+			}
+			printBeside(stdout, show(m.Domain, x), show(m.Domain, ys[i]), showBars)
+		} else {
+			fmt.Fprintf(stdout, "%s%s:\n%s", show(m.Domain, x), o.Name, show(m.Domain, ys[i]))
+		}
 	}
 	wav, err := writeTimed(ctx, m, out, ys, xs[0].QPM, o.WAV)
 	if err != nil {
@@ -140,7 +320,7 @@ func runTransform(ctx context.Context, reg *domain.Registry, d domain.Transforme
 	if len(ys) == 1 {
 		what = "the output"
 	}
-	fmt.Fprintf(stdout, "\nwrote %s%s: %s, at %s qpm\n", out, wav, what, strconv.FormatFloat(qpmOf(xs[0].QPM), 'f', -1, 64))
+	fmt.Fprintf(stdout, "\nwrote %s%s: %s, at %s qpm\n", out, wav, what, strconv.FormatFloat(math.Round(qpmOf(xs[0].QPM)*100)/100, 'f', -1, 64))
 	return nil
 }
 
@@ -160,4 +340,29 @@ func qpmOf(qpm float64) float64 {
 		return midi.DefaultQPM
 	}
 	return qpm
+}
+
+// showBars is how many bars a transformation of a whole file prints before and after.
+const showBars = 8
+
+// printBeside prints n lines of two renderings (bars, one a line), each line of a above
+// b's, from the first line where they differ (or the first that is not blank).
+func printBeside(w io.Writer, a, b string, n int) {
+	la, lb := strings.Split(strings.TrimRight(a, "\n"), "\n"), strings.Split(strings.TrimRight(b, "\n"), "\n")
+	k := min(len(la), len(lb))
+	from := slices.IndexFunc(la[:k], func(l string) bool { return strings.ContainsFunc(l, unicode.IsLetter) })
+	for i := range k {
+		if la[i] != lb[i] {
+			from = i
+			break
+		}
+	}
+	from = max(from, 0)
+	to := min(from+n, k)
+	for i := from; i < to; i++ {
+		fmt.Fprintf(w, "in  %s\nout %s\n", la[i], lb[i])
+	}
+	if other := k - (to - from); other > 0 {
+		fmt.Fprintf(w, "(bars %d–%d of %d; musae inspect reads the whole file)\n", from+1, to, k)
+	}
 }

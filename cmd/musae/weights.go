@@ -41,7 +41,7 @@ func runWeights(reg *domain.Registry, o *weightsOptions, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	m, err := openModel(reg, o.In, c.Meta.Domain)
+	m, err := openAnyModel(reg, o.In, c.Meta.Domain)
 	if err != nil {
 		return err
 	}

@@ -12,11 +12,13 @@
 // scatter plots), Attributer (attribute vectors learnt from data), Measurer (measures
 // of examples, such as note density), Viewer (how a page shows an example: a piano roll,
 // a drum grid, a picture, with the MIDI notes it sends), Starter (examples to start from
-// with no files), Transformer (a model that turns another kind of input into examples:
-// GrooVAE's groove and drumify, each a verb of the command line) and Conditioned (models
-// that encode and decode under known conditions, such as a melody's meter: see Conditions;
-// a program passes them to Model.SampleUnder, DecodeUnder and DecodeEach, and examples
-// carry their own in Example.Conditions, so that decoding like an input is
+// with no files), Transformer (a model that turns an input into an example of the
+// domain, each transformation a verb of the command line: GrooVAE's groove and drumify,
+// done by the VAE itself; a melody model's denoise and elaborate, tasks that a model is
+// trained for with TrainOptions.Task and whose Meta.Task then names it) and Conditioned
+// (models that encode and decode under known conditions, such as a melody's meter: see
+// Conditions; a program passes them to Model.SampleUnder, DecodeUnder and DecodeEach, and
+// examples carry their own in Example.Conditions, so that decoding like an input is
 // Model.ConditionsOf). Built-in models may ship attribute vectors beside their weights
 // (Registry.BuiltinAttributes). A Registry holds the domains a program knows;
 // musae's command line builds its own in one place, and adding a domain is its package

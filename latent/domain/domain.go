@@ -161,29 +161,10 @@ type TrainOptions struct {
 	// SamplingRate is scheduled sampling's inverse-sigmoid rate for sequence decoders
 	// (MusicVAE's 1000); 0 keeps teacher forcing.
 	SamplingRate float64
-	// Task, when not "", trains a model of one of a Restorer's tasks instead of a VAE of
-	// the data: its encoder reads damaged examples and its decoder targets the clean ones.
+	// Task, when not "", trains a model of one of a Transformer's tasks (Transform.Task)
+	// instead of a VAE of the data: its encoder reads damaged examples and its decoder
+	// targets the clean ones.
 	Task string
-}
-
-// Restorer is implemented by domains whose models can be trained to restore an example
-// from a damaged version of it (TrainOptions.Task; the model's Meta.Task then names the
-// task): its Eval of such a model measures the task.
-type Restorer interface {
-	Domain
-	// Tasks are the tasks Train takes.
-	Tasks() []Task
-	// Restore reads the file name holds whole and runs each of its windows through m, a
-	// model of m.Meta.Task, decoding greedily at temperature 0 and sampling with rng above
-	// it; it returns the restored example and the one read.
-	Restore(m *Model, r io.Reader, name string, opt ReadOptions, temperature float64, rng *rand.Rand) (out, in Example, err error)
-}
-
-// Task is one of a Restorer's tasks.
-type Task struct {
-	Name    string // as --task and Meta.Task name it, and the verb that runs it
-	Builtin string // the built-in model of the task ("" for none)
-	Short   string // what it does, for help: "repair wrong notes and sloppy timing"
 }
 
 // Timed is implemented by domains whose examples play in time (music). A file of several
@@ -276,26 +257,68 @@ func IsInputError(err error) bool {
 // ErrUnsupported is returned (wrapped) by a domain that does not do what was asked.
 var ErrUnsupported = errors.New("domain: not supported")
 
-// Transformer is implemented by domains whose models turn an input of another kind into an
-// example of the domain, each transformation a verb of the command line: GrooVAE humanises a
-// quantised beat ("groove") and makes a full beat of a tapped rhythm ("drumify").
+// Transformer is implemented by domains whose models turn an input into an example of
+// the domain, each transformation a verb of the command line: GrooVAE humanises a quantised
+// beat ("groove") and makes a full beat of a tapped rhythm ("drumify") with the VAE itself;
+// a melody model trained for a task (Transform.Task, TrainOptions.Task) repairs a sloppy
+// melody ("denoise") or writes a 16th-note line over quarter notes ("elaborate"), and Eval
+// of such a model measures the task.
 type Transformer interface {
 	Domain
 	// Transforms are the transformations, in the order the command line lists them.
 	Transforms() []Transform
 	// ReadInput reads the input of the transformation called name from a file, the part
-	// opt picks; file is the file's name, for Example.Source and for errors.
+	// opt picks (the whole file where Transform.Whole); file is the file's name, for
+	// Example.Source and for errors.
 	ReadInput(name string, r io.Reader, file string, opt ReadOptions) (Example, error)
-	// Transform turns inputs (from ReadInput) into examples of the domain with m, at a
-	// temperature (Info.TemperatureUse) with rng.
+	// Transform turns inputs (from ReadInput) into examples of the domain with m, one
+	// for each in order: greedily at temperature 0, else drawing with rng at the
+	// temperature (Info.TemperatureUse). m must be a model that does it: trained for it
+	// where it is a task (Meta.Task), a VAE of the domain where not.
 	Transform(m *Model, name string, xs []Example, temperature float64, rng *rand.Rand) ([]Example, error)
 }
 
-// Transform describes one transformation of a Transformer for its verb's help.
+// Transform describes one transformation of a Transformer: its verb, and which models do it.
 type Transform struct {
-	Name  string // the verb: "groove"
+	Name  string // the verb, and for a task the name --task and Meta.Task give it: "groove"
 	Short string // a line: "Humanise a quantised drum beat: a drummer's velocities and timing"
 	Long  string // the verb's help text
+	// Task says it needs a model trained for it (musae train --task Name, whose Meta.Task
+	// is Name); otherwise the domain's VAEs (Meta.Task "") do it.
+	Task bool
+	// Builtin is the built-in model that does it when no model is named.
+	Builtin string
+	// Whole says ReadInput reads a whole file, and the output is as long; otherwise it
+	// reads a window (ReadOptions.Bar) and each input gives one window.
+	Whole bool
+	// Temperature is the verb's default: 0 decodes greedily.
+	Temperature float64
+}
+
+// TransformNamed returns the transformation of d called name, if d has one.
+func TransformNamed(d Domain, name string) (Transform, bool) {
+	if t, ok := d.(Transformer); ok {
+		for _, tr := range t.Transforms() {
+			if tr.Name == name {
+				return tr, true
+			}
+		}
+	}
+	return Transform{}, false
+}
+
+// Tasks are the names of d's transformations that need a model trained for them
+// (Transform.Task): what TrainOptions.Task takes.
+func Tasks(d Domain) []string {
+	var names []string
+	if t, ok := d.(Transformer); ok {
+		for _, tr := range t.Transforms() {
+			if tr.Task {
+				names = append(names, tr.Name)
+			}
+		}
+	}
+	return names
 }
 
 // Infiller is implemented by domains whose examples are bars of music and whose models

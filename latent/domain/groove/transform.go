@@ -21,8 +21,10 @@ const (
 func (Domain) Transforms() []domain.Transform {
 	return []domain.Transform{
 		{
-			Name:  Humanise,
-			Short: "Humanise a quantised drum beat: a drummer's velocities and timing",
+			Name:        Humanise,
+			Builtin:     "groove2",
+			Temperature: 0.5, // the decoder gives each hit its velocity and offset whatever it is
+			Short:       "Humanise a quantised drum beat: a drummer's velocities and timing",
 			Long: `Humanise a drum beat, as Magenta Studio's Groove does: GrooVAE reads the 2-bar window of
 the beat's hits only (the drum channel, or --track; velocities and timing ignored) and plays
 them as a drummer of the Groove MIDI Dataset would, with varied velocities and onsets off
@@ -30,8 +32,10 @@ the grid. The output keeps the input's hits; the decoder gives each its velocity
 offset (--temperature does not change them).`,
 		},
 		{
-			Name:  Drumify,
-			Short: "Make a full drum beat of a rhythm tapped or played on any instrument",
+			Name:        Drumify,
+			Builtin:     "groove2",
+			Temperature: 0.5,
+			Short:       "Make a full drum beat of a rhythm tapped or played on any instrument",
 			Long: `Turn a rhythm into a drum beat, as Magenta Studio's Drumify does: every note of the 2-bar
 window (any channel and key, or --track's) is one tap, the loudest of a 16th step kept with
 its timing; GrooVAE writes kick, snare, hats and the rest around it. --temperature is that

@@ -29,5 +29,6 @@
 // its limits), domain.Conditioned, domain.Widener (fine-tuning mel2-tiny into mel2-meters
 // starts at mel2-tiny's function), domain.Shower (the step grid in the meter),
 // domain.Attributer and domain.Measurer (note density, mean pitch and stepwise motion, and
-// the attribute vectors learnt from them).
+// the attribute vectors learnt from them) and domain.Transformer (denoise and elaborate:
+// tasks of whole files, each run by a model trained for it).
 package melody

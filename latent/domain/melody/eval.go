@@ -141,12 +141,28 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	return nil
 }
 
-// Tasks are the melody tasks of the autoencoder lesson.
-func (Domain) Tasks() []domain.Task {
-	return []domain.Task{
-		{Name: datasets.TaskDenoise, Builtin: "mel2-denoise", Short: "repair wrong and missing notes and sloppy timing"},
-		{Name: datasets.TaskElaborate, Builtin: "mel2-elaborate", Short: "turn a melody in quarter notes into a 16th-note line"},
+// Transforms are the melody tasks of the autoencoder lesson, each done by a model trained
+// for it (train --task) on whole files.
+func (Domain) Transforms() []domain.Transform {
+	task := func(name, builtin, short string) domain.Transform {
+		return domain.Transform{Name: name, Builtin: builtin, Short: short, Task: true, Whole: true, Long: strings.ToUpper(short[:1]) + short[1:] + `.
+The melody of the whole file (the most melodic track, or --track) goes, 2-bar window by
+window, through a model trained to map damaged windows to clean ones, decoded from z = mu
+greedily (--temperature samples each step); windows with no notes stay as they are. The
+file must be in 4/4 (or a meter whose bar divides it) throughout.`}
 	}
+	return []domain.Transform{
+		task(datasets.TaskDenoise, "mel2-denoise", "repair wrong and missing notes and sloppy timing"),
+		task(datasets.TaskElaborate, "mel2-elaborate", "turn a melody in quarter notes into a 16th-note line"),
+	}
+}
+
+// checkTask refuses a name that is not one of the melody tasks.
+func checkTask(name string) error {
+	if !slices.Contains(datasets.MelodyTasks, name) {
+		return fmt.Errorf("%w: melodies have no task %q (%s)", domain.ErrUnsupported, name, strings.Join(datasets.MelodyTasks, ", "))
+	}
+	return nil
 }
 
 // Decoding says how a model of a task decodes from z = mu: sampling each step at

@@ -464,64 +464,86 @@ func (Domain) Compare(a, b domain.Example) (same, total int) {
 	return same, len(ma)
 }
 
-var _ domain.Restorer = Domain{}
+var _ domain.Transformer = Domain{}
 
-// Restore reads the melody of a whole MIDI file (prepared as Read prepares it) and runs
-// each of its 2-bar windows, counted from its first step, through m, a model of a melody
-// task, decoding from z = mu as TaskDecoding says (greedily at temperature 0, a denoiser
-// keeping what it agrees with; else sampling each step at the temperature with rng); windows with no note onset stay as they are. The
-// file must be in a meter whose bar divides 4/4's throughout, as the windows the model read
-// in training were.
-func (Domain) Restore(m *domain.Model, r io.Reader, name string, ro domain.ReadOptions, temperature float64, rng *rand.Rand) (out, in domain.Example, err error) {
-	if m.Meta.Task == "" {
-		return out, in, domain.Inputf("melody: %s is a VAE of melodies, not a model of a task (%s)", m.Meta.Model, strings.Join(datasets.MelodyTasks, ", "))
+// ReadInput reads the input of a task (Transforms): the melody of a whole MIDI file,
+// prepared as Read prepares it, to whole bars. The file must be in a meter whose bar
+// divides 4/4's throughout, as the windows the model read in training were.
+func (d Domain) ReadInput(name string, r io.Reader, file string, ro domain.ReadOptions) (domain.Example, error) {
+	if err := checkTask(name); err != nil {
+		return domain.Example{}, err
 	}
-	dec, err := decoder(m)
+	f, err := midi.ReadNamed(r, file)
 	if err != nil {
-		return out, in, err
+		return domain.Example{}, err
 	}
-	f, err := midi.ReadNamed(r, name)
+	opt, chosen, err := Prepare(f, file, ro.Track)
 	if err != nil {
-		return out, in, err
-	}
-	opt, chosen, err := Prepare(f, name, ro.Track)
-	if err != nil {
-		return out, in, err
+		return domain.Example{}, err
 	}
 	for _, mt := range f.Meters() {
 		if !mt.DividesFourFour() {
-			return out, in, domain.Inputf("%s: in %s at step %d; the model reads bars of 4/4", name, mt, mt.Step)
+			return domain.Example{}, domain.Inputf("%s: in %s at step %d; the model reads bars of 4/4", file, mt, mt.Step)
 		}
 	}
 	mel, err := f.Melody(opt)
 	if err != nil {
-		return out, in, fmt.Errorf("%s: %w", name, err)
-	}
-	steps := (len(mel) + midi.WindowSteps - 1) / midi.WindowSteps * midi.WindowSteps
-	padded := append(slices.Clone(mel), make(midi.Melody, steps-len(mel))...)
-	var todo []midi.Melody
-	var at []int
-	for s := 0; s < steps; s += midi.WindowSteps {
-		w := padded[s : s+midi.WindowSteps]
-		if slices.ContainsFunc(w, func(c int) bool { _, ok := midi.ClassPitch(c); return ok }) {
-			todo, at = append(todo, w), append(at, s)
-		}
-	}
-	res := slices.Clone(padded)
-	for from := 0; from < len(todo); from += domain.BatchSize {
-		ws := todo[from:min(from+domain.BatchSize, len(todo))]
-		mu, _ := m.VAE.Enc.Encode(datasets.MelodyBatch(ws), false)
-		for i, w := range decodeTask(dec, mu, ws, TaskDecoding(m.Meta.Task, temperature), rng) {
-			copy(res[at[from+i]:], w)
-		}
+		return domain.Example{}, fmt.Errorf("%s: %w", file, err)
 	}
 	bars := (len(mel) + midi.StepsPerBar - 1) / midi.StepsPerBar
 	where := fmt.Sprintf("all %d bars", bars)
 	if chosen != "" {
 		where += ", of " + chosen
 	}
-	keep := bars * midi.StepsPerBar
-	in = domain.Example{Value: padded[:keep], Source: name, Where: where, QPM: f.QPM}
-	out = domain.Example{Value: res[:keep], Source: name, Where: where, QPM: f.QPM}
-	return out, in, nil
+	mel = append(mel, make(midi.Melody, bars*midi.StepsPerBar-len(mel))...)
+	return domain.Example{Value: mel, Source: file, Where: where, QPM: f.QPM}, nil
+}
+
+// Transform runs each of the 2-bar windows of each melody (from ReadInput), counted from
+// its first step, through m, a model of the task called name, decoding from z = mu as
+// TaskDecoding says (greedily at temperature 0, a denoiser keeping what it agrees with;
+// else sampling each step at the temperature with rng); windows with no note onset stay as
+// they are.
+func (Domain) Transform(m *domain.Model, name string, xs []domain.Example, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+	if err := checkTask(name); err != nil {
+		return nil, err
+	}
+	if m.Meta.Task != name {
+		what := "a VAE of melodies"
+		if m.Meta.Task != "" {
+			what = "a model of " + m.Meta.Task
+		}
+		return nil, domain.Inputf("melody: %s is %s, not a model of %s", m.Meta.Model, what, name)
+	}
+	dec, err := decoder(m)
+	if err != nil {
+		return nil, err
+	}
+	ys := make([]domain.Example, len(xs))
+	for k, x := range xs {
+		mel, ok := x.Value.(midi.Melody)
+		if !ok {
+			return nil, fmt.Errorf("melody: example %d holds %T, not a melody", k, x.Value)
+		}
+		steps := (len(mel) + midi.WindowSteps - 1) / midi.WindowSteps * midi.WindowSteps
+		padded := append(slices.Clone(mel), make(midi.Melody, steps-len(mel))...)
+		var todo []midi.Melody
+		var at []int
+		for s := 0; s < steps; s += midi.WindowSteps {
+			w := padded[s : s+midi.WindowSteps]
+			if slices.ContainsFunc(w, func(c int) bool { _, ok := midi.ClassPitch(c); return ok }) {
+				todo, at = append(todo, w), append(at, s)
+			}
+		}
+		res := slices.Clone(padded)
+		for from := 0; from < len(todo); from += domain.BatchSize {
+			ws := todo[from:min(from+domain.BatchSize, len(todo))]
+			mu, _ := m.VAE.Enc.Encode(datasets.MelodyBatch(ws), false)
+			for i, w := range decodeTask(dec, mu, ws, TaskDecoding(name, temperature), rng) {
+				copy(res[at[from+i]:], w)
+			}
+		}
+		ys[k] = domain.Example{Value: res[:len(mel)], Source: x.Source, Where: x.Where, QPM: x.QPM}
+	}
+	return ys, nil
 }

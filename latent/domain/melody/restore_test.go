@@ -25,11 +25,15 @@ func TestRestore(t *testing.T) {
 	song = append(song, make(midi.Melody, 2*midi.StepsPerBar-1)...)
 	song = append(song, quarters(72, 0, 71, 0, 69, 67, 65, 64)...)
 	file := smf(t, 100, song)
-	if _, _, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{}, 0, nil); err == nil || !strings.Contains(err.Error(), "a VAE of melodies, not a model of a task") {
+	if _, _, err := restore(d, m, file, "song.mid"); err == nil || !strings.Contains(err.Error(), "a VAE of melodies, not a model of elaborate") {
 		t.Fatalf("a plain VAE restored: %v", err)
 	}
+	m.Meta.Task = datasets.TaskDenoise
+	if _, _, err := restore(d, m, file, "song.mid"); err == nil || !strings.Contains(err.Error(), "a model of denoise, not a model of elaborate") {
+		t.Fatalf("a denoiser elaborated: %v", err)
+	}
 	m.Meta.Task = datasets.TaskElaborate // decoded greedily
-	out, in, err := d.Restore(m, bytes.NewReader(file), "song.mid", domain.ReadOptions{}, 0, nil)
+	out, in, err := restore(d, m, file, "song.mid")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +98,21 @@ func TestRestoreRefusesOtherMeters(t *testing.T) {
 	if err := midi.WriteMelodiesWith(&b, midi.WriteOptions{Meters: []midi.Meter{{Step: 0, Num: 3, Den: 4}}}, quarters(60, 62, 64, 65, 67, 69)); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = d.Restore(m, bytes.NewReader(b.Bytes()), "waltz.mid", domain.ReadOptions{}, 0, nil)
+	_, _, err = restore(d, m, b.Bytes(), "waltz.mid")
 	if !domain.IsInputError(err) || !strings.Contains(err.Error(), "waltz.mid: in 3/4 at step 0; the model reads bars of 4/4") {
 		t.Errorf("a waltz gave %v", err)
 	}
+}
+
+// restore reads file whole and elaborates it with m, as the elaborate verb does.
+func restore(d Domain, m *domain.Model, file []byte, name string) (out, in domain.Example, err error) {
+	in, err = d.ReadInput(datasets.TaskElaborate, bytes.NewReader(file), name, domain.ReadOptions{})
+	if err != nil {
+		return out, in, err
+	}
+	ys, err := d.Transform(m, datasets.TaskElaborate, []domain.Example{in}, 0, nil)
+	if err != nil {
+		return out, in, err
+	}
+	return ys[0], in, nil
 }
