@@ -559,6 +559,14 @@ func (s *explorer) readUpload(r *http.Request) (melodyJSON, error) {
 		msg = strings.ReplaceAll(msg, "--bar ", "bar ")
 		return melodyJSON{}, badRequest("%s", msg)
 	}
+	// The page posts the window back to be encoded: refuse one the model cannot read (a
+	// waltz's 24 steps, for a model of 4/4 windows) now, saying why.
+	s.mu.Lock()
+	_, _, err = s.melody.Encode([]domain.Example{in})
+	s.mu.Unlock()
+	if err != nil {
+		return melodyJSON{}, badRequest("%s", strings.ReplaceAll(err.Error(), "(mel2-meters) read it", "(mel2-meters, musae serve --melody-model mel2-meters) read it"))
+	}
 	// midi.Read has brought the file's tempo within serveMinQPM..serveMaxQPM, and Where
 	// carries its warning when it had to.
 	qpm := in.QPM

@@ -253,6 +253,10 @@ func TestServeUpload(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	_, srv := newTestExplorer(t, 4<<10)
 	twoBars := exampleTunes[2].melody()
+	var waltz bytes.Buffer
+	if err := midi.WriteMelodiesWith(&waltz, midi.WriteOptions{Meters: []midi.Meter{{Num: 3, Den: 4}}}, twoBars); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		data   []byte
@@ -266,6 +270,8 @@ func TestServeUpload(t *testing.T) {
 		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"bar": "x"}, 400, `bar \"x\"`},
 		{"tune.mid", melodyBytes(t, twoBars), map[string]string{"track": "7"}, 400, "track"},
 		{"notes.txt", []byte("not a MIDI file"), nil, 400, "notes.txt: byte 0: not a Standard MIDI File"},
+		// A waltz, which the default model of 4/4 windows cannot read: refused at once.
+		{"waltz.mid", waltz.Bytes(), nil, 400, "is 24 sixteenths of 3/4; mel2-tiny reads windows of 32"},
 		{"../../../escape.mid", []byte("MThd"), nil, 400, "escape.mid"},
 		{"big.mid", bytes.Repeat([]byte{0}, 5<<10), nil, 413, "big.mid is larger than the 4 KiB this page accepts"},
 		{"huge.mid", bytes.Repeat([]byte{0}, 200<<10), nil, 413, "4 KiB"},
