@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"musae/latent/domain"
 	"musae/models"
 )
 
@@ -47,6 +49,9 @@ func TestTrainOptions(t *testing.T) {
 		{argv: "--init mel2-tiny --domain mnist -o m.safetensors", wantErr: "is a melody model; --domain says mnist"},
 		{argv: "--init mel2-tiny --resume a.safetensors -o m.safetensors", wantErr: "give one of them"},
 		{argv: "--domain mnist --time -1s -o m.safetensors", wantErr: "--time must not be negative"},
+		// Widening: mel2-tiny into mel2-meters, which reads the meter beside each step.
+		{argv: "--init mel2-tiny --config mel2-meters -o m.safetensors", domain: "melody", clip: 1, maxBeta: 0.2, freeNats: 48},
+		{argv: "--domain melody --data a --data b --track X --track Y --track Z -o m.safetensors", wantErr: "3 --track for 2 --data"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			var o *trainOptions
@@ -65,6 +70,9 @@ func TestTrainOptions(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if strings.Contains(tc.argv, "mel2-meters") && (o.widened == nil || o.widened.Meta.Model != "mel2-meters") {
+				t.Fatalf("--init mel2-tiny --config mel2-meters widened nothing: %v", o.widened)
 			}
 			if o.Domain != tc.domain || o.Optim.ClipNorm != tc.clip || o.Loss.MaxBeta != tc.maxBeta || o.Loss.FreeNats != tc.freeNats || o.Loss.BetaRate != tc.betaRate {
 				t.Fatalf("got domain %s clip %g beta %g free %g rate %g", o.Domain, o.Optim.ClipNorm, o.Loss.MaxBeta, o.Loss.FreeNats, o.Loss.BetaRate)
@@ -288,5 +296,27 @@ func TestTrainMelodyEndToEnd(t *testing.T) {
 	}
 	if st, err := os.Stat(mid); err != nil || st.Size() == 0 || !strings.Contains(out.String(), "step 3 of 3") {
 		t.Fatalf("no interpolation written: %v\n%s", err, out.String())
+	}
+}
+
+// TestTrainCorpora: --data and --track given several times make one corpus each, a single
+// --track holding for all.
+func TestTrainCorpora(t *testing.T) {
+	for _, tc := range []struct {
+		data, tracks []string
+		track        string
+		more         []domain.Corpus
+	}{
+		{[]string{"a"}, nil, "", nil},
+		{[]string{"a", "b", "c"}, []string{"MELODY"}, "MELODY", []domain.Corpus{{Dir: "b", Track: "MELODY"}, {Dir: "c", Track: "MELODY"}}},
+		{[]string{"a", "b"}, []string{"MELODY", ""}, "MELODY", []domain.Corpus{{Dir: "b"}}},
+	} {
+		o := &trainOptions{dataDirs: tc.data, tracks: tc.tracks}
+		if err := o.corpora(); err != nil {
+			t.Fatal(err)
+		}
+		if o.Data != tc.data[0] || o.Track != tc.track || !slices.Equal(o.More, tc.more) {
+			t.Errorf("--data %v --track %v: %q %q %v, want %q %v", tc.data, tc.tracks, o.Data, o.Track, o.More, tc.track, tc.more)
+		}
 	}
 }

@@ -281,8 +281,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 func fail(w http.ResponseWriter, err error) {
 	status := http.StatusInternalServerError
 	var re *requestError
-	if errors.As(err, &re) {
+	switch {
+	case errors.As(err, &re):
 		status = re.status
+	case domain.IsInputError(err): // the input is wrong (a waltz for a model of 4/4), not the server
+		status = http.StatusBadRequest
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

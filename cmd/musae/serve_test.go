@@ -630,6 +630,10 @@ func TestServeUpload(t *testing.T) {
 	if err := digits.New().Write(&png, []domain.Example{{Value: make([]float32, 28*28)}}, domain.Layout{}); err != nil {
 		t.Fatal(err)
 	}
+	var waltz bytes.Buffer
+	if err := midi.WriteMelodiesWith(&waltz, midi.WriteOptions{Meters: []midi.Meter{{Num: 3, Den: 4}}}, twoBars); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		model, name string
 		data        []byte
@@ -646,6 +650,10 @@ func TestServeUpload(t *testing.T) {
 		{"mel2-tiny", "../../../escape.mid", []byte("MThd"), nil, 400, "escape.mid"},
 		{"mel2-tiny", "big.mid", bytes.Repeat([]byte{0}, 5<<10), nil, 413, "big.mid is larger than the 4 KiB this page accepts"},
 		{"mel2-tiny", "huge.mid", bytes.Repeat([]byte{0}, 200<<10), nil, 413, "4 KiB"},
+		// A waltz: a model of 4/4 windows refuses it at once, saying why; the model of
+		// every meter reads it in 3/4.
+		{"mel2-tiny", "waltz.mid", waltz.Bytes(), nil, 400, "is 24 sixteenths of 3/4; mel2-tiny reads windows of 32"},
+		{"mel2-meters", "waltz.mid", waltz.Bytes(), nil, 200, `"meter":"3/4"`},
 		{"drums2", "tune.mid", melodyBytes(t, twoBars), nil, 400, "drums"},
 		{"mnist-conv", "blank.png", png.Bytes(), nil, 200, `"kind":"picture"`},
 		{"mnist-conv", "blank.png", png.Bytes(), map[string]string{"bar": "2"}, 400, "a picture has no bars"},
