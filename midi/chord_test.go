@@ -268,3 +268,31 @@ func FuzzReadChordLab(f *testing.F) {
 		}
 	})
 }
+
+// TestNearTriad checks the triad class of chords without one: suspensions and power
+// chords read as the major triad on their root, a flat-five chord by its third, and
+// chords with a triad keep Triad's class.
+func TestNearTriad(t *testing.T) {
+	for _, tc := range []struct {
+		sym   string
+		class int
+		exact bool
+	}{
+		{"C", 1, true}, {"Am7", 13 + 9, true}, {"N.C.", 0, true}, {"Bdim", 37 + 11, true},
+		{"Gsus4", 1 + 7, false}, {"D:sus2", 1 + 2, false}, {"E5", 1 + 4, false},
+		{"C:(3,b5)", 1, false}, {"C:(1,b3)", 13, false},
+	} {
+		c, err := ParseChord(tc.sym)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if class, exact := c.NearTriad(); class != tc.class || exact != tc.exact {
+			t.Errorf("%s: NearTriad() = %d, %v, want %d, %v", tc.sym, class, exact, tc.class, tc.exact)
+		}
+	}
+	for class, want := range map[int]int{0: 0, 1: 3, 12: 2, 13 + 11: 13 + 1, 48: 37 + 1} {
+		if got := TransposeTriad(class, 2); got != want {
+			t.Errorf("TransposeTriad(%d, 2) = %d, want %d", class, got, want)
+		}
+	}
+}
