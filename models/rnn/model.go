@@ -34,18 +34,34 @@ func SmallConfig() Config {
 	return Config{Name: "mel2-small", Classes: 90, Steps: 32, EncoderHidden: 512, DecoderHidden: []int{256, 256}, Z: 256}
 }
 
+// ChordsControls is the number of control features per step of mel2-chords: the one-hot
+// of the chord's triad class, note_seq's TriadChordOneHotEncoding (midi.TriadClasses).
+const ChordsControls = 49
+
+// ChordsConfig returns mel2-chords: mel2-tiny reading the chord at each step as 49
+// control features (the one-hot of its triad class), in the encoder and the decoder, as
+// MusicVAE's cat-mel_2bar_med_chords does; fine-tuned from mel2-tiny (Model.Widen).
+func ChordsConfig() Config {
+	c := DefaultConfig()
+	c.Name, c.Controls = "mel2-chords", ChordsControls
+	return c
+}
+
 // ErrUnknownConfig is returned (wrapped) by ConfigByName for a name it does not know.
 var ErrUnknownConfig = errors.New("rnn: unknown model config")
 
-// ConfigByName returns the canonical config called name: "mel2-tiny" or "mel2-small".
+// ConfigByName returns the canonical config called name: "mel2-tiny", "mel2-small" or
+// "mel2-chords".
 func ConfigByName(name string) (Config, error) {
 	switch name {
 	case "mel2-tiny":
 		return DefaultConfig(), nil
 	case "mel2-small":
 		return SmallConfig(), nil
+	case "mel2-chords":
+		return ChordsConfig(), nil
 	}
-	return Config{}, fmt.Errorf("%w %q (want mel2-tiny or mel2-small)", ErrUnknownConfig, name)
+	return Config{}, fmt.Errorf("%w %q (want mel2-tiny, mel2-small or mel2-chords)", ErrUnknownConfig, name)
 }
 
 // The limits of a Config: far above any model musae trains (mel2-small has 90 classes, 32
@@ -136,6 +152,17 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	}
 	m.vae = &models.VAE{Enc: m.Enc, Dec: m.Dec, Z: cfg.Z}
 	return m, nil
+}
+
+// Of is the model whose encoder and decoder v holds (as the melody domain builds them),
+// with config cfg, for Widen; an error names a VAE with another encoder or decoder.
+func Of(cfg Config, v *models.VAE) (*Model, error) {
+	enc, ok1 := v.Enc.(*Encoder)
+	dec, ok2 := v.Dec.(*Decoder)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("rnn: %s: a %T encoder and %T decoder, not the recurrent VAE's", cfg.Name, v.Enc, v.Dec)
+	}
+	return &Model{Config: cfg, Enc: enc, Dec: dec, vae: v}, nil
 }
 
 // VAE returns the model as the shared core's VAE (the same value every call, so that its
