@@ -89,12 +89,38 @@ func (m *Model) Encode(xs []Example) (mu, logvar [][]float32, err error) {
 
 // EncodeContext is Encode that stops, with ctx's error, when ctx is done.
 func (m *Model) EncodeContext(ctx context.Context, xs []Example) (mu, logvar [][]float32, err error) {
+	return m.EncodeUnder(ctx, xs, nil)
+}
+
+// EncodeUnder is EncodeContext for a model that takes conditions (BatchUnder): each
+// example is encoded under its own conditions, given filling in those it lacks (nil:
+// none); a condition m needs that neither gives, and that has no default, is an
+// InputError. For other models given is checked and ignored.
+func (m *Model) EncodeUnder(ctx context.Context, xs []Example, given Conditions) (mu, logvar [][]float32, err error) {
+	if err := m.checkNames(given); err != nil {
+		return nil, nil, err
+	}
+	bu, under := m.Domain.(BatchUnder)
+	var conds []Conditions
+	if under && len(m.Takes()) > 0 {
+		if conds, err = m.encodeConditions(xs, given); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		under = false
+	}
 	zd := m.VAE.Z
 	for from := 0; from < len(xs); from += BatchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		b, err := m.Domain.Batch(xs[from:min(from+BatchSize, len(xs))])
+		to := min(from+BatchSize, len(xs))
+		var b *models.Batch
+		if under {
+			b, err = bu.BatchUnder(m, xs[from:to], conds[from:to])
+		} else {
+			b, err = m.Domain.Batch(xs[from:to])
+		}
 		if err != nil {
 			return nil, nil, err
 		}
