@@ -29,6 +29,9 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	if o.Dir == "" {
 		return domain.Inputf("say where the MIDI files are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
 	}
+	if takesChords(m) {
+		return trainChords(t, m, o)
+	}
 	corpus, err := datasets.LoadMelodies(o.Dir, datasets.MelodyOptions{Track: o.Track, AlignGrid: true})
 	if err != nil {
 		return err
@@ -79,6 +82,12 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uin
 // ScoreBy is Score that also scores the windows of each label apart, for labels[i] the
 // label of windows[i] (nil: none), such as the meter of the file each came from.
 func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels []string, seed uint64) (map[string]float64, map[string]*midi.ReconstructionScore, error) {
+	return scoreBatches(ctx, m, windows, labels, seed, func(from, to int) *models.Batch { return datasets.MelodyBatch(windows[from:to]) })
+}
+
+// scoreBatches is ScoreBy with the batch of windows[from:to] made by batch (with the
+// controls the model reads).
+func scoreBatches(ctx context.Context, m *domain.Model, windows []midi.Melody, labels []string, seed uint64, batch func(from, to int) *models.Batch) (map[string]float64, map[string]*midi.ReconstructionScore, error) {
 	dec, err := decoder(m)
 	if err != nil {
 		return nil, nil, err
@@ -91,10 +100,11 @@ func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		ws := windows[from:min(from+domain.BatchSize, len(windows))]
-		b := datasets.MelodyBatch(ws)
+		to := min(from+domain.BatchSize, len(windows))
+		ws := windows[from:to]
+		b := batch(from, to)
 		mu, _ := m.VAE.Enc.Encode(b, false)
-		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
+		for i, seq := range dec.GenerateFor(mu, b, 0, nil) {
 			r := make(midi.Melody, len(seq))
 			for t, c := range seq {
 				r[t] = int(c)

@@ -37,7 +37,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "melodies",
 		Kind:           "music",
-		Models:         []string{"mel2-tiny", "mel2-small"},
+		Models:         []string{"mel2-tiny", "mel2-small", "mel2-chords"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
@@ -212,14 +212,19 @@ func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Exa
 
 // window is the window of f, read from name, that Read describes.
 func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example, err error) {
+	shift, _ := f.GridOffset() // what Prepare moves the file by, for its chord annotations
 	opt, chosen, err := Prepare(f, name, ro.Track)
 	if err != nil {
 		return domain.Example{}, err
 	}
 	x = domain.Example{Source: name, QPM: f.QPM}
+	start := 0
 	defer func() {
 		if chosen != "" {
 			x.Where += ", of " + chosen
+		}
+		if err == nil {
+			readChords(f, name, opt, shift, start, &x)
 		}
 		// A repaired file is read as far as it is sound; say so wherever the window is shown.
 		if len(f.Warnings) > 0 {
@@ -227,11 +232,11 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 		}
 	}()
 	if ro.Bar <= 0 {
-		ws, err := f.Windows(opt, midi.WindowBars, 1)
+		ws, err := f.PlacedWindows(opt, midi.WindowBars, 1)
 		if err != nil {
 			return x, fmt.Errorf("%s: %w", name, err)
 		}
-		x.Value, x.Where = ws[0], "the first 2-bar window with notes"
+		x.Value, x.Where, start = ws[0].Melody, "the first 2-bar window with notes", ws[0].Start
 		return x, nil
 	}
 	// Bars count in the file's own meter, as a score of it numbers them.
@@ -242,7 +247,7 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 	if err != nil {
 		return x, fmt.Errorf("%s: %w", name, err)
 	}
-	x.Value, x.Where = w.Melody, w.Span()
+	x.Value, x.Where, start = w.Melody, w.Span(), w.Start
 	return x, nil
 }
 
