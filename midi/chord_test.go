@@ -296,3 +296,15 @@ func TestNearTriad(t *testing.T) {
 		}
 	}
 }
+
+// TestChordTones counts chord tones on strong beats and off them.
+func TestChordTones(t *testing.T) {
+	m := make(Melody, 32)
+	m[0], m[4], m[8], m[16], m[24], m[30] = NoteOnClass(60), NoteOnClass(62), NoteOnClass(64), NoteOnClass(69), NoteOnClass(71), NoteOnClass(72)
+	spans, _ := ParseProgression("C Am", Meter{})
+	var s ChordTones
+	s.Add(m, ChordsPerStep(spans, 0, 30)) // the last note is past the chords
+	if s != (ChordTones{Strong: 4, StrongTones: 3, Notes: 5, Tones: 3}) {
+		t.Errorf("%+v, want 4 strong onsets (3 chord tones: C, E, A; not B) of 5", s)
+	}
+}
