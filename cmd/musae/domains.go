@@ -239,13 +239,24 @@ type encodedInputs struct {
 }
 
 // encodeInputs reads an example from each file (a melody's 2-bar window, a picture), the
-// part of files[i] that ro[i] picks, and encodes them, checking ctx between files and batches.
-func encodeInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, files []string, ro []domain.ReadOptions) (*encodedInputs, error) {
+// part of files[i] that ro[i] picks, and encodes them, checking ctx between files and
+// batches: each under its own conditions, given filling in those it lacks
+// (domain.Model.EncodeUnder).
+func encodeInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, files []string, ro []domain.ReadOptions, given domain.Conditions) (*encodedInputs, error) {
 	xs, err := readInputs(ctx, reg, m, files, ro)
 	if err != nil {
 		return nil, err
 	}
-	mu, logvar, err := m.EncodeContext(ctx, xs)
+	// The conditions each is encoded under, which it then carries (to a latent file).
+	for i, x := range xs {
+		own := m.ConditionsOf(x, nil)
+		for k, v := range m.ConditionsOf(domain.Example{}, given) {
+			if _, ok := own[k]; !ok {
+				xs[i].Conditions = xs[i].Conditions.With(domain.Conditions{k: v})
+			}
+		}
+	}
+	mu, logvar, err := m.EncodeUnder(ctx, xs, given)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ type encodeOptions struct {
 	Track              []string // --track: once for every input, or once per input (readOptions)
 	Bar                []int
 	Files              []string
+	Cond               domain.Conditions // --chords and the other conditions, for inputs without their own
 }
 
 func newEncodeCmd(reg *domain.Registry, runF func(*encodeOptions) error) *cobra.Command {
@@ -55,6 +56,7 @@ the JSON to standard output.`,
 	in.addFlags(f)
 	f.Lookup("model").Usage = "checkpoint path or built-in model name (default: the domain's built-in model)"
 	f.StringVarP(&o.Out, "output", "o", "z.json", "the JSON file to write (- for standard output)")
+	addConditionFlags(f, reg, &o.Cond, "default: each input's own; a flag gives it to inputs without")
 	return cmd
 }
 
@@ -66,7 +68,7 @@ func runEncode(ctx context.Context, reg *domain.Registry, o *encodeOptions, stdo
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
+	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)), o.Cond)
 	if err != nil {
 		return err
 	}

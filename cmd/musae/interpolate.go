@@ -113,7 +113,7 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
+	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)), o.Cond)
 	if err != nil {
 		return err
 	}

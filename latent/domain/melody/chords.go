@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -282,4 +283,56 @@ func readChords(f *midi.File, name string, opt midi.ExtractOptions, shift int64,
 	}
 	x.Conditions = x.Conditions.With(domain.Conditions{ChordsCondition: midi.FormatProgression(in, midi.Meter{})})
 	x.Where += ", " + from
+}
+
+// scoreChords are the chords of melodies written one after another with a bar of rest
+// between them (Write's scores): each melody's "chords" condition from its first step,
+// none over the rests and over melodies without.
+func scoreChords(xs []domain.Example, ms []midi.Melody) []midi.ChordSpan {
+	var out []midi.ChordSpan
+	at := 0
+	for i, x := range xs {
+		if text := x.Conditions[ChordsCondition]; text != "" {
+			if spans, err := midi.ParseProgression(text, midi.Meter{}); err == nil {
+				for _, sp := range midi.ChordsIn(spans, 0, len(ms[i])) {
+					out = append(out, midi.ChordSpan{Start: at + sp.Start, End: at + sp.End, Chord: sp.Chord})
+				}
+			}
+		}
+		at += len(ms[i]) + midi.StepsPerBar
+	}
+	return out
+}
+
+// evalChords is Eval for a model that reads chords: the windows of the split with their
+// annotated chords (datasets.LoadChordMelodies: the windows Eval scores a model without
+// chords on, from the files with annotations), scored under them.
+func evalChords(ctx context.Context, m *domain.Model, dir, split, what string, opt datasets.MelodyOptions, o domain.DataOptions, w io.Writer) error {
+	if opt.AnyMeter {
+		return domain.Inputf("--any-meter: %s reads 2-bar windows of 4/4 with their chords only", m.Meta.Model)
+	}
+	corpus, err := datasets.LoadChordMelodies(ctx, dir, opt)
+	if err != nil {
+		return err
+	}
+	windows, chords := corpus.Train, corpus.TrainChords
+	if split == "validation" {
+		windows, chords = corpus.Validation, corpus.ValidationChords
+	}
+	if o.Limit > 0 && o.Limit < len(windows) {
+		windows, chords = windows[:o.Limit], chords[:o.Limit]
+	}
+	if len(windows) == 0 {
+		return fmt.Errorf("%s: no 2-bar windows with chords in the %s split (%d files, %d skipped: %s needs chord annotations beside the files, as POP909's annotations/NNN/chord_midi.txt)", dir, split, len(corpus.Files), len(corpus.Skipped), m.Meta.Model)
+	}
+	s, err := ScoreChords(ctx, m, windows, chords, o.Seed)
+	if err != nil {
+		return err
+	}
+	if err := m.CheckScore("neg_elbo", s["loss"]); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "data %s (%s, track %q, under the annotated chords)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
+	writeScore(w, s)
+	return nil
 }

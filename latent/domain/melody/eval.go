@@ -203,6 +203,9 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	default:
 		return domain.Inputf("--split %q: for melodies, want validation, train or all", split)
 	}
+	if takesChords(m) {
+		return evalChords(ctx, m, dir, split, what, opt, o, w)
+	}
 	corpus, err := datasets.LoadMelodiesContext(ctx, dir, opt)
 	if err != nil {
 		return err
@@ -229,9 +232,7 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		return err
 	}
 	fmt.Fprintf(w, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
-	fmt.Fprintf(w, "accuracy %.4f fraction\nonset_accuracy %.4f fraction\nexact_windows %.4f fraction\nhold_baseline %.4f fraction\n"+
-		"reconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n",
-		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["reconstruction"], s["kl"], s["loss"])
+	writeScore(w, s)
 	// The same by the meter of the files the windows come from.
 	meters := make([]string, 0, len(by))
 	for l := range by {
@@ -244,4 +245,11 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 			l, sc.Windows, sc.Accuracy(), sc.OnsetAccuracy(), sc.ExactShare(), sc.HoldBaseline())
 	}
 	return nil
+}
+
+// writeScore writes Score's figures, one "name value unit" a line.
+func writeScore(w io.Writer, s map[string]float64) {
+	fmt.Fprintf(w, "accuracy %.4f fraction\nonset_accuracy %.4f fraction\nexact_windows %.4f fraction\nhold_baseline %.4f fraction\n"+
+		"reconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n",
+		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["reconstruction"], s["kl"], s["loss"])
 }

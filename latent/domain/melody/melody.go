@@ -337,9 +337,10 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 				all = append(all, rest...)
 			}
 		}
-		// The score's key is the one its notes suggest (Krumhansl–Schmuckler).
+		// The score's key is the one its notes suggest (Krumhansl–Schmuckler); melodies
+		// under chords are lead sheets, their chords above the staff.
 		key := midi.EstimateKey(all)
-		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key}
+		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key, Chords: scoreChords(xs, ms)}
 		var doc []byte
 		if l.Format == ".abc" {
 			doc, err = all.ABC(opt)
