@@ -308,3 +308,37 @@ func TestChordTones(t *testing.T) {
 		t.Errorf("%+v, want 4 strong onsets (3 chord tones: C, E, A; not B) of 5", s)
 	}
 }
+
+// TestWriteChords writes a melody with its chords as a second track and reads the file
+// back: the melody is the melody track's, and the chords estimated from the other track
+// are the ones written, a slash chord's bass included.
+func TestWriteChords(t *testing.T) {
+	m := make(Melody, 64)
+	for i := 0; i < 64; i += 4 {
+		m[i] = NoteOnClass(72 + i/8)
+	}
+	spans, err := ParseProgression("C Am/E F*2 G7*2 Dm", Meter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteMelodiesWith(&b, WriteOptions{Chords: spans}, m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.ChooseMelodyTrack(ExtractOptions{})
+	if err != nil || c.Index != 0 {
+		t.Fatalf("melody track %+v, %v, want track 0", c, err)
+	}
+	got, err := f.Melody(c.Options)
+	if err != nil || got.String() != m.String() {
+		t.Fatalf("melody %v, %v", got, err)
+	}
+	est := f.EstimateChords(EstimateChordsOptions{Tracks: []int{1}})
+	if a, b := FormatProgression(est, Meter{}), FormatProgression(spans, Meter{}); a != b {
+		t.Errorf("chords read back %q, want %q", a, b)
+	}
+}

@@ -317,7 +317,8 @@ func onlyDrums(chs []int) bool {
 }
 
 // Write writes melodies in sequence at layout.QPM (120 when 0), a bar of rest between
-// them: to one MIDI track, or with layout.Format ".musicxml" or ".abc" as a score in 4/4
+// them: to one MIDI track (and their chords, where they were decoded under chords, to a
+// second), or with layout.Format ".musicxml" or ".abc" as a score in 4/4
 // titled layout.Title, in the key its notes suggest (midi.EstimateKey; midi.Melody.MusicXML,
 // midi.Melody.ABC).
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
@@ -353,7 +354,8 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 		_, err = w.Write(doc)
 		return err
 	}
-	return midi.WriteMelodies(w, qpmOr(l.QPM), midi.WithRests(ms)...)
+	// Melodies under chords get their chords in a second track, which Read estimates back.
+	return midi.WriteMelodiesWith(w, midi.WriteOptions{QPM: qpmOr(l.QPM), Chords: scoreChords(xs, ms)}, midi.WithRests(ms)...)
 }
 
 // Audio schedules melodies in sequence at qpm, a bar of rest between them, for musae's
