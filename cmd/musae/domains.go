@@ -321,3 +321,22 @@ func writeTimed(ctx context.Context, m *domain.Model, path string, xs []domain.E
 	}
 	return " and " + w, nil
 }
+
+func isKeyed(d domain.Domain) bool { _, ok := d.(domain.Keyed); return ok }
+
+// toKey moves xs to key (--key), where m's domain has keys; "" leaves them as they are. An
+// empty xs only checks the flag.
+func toKey(reg *domain.Registry, m *domain.Model, xs []domain.Example, key string) ([]domain.Example, error) {
+	if key == "" {
+		return xs, nil
+	}
+	k, ok := m.Domain.(domain.Keyed)
+	if !ok {
+		info := m.Domain.Info()
+		return nil, usagef("--key is for %s; %s draws %s, which are %s", domain.OrList(nouns(reg.Domains(), isKeyed)), m.Meta.Model, info.Noun, info.Kind)
+	}
+	return k.ToKey(xs, key)
+}
+
+// keyFlagHelp is --key's help.
+const keyFlagHelp = `music: move every melody to this key (D, Bm, "F# minor"; a minor melody to the relative minor of a major key), its chords with it`

@@ -336,3 +336,48 @@ func evalChords(ctx context.Context, m *domain.Model, dir, split, what string, o
 	writeScore(w, s)
 	return nil
 }
+
+var _ domain.Keyed = Domain{}
+
+// ToKey moves each melody to key by the transposition from the key its notes suggest
+// (midi.EstimateKey) to key, from -6 to +5 semitones (midi.Key.ShiftTo: a melody in a minor
+// key goes to the relative minor of a major key asked for), an octave the other way where
+// a note would leave the piano range; its chords move with it.
+func (Domain) ToKey(xs []domain.Example, key string) ([]domain.Example, error) {
+	k, err := midi.ParseKey(key)
+	if err != nil {
+		return nil, domain.Inputf("--key %q: %v", key, err)
+	}
+	out := make([]domain.Example, len(xs))
+	for i, x := range xs {
+		m, err := Melody(x)
+		if err != nil {
+			return nil, err
+		}
+		d := midi.EstimateKey(m).ShiftTo(k)
+		t, ok := datasets.Transpose(m, d)
+		if !ok {
+			if d > 0 {
+				d -= 12
+			} else {
+				d += 12
+			}
+			if t, ok = datasets.Transpose(m, d); !ok {
+				return nil, domain.Inputf("--key %s: melody %d spans too wide a range to move there within the piano's", key, i+1)
+			}
+		}
+		out[i] = x
+		out[i].Value = t
+		if text := x.Conditions[ChordsCondition]; text != "" {
+			spans, err := midi.ParseProgression(text, midi.Meter{})
+			if err != nil {
+				return nil, domain.Inputf("melody %d: %v", i+1, err)
+			}
+			for j := range spans {
+				spans[j].Chord = spans[j].Chord.Transpose(d)
+			}
+			out[i].Conditions = x.Conditions.With(domain.Conditions{ChordsCondition: midi.FormatProgression(spans, midi.Meter{})})
+		}
+	}
+	return out, nil
+}
