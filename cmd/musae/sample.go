@@ -23,7 +23,7 @@ type sampleOptions struct {
 	Temperature        optionalFloat
 	Seed               uint64
 	WAV                bool
-	Key                string // --key: the key to move the samples to
+	Key                string            // --key: the key to move the samples to
 	Cond               domain.Conditions // --meter and the other conditions, where given
 }
 
