@@ -138,13 +138,43 @@ type ChordMelodySet struct {
 	// uniform number of semitones in -MaxTranspose..MaxTranspose (as MelodySet); a shift
 	// that would take the melody out of the piano range leaves both as they are.
 	MaxTranspose int
+	// KeyFree, with MaxTranspose, draws a second transposition of each window for the
+	// decoder to reconstruct (DecoderView, between encoding and decoding: models.VAE's
+	// BeforeDecode): the encoder reads the window in one key, the decoder is scored on it in
+	// another, each under its chords moved with it, so that z cannot tell the key and the
+	// decoder takes it from the chords.
+	KeyFree bool
+
+	view *models.Batch // the decoder's view of the last Fill, with KeyFree
 }
 
 // Len returns the number of windows.
-func (s ChordMelodySet) Len() int { return len(s.Windows) }
+func (s *ChordMelodySet) Len() int { return len(s.Windows) }
 
-// Fill writes the windows at idx and their chords into b, making room for the controls.
-func (s ChordMelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
+// Fill writes the windows at idx and their chords into b, making room for the controls;
+// with KeyFree it also draws the decoder's view (DecoderView).
+func (s *ChordMelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
+	s.fill(b, idx, rng)
+	if s.KeyFree && s.MaxTranspose > 0 {
+		if s.view == nil || s.view.N != b.N || s.view.T != b.T {
+			s.view = models.NewBatch(b.N, b.T, b.D, true)
+		}
+		s.fill(s.view, idx, rng)
+	}
+}
+
+// DecoderView replaces b's classes, features and controls with the decoder's view of the
+// last Fill (KeyFree); without KeyFree it leaves b as it is.
+func (s *ChordMelodySet) DecoderView(b *models.Batch) {
+	if !s.KeyFree || s.view == nil || s.view.N != b.N {
+		return
+	}
+	copy(b.X, s.view.X)
+	copy(b.Classes, s.view.Classes)
+	copy(b.Controls, s.view.Controls)
+}
+
+func (s *ChordMelodySet) fill(b *models.Batch, idx []int, rng *rand.Rand) {
 	b.SetControls(midi.TriadClasses)
 	classes := make([]int32, b.T)
 	for i, k := range idx {
@@ -181,6 +211,6 @@ func ChordMelodyBatch(windows []midi.Melody, chords [][]int8) *models.Batch {
 	for i := range idx {
 		idx[i] = i
 	}
-	ChordMelodySet{Windows: windows, Chords: chords}.Fill(b, idx, nil)
+	(&ChordMelodySet{Windows: windows, Chords: chords}).Fill(b, idx, nil)
 	return b
 }

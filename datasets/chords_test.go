@@ -65,7 +65,7 @@ func TestChordMelodySetFill(t *testing.T) {
 	for i := range chords {
 		chords[i] = int8([]int{1, 13 + 9}[i/midi.StepsPerBar]) // C, Am
 	}
-	set := ChordMelodySet{Windows: []midi.Melody{w}, Chords: [][]int8{chords}, MaxTranspose: MusicVAETranspose}
+	set := &ChordMelodySet{Windows: []midi.Melody{w}, Chords: [][]int8{chords}, MaxTranspose: MusicVAETranspose}
 	b := ChordMelodyBatch(set.Windows, set.Chords)
 	rng := rand.New(rand.NewPCG(1, 2))
 	shifts := map[int]bool{}
@@ -87,5 +87,38 @@ func TestChordMelodySetFill(t *testing.T) {
 	}
 	if len(shifts) < 8 {
 		t.Errorf("only %d distinct shifts", len(shifts))
+	}
+}
+
+// TestChordMelodySetKeyFree: with KeyFree the decoder's view is the same window in another
+// draw of the transposition, its chords moved with it, and b holds it after DecoderView.
+func TestChordMelodySetKeyFree(t *testing.T) {
+	w := tune(60, 2)
+	chords := make([]int8, len(w))
+	for i := range chords {
+		chords[i] = 1 // C
+	}
+	set := &ChordMelodySet{Windows: []midi.Melody{w}, Chords: [][]int8{chords}, MaxTranspose: MusicVAETranspose, KeyFree: true}
+	b := ChordMelodyBatch(set.Windows, set.Chords)
+	rng := rand.New(rand.NewPCG(5, 6))
+	differ := 0
+	shift := func() int {
+		p0, _ := midi.ClassPitch(w[0])
+		p1, _ := midi.ClassPitch(int(b.Classes[0]))
+		if b.Controls[midi.TransposeTriad(1, p1-p0)] != 1 {
+			t.Fatalf("shift %d: the chord did not move with the melody", p1-p0)
+		}
+		return p1 - p0
+	}
+	for range 30 {
+		set.Fill(b, []int{0}, rng)
+		enc := shift()
+		set.DecoderView(b)
+		if dec := shift(); dec != enc {
+			differ++
+		}
+	}
+	if differ < 20 {
+		t.Errorf("the decoder's key differed from the encoder's in %d of 30 draws", differ)
 	}
 }
