@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"musae/midi"
@@ -138,14 +139,17 @@ type ChordMelodySet struct {
 	// uniform number of semitones in -MaxTranspose..MaxTranspose (as MelodySet); a shift
 	// that would take the melody out of the piano range leaves both as they are.
 	MaxTranspose int
-	// KeyFree, with MaxTranspose, draws a second transposition of each window for the
-	// decoder to reconstruct (DecoderView, between encoding and decoding: models.VAE's
-	// BeforeDecode): the encoder reads the window in one key, the decoder is scored on it in
-	// another, each under its chords moved with it, so that z cannot tell the key and the
-	// decoder takes it from the chords.
-	KeyFree bool
+	// KeyFree, with MaxTranspose, is the share (0 to 1) of windows that the decoder is to
+	// reconstruct in another transposition than the encoder read them in (DecoderView,
+	// between encoding and decoding: models.VAE's BeforeDecode), each under its chords moved
+	// with it; the others it reconstructs as read. Where z and the chords disagree on the
+	// key, the decoder so learns to follow the chords (as under a progression a person
+	// gives to a sample from the prior), and where they agree to use z's every detail (as in
+	// a reconstruction).
+	KeyFree float64
 
-	view *models.Batch // the decoder's view of the last Fill, with KeyFree
+	view   *models.Batch // the decoder's view of the last Fill, with KeyFree
+	shifts []int         // the last Fill's transposition of each window
 }
 
 // Len returns the number of windows.
@@ -154,19 +158,34 @@ func (s *ChordMelodySet) Len() int { return len(s.Windows) }
 // Fill writes the windows at idx and their chords into b, making room for the controls;
 // with KeyFree it also draws the decoder's view (DecoderView).
 func (s *ChordMelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
-	s.fill(b, idx, rng)
-	if s.KeyFree && s.MaxTranspose > 0 {
+	s.shifts = s.shifts[:0]
+	s.fill(b, idx, func(int) int { return s.draw(rng) })
+	if s.KeyFree > 0 && s.MaxTranspose > 0 {
 		if s.view == nil || s.view.N != b.N || s.view.T != b.T {
 			s.view = models.NewBatch(b.N, b.T, b.D, true)
 		}
-		s.fill(s.view, idx, rng)
+		enc := slices.Clone(s.shifts)
+		s.fill(s.view, idx, func(i int) int {
+			if rng.Float64() < s.KeyFree {
+				return s.draw(rng)
+			}
+			return enc[i]
+		})
 	}
+}
+
+// draw draws a transposition, 0 without MaxTranspose.
+func (s *ChordMelodySet) draw(rng *rand.Rand) int {
+	if s.MaxTranspose <= 0 {
+		return 0
+	}
+	return rng.IntN(2*s.MaxTranspose+1) - s.MaxTranspose
 }
 
 // DecoderView replaces b's classes, features and controls with the decoder's view of the
 // last Fill (KeyFree); without KeyFree it leaves b as it is.
 func (s *ChordMelodySet) DecoderView(b *models.Batch) {
-	if !s.KeyFree || s.view == nil || s.view.N != b.N {
+	if s.KeyFree <= 0 || s.view == nil || s.view.N != b.N {
 		return
 	}
 	copy(b.X, s.view.X)
@@ -174,19 +193,19 @@ func (s *ChordMelodySet) DecoderView(b *models.Batch) {
 	copy(b.Controls, s.view.Controls)
 }
 
-func (s *ChordMelodySet) fill(b *models.Batch, idx []int, rng *rand.Rand) {
+// fill writes the windows at idx into b, window i transposed by shift(i) with its chords
+// (not at all where that would leave the piano range), recording the transpositions.
+func (s *ChordMelodySet) fill(b *models.Batch, idx []int, shift func(i int) int) {
 	b.SetControls(midi.TriadClasses)
 	classes := make([]int32, b.T)
 	for i, k := range idx {
-		w, shift := s.Windows[k], 0
-		if s.MaxTranspose > 0 {
-			shift = rng.IntN(2*s.MaxTranspose+1) - s.MaxTranspose
-			if t, ok := Transpose(w, shift); ok {
-				w = t
-			} else {
-				shift = 0
-			}
+		w, d := s.Windows[k], shift(i)
+		if t, ok := Transpose(w, d); ok {
+			w = t
+		} else {
+			d = 0
 		}
+		s.shifts = append(s.shifts, d)
 		for j, c := range w {
 			classes[j] = int32(c)
 		}
@@ -194,7 +213,7 @@ func (s *ChordMelodySet) fill(b *models.Batch, idx []int, rng *rand.Rand) {
 		ctl := b.ExampleControls(i)
 		clear(ctl)
 		for j, class := range s.Chords[k] {
-			ctl[j*b.C+midi.TransposeTriad(int(class), shift)] = 1
+			ctl[j*b.C+midi.TransposeTriad(int(class), d)] = 1
 		}
 	}
 }

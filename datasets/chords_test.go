@@ -90,15 +90,16 @@ func TestChordMelodySetFill(t *testing.T) {
 	}
 }
 
-// TestChordMelodySetKeyFree: with KeyFree the decoder's view is the same window in another
-// draw of the transposition, its chords moved with it, and b holds it after DecoderView.
+// TestChordMelodySetKeyFree: with KeyFree 1 the decoder's view is the same window in
+// another draw of the transposition, its chords moved with it, and b holds it after
+// DecoderView; with KeyFree 0.5 about half the windows keep the encoder's.
 func TestChordMelodySetKeyFree(t *testing.T) {
 	w := tune(60, 2)
 	chords := make([]int8, len(w))
 	for i := range chords {
 		chords[i] = 1 // C
 	}
-	set := &ChordMelodySet{Windows: []midi.Melody{w}, Chords: [][]int8{chords}, MaxTranspose: MusicVAETranspose, KeyFree: true}
+	set := &ChordMelodySet{Windows: []midi.Melody{w}, Chords: [][]int8{chords}, MaxTranspose: MusicVAETranspose, KeyFree: 1}
 	b := ChordMelodyBatch(set.Windows, set.Chords)
 	rng := rand.New(rand.NewPCG(5, 6))
 	differ := 0
@@ -120,5 +121,18 @@ func TestChordMelodySetKeyFree(t *testing.T) {
 	}
 	if differ < 20 {
 		t.Errorf("the decoder's key differed from the encoder's in %d of 30 draws", differ)
+	}
+	set.KeyFree, differ = 0.5, 0
+	for range 200 {
+		set.Fill(b, []int{0}, rng)
+		enc := shift()
+		set.DecoderView(b)
+		if dec := shift(); dec != enc {
+			differ++
+		}
+	}
+	// Half the windows redraw, and a redraw lands on the same shift 1 time in 11.
+	if differ < 70 || differ > 110 {
+		t.Errorf("KeyFree 0.5: the decoder's key differed in %d of 200 draws, want about 91", differ)
 	}
 }

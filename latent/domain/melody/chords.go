@@ -44,8 +44,8 @@ func takesChords(m *domain.Model) bool {
 // trainChords readies t to train m, a model that reads chords, on the MIDI files of o.Dir
 // with their chord annotations (datasets.LoadChordMelodies): the windows of Train, each
 // with the triad class of its chord at each step, transposed with its chords ±5 semitones
-// at each draw, the decoder scored on a second such transposition of what the encoder
-// read (datasets.ChordMelodySet.KeyFree). Chords without a triad class (sus2, sus4, 5) read as the triad nearest
+// at each draw, the decoder scored on half the windows in a second such transposition of
+// what the encoder read (datasets.ChordMelodySet.KeyFree). Chords without a triad class (sus2, sus4, 5) read as the triad nearest
 // them (midi.Chord.NearTriad), so that no window is dropped for its chord.
 func trainChords(t *models.Trainer, m *domain.Model, o domain.TrainOptions) error {
 	corpus, err := datasets.LoadChordMelodies(context.Background(), o.Dir, datasets.MelodyOptions{Track: o.Track, AlignGrid: true})
@@ -66,13 +66,14 @@ func trainChords(t *models.Trainer, m *domain.Model, o domain.TrainOptions) erro
 		return err
 	}
 	abs, _ := filepath.Abs(o.Dir)
-	// The decoder reconstructs each window in another key than the encoder read it in,
-	// under its chords moved with it: z cannot carry the key, which the chords give.
-	set := &datasets.ChordMelodySet{Windows: train, Chords: chords, MaxTranspose: datasets.MusicVAETranspose, KeyFree: true}
+	// The decoder reconstructs half the windows in another key than the encoder read them
+	// in, under their chords moved with them: it learns to take the key from the chords
+	// where z says another.
+	set := &datasets.ChordMelodySet{Windows: train, Chords: chords, MaxTranspose: datasets.MusicVAETranspose, KeyFree: keyFree}
 	t.Data = set
 	m.VAE.BeforeDecode = set.DecoderView
 	t.Shape = [3]int{midi.WindowSteps, midi.NumClasses, 1}
-	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars with their annotated chords from %d files, track %q, transposed ±%d with their chords)", filepath.Base(abs), len(train), len(corpus.Files), o.Track, datasets.MusicVAETranspose)
+	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars with their annotated chords from %d files, track %q, transposed ±%d with their chords, %g of them decoded in another such key than encoded)", filepath.Base(abs), len(train), len(corpus.Files), o.Track, datasets.MusicVAETranspose, keyFree)
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
@@ -88,6 +89,12 @@ func trainChords(t *models.Trainer, m *domain.Model, o domain.TrainOptions) erro
 	}
 	return nil
 }
+
+// keyFree is the share of training windows mel2-chords decodes in another key than it
+// encoded them in (datasets.ChordMelodySet.KeyFree). With all of them, samples under a
+// progression had 44% chord tones on strong beats (mel2-tiny's: 25%), but the decoder
+// lost z's pitches: reconstruction accuracy fell to 0.73, onsets to 0.27.
+const keyFree = 0.5
 
 // ScoreChords is Score for a model that reads chords: windows[i] under chords[i], a
 // triad class per step.
