@@ -119,7 +119,7 @@ func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
 //go:embed builtin/*.safetensors
 var builtin embed.FS
 
-// Builtin holds mel2-tiny (see builtin/README.md for how it was trained).
+// Builtin holds mel2-tiny and mel2-chords (see builtin/README.md for how they were trained).
 func (Domain) Builtin() fs.FS {
 	sub, _ := fs.Sub(builtin, "builtin")
 	return sub
