@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"musae/latent/domain"
+	"musae/midi"
 	"musae/models"
 )
 
@@ -288,5 +291,44 @@ func TestTrainMelodyEndToEnd(t *testing.T) {
 	}
 	if st, err := os.Stat(mid); err != nil || st.Size() == 0 || !strings.Contains(out.String(), "step 3 of 3") {
 		t.Fatalf("no interpolation written: %v\n%s", err, out.String())
+	}
+}
+
+// TestTrainInitWidens: --init mel2-tiny --config mel2-chords starts a model that reads
+// chords from mel2-tiny's weights, zero weights for the chords, so that it decodes what
+// mel2-tiny decodes whatever the chords; the provenance names mel2-tiny.
+func TestTrainInitWidens(t *testing.T) {
+	var o *trainOptions
+	cmd := newTrainCmd(builtinDomains(), func(got *trainOptions) error { o = got; return nil })
+	cmd.SetArgs(strings.Fields("--init mel2-tiny --config mel2-chords -o m.safetensors"))
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if o.init.Meta.Model != "mel2-chords" || o.initModel != "mel2-tiny" || o.Domain != "melody" {
+		t.Fatalf("init %s from %s in %s, want mel2-chords from mel2-tiny in melody", o.init.Meta.Model, o.initModel, o.Domain)
+	}
+	if meta := initMeta(builtinDomains(), o.init, o.Init, o.initModel); meta.Init.Model != "mel2-tiny" || meta.Model != "mel2-chords" {
+		t.Fatalf("provenance %+v", meta.Init)
+	}
+	tiny, err := builtinDomains().Open("mel2-tiny", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := [][]float32{make([]float32, 64)}
+	z[0][3] = 1
+	want, err := tiny.Decode(z, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.init.DecodeUnder(z, domain.Conditions{"chords": "F#m B7 E"}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three bars: a window of two, then one more from z afresh, each mel2-tiny's.
+	g, w := got[0].Value.(midi.Melody), want[0].Value.(midi.Melody)
+	if len(g) != 48 || fmt.Sprint(g[:32]) != fmt.Sprint(w) || fmt.Sprint(g[32:]) != fmt.Sprint(w[:16]) {
+		t.Errorf("widened model decodes\n%v\nmel2-tiny\n%v", g, w)
 	}
 }

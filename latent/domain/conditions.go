@@ -104,12 +104,10 @@ func (m *Model) Takes() []Condition {
 // takes that c leaves out: an InputError names a condition m does not take, and one it
 // needs that has no default.
 func (m *Model) complete(c Conditions) (Conditions, error) {
-	takes := m.Takes()
-	for _, k := range slices.Sorted(maps.Keys(c)) {
-		if !slices.ContainsFunc(takes, func(t Condition) bool { return t.Name == k }) {
-			return nil, Inputf("%s takes no --%s%s", m.Meta.Model, k, takesList(m, takes))
-		}
+	if err := m.checkNames(c); err != nil {
+		return nil, err
 	}
+	takes := m.Takes()
 	out := Conditions{}
 	for _, t := range takes {
 		v, ok := c[t.Name]
@@ -123,6 +121,18 @@ func (m *Model) complete(c Conditions) (Conditions, error) {
 		out[t.Name] = v
 	}
 	return out, nil
+}
+
+// checkNames checks that m takes every condition in c: an InputError names one it does
+// not.
+func (m *Model) checkNames(c Conditions) error {
+	takes := m.Takes()
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		if !slices.ContainsFunc(takes, func(t Condition) bool { return t.Name == k }) {
+			return Inputf("%s takes no --%s%s", m.Meta.Model, k, takesList(m, takes))
+		}
+	}
+	return nil
 }
 
 // takesList says what m takes instead, for the error of a condition it does not take.
@@ -230,4 +240,23 @@ func (m *Model) ConditionsOf(x Example, given Conditions) Conditions {
 		}
 	}
 	return out.With(given)
+}
+
+// encodeConditions are the conditions each of xs is encoded under by m: its own that m
+// takes, with given filling in those it lacks (a melody without chords encoded under
+// --chords); an InputError names one m needs that neither gives.
+func (m *Model) encodeConditions(xs []Example, given Conditions) ([]Conditions, error) {
+	out := make([]Conditions, len(xs))
+	for i, x := range xs {
+		c := m.ConditionsOf(Example{}, given).With(m.ConditionsOf(x, nil))
+		full, err := m.complete(c)
+		if err != nil {
+			if x.Source != "" {
+				return nil, fmt.Errorf("%s: %w", x.Source, err)
+			}
+			return nil, err
+		}
+		out[i] = full
+	}
+	return out, nil
 }
