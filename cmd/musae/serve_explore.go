@@ -255,13 +255,22 @@ type conditionJSON struct {
 	Placeholder string `json:"placeholder"`
 }
 
-// modelConditions is the hook for conditioned models (chords: "C Am F G", meters): the
-// conditions m's decoder takes, for each of which the page shows a labelled field (only
-// for such models) and sends its value with every request of that model as cond.NAME.
-// No model takes any yet, as latent/domain has no conditioning API: when it has one, read
-// the conditions from the model here, and hand the cond.NAME values of a request to its
-// decoding (decodeRef). Until then a request with a condition is refused (checkConditions).
-func modelConditions(*domain.Model) []conditionJSON { return nil }
+// modelConditions are the conditions m takes (domain.Model.Takes: a meter, chords), for
+// each of which the page shows a labelled field (only for such models) and sends its value
+// with every request of that model as cond.NAME; a request with a condition the model does
+// not take is refused (checkConditions). The values are not yet handed to decoding
+// (decodeRef decodes under the model's defaults).
+func modelConditions(m *domain.Model) []conditionJSON {
+	var out []conditionJSON
+	for _, c := range m.Takes() {
+		ph := c.Default // what an empty field means
+		if ph == "" {
+			ph = c.Example
+		}
+		out = append(out, conditionJSON{Name: c.Name, Label: strings.ToUpper(c.Name[:1]) + c.Name[1:], Placeholder: ph})
+	}
+	return out
+}
 
 func (s *explorer) modelInfo(sm *servedModel) modelJSON {
 	m := sm.m

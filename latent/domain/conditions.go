@@ -53,6 +53,9 @@ type Condition struct {
 	// Default is what a model decodes under when not told ("4/4"); "" when a model that
 	// takes the condition needs it given (or read from its input).
 	Default string
+	// Example is a value to show where one is asked for and there is no Default (a form
+	// field's placeholder: "C Am F G").
+	Example string
 }
 
 // Conditioned is implemented by domains whose models take conditions: known inputs, beside

@@ -28,8 +28,9 @@ const ChordsCondition = "chords"
 
 // chordsCondition describes it for flags and help.
 var chordsCondition = domain.Condition{
-	Name:  ChordsCondition,
-	Usage: `the chord progression, a chord a bar unless a duration in beats follows a star: "C Am F G", "C*2 G*2 Am F"; @FILE reads it from a text file (mel2-chords)`,
+	Name:    ChordsCondition,
+	Example: "C Am F G",
+	Usage:   `the chord progression, a chord a bar unless a duration in beats follows a star: "C Am F G", "C*2 G*2 Am F"; @FILE reads it from a text file (mel2-chords)`,
 }
 
 // trainChords readies t to train m, a model that reads chords, on the MIDI files of o.Dir
@@ -119,6 +120,21 @@ func chordClasses(text string, meter midi.Meter) ([]int8, string, error) {
 		out[i] = int8(class)
 	}
 	return out, midi.FormatProgression(spans, meter), nil
+}
+
+// chordText writes a triad class per step (datasets.ChordCorpus's) as the chords
+// condition's text, in 4/4: "C Am F G".
+func chordText(classes []int8) string {
+	var spans []midi.ChordSpan
+	for t, class := range classes {
+		c, _ := midi.TriadChord(int(class))
+		if n := len(spans); n > 0 && spans[n-1].Chord == c && spans[n-1].End == t {
+			spans[n-1].End = t + 1
+			continue
+		}
+		spans = append(spans, midi.ChordSpan{Start: t, End: t + 1, Chord: c})
+	}
+	return midi.FormatProgression(spans, midi.Meter{})
 }
 
 // chordMeter is the meter x's chords are written in: that of its meter condition's first
