@@ -113,3 +113,16 @@ func TestMeterAndChords(t *testing.T) {
 		}
 	}
 }
+
+// TestConditionWidths: the widths the rnn configs give the conditions are those their code
+// writes.
+func TestConditionWidths(t *testing.T) {
+	if rnn.MeterControls != midi.NumMeterControls || rnn.ChordsControls != midi.TriadClasses {
+		t.Errorf("rnn widths meter %d chords %d; midi's %d and %d", rnn.MeterControls, rnn.ChordsControls, midi.NumMeterControls, midi.TriadClasses)
+	}
+	for _, c := range conditions {
+		if c.Name == MeterCondition && c.width != Controls {
+			t.Errorf("meter width %d", c.width)
+		}
+	}
+}

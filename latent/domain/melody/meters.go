@@ -15,8 +15,8 @@ const MeterCondition = "meter"
 // DefaultMeter is what a model of every meter decodes under when not told.
 const DefaultMeter = "4/4"
 
-// Controls is the number of control features per step of a model of every meter
-// (mel2-meters): midi.MeterControls.
+// Controls is the number of control features per step of the meter condition
+// (midi.MeterControls; rnn.MeterControls, which the rnn configs use, is the same number).
 const Controls = midi.NumMeterControls
 
 // meterCondition describes the meter for flags and help (conditioned.go).
