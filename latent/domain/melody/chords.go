@@ -89,15 +89,13 @@ func trainChords(t *models.Trainer, m *domain.Model, o domain.TrainOptions) erro
 const keyFree = 0.5
 
 // ScoreChords is Score for a model that reads chords: windows[i] under chords[i], a
-// triad class per step.
+// triad class per step, encoded and decoded as every conditioned model is (BatchFor).
 func ScoreChords(ctx context.Context, m *domain.Model, windows []midi.Melody, chords [][]int8, seed uint64) (map[string]float64, error) {
 	xs := make([]domain.Example, len(windows))
 	for i, w := range windows {
-		xs[i] = domain.Example{Value: w}
+		xs[i] = domain.Example{Value: w, Conditions: domain.Conditions{ChordsCondition: chordText(chords[i])}}
 	}
-	s, _, err := scoreBatches(ctx, m, xs, nil, seed, func(from, to int) (*models.Batch, error) {
-		return datasets.ChordMelodyBatch(windows[from:to], chords[from:to]), nil
-	})
+	s, _, err := ScoreExamples(ctx, m, xs, nil, seed)
 	return s, err
 }
 

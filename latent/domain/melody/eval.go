@@ -309,15 +309,9 @@ func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels
 	return ScoreExamples(ctx, m, xs, labels, seed)
 }
 
-// ScoreExamples is ScoreBy for windows as examples, each read in its own meter
-// (Example.Conditions) by a model of every meter.
+// ScoreExamples is ScoreBy for windows as examples, each read under its own conditions
+// (Example.Conditions: its meter, its chords) by a model that takes them.
 func ScoreExamples(ctx context.Context, m *domain.Model, xs []domain.Example, labels []string, seed uint64) (map[string]float64, map[string]*Tally, error) {
-	return scoreBatches(ctx, m, xs, labels, seed, func(from, to int) (*models.Batch, error) { return Domain{}.BatchFor(m, xs[from:to]) })
-}
-
-// scoreBatches is ScoreExamples with the batch of xs[from:to] made by batch (with the
-// controls the model reads: ScoreChords gives the chords as annotated, a class a step).
-func scoreBatches(ctx context.Context, m *domain.Model, xs []domain.Example, labels []string, seed uint64, batch func(from, to int) (*models.Batch, error)) (map[string]float64, map[string]*Tally, error) {
 	dec, err := decoder(m)
 	if err != nil {
 		return nil, nil, err
@@ -336,7 +330,7 @@ func scoreBatches(ctx context.Context, m *domain.Model, xs []domain.Example, lab
 			return nil, nil, err
 		}
 		to := min(from+domain.BatchSize, len(xs))
-		b, err := batch(from, to)
+		b, err := Domain{}.BatchFor(m, xs[from:to])
 		if err != nil {
 			return nil, nil, err
 		}
