@@ -283,6 +283,8 @@ func fail(w http.ResponseWriter, err error) {
 	var re *requestError
 	if errors.As(err, &re) {
 		status = re.status
+	} else if domain.IsInputError(err) {
+		status = http.StatusBadRequest // what was asked for cannot be done (mel2-chords without chords)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -1055,4 +1055,10 @@ func TestServeModelConditions(t *testing.T) {
 			t.Errorf("%s: fields %q, want %q", name, got, want)
 		}
 	}
+	// The page does not yet decode under its fields: a model that needs chords is refused
+	// as a bad request that says so.
+	_, srv := newTestExplorer(t, 64<<10)
+	if status, _, body := get(t, srv.URL+"/api/sample?model=mel2-chords"); status != 400 || !bytes.Contains(body, []byte("mel2-chords needs --chords")) {
+		t.Errorf("sample of mel2-chords: %d %.200s", status, body)
+	}
 }

@@ -62,10 +62,11 @@ type Condition struct {
 // z, of the encoder and the decoder (per-step controls of musae/models/rnn), such as the
 // meter of a melody. A domain adds a condition in three places: Conditions lists it (the
 // verbs then take --NAME, through Model), Takes says which models read it (from the model's
-// config), and DecodeUnder, Batch and Read turn its text into the model's inputs and back
-// into Example.Conditions. Chords, say, are "chords" in Conditions with the progression's
-// text as value ("C Am F G", one chord a bar), read from a MIDI file's chord track or
-// annotations into Example.Conditions, and fed per step beside the meter. Verbs and
+// config), and DecodeUnder, BatchFor and Read turn its text into the model's inputs and back
+// into Example.Conditions. The melody domain's chords, say, are "chords" in Conditions
+// with the progression's text as value ("C Am F G", one chord a bar), read from a MIDI
+// file's chord track or annotations into Example.Conditions, and fed per step beside the
+// meter where a model takes both. Verbs and
 // programs never name a condition: they pass what a person gave through the Model
 // methods, which check names and fill in defaults.
 type Conditioned interface {
