@@ -560,18 +560,12 @@ func TestServeCheckpointAttributes(t *testing.T) {
 // TestServeConditions: a model that takes conditions lists them for the page, takes its
 // own with every call and refuses others; a model that takes none refuses any.
 func TestServeConditions(t *testing.T) {
-	s, srv := newTestExplorer(t, 64<<10)
-	s.conditions = func(m *domain.Model) []conditionJSON {
-		if m.Meta.Model == "drums2" {
-			return []conditionJSON{{Name: "chords", Label: "Chords", Placeholder: "C Am F G"}}
-		}
-		return nil
-	}
+	_, srv := newTestExplorer(t, 64<<10)
 	_, _, body := get(t, srv.URL+"/api/models")
 	var ms []modelJSON
 	json.Unmarshal(body, &ms)
 	for _, m := range ms {
-		if want := m.ID == "drums2"; (len(m.Conditions) == 1) != want {
+		if want := m.ID == "mel2-chords" || m.ID == "mel2-meters"; (len(m.Conditions) == 1) != want {
 			t.Errorf("%s takes conditions %v", m.ID, m.Conditions)
 		}
 	}
@@ -580,8 +574,8 @@ func TestServeConditions(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"/api/sample?model=drums2&cond.chords=C+Am+F+G", 200, `"name":"sample 1`},
-		{"/api/sample?model=drums2&cond.meter=3/4", 400, `drums2 takes no condition \"meter\"`},
+		{"/api/sample?model=mel2-chords&cond.chords=C+Am+F+G", 200, `"name":"sample 1`},
+		{"/api/sample?model=mel2-chords&cond.meter=3/4", 400, `mel2-chords takes no condition \"meter\"`},
 		{"/api/sample?model=mel2-tiny&cond.chords=C", 400, `mel2-tiny takes no conditions, so cond.chords cannot be given`},
 	} {
 		if status, _, body := get(t, srv.URL+tc.url); status != tc.status || !bytes.Contains(body, []byte(tc.want)) {
@@ -1055,10 +1049,25 @@ func TestServeModelConditions(t *testing.T) {
 			t.Errorf("%s: fields %q, want %q", name, got, want)
 		}
 	}
-	// The page does not yet decode under its fields: a model that needs chords is refused
-	// as a bad request that says so.
+	// A request decodes under its fields: mel2-chords samples as long as the progression
+	// (4 bars: two rolls' worth of steps), mel2-meters in the meter; without chords,
+	// mel2-chords is refused as a bad request that says so.
 	_, srv := newTestExplorer(t, 64<<10)
 	if status, _, body := get(t, srv.URL+"/api/sample?model=mel2-chords"); status != 400 || !bytes.Contains(body, []byte("mel2-chords needs --chords")) {
 		t.Errorf("sample of mel2-chords: %d %.200s", status, body)
+	}
+	for _, tc := range []struct{ url, want string }{
+		{"/api/sample?model=mel2-chords&n=1&cond.chords=C+Am+F+G", `"steps":64`},
+		{"/api/sample?model=mel2-meters&n=1&cond.meter=6/8", `"steps":24`},
+		{"/api/sample?model=mel2-meters&n=1&cond.meter=", `"steps":32`},
+	} {
+		status, _, body := get(t, srv.URL+tc.url)
+		var items []itemJSON
+		if status != 200 || json.Unmarshal(body, &items) != nil || len(items) != 1 {
+			t.Fatalf("GET %s: %d %.300s", tc.url, status, body)
+		}
+		if !bytes.Contains(body, []byte(tc.want)) {
+			t.Errorf("GET %s: %.600s; want %s", tc.url, body, tc.want)
+		}
 	}
 }
