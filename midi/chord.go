@@ -474,3 +474,31 @@ func (c Chord) canonical() Chord {
 	c.Add &^= 1 // the root is always there
 	return c
 }
+
+// NearTriad is the Triad class that the chord-conditioned melody model reads for the
+// chord: Triad's where it has one, else the triad nearest it, so that no window of a
+// corpus is dropped for its chord and every chord a person types conditions a model. A
+// chord with a major third (and neither fifth the triads take: C7b5, Cadd#11no5) reads as
+// major, one with a minor third as minor, and one without a third (sus2, sus4, 5, 1:
+// 23.1% of POP909's 2-bar windows hold one, TestPOP909ChordSurvey) as the major triad on
+// its root: a suspension in pop mostly stands for, and resolves to, that chord. exact is
+// false for those mapped chords.
+func (c Chord) NearTriad() (class int, exact bool) {
+	if t, ok := c.Triad(); ok {
+		return t, true
+	}
+	if m := c.Intervals(); m&(1<<3) != 0 && m&(1<<4) == 0 {
+		return 13 + pcOf(c.Root), false
+	}
+	return 1 + pcOf(c.Root), false
+}
+
+// TransposeTriad moves a Triad class by semitones: the same quality on another root, 0
+// (no chord) staying 0.
+func TransposeTriad(class, semitones int) int {
+	if class <= 0 || class >= TriadClasses {
+		return class
+	}
+	q, root := (class-1)/12, (class-1)%12
+	return 1 + 12*q + pcOf(root+semitones)
+}

@@ -268,3 +268,77 @@ func FuzzReadChordLab(f *testing.F) {
 		}
 	})
 }
+
+// TestNearTriad checks the triad class of chords without one: suspensions and power
+// chords read as the major triad on their root, a flat-five chord by its third, and
+// chords with a triad keep Triad's class.
+func TestNearTriad(t *testing.T) {
+	for _, tc := range []struct {
+		sym   string
+		class int
+		exact bool
+	}{
+		{"C", 1, true}, {"Am7", 13 + 9, true}, {"N.C.", 0, true}, {"Bdim", 37 + 11, true},
+		{"Gsus4", 1 + 7, false}, {"D:sus2", 1 + 2, false}, {"E5", 1 + 4, false},
+		{"C:(3,b5)", 1, false}, {"C:(1,b3)", 13, false},
+	} {
+		c, err := ParseChord(tc.sym)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if class, exact := c.NearTriad(); class != tc.class || exact != tc.exact {
+			t.Errorf("%s: NearTriad() = %d, %v, want %d, %v", tc.sym, class, exact, tc.class, tc.exact)
+		}
+	}
+	for class, want := range map[int]int{0: 0, 1: 3, 12: 2, 13 + 11: 13 + 1, 48: 37 + 1} {
+		if got := TransposeTriad(class, 2); got != want {
+			t.Errorf("TransposeTriad(%d, 2) = %d, want %d", class, got, want)
+		}
+	}
+}
+
+// TestChordTones counts chord tones on strong beats and off them.
+func TestChordTones(t *testing.T) {
+	m := make(Melody, 32)
+	m[0], m[4], m[8], m[16], m[24], m[30] = NoteOnClass(60), NoteOnClass(62), NoteOnClass(64), NoteOnClass(69), NoteOnClass(71), NoteOnClass(72)
+	spans, _ := ParseProgression("C Am", Meter{})
+	var s ChordTones
+	s.Add(m, ChordsPerStep(spans, 0, 30)) // the last note is past the chords
+	if s != (ChordTones{Strong: 4, StrongTones: 3, Notes: 5, Tones: 3}) {
+		t.Errorf("%+v, want 4 strong onsets (3 chord tones: C, E, A; not B) of 5", s)
+	}
+}
+
+// TestWriteChords writes a melody with its chords as a second track and reads the file
+// back: the melody is the melody track's, and the chords estimated from the other track
+// are the ones written, a slash chord's bass included.
+func TestWriteChords(t *testing.T) {
+	m := make(Melody, 64)
+	for i := 0; i < 64; i += 4 {
+		m[i] = NoteOnClass(72 + i/8)
+	}
+	spans, err := ParseProgression("C Am/E F*2 G7*2 Dm", Meter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteMelodiesWith(&b, WriteOptions{Chords: spans}, m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.ChooseMelodyTrack(ExtractOptions{})
+	if err != nil || c.Index != 0 {
+		t.Fatalf("melody track %+v, %v, want track 0", c, err)
+	}
+	got, err := f.Melody(c.Options)
+	if err != nil || got.String() != m.String() {
+		t.Fatalf("melody %v, %v", got, err)
+	}
+	est := f.EstimateChords(EstimateChordsOptions{Tracks: []int{1}})
+	if a, b := FormatProgression(est, Meter{}), FormatProgression(spans, Meter{}); a != b {
+		t.Errorf("chords read back %q, want %q", a, b)
+	}
+}

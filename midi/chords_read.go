@@ -143,10 +143,12 @@ const MaxProgressionBars = 4096
 // (4/4 when m is the zero Meter). Chords are separated by spaces, and each lasts to the
 // end of the bar it starts in, so that "C Am F G" is a bar of each, unless a duration in
 // beats of the meter follows it after a star: "C*2 G*2 Am F" is C and G for two beats
-// each, then a bar of Am and one of F. A bar line | ends the bar there, the chord before
+// each, then a bar of Am and one of F; a fraction of a beat that is whole 16ths ("C*1.5",
+// "G*0.25") places a change off the beat. A bar line | ends the bar there, the chord before
 // it lasting to it, and is otherwise optional: "C*2 G | Am" is C for two beats, G for two,
 // then Am. Chords are Harte symbols or plain ones (ParseChord); N or N.C. is a stretch
-// with no chord. A # starts a comment to the end of the line.
+// with no chord. A # that begins a word starts a comment to the end of the line (one
+// within a word is a sharp: F#m).
 func ParseProgression(s string, m Meter) ([]ChordSpan, error) {
 	if m.Num == 0 && m.Den == 0 {
 		m = Meter{Num: 4, Den: 4}
@@ -157,7 +159,13 @@ func ParseProgression(s string, m Meter) ([]ChordSpan, error) {
 	}
 	var lines []string
 	for _, l := range strings.Split(s, "\n") {
-		l, _, _ = strings.Cut(l, "#")
+		// A # that begins a word starts a comment; within a word it is a sharp (F#m).
+		for i := 0; i < len(l); i++ {
+			if l[i] == '#' && (i == 0 || l[i-1] == ' ' || l[i-1] == '\t' || l[i-1] == '|') {
+				l = l[:i]
+				break
+			}
+		}
 		lines = append(lines, l)
 	}
 	text := strings.ReplaceAll(strings.Join(lines, " "), "|", " | ")
@@ -181,11 +189,15 @@ func ParseProgression(s string, m Meter) ([]ChordSpan, error) {
 		}
 		end := toBar()
 		if hasDur {
-			beats, err := strconv.Atoi(dur)
-			if err != nil || beats < 1 || beats > MaxProgressionBars*bar/beat {
-				return nil, fmt.Errorf("%w: %q: want a whole number of beats after the star, 1 or more", ErrProgression, tok)
+			beats, err := strconv.ParseFloat(dur, 64)
+			steps := beats * float64(beat)
+			if err == nil && beats > float64(MaxProgressionBars*bar/beat) {
+				return nil, fmt.Errorf("%w: %q: more than %d bars", ErrProgression, tok, MaxProgressionBars)
 			}
-			end = at + beats*beat
+			if err != nil || !(beats > 0) || steps != math.Round(steps) {
+				return nil, fmt.Errorf("%w: %q: want a number of beats after the star (2, or 1.5 or 0.25: whole 16ths)", ErrProgression, tok)
+			}
+			end = at + int(steps)
 		}
 		if end > MaxProgressionBars*bar {
 			return nil, fmt.Errorf("%w: more than %d bars", ErrProgression, MaxProgressionBars)
@@ -211,4 +223,60 @@ func ReadProgressionFile(path string, m Meter) ([]ChordSpan, error) {
 		return nil, fmt.Errorf("midi: read %s: %w", path, err)
 	}
 	return spans, nil
+}
+
+// ChordsIn returns the spans within the steps steps from from on, cut to them and counted
+// from from: the chords of a window.
+func ChordsIn(spans []ChordSpan, from, steps int) []ChordSpan {
+	var out []ChordSpan
+	for _, sp := range spans {
+		s, e := max(sp.Start, from), min(sp.End, from+steps)
+		if e > s {
+			out = append(out, ChordSpan{s - from, e - from, sp.Chord})
+		}
+	}
+	return out
+}
+
+// FormatProgression writes spans (counted from step 0 of a piece in meter m, 4/4 when m is
+// the zero Meter) as ParseProgression reads them: plain chord symbols, a chord that fills
+// the rest of its bar alone, one filling whole bars once a bar ("C C" for two bars of C),
+// others with their length in beats after a star ("C*2", "G*1.5"), N.C. where no span
+// covers a stretch. It gives "" for no spans.
+func FormatProgression(spans []ChordSpan, m Meter) string {
+	if m.Num == 0 && m.Den == 0 {
+		m = Meter{Num: 4, Den: 4}
+	}
+	bar, beat := m.StepsPerBar(), m.BeatSteps()
+	if bar == 0 || beat == 0 {
+		return ""
+	}
+	var toks []string
+	put := func(c Chord, s, e int) {
+		sym := c.Plain()
+		for s < e {
+			barEnd := (s/bar + 1) * bar
+			switch {
+			case e >= barEnd:
+				toks = append(toks, sym)
+				s = barEnd
+			default:
+				toks = append(toks, sym+"*"+strconv.FormatFloat(float64(e-s)/float64(beat), 'f', -1, 64))
+				s = e
+			}
+		}
+	}
+	at := 0
+	for _, sp := range spans {
+		if sp.End <= at {
+			continue
+		}
+		if sp.Start > at {
+			put(Chord{}, at, sp.Start)
+			at = sp.Start
+		}
+		put(sp.Chord, at, sp.End)
+		at = sp.End
+	}
+	return strings.Join(toks, " ")
 }

@@ -144,9 +144,9 @@ func TestParseProgression(t *testing.T) {
 		{"", Meter{}, "no chords"},
 		{"| # nothing", Meter{}, "no chords"},
 		{"C Hm", Meter{}, `"Hm"`},
-		{"C*0", Meter{}, `"C*0": want a whole number of beats`},
+		{"C*0", Meter{}, `"C*0": want a number of beats`}, {"C*0.1", Meter{}, `"C*0.1": want a number of beats`},
 		{"C*x", Meter{}, `"C*x"`},
-		{"C*99999999999", Meter{}, "want a whole number"},
+		{"C*99999999999", Meter{}, "more than 4096 bars"},
 		{strings.Repeat("C ", MaxProgressionBars+1), Meter{}, "more than 4096 bars"},
 		{"C", Meter{Num: 7, Den: 32}, "no whole number of 16ths"},
 	} {
@@ -161,6 +161,10 @@ func TestParseProgression(t *testing.T) {
 	}
 	if spans, err := ReadProgressionFile(path, Meter{}); err != nil || len(spans) != 4 || spans[3].Start != 48 {
 		t.Errorf("ReadProgressionFile = %+v, %v", spans, err)
+	}
+	// Sharps are chords, not comments: three bars, the last of E.
+	if spans, err := ParseProgression("F#m C#7 E #E", Meter{}); err != nil || len(spans) != 3 || spans[1].Chord.Root != 1 || spans[2].Chord.Plain() != "E" {
+		t.Errorf(`ParseProgression("F#m C#7 E #E") = %+v, %v, want 3 bars`, spans, err)
 	}
 	os.WriteFile(path, []byte("C Q"), 0o644)
 	if _, err := ReadProgressionFile(path, Meter{}); err == nil || !strings.Contains(err.Error(), path) {
@@ -248,4 +252,33 @@ func spansString(spans []ChordSpan) string {
 		parts = append(parts, fmt.Sprintf("%d–%d %s", sp.Start, sp.End, sp.Chord))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// TestFormatProgression writes progressions as text and reads them back to the same
+// chords at every step, changes off the beat and stretches without a chord included.
+func TestFormatProgression(t *testing.T) {
+	for _, tc := range []struct {
+		spans []ChordSpan
+		want  string
+	}{
+		{[]ChordSpan{{0, 16, Chord{Root: 0, Kind: Maj}}, {16, 48, Chord{Root: 9, Kind: Min}}}, "C Am Am"},
+		{[]ChordSpan{{0, 8, Chord{Root: 0, Kind: Maj}}, {8, 22, Chord{Root: 7, Kind: Dom7}}, {22, 32, Chord{Root: 5, Kind: Maj}}}, "C*2 G7 G7*1.5 F"},
+		{[]ChordSpan{{4, 16, Chord{Root: 2, Kind: Min}}, {20, 21, Chord{Root: 7, Kind: Maj}}}, "N.C.*1 Dm N.C.*1 G*0.25"},
+	} {
+		got := FormatProgression(tc.spans, Meter{})
+		if got != tc.want {
+			t.Errorf("FormatProgression(%v) = %q, want %q", tc.spans, got, tc.want)
+		}
+		back, err := ParseProgression(got, Meter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := tc.spans[len(tc.spans)-1].End
+		if a, b := ChordsPerStep(back, 0, end), ChordsPerStep(tc.spans, 0, end); !reflect.DeepEqual(a, b) {
+			t.Errorf("%q reads back as %v, want %v", got, a, b)
+		}
+	}
+	if got := ChordsIn([]ChordSpan{{0, 20, Chord{Kind: Maj}}, {20, 40, Chord{Root: 2, Kind: Min}}}, 16, 16); !reflect.DeepEqual(got, []ChordSpan{{0, 4, Chord{Kind: Maj}}, {4, 16, Chord{Root: 2, Kind: Min}}}) {
+		t.Errorf("ChordsIn = %v", got)
+	}
 }

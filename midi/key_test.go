@@ -1,6 +1,7 @@
 package midi
 
 import (
+	"errors"
 	"testing"
 )
 
@@ -103,5 +104,33 @@ func TestFileKey(t *testing.T) {
 	g := mustRead(t, smfBytes(480, notes))
 	if k, est := g.Key(Melody{NoteOnClass(62)}); !est || k.Tonic() != 2 {
 		t.Errorf("a file with no key signature: %s, estimated %v; want a key on D, estimated", k, est)
+	}
+}
+
+// TestParseKey reads keys as people write them and refuses what is not one.
+func TestParseKey(t *testing.T) {
+	for s, want := range map[string]Key{
+		"D": {Fifths: 2}, "Bm": {Fifths: 2, Minor: true}, "F# minor": {Fifths: 3, Minor: true},
+		"Eb major": {Fifths: -3}, "c": {}, "Gb": {Fifths: -6}, "F#": {Fifths: 6}, "bbm": {Fifths: -5, Minor: true},
+	} {
+		got, err := ParseKey(s)
+		if err != nil || got != want {
+			t.Errorf("ParseKey(%q) = %v, %v, want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "H", "D dorian", "D#", "Fbm"} {
+		if _, err := ParseKey(s); !errors.Is(err, ErrKey) {
+			t.Errorf("ParseKey(%q): error %v, want ErrKey", s, err)
+		}
+	}
+	for _, tc := range []struct {
+		from, to string
+		shift    int
+	}{{"C", "D", 2}, {"C", "A", -3}, {"Am", "D", 2}, {"Am", "Bm", 2}, {"C", "Em", 7 - 12}, {"F#", "C", 6 - 12}} {
+		a, _ := ParseKey(tc.from)
+		b, _ := ParseKey(tc.to)
+		if got := a.ShiftTo(b); got != tc.shift {
+			t.Errorf("%s to %s: %d, want %d", tc.from, tc.to, got, tc.shift)
+		}
 	}
 }

@@ -363,7 +363,11 @@ func Windows(m Melody, bars, hopBars int) []Melody {
 	if bars <= 0 || hopBars <= 0 {
 		return nil
 	}
-	return windowsIn(m, sounding(m), 0, roundUp(len(m), StepsPerBar), bars*StepsPerBar, hopBars*StepsPerBar)
+	var ws []Melody
+	for _, w := range windowsIn(m, sounding(m), 0, roundUp(len(m), StepsPerBar), bars*StepsPerBar, hopBars*StepsPerBar) {
+		ws = append(ws, w.Melody)
+	}
+	return ws
 }
 
 // Windows extracts the melody and cuts it into windows as the package function Windows
@@ -374,6 +378,26 @@ func Windows(m Melody, bars, hopBars int) []Melody {
 // of its 4/4 songs 1/4 or 2/4. The error wraps ErrNoMelody, saying why, when there is no
 // window.
 func (f *File) Windows(opt ExtractOptions, bars, hopBars int) ([]Melody, error) {
+	pws, err := f.PlacedWindows(opt, bars, hopBars)
+	if err != nil {
+		return nil, err
+	}
+	ws := make([]Melody, len(pws))
+	for i, w := range pws {
+		ws[i] = w.Melody
+	}
+	return ws, nil
+}
+
+// PlacedWindow is a window of a piece's melody and the step where it starts.
+type PlacedWindow struct {
+	Melody Melody
+	Start  int // the step of the piece's melody (File.Melody) where the window starts
+}
+
+// PlacedWindows is File.Windows with the step where each window starts, so that what
+// runs beside the melody (its chords: File.StepChords) can be cut with it.
+func (f *File) PlacedWindows(opt ExtractOptions, bars, hopBars int) ([]PlacedWindow, error) {
 	m, err := f.Melody(opt)
 	if err != nil {
 		return nil, err
@@ -384,7 +408,7 @@ func (f *File) Windows(opt ExtractOptions, bars, hopBars int) ([]Melody, error) 
 	meters := f.Meters()
 	snd := sounding(m)
 	var (
-		ws    []Melody
+		ws    []PlacedWindow
 		other []string
 	)
 	for i, mt := range meters {
@@ -431,11 +455,11 @@ func sounding(m Melody) []bool {
 }
 
 // windowsIn cuts windows of size steps starting at from, from+hop, ... that end by limit.
-func windowsIn(m Melody, snd []bool, from, limit, size, hop int) []Melody {
-	var ws []Melody
+func windowsIn(m Melody, snd []bool, from, limit, size, hop int) []PlacedWindow {
+	var ws []PlacedWindow
 	for s := from; s+size <= limit; s += hop {
 		if w, ok := cutWindow(m, snd, s, size, StepsPerBar); ok {
-			ws = append(ws, w)
+			ws = append(ws, PlacedWindow{w, s})
 		}
 	}
 	return ws

@@ -19,6 +19,10 @@ type NotationOptions struct {
 	// Key is the key signature, in which notes are spelled; nil is C major, spelled with
 	// sharps (and no mode written).
 	Key *Key
+	// Chords are chord symbols written above the staff (a lead sheet), in steps from the
+	// melody's start; each is written where it starts, spelled in the key (Chord.Symbol),
+	// a chord repeated at once not again. nil writes none.
+	Chords []ChordSpan
 }
 
 func (o NotationOptions) meters() ([]Meter, error) {
@@ -303,6 +307,9 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 		}
 		bm := beams(br, pieces[from:k])
 		for i, p := range pieces[from:k] {
+			for _, c := range chordsAt(opt.Chords, br.Start+p.pos, p.dur) {
+				c.Chord.harmonyXML(&b, key, c.Start)
+			}
 			b.WriteString("      <note>\n")
 			switch {
 			case p.pitch < 0 && p.pos == 0 && p.dur == br.Steps:
@@ -395,6 +402,11 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 				b.WriteByte(' ') // a space between beam groups breaks the beams
 			}
 			first = false
+			// A chord is written on the note or rest where it starts, or on the one it
+			// starts within (ABC has no offset).
+			for _, c := range chordsAt(opt.Chords, br.Start+p.pos, p.dur) {
+				fmt.Fprintf(&b, "%q", strings.ReplaceAll(c.Chord.Symbol(key), `"`, ""))
+			}
 			if p.pitch < 0 {
 				b.WriteByte('z')
 			} else {

@@ -43,7 +43,16 @@ type WriteOptions struct {
 	// first at step 0 (as File.Meters gives them); nil is 4/4.
 	Meters []Meter
 	Key    *Key // a key signature at the start; nil writes none
+	// Chords, by step from the start of the first melody, are written as block chords in a
+	// second track, "musae chords" (channel 2, program 0, velocity ChordVelocity): the
+	// chord's tones from its root in the octave below middle C, its bass an octave below
+	// that when it is not the root, so that reading the file back estimates the same chords
+	// (File.EstimateChords) and a melody verb takes them. nil writes one track.
+	Chords []ChordSpan
 }
+
+// ChordVelocity is the velocity of the notes of written chords, softer than the melody.
+const ChordVelocity = 60
 
 // WriteMelodiesWith writes the melodies as WriteMelodies does, with a time signature
 // event at the start and at each change of meter (its metronome clicks on the beat:
@@ -132,6 +141,11 @@ func writeMelodies(w io.Writer, opt WriteOptions, ms []Melody) (err error) {
 	if err := s.Add(tr); err != nil {
 		return err
 	}
+	if len(opt.Chords) > 0 {
+		if err := s.Add(chordTrack(opt.Chords, offset)); err != nil {
+			return err
+		}
+	}
 	_, err = s.WriteTo(w)
 	return err
 }
@@ -167,4 +181,50 @@ func WithRests[S ~[]E, E any](xs []S) []S {
 		}
 	}
 	return out
+}
+
+// chordTrack is the track of WriteOptions.Chords, none past end ticks.
+func chordTrack(spans []ChordSpan, end int64) smf.Track {
+	const ticksPerStep = writeDivision / StepsPerQuarter
+	var tr smf.Track
+	tr.Add(0, smf.MetaTrackSequenceName("musae chords"))
+	tr.Add(0, gomidi.ProgramChange(1, 0))
+	var now int64
+	at := func(step int) uint32 {
+		t := min(int64(step)*ticksPerStep, end)
+		d := t - now
+		now = t
+		return uint32(max(d, 0))
+	}
+	for _, sp := range spans {
+		if sp.Chord.Kind == NoChord || sp.End <= sp.Start || int64(sp.Start)*ticksPerStep >= end {
+			continue
+		}
+		var keys []uint8
+		root := 48 + pcOf(sp.Chord.Root)
+		if sp.Chord.Bass%12 != 0 {
+			keys = append(keys, uint8(36+pcOf(sp.Chord.Root+sp.Chord.Bass)))
+		}
+		for i := range 12 {
+			if sp.Chord.Intervals()&(1<<i) != 0 {
+				keys = append(keys, uint8(root+i))
+			}
+		}
+		for k, key := range keys {
+			d := uint32(0)
+			if k == 0 {
+				d = at(sp.Start)
+			}
+			tr.Add(d, gomidi.NoteOn(1, key, ChordVelocity))
+		}
+		for k, key := range keys {
+			d := uint32(0)
+			if k == 0 {
+				d = at(sp.End)
+			}
+			tr.Add(d, gomidi.NoteOff(1, key))
+		}
+	}
+	tr.Close(at(int(end / ticksPerStep)))
+	return tr
 }

@@ -185,6 +185,11 @@ type VAE struct {
 	Enc Encoder
 	Dec Decoder
 	Z   int
+	// BeforeDecode, when set, changes a training batch between encoding it and scoring
+	// its decoding (Step): what the decoder is to reconstruct may differ from what the
+	// encoder read (a melody in another key under its chords moved with it, so that z
+	// cannot carry the key). The encoder's gradients are those of what it read.
+	BeforeDecode func(b *Batch)
 
 	eps, z, dmu, dlv, dnll []float32
 }
@@ -244,6 +249,9 @@ func Reparameterize(z, eps, mu, logvar []float32, rng *rand.Rand) {
 // above freeNats per example, as MusicVAE does.
 func (v *VAE) Step(b *Batch, beta, freeNats float64, rng *rand.Rand) Terms {
 	mu, lv := v.Enc.Encode(b, true)
+	if v.BeforeDecode != nil {
+		v.BeforeDecode(b)
+	}
 	n, zd := b.N, v.Z
 	v.eps, v.z = Buf(v.eps, n*zd), Buf(v.z, n*zd)
 	Reparameterize(v.z, v.eps, mu, lv, rng)

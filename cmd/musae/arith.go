@@ -118,7 +118,7 @@ func runArith(ctx context.Context, reg *domain.Registry, o *arithOptions, stdout
 	}
 	in := &encodedInputs{}
 	if len(o.Files) > 0 {
-		if in, err = encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files))); err != nil {
+		if in, err = encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)), o.Cond); err != nil {
 			return err
 		}
 	}

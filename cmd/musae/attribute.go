@@ -205,7 +205,7 @@ func runAttributeApply(ctx context.Context, reg *domain.Registry, o *attrApplyOp
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, reg, m, []string{o.File}, readOptions(o.Track, o.Bar, 1))
+	in, err := encodeInputs(ctx, reg, m, []string{o.File}, readOptions(o.Track, o.Bar, 1), o.Cond)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"musae/latent/domain"
+	"musae/midi"
 	"musae/models"
 )
 
@@ -71,8 +73,8 @@ func TestTrainOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Contains(tc.argv, "mel2-meters") && (o.widened == nil || o.widened.Meta.Model != "mel2-meters") {
-				t.Fatalf("--init mel2-tiny --config mel2-meters widened nothing: %v", o.widened)
+			if strings.Contains(tc.argv, "mel2-meters") && (o.init == nil || o.init.Meta.Model != "mel2-meters" || o.initModel != "mel2-tiny") {
+				t.Fatalf("--init mel2-tiny --config mel2-meters widened nothing: %v from %s", o.init, o.initModel)
 			}
 			if o.Domain != tc.domain || o.Optim.ClipNorm != tc.clip || o.Loss.MaxBeta != tc.maxBeta || o.Loss.FreeNats != tc.freeNats || o.Loss.BetaRate != tc.betaRate {
 				t.Fatalf("got domain %s clip %g beta %g free %g rate %g", o.Domain, o.Optim.ClipNorm, o.Loss.MaxBeta, o.Loss.FreeNats, o.Loss.BetaRate)
@@ -318,5 +320,44 @@ func TestTrainCorpora(t *testing.T) {
 		if o.Data != tc.data[0] || o.Track != tc.track || !slices.Equal(o.More, tc.more) {
 			t.Errorf("--data %v --track %v: %q %q %v, want %q %v", tc.data, tc.tracks, o.Data, o.Track, o.More, tc.track, tc.more)
 		}
+	}
+}
+
+// TestTrainInitWidens: --init mel2-tiny --config mel2-chords starts a model that reads
+// chords from mel2-tiny's weights, zero weights for the chords, so that it decodes what
+// mel2-tiny decodes whatever the chords; the provenance names mel2-tiny.
+func TestTrainInitWidens(t *testing.T) {
+	var o *trainOptions
+	cmd := newTrainCmd(builtinDomains(), func(got *trainOptions) error { o = got; return nil })
+	cmd.SetArgs(strings.Fields("--init mel2-tiny --config mel2-chords -o m.safetensors"))
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if o.init.Meta.Model != "mel2-chords" || o.initModel != "mel2-tiny" || o.Domain != "melody" {
+		t.Fatalf("init %s from %s in %s, want mel2-chords from mel2-tiny in melody", o.init.Meta.Model, o.initModel, o.Domain)
+	}
+	if meta := initMeta(builtinDomains(), o.init, o.Init, o.initModel); meta.Init.Model != "mel2-tiny" || meta.Model != "mel2-chords" {
+		t.Fatalf("provenance %+v", meta.Init)
+	}
+	tiny, err := builtinDomains().Open("mel2-tiny", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := [][]float32{make([]float32, 64)}
+	z[0][3] = 1
+	want, err := tiny.Decode(z, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.init.DecodeUnder(z, domain.Conditions{"chords": "F#m B7 E"}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three bars: a window of two, then one more from z afresh, each mel2-tiny's.
+	g, w := got[0].Value.(midi.Melody), want[0].Value.(midi.Melody)
+	if len(g) != 48 || fmt.Sprint(g[:32]) != fmt.Sprint(w) || fmt.Sprint(g[32:]) != fmt.Sprint(w[:16]) {
+		t.Errorf("widened model decodes\n%v\nmel2-tiny\n%v", g, w)
 	}
 }

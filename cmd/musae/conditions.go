@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -23,13 +25,28 @@ func (v conditionValue) String() string {
 	return (*v.into)[v.name]
 }
 
+// Set takes the condition's value, or with @FILE the text of FILE (a progression of
+// chords, say, a line per section).
 func (v conditionValue) Set(s string) error {
 	if *v.into == nil {
 		*v.into = domain.Conditions{}
 	}
+	if p, ok := strings.CutPrefix(s, "@"); ok {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if len(b) > maxConditionFile {
+			return fmt.Errorf("%s: %d bytes, more than a condition's %d", p, len(b), maxConditionFile)
+		}
+		s = string(b)
+	}
 	(*v.into)[v.name] = s
 	return nil
 }
+
+// maxConditionFile bounds what --NAME @FILE reads.
+const maxConditionFile = 1 << 20
 
 func (conditionValue) Type() string { return "string" }
 

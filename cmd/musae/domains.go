@@ -266,13 +266,24 @@ type encodedInputs struct {
 }
 
 // encodeInputs reads an example from each file (a melody's 2-bar window, a picture), the
-// part of files[i] that ro[i] picks, and encodes them, checking ctx between files and batches.
-func encodeInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, files []string, ro []domain.ReadOptions) (*encodedInputs, error) {
+// part of files[i] that ro[i] picks, and encodes them, checking ctx between files and
+// batches: each under its own conditions, given filling in those it lacks
+// (domain.Model.EncodeUnder).
+func encodeInputs(ctx context.Context, reg *domain.Registry, m *domain.Model, files []string, ro []domain.ReadOptions, given domain.Conditions) (*encodedInputs, error) {
 	xs, err := readInputs(ctx, reg, m, files, ro)
 	if err != nil {
 		return nil, err
 	}
-	mu, logvar, err := m.EncodeContext(ctx, xs)
+	// The conditions each is encoded under, which it then carries (to a latent file).
+	for i, x := range xs {
+		own := m.ConditionsOf(x, nil)
+		for k, v := range m.ConditionsOf(domain.Example{}, given) {
+			if _, ok := own[k]; !ok {
+				xs[i].Conditions = xs[i].Conditions.With(domain.Conditions{k: v})
+			}
+		}
+	}
+	mu, logvar, err := m.EncodeUnder(ctx, xs, given)
 	if err != nil {
 		return nil, err
 	}
@@ -340,3 +351,22 @@ func writeTimed(ctx context.Context, m *domain.Model, path string, xs []domain.E
 	}
 	return " and " + w, nil
 }
+
+func isKeyed(d domain.Domain) bool { _, ok := d.(domain.Keyed); return ok }
+
+// toKey moves xs to key (--key), where m's domain has keys; "" leaves them as they are. An
+// empty xs only checks the flag.
+func toKey(reg *domain.Registry, m *domain.Model, xs []domain.Example, key string) ([]domain.Example, error) {
+	if key == "" {
+		return xs, nil
+	}
+	k, ok := m.Domain.(domain.Keyed)
+	if !ok {
+		info := m.Domain.Info()
+		return nil, usagef("--key is for %s; %s draws %s, which are %s", domain.OrList(nouns(reg.Domains(), isKeyed)), m.Meta.Model, info.Noun, info.Kind)
+	}
+	return k.ToKey(xs, key)
+}
+
+// keyFlagHelp is --key's help.
+const keyFlagHelp = `music: move every melody to this key (D, Bm, "F# minor"; a minor melody to the relative minor of a major key), its chords with it`

@@ -19,6 +19,7 @@ type encodeOptions struct {
 	Bar                []int
 	Bars               int // --bars: the domain whose examples are so many bars long
 	Files              []string
+	Cond               domain.Conditions // --chords and the other conditions, for inputs without their own
 }
 
 func newEncodeCmd(reg *domain.Registry, runF func(*encodeOptions) error) *cobra.Command {
@@ -56,6 +57,7 @@ the JSON to standard output.`,
 	in.addFlags(f)
 	f.Lookup("model").Usage = "checkpoint path or built-in model name (default: the domain's built-in model)"
 	f.StringVarP(&o.Out, "output", "o", "z.json", "the JSON file to write (- for standard output)")
+	addConditionFlags(f, reg, &o.Cond, "default: each input's own; a flag gives it to inputs without")
 	return cmd
 }
 
@@ -67,7 +69,7 @@ func runEncode(ctx context.Context, reg *domain.Registry, o *encodeOptions, stdo
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
+	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)), o.Cond)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type interpolateOptions struct {
 	Seed                     uint64
 	Cond                     domain.Conditions // --meter and the other conditions, where given
 	Each, WAV                bool
+	Key                      string // --key: the key to move the steps to
 	Files                    []string
 }
 
@@ -107,6 +108,7 @@ given once per input, '' or 0 leaving that input's choice automatic:
 	addTemperatureFlag(f, &o.Temperature)
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling")
 	addConditionFlags(f, reg, &o.Cond, "default: the first input's")
+	f.StringVar(&o.Key, "key", "", keyFlagHelp)
 	f.BoolVar(&o.Each, "each", false, "melodies: also write one file per step (OUT-01.mid, ...)")
 	f.BoolVar(&o.WAV, "wav", false, "melodies: also write a WAV file beside each MIDI file (OUT.wav, and OUT-01.wav, ... with --each)")
 	return cmd
@@ -117,7 +119,10 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
+	if _, err := toKey(reg, m, nil, o.Key); err != nil {
+		return err
+	}
+	in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)), o.Cond)
 	if err != nil {
 		return err
 	}
@@ -164,6 +169,9 @@ func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOpt
 	}
 	steps, err := decodeFor(ctx, m, zs, conds, o.Temperature, rng)
 	if err != nil {
+		return err
+	}
+	if steps, err = toKey(reg, m, steps, o.Key); err != nil {
 		return err
 	}
 	for i, x := range in.Examples {

@@ -36,12 +36,13 @@ func TestReadMelodyInputChoosesTrack(t *testing.T) {
 	for _, tc := range []struct {
 		path, track string
 		where       string
-		first       int // the pitch of the window's first note
+		first       int    // the pitch of the window's first note
+		chords      string // the chords read under the window (from the other track); * for any
 	}{
-		{song, "", `the first 2-bar window with notes, of track 1 "MELODY" (named as a melody)`, 60},
-		{unnamed, "", "the first 2-bar window with notes, of track 1: the most melodic of 2 tracks, 8 of its 8 notes sound alone in C3–C6, around F#4 (next: track 0, 0 of 24, around E3)", 72},
-		{song, "PIANO", "the first 2-bar window with notes", 55},
-		{single, "", "the first 2-bar window with notes", 60},
+		{song, "", `the first 2-bar window with notes, of track 1 "MELODY" (named as a melody), chords estimated a beat at a time from track 0`, 60, "C C"},
+		{unnamed, "", "the first 2-bar window with notes, of track 1: the most melodic of 2 tracks, 8 of its 8 notes sound alone in C3–C6, around F#4 (next: track 0, 0 of 24, around E3), chords estimated a beat at a time from track 0", 72, "C C"},
+		{song, "PIANO", "the first 2-bar window with notes, chords estimated a beat at a time from track 1", 55, "*"},
+		{single, "", "the first 2-bar window with notes", 60, ""},
 	} {
 		t.Run(filepath.Base(tc.path)+" "+tc.track, func(t *testing.T) {
 			in, err := domain.ReadFile(melody.New(), tc.path, domain.ReadOptions{Track: tc.track})
@@ -50,6 +51,9 @@ func TestReadMelodyInputChoosesTrack(t *testing.T) {
 			}
 			if in.Where != tc.where {
 				t.Errorf("where %q\nwant  %q", in.Where, tc.where)
+			}
+			if got := in.Conditions["chords"]; tc.chords != "*" && got != tc.chords {
+				t.Errorf("chords %q, want %q", got, tc.chords)
 			}
 			w := in.Value.(midi.Melody)
 			if p, ok := midi.ClassPitch(w[0]); !ok || p != tc.first {

@@ -77,7 +77,7 @@ func runReconstruct(ctx context.Context, reg *domain.Registry, o *reconstructOpt
 		if err := checkOutputExt(out, m.Domain); err != nil {
 			return err
 		}
-		in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)))
+		in, err := encodeInputs(ctx, reg, m, o.Files, readOptions(o.Track, o.Bar, len(o.Files)), o.Cond)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ type sampleOptions struct {
 	Temperature        optionalFloat
 	Seed               uint64
 	WAV                bool
+	Key                string            // --key: the key to move the samples to
 	Cond               domain.Conditions // --meter and the other conditions, where given
 }
 
@@ -83,6 +84,7 @@ Interrupted, sample stops within a batch and leaves only complete files.`, maxSa
 	f.Var(&o.Temperature, "temperature", strings.Join(temps, "; "))
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	addConditionFlags(f, reg, &o.Cond, "")
+	f.StringVar(&o.Key, "key", "", keyFlagHelp)
 	f.BoolVar(&o.WAV, "wav", false, "music: also write a WAV file beside each MIDI file (sample-01.wav, ..., all.wav)")
 	return cmd
 }
@@ -114,7 +116,14 @@ func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdo
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return m.SampleUnder(k, o.Cond, temp, rng)
+		xs, err := m.SampleUnder(k, o.Cond, temp, rng)
+		if err != nil {
+			return nil, err
+		}
+		return toKey(reg, m, xs, o.Key)
+	}
+	if _, err := toKey(reg, m, nil, o.Key); err != nil {
+		return err
 	}
 	if !isTimed(m.Domain) {
 		if o.WAV {

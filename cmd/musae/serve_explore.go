@@ -255,13 +255,22 @@ type conditionJSON struct {
 	Placeholder string `json:"placeholder"`
 }
 
-// modelConditions is the hook for conditioned models (chords: "C Am F G", meters): the
-// conditions m's decoder takes, for each of which the page shows a labelled field (only
-// for such models) and sends its value with every request of that model as cond.NAME.
-// No model takes any yet, as latent/domain has no conditioning API: when it has one, read
-// the conditions from the model here, and hand the cond.NAME values of a request to its
-// decoding (decodeRef). Until then a request with a condition is refused (checkConditions).
-func modelConditions(*domain.Model) []conditionJSON { return nil }
+// modelConditions are the conditions m takes (domain.Model.Takes: a meter, chords), for
+// each of which the page shows a labelled field (only for such models) and sends its value
+// with every request of that model as cond.NAME; a request with a condition the model does
+// not take is refused (checkConditions), and every item of the request is decoded under
+// them (requestConditions; the model's defaults where a field is empty).
+func modelConditions(m *domain.Model) []conditionJSON {
+	var out []conditionJSON
+	for _, c := range m.Takes() {
+		ph := c.Default // what an empty field means
+		if ph == "" {
+			ph = c.Example
+		}
+		out = append(out, conditionJSON{Name: c.Name, Label: strings.ToUpper(c.Name[:1]) + c.Name[1:], Placeholder: ph})
+	}
+	return out
+}
 
 func (s *explorer) modelInfo(sm *servedModel) modelJSON {
 	m := sm.m
@@ -424,14 +433,31 @@ func (q *query) temperature(sm *servedModel, def float64) float64 {
 	return t
 }
 
-// decodeRef decodes the example r is, holding only sm's lock.
-func (sm *servedModel) decodeRef(r ref) (domain.Example, error) {
+// requestConditions are the conditions a request gives (cond.NAME=VALUE, those with a
+// value; checkConditions has refused those its model does not take): what it decodes
+// under.
+func requestConditions(r *http.Request) domain.Conditions {
+	var out domain.Conditions
+	for k, vs := range r.URL.Query() {
+		if name, ok := strings.CutPrefix(k, "cond."); ok && len(vs) > 0 && strings.TrimSpace(vs[0]) != "" {
+			if out == nil {
+				out = domain.Conditions{}
+			}
+			out[name] = strings.TrimSpace(vs[0])
+		}
+	}
+	return out
+}
+
+// decodeRef decodes the example r is under cond (nil: the model's defaults), holding only
+// sm's lock.
+func (sm *servedModel) decodeRef(cond domain.Conditions, r ref) (domain.Example, error) {
 	var rng *rand.Rand
 	if r.temp > 0 {
 		rng = rand.New(rand.NewPCG(r.seed, 0x6578706c))
 	}
 	sm.mu.Lock()
-	xs, err := sm.m.Decode([][]float32{r.z}, r.temp, rng)
+	xs, err := sm.m.DecodeUnder([][]float32{r.z}, cond, r.temp, rng)
 	sm.mu.Unlock()
 	if err != nil {
 		return domain.Example{}, err
@@ -442,7 +468,7 @@ func (sm *servedModel) decodeRef(r ref) (domain.Example, error) {
 // decodeItems decodes refs to items named by name(i). The refs decoded greedily (at
 // temperature 0) go in one batch, which gives what each gives alone (TestServeRefs); the
 // others each draw from their own seed.
-func (sm *servedModel) decodeItems(refs []ref, name func(i int) string) ([]itemJSON, error) {
+func (sm *servedModel) decodeItems(cond domain.Conditions, refs []ref, name func(i int) string) ([]itemJSON, error) {
 	xs := make([]domain.Example, len(refs))
 	var greedy [][]float32
 	var at []int
@@ -451,7 +477,7 @@ func (sm *servedModel) decodeItems(refs []ref, name func(i int) string) ([]itemJ
 			greedy, at = append(greedy, r.z), append(at, i)
 			continue
 		}
-		x, err := sm.decodeRef(r)
+		x, err := sm.decodeRef(cond, r)
 		if err != nil {
 			return nil, err
 		}
@@ -459,7 +485,11 @@ func (sm *servedModel) decodeItems(refs []ref, name func(i int) string) ([]itemJ
 	}
 	if len(greedy) > 0 {
 		sm.mu.Lock()
-		gs, err := sm.m.DecodeContext(context.Background(), greedy, 0, nil)
+		conds := make([]domain.Conditions, len(greedy))
+		for i := range conds {
+			conds[i] = cond
+		}
+		gs, err := sm.m.DecodeEachContext(context.Background(), greedy, conds, 0, nil)
 		sm.mu.Unlock()
 		if err != nil {
 			return nil, err
@@ -511,10 +541,11 @@ func viewOf(d domain.Domain, x domain.Example) (domain.View, error) {
 }
 
 // encodeItems encodes examples (inputs) to items that show them as they are and decode
-// from their posterior means.
-func (sm *servedModel) encodeItems(xs []domain.Example) ([]itemJSON, error) {
+// from their posterior means: each under its own conditions, cond filling in those it
+// lacks (domain.Model.EncodeUnder).
+func (sm *servedModel) encodeItems(cond domain.Conditions, xs []domain.Example) ([]itemJSON, error) {
 	sm.mu.Lock()
-	mu, _, err := sm.m.Encode(xs)
+	mu, _, err := sm.m.EncodeUnder(context.Background(), xs, cond)
 	sm.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -536,7 +567,7 @@ func (s *explorer) starters(w http.ResponseWriter, r *http.Request, sm *servedMo
 	st, ok := sm.m.Domain.(domain.Starter)
 	if !ok {
 		info := sm.m.Domain.Info()
-		items, err := sm.samples(4, info.Temperature, 1)
+		items, err := sm.samples(requestConditions(r), 4, info.Temperature, 1)
 		if err != nil {
 			fail(w, err)
 			return
@@ -544,7 +575,7 @@ func (s *explorer) starters(w http.ResponseWriter, r *http.Request, sm *servedMo
 		writeJSON(w, items)
 		return
 	}
-	items, err := sm.encodeItems(st.Starters())
+	items, err := sm.encodeItems(requestConditions(r), st.Starters())
 	if err != nil {
 		fail(w, err)
 		return
@@ -555,7 +586,7 @@ func (s *explorer) starters(w http.ResponseWriter, r *http.Request, sm *servedMo
 // samples draws n items from the prior with seed, as Domain.Sample does at temp: for a
 // model that decodes at a temperature, points of the standard normal decoded at temp, each
 // with a seed of its own; for one that does not, points of the normal scaled by temp.
-func (sm *servedModel) samples(n int, temp float64, seed uint64) ([]itemJSON, error) {
+func (sm *servedModel) samples(cond domain.Conditions, n int, temp float64, seed uint64) ([]itemJSON, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x73616d))
 	refs := make([]ref, n)
 	if isSampled(sm.m.Domain) {
@@ -567,7 +598,7 @@ func (sm *servedModel) samples(n int, temp float64, seed uint64) ([]itemJSON, er
 			refs[i] = ref{z: z}
 		}
 	}
-	return sm.decodeItems(refs, func(i int) string { return fmt.Sprintf("sample %d (seed %d, T %g)", i+1, seed, temp) })
+	return sm.decodeItems(cond, refs, func(i int) string { return fmt.Sprintf("sample %d (seed %d, T %g)", i+1, seed, temp) })
 }
 
 func (s *explorer) sample(w http.ResponseWriter, r *http.Request, sm *servedModel) {
@@ -579,7 +610,7 @@ func (s *explorer) sample(w http.ResponseWriter, r *http.Request, sm *servedMode
 		fail(w, q.err)
 		return
 	}
-	items, err := sm.samples(n, temp, seed)
+	items, err := sm.samples(requestConditions(r), n, temp, seed)
 	if err != nil {
 		fail(w, err)
 		return
@@ -616,7 +647,7 @@ func (s *explorer) upload(w http.ResponseWriter, r *http.Request, sm *servedMode
 		x.QPM = midi.DefaultQPM
 	}
 	x.Source = withExt(form.name, "")
-	items, err := sm.encodeItems([]domain.Example{x})
+	items, err := sm.encodeItems(requestConditions(r), []domain.Example{x})
 	if err != nil {
 		fail(w, err)
 		return
@@ -645,7 +676,7 @@ func (s *explorer) interpolate(w http.ResponseWriter, r *http.Request, sm *serve
 		fail(w, badRequest("%v", err))
 		return
 	}
-	items, err := sm.decodeItems(derived(zs, temp, seed), func(i int) string { return fmt.Sprintf("step %d of %d", i+1, steps) })
+	items, err := sm.decodeItems(requestConditions(r), derived(zs, temp, seed), func(i int) string { return fmt.Sprintf("step %d of %d", i+1, steps) })
 	if err != nil {
 		fail(w, err)
 		return
@@ -686,7 +717,7 @@ func (s *explorer) palette(w http.ResponseWriter, r *http.Request, sm *servedMod
 		fail(w, badRequest("%v", err))
 		return
 	}
-	items, err := sm.decodeItems(derived(zs, temp, seed), func(i int) string { return fmt.Sprintf("palette row %d, column %d", i/n+1, i%n+1) })
+	items, err := sm.decodeItems(requestConditions(r), derived(zs, temp, seed), func(i int) string { return fmt.Sprintf("palette row %d, column %d", i/n+1, i%n+1) })
 	if err != nil {
 		fail(w, err)
 		return
@@ -704,7 +735,7 @@ func (s *explorer) attribute(w http.ResponseWriter, r *http.Request, sm *servedM
 		fail(w, q.err)
 		return
 	}
-	items, err := sm.decodeItems([]ref{x}, func(int) string {
+	items, err := sm.decodeItems(requestConditions(r), []ref{x}, func(int) string {
 		if len(moves) == 0 {
 			return "unchanged"
 		}
@@ -756,7 +787,7 @@ func (s *explorer) item(w http.ResponseWriter, r *http.Request, sm *servedModel)
 		fail(w, q.err)
 		return
 	}
-	items, err := sm.decodeItems([]ref{x}, func(int) string { return safeFileName(r.URL.Query().Get("name")) })
+	items, err := sm.decodeItems(requestConditions(r), []ref{x}, func(int) string { return safeFileName(r.URL.Query().Get("name")) })
 	if err != nil {
 		fail(w, err)
 		return
@@ -780,7 +811,7 @@ func (s *explorer) audio(w http.ResponseWriter, r *http.Request, sm *servedModel
 		fail(w, q.err)
 		return
 	}
-	ex, err := sm.decodeRef(x)
+	ex, err := sm.decodeRef(requestConditions(r), x)
 	if err != nil {
 		fail(w, err)
 		return
@@ -825,7 +856,7 @@ func (s *explorer) file(w http.ResponseWriter, r *http.Request, sm *servedModel)
 		fail(w, q.err)
 		return
 	}
-	ex, err := sm.decodeRef(x)
+	ex, err := sm.decodeRef(requestConditions(r), x)
 	if err != nil {
 		fail(w, err)
 		return
@@ -902,7 +933,7 @@ func (s *explorer) mapAt(w http.ResponseWriter, r *http.Request, sm *servedModel
 		return
 	}
 	z := mapLatent(x, y, serveMapCells)
-	items, err := sm.decodeItems([]ref{{z: z}}, func(int) string { return fmt.Sprintf("z = (%.2f, %.2f)", z[0], z[1]) })
+	items, err := sm.decodeItems(requestConditions(r), []ref{{z: z}}, func(int) string { return fmt.Sprintf("z = (%.2f, %.2f)", z[0], z[1]) })
 	if err != nil {
 		fail(w, err)
 		return

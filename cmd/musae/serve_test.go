@@ -154,7 +154,7 @@ func TestServeAPI(t *testing.T) {
 		{"/api/starters?model=mel2-tiny", "200", "application/json", `"name":"Ode to Joy"`},
 		{"/api/starters?model=drums2", "200", "application/json", `"lanes":[{"name":"crash","pitch":49}`},
 		{"/api/starters?model=mnist-conv", "200", "application/json", `"name":"sample 1 (seed 1, T 1)","ref":`},
-		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv, mnist-conv2, mel2-tiny, mel2-meters, drums2, groove2, hier16-tiny`},
+		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv, mnist-conv2, mel2-tiny, mel2-chords, mel2-meters, drums2, groove2, hier16-tiny`},
 		{"/api/starters", "404", "application/json", `no model \"\"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=1", "400", "application/json", `steps \"1\": want a number from 2 to 33`},
@@ -480,7 +480,7 @@ func TestServeNewDomain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.describe(); got != "models mnist-conv, mnist-conv2, mel2-tiny, mel2-meters, drums2, my-chants, my-chants-2" {
+	if got := s.describe(); got != "models mnist-conv, mnist-conv2, mel2-tiny, mel2-chords, mel2-meters, drums2, my-chants, my-chants-2" {
 		t.Errorf("serving %s", got)
 	}
 	srv := httptest.NewServer(s.Handler(newSiteGuard("127.0.0.1", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})))
@@ -560,18 +560,12 @@ func TestServeCheckpointAttributes(t *testing.T) {
 // TestServeConditions: a model that takes conditions lists them for the page, takes its
 // own with every call and refuses others; a model that takes none refuses any.
 func TestServeConditions(t *testing.T) {
-	s, srv := newTestExplorer(t, 64<<10)
-	s.conditions = func(m *domain.Model) []conditionJSON {
-		if m.Meta.Model == "drums2" {
-			return []conditionJSON{{Name: "chords", Label: "Chords", Placeholder: "C Am F G"}}
-		}
-		return nil
-	}
+	_, srv := newTestExplorer(t, 64<<10)
 	_, _, body := get(t, srv.URL+"/api/models")
 	var ms []modelJSON
 	json.Unmarshal(body, &ms)
 	for _, m := range ms {
-		if want := m.ID == "drums2"; (len(m.Conditions) == 1) != want {
+		if want := m.ID == "mel2-chords" || m.ID == "mel2-meters"; (len(m.Conditions) == 1) != want {
 			t.Errorf("%s takes conditions %v", m.ID, m.Conditions)
 		}
 	}
@@ -580,8 +574,8 @@ func TestServeConditions(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"/api/sample?model=drums2&cond.chords=C+Am+F+G", 200, `"name":"sample 1`},
-		{"/api/sample?model=drums2&cond.meter=3/4", 400, `drums2 takes no condition \"meter\"`},
+		{"/api/sample?model=mel2-chords&cond.chords=C+Am+F+G", 200, `"name":"sample 1`},
+		{"/api/sample?model=mel2-chords&cond.meter=3/4", 400, `mel2-chords takes no condition \"meter\"`},
 		{"/api/sample?model=mel2-tiny&cond.chords=C", 400, `mel2-tiny takes no conditions, so cond.chords cannot be given`},
 	} {
 		if status, _, body := get(t, srv.URL+tc.url); status != tc.status || !bytes.Contains(body, []byte(tc.want)) {
@@ -594,7 +588,7 @@ func TestServeConditions(t *testing.T) {
 // ships them, of its latent size, with the domain's measures.
 func TestBuiltinAttributes(t *testing.T) {
 	reg := builtinDomains()
-	want := map[string]string{"mel2-tiny": "density pitch stepwise", "hier16-tiny": "density pitch stepwise", "mel2-meters": "density pitch stepwise", "drums2": "density openness syncopation", "mnist-conv": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9", "mnist-conv2": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"}
+	want := map[string]string{"mel2-tiny": "density pitch stepwise", "hier16-tiny": "density pitch stepwise", "mel2-meters": "density pitch stepwise", "mel2-chords": "density pitch stepwise", "drums2": "density openness syncopation", "mnist-conv": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9", "mnist-conv2": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"}
 	for _, name := range reg.Builtin() {
 		m, err := reg.Open(name, "")
 		if err != nil {
@@ -694,7 +688,7 @@ func TestServeCommand(t *testing.T) {
 	for !strings.Contains(out.String(), "http://") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(out.String(), "(models mnist-conv, mnist-conv2, mel2-tiny, mel2-meters, drums2, groove2, hier16-tiny)") {
+	if !strings.Contains(out.String(), "(models mnist-conv, mnist-conv2, mel2-tiny, mel2-chords, mel2-meters, drums2, groove2, hier16-tiny)") {
 		t.Errorf("serve says %q", out.String())
 	}
 	var addr string
@@ -1042,5 +1036,46 @@ func TestServeRefusesTaskModels(t *testing.T) {
 	_, err = newExplorer(reg, &serveOptions{Models: []string{ck}, MaxUpload: 1 << 20})
 	if err == nil || !strings.Contains(err.Error(), "fixer.safetensors is a denoise model") {
 		t.Errorf("serving a denoise checkpoint: %v", err)
+	}
+}
+
+// TestServeModelConditions: the page's field per condition is what the conditioning API
+// says each built-in model takes: the meter for mel2-meters, the chords for mel2-chords,
+// none for mel2-tiny.
+func TestServeModelConditions(t *testing.T) {
+	reg := builtinDomains()
+	for name, want := range map[string]string{"mel2-tiny": "", "mel2-meters": "meter Meter 4/4;", "mel2-chords": "chords Chords C Am F G;"} {
+		m, err := reg.Open(name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, c := range modelConditions(m) {
+			got += c.Name + " " + c.Label + " " + c.Placeholder + ";"
+		}
+		if got != want {
+			t.Errorf("%s: fields %q, want %q", name, got, want)
+		}
+	}
+	// A request decodes under its fields: mel2-chords samples as long as the progression
+	// (4 bars: two rolls' worth of steps), mel2-meters in the meter; without chords,
+	// mel2-chords is refused as a bad request that says so.
+	_, srv := newTestExplorer(t, 64<<10)
+	if status, _, body := get(t, srv.URL+"/api/sample?model=mel2-chords"); status != 400 || !bytes.Contains(body, []byte("mel2-chords needs --chords")) {
+		t.Errorf("sample of mel2-chords: %d %.200s", status, body)
+	}
+	for _, tc := range []struct{ url, want string }{
+		{"/api/sample?model=mel2-chords&n=1&cond.chords=C+Am+F+G", `"steps":64`},
+		{"/api/sample?model=mel2-meters&n=1&cond.meter=6/8", `"steps":24`},
+		{"/api/sample?model=mel2-meters&n=1&cond.meter=", `"steps":32`},
+	} {
+		status, _, body := get(t, srv.URL+tc.url)
+		var items []itemJSON
+		if status != 200 || json.Unmarshal(body, &items) != nil || len(items) != 1 {
+			t.Fatalf("GET %s: %d %.300s", tc.url, status, body)
+		}
+		if !bytes.Contains(body, []byte(tc.want)) {
+			t.Errorf("GET %s: %.600s; want %s", tc.url, body, tc.want)
+		}
 	}
 }

@@ -86,7 +86,7 @@ func runSimilar(ctx context.Context, reg *domain.Registry, o *similarOptions, st
 	if err != nil {
 		return err
 	}
-	in, err := encodeInputs(ctx, reg, m, []string{o.File}, readOptions(o.Track, o.Bar, 1))
+	in, err := encodeInputs(ctx, reg, m, []string{o.File}, readOptions(o.Track, o.Bar, 1), o.Cond)
 	if err != nil {
 		return err
 	}

@@ -38,9 +38,9 @@ type trainOptions struct {
 
 	dataDirs, tracks []string // --data and --track as given, each possibly several times
 
-	init    *domain.Model // the model --init names, opened by complete
-	widened *domain.Model // --config's model widened from init's (domain.Widener), when they differ
-	batchOK bool          // --batch was given
+	init      *domain.Model // the model --init names, opened by complete (widened to --config)
+	initModel string        // the model --init names, as its checkpoint names it
+	batchOK   bool          // --batch was given
 }
 
 // newTrainCmd returns the train verb; runF, when not nil, replaces the work (tests pass one
@@ -276,18 +276,21 @@ func (o *trainOptions) openInit(reg *domain.Registry, f *pflag.FlagSet) error {
 		return usagef("--init %s is a %s model; --domain says %s", o.Init, m.Meta.Domain, o.Domain)
 	}
 	if o.Config != "" && o.Config != m.Meta.Model {
-		// A domain may widen a model into one that reads more per step (mel2-tiny into
-		// mel2-meters); anything else is another architecture.
-		wd, widens := m.Domain.(domain.Widener)
-		var err error
-		if widens {
-			if o.widened, err = reg.New(o.Config, m.VAE.Z, m.Meta.Encoder, o.Seed); err == nil {
-				err = wd.Widen(o.widened, m)
-			}
-		}
-		if !widens || err != nil {
+		w, ok := m.Domain.(domain.Widener)
+		if !ok {
 			return usagef("--init %s is a %s model; --config %s would be another architecture (fine-tuning keeps the model's, or widens it to read more per step)", o.Init, m.Meta.Model, o.Config)
 		}
+		// A model of more conditions starts from this one's function (mel2-meters or
+		// mel2-chords from mel2-tiny): its parameters, zero weights for what it reads beside them.
+		wide, err := reg.New(o.Config, m.VAE.Z, m.Meta.Encoder, o.Seed)
+		if err != nil {
+			return usagef("--config %s: %v", o.Config, err)
+		}
+		if err := w.Widen(wide, m); err != nil {
+			return usagef("--init %s is a %s model; --config %s would be another architecture (fine-tuning keeps the model's, or widens it to read more per step: %v)", o.Init, m.Meta.Model, o.Config, err)
+		}
+		wide.Meta.Steps, wide.Meta.Dataset, wide.Meta.Init = m.Meta.Steps, m.Meta.Dataset, m.Meta.Init
+		o.initModel, m = m.Meta.Model, wide
 	}
 	if f.Changed("z") && o.Z != m.VAE.Z {
 		return usagef("--init %s has a latent of %d dimensions; --z %d would be another architecture (fine-tuning keeps the model's)", o.Init, m.VAE.Z, o.Z)
@@ -299,20 +302,23 @@ func (o *trainOptions) openInit(reg *domain.Registry, f *pflag.FlagSet) error {
 	if o.Encoder != "" && enc != has {
 		return usagef("--init %s has the %s encoder; --encoder %s would be another architecture (fine-tuning keeps the model's)", o.Init, cmp.Or(has, m.Domain.Info().Encoder), o.Encoder)
 	}
+	if o.initModel == "" {
+		o.initModel = m.Meta.Model
+	}
 	o.Domain, o.init = m.Meta.Domain, m
 	return nil
 }
 
 // initMeta returns the provenance a run fine-tuning m starts with: its architecture, its
 // task (a model of a task stays one unless --task names another), and where its weights
-// came from (ref as given to --init).
-func initMeta(reg *domain.Registry, m *domain.Model, ref string) models.Meta {
+// came from (ref as given to --init, a from model: m's own, or the one m was widened from).
+func initMeta(reg *domain.Registry, m *domain.Model, ref, from string) models.Meta {
 	if !reg.IsBuiltin(ref) {
 		ref = modelRef(reg, ref, m.Meta.Domain)
 	}
 	return models.Meta{
 		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder, Task: m.Meta.Task,
-		Init: &models.Origin{Ref: ref, Model: m.Meta.Model, Steps: m.Meta.Steps, Dataset: m.Meta.Dataset, Init: m.Meta.Init},
+		Init: &models.Origin{Ref: ref, Model: from, Steps: m.Meta.Steps, Dataset: m.Meta.Dataset, Init: m.Meta.Init},
 	}
 }
 
@@ -363,15 +369,9 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 		if !o.samplingRateSet {
 			o.SamplingRate = m.Meta.SamplingRate
 		}
-	case o.widened != nil:
-		// A wider model (one that reads more per step) starting at --init's function.
-		m = o.widened
-		meta := initMeta(reg, o.init, o.Init)
-		meta.Model, meta.Config = m.Meta.Model, m.Meta.Config
-		m.Meta = meta
 	case o.init != nil:
 		m = o.init
-		m.Meta = initMeta(reg, m, o.Init)
+		m.Meta = initMeta(reg, m, o.Init, o.initModel)
 	default:
 		name := o.Config
 		if name == "" {

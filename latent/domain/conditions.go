@@ -53,16 +53,20 @@ type Condition struct {
 	// Default is what a model decodes under when not told ("4/4"); "" when a model that
 	// takes the condition needs it given (or read from its input).
 	Default string
+	// Example is a value to show where one is asked for and there is no Default (a form
+	// field's placeholder: "C Am F G").
+	Example string
 }
 
 // Conditioned is implemented by domains whose models take conditions: known inputs, beside
 // z, of the encoder and the decoder (per-step controls of musae/models/rnn), such as the
 // meter of a melody. A domain adds a condition in three places: Conditions lists it (the
 // verbs then take --NAME, through Model), Takes says which models read it (from the model's
-// config), and DecodeUnder, Batch and Read turn its text into the model's inputs and back
-// into Example.Conditions. Chords, say, are "chords" in Conditions with the progression's
-// text as value ("C Am F G", one chord a bar), read from a MIDI file's chord track or
-// annotations into Example.Conditions, and fed per step beside the meter. Verbs and
+// config), and DecodeUnder, BatchFor and Read turn its text into the model's inputs and back
+// into Example.Conditions. The melody domain's chords, say, are "chords" in Conditions
+// with the progression's text as value ("C Am F G", one chord a bar), read from a MIDI
+// file's chord track or annotations into Example.Conditions, and fed per step beside the
+// meter where a model takes both. Verbs and
 // programs never name a condition: they pass what a person gave through the Model
 // methods, which check names and fill in defaults.
 type Conditioned interface {
@@ -104,12 +108,10 @@ func (m *Model) Takes() []Condition {
 // takes that c leaves out: an InputError names a condition m does not take, and one it
 // needs that has no default.
 func (m *Model) complete(c Conditions) (Conditions, error) {
-	takes := m.Takes()
-	for _, k := range slices.Sorted(maps.Keys(c)) {
-		if !slices.ContainsFunc(takes, func(t Condition) bool { return t.Name == k }) {
-			return nil, Inputf("%s takes no --%s%s", m.Meta.Model, k, takesList(m, takes))
-		}
+	if err := m.checkNames(c); err != nil {
+		return nil, err
 	}
+	takes := m.Takes()
 	out := Conditions{}
 	for _, t := range takes {
 		v, ok := c[t.Name]
@@ -123,6 +125,18 @@ func (m *Model) complete(c Conditions) (Conditions, error) {
 		out[t.Name] = v
 	}
 	return out, nil
+}
+
+// checkNames checks that m takes every condition in c: an InputError names one it does
+// not.
+func (m *Model) checkNames(c Conditions) error {
+	takes := m.Takes()
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		if !slices.ContainsFunc(takes, func(t Condition) bool { return t.Name == k }) {
+			return Inputf("%s takes no --%s%s", m.Meta.Model, k, takesList(m, takes))
+		}
+	}
+	return nil
 }
 
 // takesList says what m takes instead, for the error of a condition it does not take.
@@ -230,4 +244,23 @@ func (m *Model) ConditionsOf(x Example, given Conditions) Conditions {
 		}
 	}
 	return out.With(given)
+}
+
+// encodeConditions are the conditions each of xs is encoded under by m: its own that m
+// takes, with given filling in those it lacks (a melody without chords encoded under
+// --chords); an InputError names one m needs that neither gives.
+func (m *Model) encodeConditions(xs []Example, given Conditions) ([]Conditions, error) {
+	out := make([]Conditions, len(xs))
+	for i, x := range xs {
+		c := m.ConditionsOf(Example{}, given).With(m.ConditionsOf(x, nil))
+		full, err := m.complete(c)
+		if err != nil {
+			if x.Source != "" {
+				return nil, fmt.Errorf("%s: %w", x.Source, err)
+			}
+			return nil, err
+		}
+		out[i] = full
+	}
+	return out, nil
 }

@@ -224,9 +224,10 @@ type Shower interface {
 }
 
 // Widener is implemented by domains whose models can start from the function of a model of
-// another configuration that reads less (mel2-tiny, for a model of every meter that reads
-// the meter beside each step): fine-tuning (musae train --init mel2-tiny --config
-// mel2-meters) then starts exactly where src stands.
+// another configuration that reads less (mel2-tiny, for a model that reads the meter or the
+// chords beside each step): fine-tuning (musae train --init mel2-tiny --config
+// mel2-meters, or --config mel2-chords) then starts exactly where src stands, and the
+// checkpoint's provenance names src.
 type Widener interface {
 	Domain
 	// Widen sets dst's parameters so that it computes what src computes, or says why it

@@ -89,6 +89,29 @@ func (m *Model) Encode(xs []Example) (mu, logvar [][]float32, err error) {
 
 // EncodeContext is Encode that stops, with ctx's error, when ctx is done.
 func (m *Model) EncodeContext(ctx context.Context, xs []Example) (mu, logvar [][]float32, err error) {
+	return m.EncodeUnder(ctx, xs, nil)
+}
+
+// EncodeUnder is EncodeContext under conditions: each example is encoded under its own
+// conditions that m takes, given filling in those it lacks (nil: none), else their
+// defaults (Conditioned.BatchFor reads them); a condition m does not take, or one it needs
+// that nothing gives, is an InputError.
+func (m *Model) EncodeUnder(ctx context.Context, xs []Example, given Conditions) (mu, logvar [][]float32, err error) {
+	if err := m.checkNames(given); err != nil {
+		return nil, nil, err
+	}
+	if len(m.Takes()) > 0 {
+		conds, err := m.encodeConditions(xs, given)
+		if err != nil {
+			return nil, nil, err
+		}
+		under := make([]Example, len(xs))
+		for i, x := range xs {
+			under[i] = x
+			under[i].Conditions = x.Conditions.With(conds[i])
+		}
+		xs = under
+	}
 	zd := m.VAE.Z
 	for from := 0; from < len(xs); from += BatchSize {
 		if err := ctx.Err(); err != nil {

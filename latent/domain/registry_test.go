@@ -48,7 +48,7 @@ func TestRegistryOpen(t *testing.T) {
 	if _, err := reg.Open("mnist-conv", "melody"); err == nil || !strings.Contains(err.Error(), "holds a mnist model (mnist-conv), not a melody one") {
 		t.Errorf("a digit model for melodies: %v", err)
 	}
-	if _, err := reg.Open("mel3", ""); err == nil || !strings.Contains(err.Error(), `no model "mel3": not a file, and the built-in models are mel2-denoise, mel2-elaborate, mel2-meters, mel2-tiny, mnist-conv, mnist-conv2`) {
+	if _, err := reg.Open("mel3", ""); err == nil || !strings.Contains(err.Error(), `no model "mel3": not a file, and the built-in models are mel2-chords, mel2-denoise, mel2-elaborate, mel2-meters, mel2-tiny, mnist-conv, mnist-conv2`) {
 		t.Errorf("an unknown name: %v", err)
 	}
 	// A checkpoint of a domain the registry lacks names the domain.

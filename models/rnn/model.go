@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"musae/models"
 )
@@ -21,6 +22,13 @@ type Config struct {
 	// that the encoder reads beside each step's class and the decoder beside its previous
 	// class and z; 0 for a model without (mel2-tiny, whose checkpoints name no such field).
 	Controls int `json:",omitempty"`
+	// Conditions names, in order, the conditions whose features make up the controls (the
+	// melody domain's "meter", "chords"; each condition's features in turn, their widths
+	// summing to Controls), so that the domain knows what a model takes from its config and
+	// a model of several conditions needs no code of its own. Empty for a model without
+	// controls, and in checkpoints written before it was recorded (the domain then reads
+	// Controls alone as the one condition of that width).
+	Conditions []string `json:",omitempty"`
 }
 
 // DefaultConfig returns mel2-tiny: biLSTM 128 per direction, decoder 1 × LSTM 256, z 64.
@@ -35,30 +43,49 @@ func SmallConfig() Config {
 }
 
 // MetersConfig returns mel2-meters: mel2-tiny reading windows of every meter, up to 48
-// steps (two bars of 12/8), with 7 control features per step (the melody domain's: the
-// step's metrical pulse, one-hot, whether its meter is compound, and where it lies in its
-// bar and in its window).
+// steps (two bars of 12/8), with the meter's 7 control features per step (the melody
+// domain's: the step's metrical pulse, one-hot, whether its meter is compound, and where
+// it lies in its bar and in its window).
 func MetersConfig() Config {
 	c := DefaultConfig()
-	c.Name, c.Steps, c.Controls = "mel2-meters", 48, 7
+	c.Name, c.Steps, c.Controls, c.Conditions = "mel2-meters", 48, MeterControls, []string{"meter"}
 	return c
 }
 
-// ErrUnknownConfig is returned (wrapped) by ConfigByName for a name it does not know.
+// The control features of each condition the melody domain's models take (the widths its
+// controls have; midi.NumMeterControls and len(midi.TriadClasses), checked by its tests).
+const (
+	MeterControls  = 7  // the meter: the step's pulse (one-hot of 5), compound, place in bar and window
+	ChordsControls = 49 // the chord: the one-hot of its triad class, note_seq's TriadChordOneHotEncoding
+)
+
+// ChordsConfig returns mel2-chords: mel2-tiny reading the chord at each step as 49
+// control features (the one-hot of its triad class), in the encoder and the decoder, as
+// MusicVAE's cat-mel_2bar_med_chords does; fine-tuned from mel2-tiny (Model.Widen).
+func ChordsConfig() Config {
+	c := DefaultConfig()
+	c.Name, c.Controls, c.Conditions = "mel2-chords", ChordsControls, []string{"chords"}
+	return c
+}
+
+// configs are the canonical configs, by name, in the order errors list them.
+var configs = []func() Config{DefaultConfig, SmallConfig, MetersConfig, ChordsConfig}
+
+// ErrUnknownConfig is returned by ConfigByName for a name it does not know.
 var ErrUnknownConfig = errors.New("rnn: unknown model config")
 
-// ConfigByName returns the canonical config called name: "mel2-tiny", "mel2-small" or
-// "mel2-meters".
+// ConfigByName returns the canonical config called name: "mel2-tiny", "mel2-small",
+// "mel2-meters" or "mel2-chords".
 func ConfigByName(name string) (Config, error) {
-	switch name {
-	case "mel2-tiny":
-		return DefaultConfig(), nil
-	case "mel2-small":
-		return SmallConfig(), nil
-	case "mel2-meters":
-		return MetersConfig(), nil
+	var names []string
+	for _, f := range configs {
+		c := f()
+		if c.Name == name {
+			return c, nil
+		}
+		names = append(names, c.Name)
 	}
-	return Config{}, fmt.Errorf("%w %q (want mel2-tiny, mel2-small or mel2-meters)", ErrUnknownConfig, name)
+	return Config{}, fmt.Errorf("%w %q (want %s)", ErrUnknownConfig, name, strings.Join(names, ", "))
 }
 
 // The limits of a Config: far above any model musae trains (mel2-small has 90 classes, 32

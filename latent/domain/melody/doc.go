@@ -16,9 +16,14 @@
 // of 4/4 (and refuse another meter with an InputError that names it), and mel2-meters,
 // mel2-tiny's size reading every meter: beside each step the encoder and the decoder read
 // the meter's pulses and places (midi.MeterControls), so that one model serves every meter
-// and a decoded waltz is a waltz. The domain is domain.Conditioned with the one condition
-// "meter": DecodeUnder decodes each vector to its meter's window, Decode and Sample in
-// 4/4. Write puts melodies one after another in one MIDI track, each in its meter (time
+// and a decoded waltz is a waltz, and mel2-chords, mel2-tiny reading the chord under each
+// step (the one-hot of its triad class, 49 features), so that it decodes a melody over a
+// progression. The domain is domain.Conditioned with two conditions, "meter" and
+// "chords" (conditioned.go): a model's config names those it takes (rnn.Config.Conditions),
+// its controls are each one's features in that order, so that a model of both needs no
+// code of its own. DecodeUnder decodes each vector to its meter's window, and under a
+// progression longer than a window window by window from the same z; Decode and Sample
+// use the defaults (4/4; chords have none). Write puts melodies one after another in one MIDI track, each in its meter (time
 // signatures at each change), a bar of rest between (or, for a .musicxml or .abc file, in
 // a score barred and beamed in the meters). Eval reports greedy reconstruction accuracy,
 // onset accuracy, exact windows, the all-hold baseline and MusicVAE's Table 1 pair on a
@@ -27,7 +32,7 @@
 //
 // Besides domain.Domain, the domain is domain.Timed (audio from musae's synthesiser, within
 // its limits), domain.Conditioned, domain.Widener (fine-tuning mel2-tiny into mel2-meters
-// starts at mel2-tiny's function), domain.Shower (the step grid in the meter),
+// or mel2-chords starts at mel2-tiny's function), domain.Keyed (sample --key), domain.Shower (the step grid in the meter),
 // domain.Attributer and domain.Measurer (note density, mean pitch and stepwise motion, and
 // the attribute vectors learnt from them) and domain.Transformer (denoise and elaborate:
 // tasks of whole files, each run by a model trained for it).

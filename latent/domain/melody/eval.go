@@ -33,6 +33,18 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	if o.Dir == "" {
 		return domain.Inputf("say where the MIDI files are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
 	}
+	cs, err := takes(m)
+	if err != nil {
+		return err
+	}
+	if len(cs) > 1 {
+		// The corpora give windows in their own meter, or windows of 4/4 with annotated
+		// chords: not yet both.
+		return domain.Inputf("%s takes %s: training a melody model of several conditions needs a corpus that gives them all, which musae does not read yet", m.Meta.Model, names(cs))
+	}
+	if takesChords(m) {
+		return trainChords(t, m, o)
+	}
 	dec, err := decoder(m)
 	if err != nil {
 		return err
@@ -313,8 +325,8 @@ func ScoreBy(ctx context.Context, m *domain.Model, windows []midi.Melody, labels
 	return ScoreExamples(ctx, m, xs, labels, seed)
 }
 
-// ScoreExamples is ScoreBy for windows as examples, each read in its own meter
-// (Example.Conditions) by a model of every meter.
+// ScoreExamples is ScoreBy for windows as examples, each read under its own conditions
+// (Example.Conditions: its meter, its chords) by a model that takes them.
 func ScoreExamples(ctx context.Context, m *domain.Model, xs []domain.Example, labels []string, seed uint64) (map[string]float64, map[string]*Tally, error) {
 	dec, err := decoder(m)
 	if err != nil {
@@ -460,6 +472,9 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	default:
 		return domain.Inputf("--split %q: for melodies, want validation, train or all", split)
 	}
+	if takesChords(m) {
+		return evalChords(ctx, m, dir, split, what, opt, o, w)
+	}
 	corpus, err := datasets.LoadMelodiesContext(ctx, dir, opt)
 	if err != nil {
 		return err
@@ -500,10 +515,7 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 		return err
 	}
 	fmt.Fprintf(w, "data %s (%s, track %q)\nfiles %d files\nskipped %d files\nexamples %d windows\n", dir, what, opt.Track, len(corpus.Files), len(corpus.Skipped), len(windows))
-	fmt.Fprintf(w, "accuracy %.4f fraction\nonset_accuracy %.4f fraction\nexact_windows %.4f fraction\nhold_baseline %.4f fraction\n"+
-		"teacher_forced %.4f fraction\nsampled %.4f fraction (temperature 1, --seed %d)\n"+
-		"reconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n",
-		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["teacher_forced"], s["sampled"], o.Seed, s["reconstruction"], s["kl"], s["loss"])
+	writeScore(w, s, o.Seed)
 	// The same by the meter of the files the windows come from.
 	meters := make([]string, 0, len(by))
 	for l := range by {
@@ -576,4 +588,13 @@ func writeTaskFigures(ctx context.Context, m *domain.Model, windows []midi.Melod
 	}
 	fmt.Fprintf(w, "%s_step_accuracy %.4f fraction\n%s_note_f1 %.4f fraction\n%s_onsets_per_window %.3f notes\n", t, ft["step_accuracy"], t, ft["note_f1"], t, ft["onsets_per_window"])
 	return nil
+}
+
+// writeScore writes Score's figures, one "name value unit" a line (the samples drawn from
+// seed).
+func writeScore(w io.Writer, s map[string]float64, seed uint64) {
+	fmt.Fprintf(w, "accuracy %.4f fraction\nonset_accuracy %.4f fraction\nexact_windows %.4f fraction\nhold_baseline %.4f fraction\n"+
+		"teacher_forced %.4f fraction\nsampled %.4f fraction (temperature 1, --seed %d)\n"+
+		"reconstruction %.3f nats\nkl %.3f nats\nneg_elbo %.3f nats\n",
+		s["accuracy"], s["onset_accuracy"], s["exact_windows"], s["hold_baseline"], s["teacher_forced"], s["sampled"], seed, s["reconstruction"], s["kl"], s["loss"])
 }

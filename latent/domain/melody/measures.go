@@ -164,21 +164,43 @@ func AttributesOf(ctx context.Context, m *domain.Model, o domain.DataOptions, cu
 	}
 	track := corpusTrack(m, o.Dir, o.Track)
 	cut.Track, cut.AlignGrid = track, true
-	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, cut)
+	var (
+		all     []domain.Example
+		files   int
+		skipped int
+	)
+	if takesChords(m) {
+		// A model that reads chords encodes each window under its annotated chords.
+		corpus, err := datasets.LoadChordMelodies(ctx, o.Dir, cut)
+		if err != nil {
+			return nil, err
+		}
+		all, files, skipped = examples(corpus.Train), len(corpus.Files), len(corpus.Skipped)
+		for i := range all {
+			all[i].Conditions = domain.Conditions{ChordsCondition: chordText(corpus.TrainChords[i])}
+		}
+	} else {
+		corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, cut)
+		if err != nil {
+			return nil, err
+		}
+		all, files, skipped = examples(corpus.Train), len(corpus.Files), len(corpus.Skipped)
+	}
+	xs := pick.N(all, o.Limit, o.Seed)
+	windows, err := melodies(xs)
 	if err != nil {
 		return nil, err
 	}
-	windows := pick.N(corpus.Train, o.Limit, o.Seed)
 	if len(windows) < 8 {
-		return nil, fmt.Errorf("%s: %d training windows (track %q, %d files skipped); need at least 8 to take quarters of", o.Dir, len(windows), track, len(corpus.Skipped))
+		return nil, fmt.Errorf("%s: %d training windows (track %q, %d files skipped); need at least 8 to take quarters of", o.Dir, len(windows), track, skipped)
 	}
-	if len(windows) < len(corpus.Train) {
-		fmt.Fprintf(w, "data %s (track %q): %d of the %d training windows (drawn by --seed %d) from %d files\n", o.Dir, track, len(windows), len(corpus.Train), o.Seed, len(corpus.Files))
+	if len(windows) < len(all) {
+		fmt.Fprintf(w, "data %s (track %q): %d of the %d training windows (drawn by --seed %d) from %d files\n", o.Dir, track, len(windows), len(all), o.Seed, files)
 	} else {
-		fmt.Fprintf(w, "data %s (track %q): %d training windows from %d files\n", o.Dir, track, len(windows), len(corpus.Files))
+		fmt.Fprintf(w, "data %s (track %q): %d training windows from %d files\n", o.Dir, track, len(windows), files)
 	}
 	fmt.Fprintf(log, "musae: encoding %d windows\n", len(windows))
-	mu, _, err := m.EncodeContext(ctx, examples(windows))
+	mu, _, err := m.EncodeContext(ctx, xs)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "melodies",
 		Kind:           "music",
-		Models:         []string{"mel2-tiny", "mel2-small", "mel2-meters"},
+		Models:         []string{"mel2-tiny", "mel2-small", "mel2-meters", "mel2-chords"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
@@ -122,8 +122,8 @@ func seqEncoderConfig(cfg rnn.Config) conv.SeqConfig {
 //go:embed builtin/*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
-// Builtin holds mel2-tiny, mel2-meters and the task models mel2-denoise and mel2-elaborate
-// (see builtin/README.md for how each was trained).
+// Builtin holds mel2-tiny, the conditioned mel2-meters and mel2-chords, and the task
+// models mel2-denoise and mel2-elaborate (see builtin/README.md for how each was trained).
 func (Domain) Builtin() fs.FS {
 	sub, _ := fs.Sub(builtin, "builtin")
 	return sub
@@ -179,12 +179,23 @@ func (Domain) Batch(xs []domain.Example) (*models.Batch, error) {
 // Decode decodes latent vectors to 2-bar melodies: greedily (argmax at each step) at
 // temperature 0, else sampling each step's class at the temperature with rng.
 //
-// A model of every meter decodes in 4/4 here; DecodeUnder decodes in other meters.
+// A model that takes conditions decodes under their defaults here (a model of every meter
+// in 4/4), and DecodeUnder under others; one that needs a condition without a default
+// (mel2-chords, the chords) is an InputError saying so.
 func (d Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
-	if takesMeter(m) {
+	if cs, err := takes(m); err != nil {
+		return nil, err
+	} else if len(cs) > 0 {
+		c := domain.Conditions{}
+		for _, t := range cs {
+			if t.Default == "" {
+				return nil, domain.Inputf("%s needs --%s (%s)", m.Meta.Model, t.Name, t.Usage)
+			}
+			c[t.Name] = t.Default
+		}
 		conds := make([]domain.Conditions, len(zs))
 		for i := range conds {
-			conds[i] = domain.Conditions{MeterCondition: DefaultMeter}
+			conds[i] = c
 		}
 		return d.DecodeUnder(m, zs, conds, temperature, rng)
 	}
@@ -225,14 +236,19 @@ func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Exa
 
 // window is the window of f, read from name, that Read describes.
 func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example, err error) {
+	shift, _ := f.GridOffset() // what Prepare moves the file by, for its chord annotations
 	opt, chosen, err := Prepare(f, name, ro.Track)
 	if err != nil {
 		return domain.Example{}, err
 	}
 	x = domain.Example{Source: name, QPM: f.QPM}
+	start := 0
 	defer func() {
 		if chosen != "" {
 			x.Where += ", of " + chosen
+		}
+		if err == nil {
+			readChords(f, name, opt, shift, start, &x)
 		}
 		// A repaired file is read as far as it is sound; say so wherever the window is shown.
 		if len(f.Warnings) > 0 {
@@ -244,7 +260,7 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 		if err != nil {
 			return x, fmt.Errorf("%s: %w", name, err)
 		}
-		x.Value, x.Where = ws[0].Melody, "the first 2-bar window with notes"
+		x.Value, x.Where, start = ws[0].Melody, "the first 2-bar window with notes", ws[0].Start
 		if m := ws[0].Meter(); m != "4/4" {
 			x.Where = "the first window with notes, " + ws[0].Span()
 		}
@@ -259,7 +275,7 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 	if err != nil {
 		return x, fmt.Errorf("%s: %w", name, err)
 	}
-	x.Value, x.Where = w.Melody, w.Span()
+	x.Value, x.Where, start = w.Melody, w.Span(), w.Start
 	x.Conditions = domain.Conditions{MeterCondition: MeterText(w.Meters)}
 	return x, nil
 }
@@ -330,17 +346,19 @@ func onlyDrums(chs []int) bool {
 }
 
 // Write writes melodies in sequence at layout.QPM (120 when 0), a bar of rest between
-// them: to one MIDI track, or with layout.Format ".musicxml" or ".abc" as a score titled
-// layout.Title, in the key its notes suggest (midi.EstimateKey; midi.Melody.MusicXML,
-// midi.Melody.ABC). Each melody is in its own meter (Example.Conditions; 4/4 without):
-// the MIDI file has a time signature at the start and at each change, the score bars and
-// beams in it, and the bar of rest after a melody is a bar of its last meter.
+// them: to one MIDI track (and their chords, where they were decoded under chords, to a
+// second), or with layout.Format ".musicxml" or ".abc" as a score titled layout.Title, in
+// the key its notes suggest (midi.EstimateKey; midi.Melody.MusicXML, midi.Melody.ABC);
+// melodies under chords make a lead sheet, their chords above the staff. Each melody is
+// in its own meter (Example.Conditions; 4/4 without): the MIDI file has a time signature
+// at the start and at each change, the score bars and beams in it, and the bar of rest
+// after a melody is a bar of its last meter.
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	ms, err := melodies(xs)
 	if err != nil {
 		return err
 	}
-	all, meters, err := sequence(xs, ms)
+	all, meters, starts, err := sequence(xs, ms)
 	if err != nil {
 		return err
 	}
@@ -348,7 +366,7 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	case ".musicxml", ".abc":
 		// The score's key is the one its notes suggest (Krumhansl–Schmuckler).
 		key := midi.EstimateKey(all)
-		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key, Meters: meters}
+		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key, Meters: meters, Chords: scoreChords(xs, ms, starts)}
 		var doc []byte
 		if l.Format == ".abc" {
 			doc, err = all.ABC(opt)
@@ -361,27 +379,31 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 		_, err = w.Write(doc)
 		return err
 	}
+	// Melodies under chords get their chords in a second track, which Read estimates back.
+	opt := midi.WriteOptions{QPM: qpmOr(l.QPM), Meters: meters, Chords: scoreChords(xs, ms, starts)}
 	if meters == nil {
-		return midi.WriteMelodies(w, qpmOr(l.QPM), midi.WithRests(ms)...)
+		return midi.WriteMelodiesWith(w, opt, midi.WithRests(ms)...)
 	}
-	return midi.WriteMelodiesWith(w, midi.WriteOptions{QPM: qpmOr(l.QPM), Meters: meters}, all)
+	return midi.WriteMelodiesWith(w, opt, all)
 }
 
 // sequence lays melodies one after another, each followed by a bar of rest in its last
 // meter but the last, and returns the whole with its meters by step (nil when every
-// melody is in 4/4).
-func sequence(xs []domain.Example, ms []midi.Melody) (midi.Melody, []midi.Meter, error) {
+// melody is in 4/4) and the step each melody starts at.
+func sequence(xs []domain.Example, ms []midi.Melody) (midi.Melody, []midi.Meter, []int, error) {
 	var (
 		all    midi.Melody
 		meters []midi.Meter
+		starts []int
 		plain  = true
 	)
 	for i, m := range ms {
+		starts = append(starts, len(all))
 		var own []midi.Meter
 		if x := xs[i]; x.Value != nil {
 			var err error
 			if own, _, err = meterOf(x); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		} else {
 			own = []midi.Meter{{Num: 4, Den: 4}}
@@ -405,7 +427,7 @@ func sequence(xs []domain.Example, ms []midi.Melody) (midi.Melody, []midi.Meter,
 	if plain {
 		meters = nil
 	}
-	return all, meters, nil
+	return all, meters, starts, nil
 }
 
 var _ domain.Shower = Domain{}

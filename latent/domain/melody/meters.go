@@ -1,16 +1,12 @@
 package melody
 
 import (
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 
 	"musae/latent/domain"
 	"musae/midi"
-	"musae/models"
-	"musae/models/rnn"
 )
 
 // MeterCondition names the meter among an example's conditions ("meter": "6/8").
@@ -19,33 +15,27 @@ const MeterCondition = "meter"
 // DefaultMeter is what a model of every meter decodes under when not told.
 const DefaultMeter = "4/4"
 
-// Controls is the number of control features per step of a model of every meter
-// (mel2-meters): midi.MeterControls.
+// Controls is the number of control features per step of the meter condition
+// (midi.MeterControls; rnn.MeterControls, which the rnn configs use, is the same number).
 const Controls = midi.NumMeterControls
 
-var _ domain.Conditioned = Domain{}
-
-// Conditions is the meter: the one condition melodies take.
-func (Domain) Conditions() []domain.Condition {
-	return []domain.Condition{{
-		Name:    MeterCondition,
-		Usage:   "melodies: the meter of what is decoded (4/4, 3/4, 6/8, 9/8, 12/8, 2/4, 5/4, 4/2 …: two bars, or the bars that fill 32 sixteenths, at most 48) with a model of every meter (mel2-meters)",
-		Default: DefaultMeter,
-	}}
+// meterCondition describes the meter for flags and help (conditioned.go).
+var meterCondition = domain.Condition{
+	Name:    MeterCondition,
+	Usage:   "melodies: the meter of what is decoded (4/4, 3/4, 6/8, 9/8, 12/8, 2/4, 5/4, 4/2 …: two bars, or the bars that fill 32 sixteenths, at most 48) with a model of every meter (mel2-meters)",
+	Default: DefaultMeter,
 }
 
-// Takes is the meter for a model that reads controls (mel2-meters), nothing for one of
-// 4/4 windows only (mel2-tiny, mel2-small).
-func (Domain) Takes(m *domain.Model) []string {
-	if takesMeter(m) {
-		return []string{MeterCondition}
+// meterControls writes the meter's controls of x's window of n steps (midi.MeterControls:
+// the pulse of each step, one-hot, whether its meter is compound, where it lies in its bar
+// and in the window).
+func meterControls(dst []float32, x domain.Example, n int) error {
+	meters, _, err := meterOf(x)
+	if err != nil {
+		return domain.Inputf("%w", err)
 	}
+	midi.MeterControls(dst, meters, n)
 	return nil
-}
-
-func takesMeter(m *domain.Model) bool {
-	d, ok := m.VAE.Dec.(*rnn.Decoder)
-	return ok && d.Controls == Controls
 }
 
 // MeterText writes a window's meters (by step from its start, as midi.MeterWindow.Meters
@@ -105,119 +95,4 @@ func meterOf(x domain.Example) ([]midi.Meter, string, error) {
 		return nil, "", fmt.Errorf("melody: example %s: %w", x.Source, err)
 	}
 	return ms, text, nil
-}
-
-// BatchFor is the batch m's encoder reads: for a model of every meter, the windows padded
-// to its steps with their meters as controls; for a model of 4/4 windows, Batch, refusing
-// windows of other lengths and meters with an InputError that names the file's meter.
-func (d Domain) BatchFor(m *domain.Model, xs []domain.Example) (*models.Batch, error) {
-	ms, err := melodies(xs)
-	if err != nil {
-		return nil, err
-	}
-	if !takesMeter(m) {
-		steps := m.Domain.Info().Shape[0]
-		if dec, ok := m.VAE.Dec.(*rnn.Decoder); ok {
-			steps = dec.Steps
-		}
-		for i, x := range xs {
-			_, text, err := meterOf(x)
-			if err != nil {
-				return nil, err
-			}
-			if len(ms[i]) != steps {
-				return nil, domain.Inputf("%s: %s is %d sixteenths of %s; %s reads windows of %d (2 bars of 4/4, 2/2, 4 of 2/4, 1 of 4/2): the models of every meter (mel2-meters) read it", x.Source, defaultWhere(x), len(ms[i]), text, m.Meta.Model, steps)
-			}
-		}
-		return d.Batch(xs)
-	}
-	dec, err := decoder(m)
-	if err != nil {
-		return nil, err
-	}
-	b := models.NewBatch(len(xs), dec.Steps, midi.NumClasses, true)
-	b.SetControls(Controls)
-	classes := make([]int32, dec.Steps)
-	for i, x := range xs {
-		meters, text, err := meterOf(x)
-		if err != nil {
-			return nil, err
-		}
-		n := len(ms[i])
-		if n == 0 || n > dec.Steps {
-			return nil, domain.Inputf("%s: %s is %d sixteenths of %s; %s reads windows of 1 to %d", x.Source, defaultWhere(x), n, text, m.Meta.Model, dec.Steps)
-		}
-		for t, c := range ms[i] {
-			classes[t] = int32(c)
-		}
-		b.SetClasses(i, classes[:n])
-		midi.MeterControls(b.ExampleControls(i), meters, n)
-		b.SetLength(i, n)
-	}
-	return b, nil
-}
-
-func defaultWhere(x domain.Example) string {
-	if x.Where != "" {
-		return x.Where
-	}
-	return "the melody"
-}
-
-// DecodeUnder decodes latent vectors in the meters conds give: each to the length of its
-// meter's window, with its pulses as the decoder's controls, the examples carrying the
-// meter.
-func (Domain) DecodeUnder(m *domain.Model, zs [][]float32, conds []domain.Conditions, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
-	dec, err := decoder(m)
-	if err != nil {
-		return nil, err
-	}
-	n := len(zs)
-	ctl := make([]float32, n*dec.Steps*Controls)
-	lengths := make([]int, n)
-	texts := make([]string, n)
-	for i, c := range conds {
-		texts[i] = c[MeterCondition]
-		meters, steps, err := ParseMeter(texts[i])
-		if err != nil {
-			return nil, domain.Inputf("--%s: %v", MeterCondition, err)
-		}
-		if steps > dec.Steps {
-			return nil, domain.Inputf("--%s %s: a window of %d sixteenths; %s decodes at most %d", MeterCondition, texts[i], steps, m.Meta.Model, dec.Steps)
-		}
-		lengths[i] = steps
-		midi.MeterControls(ctl[i*dec.Steps*Controls:], meters, steps)
-	}
-	seqs := dec.GenerateControlled(flatten(zs), n, ctl, lengths, temperature, rng)
-	out := make([]domain.Example, n)
-	for i, s := range seqs {
-		mel := make(midi.Melody, len(s))
-		for t, c := range s {
-			mel[t] = int(c)
-		}
-		out[i] = domain.Example{Value: mel, Conditions: domain.Conditions{MeterCondition: texts[i]}}
-	}
-	return out, nil
-}
-
-var _ domain.Widener = Domain{}
-
-// Widen gives dst, a recurrent model reading more controls per step than src (mel2-meters
-// from mel2-tiny), src's function exactly: src's weights, zero weights for the controls
-// it lacks (rnn.WidenParams). Both must have the recurrent encoder.
-func (Domain) Widen(dst, src *domain.Model) error {
-	var a, b rnn.Config
-	if err := json.Unmarshal(dst.Meta.Config, &a); err != nil {
-		return fmt.Errorf("melody: widen: bad model config: %w", err)
-	}
-	if err := json.Unmarshal(src.Meta.Config, &b); err != nil {
-		return fmt.Errorf("melody: widen: bad model config: %w", err)
-	}
-	if _, ok := dst.VAE.Enc.(*rnn.Encoder); !ok {
-		return fmt.Errorf("melody: widen: %s has no recurrent encoder", dst.Meta.Model)
-	}
-	if _, ok := src.VAE.Enc.(*rnn.Encoder); !ok {
-		return fmt.Errorf("melody: widen: %s has no recurrent encoder", src.Meta.Model)
-	}
-	return rnn.WidenParams(a, b, dst.Params(), src.Params())
 }
