@@ -49,7 +49,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "16-bar melodies",
 		Kind:           "music",
-		Models:         []string{"hier16-tiny", "flat16-tiny"},
+		Models:         []string{"hier16-tiny", "hier16-c64", "flat16-tiny"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
