@@ -47,7 +47,7 @@ writes the steps as a score instead. Across meters the rule is that there is non
 the built-in melody models read 2 bars of 4/4 (32 sixteenths, in files of 4/4, 2/2, 2/4 or
 1/4, bars counted in the file's own meter), and an input in 3/4, 6/8 or another meter is
 refused, naming its meter, so that a morph never mixes meters. --bars 16 morphs whole
-16-bar phrases with the 16-bar model (hier16-tiny).
+16-bar phrases with the 16-bar model (hier16-c64).
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.
