@@ -98,7 +98,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Task, "task", "", "the autoencoder lesson instead of a VAE: ae, denoise or superres (MNIST digits, alone); with --init, --domain, --config or --resume: "+taskHelp(reg))
 	f.IntVar(&o.Shrink, "shrink", 0, "--task superres: inputs 2 (14×14, the default) or 4 (7×7) times smaller")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
-	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
+	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser (with another --config: the tensors whose name and shape match)")
 	f.StringVar(&o.Data, "data", "", "data folder: MNIST IDX files, or MIDI files for melodies")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
 	f.StringVar(&o.Track, "track", "", "music: the track to read, by name or index (default: melodies merge all tracks, drums read channel 10)")
