@@ -377,6 +377,27 @@ func LoadParams(params []*Param, tensors map[string]Tensor) error {
 	return nil
 }
 
+// LoadMatching copies into each parameter the tensor of its name when it has the same
+// shape and dtype F32, and leaves the others as they are: a model of another
+// architecture starts from the weights they share. It returns the names of the
+// parameters it set (taken) and of those it left (kept, with the reason), in the
+// parameters' order.
+func LoadMatching(params []*Param, tensors map[string]Tensor) (taken, kept []string) {
+	for _, p := range params {
+		t, ok := tensors[p.Name]
+		switch {
+		case !ok:
+			kept = append(kept, fmt.Sprintf("%s %v (not there)", p.Name, p.Shape()))
+		case t.DType != "F32" || !slices.Equal(t.Shape, p.Shape()):
+			kept = append(kept, fmt.Sprintf("%s %v (there %s %v)", p.Name, p.Shape(), t.DType, t.Shape))
+		default:
+			copy(p.Data(), t.F32)
+			taken = append(taken, fmt.Sprintf("%s %v", p.Name, p.Shape()))
+		}
+	}
+	return taken, kept
+}
+
 // isParamTensor reports whether a checkpoint's tensor called name is a model parameter:
 // tensors under "test." (reference outputs) and "optimizer." (Adam's moments) are not.
 func isParamTensor(name string) bool {

@@ -46,9 +46,10 @@ func TestTrainOptions(t *testing.T) {
 		{argv: "--init mel2-tiny -o m.safetensors", domain: "melody", clip: 1, maxBeta: 0.2, freeNats: 48},
 		{argv: "--init mnist-conv --encoder conv --z 16 --config mnist-conv -o m.safetensors", domain: "mnist", maxBeta: 1},
 		{argv: "--init mel2-tiny --z 8 -o m.safetensors", wantErr: "latent of 64 dimensions; --z 8"},
-		{argv: "--init mel2-tiny --config mel2-small -o m.safetensors", wantErr: "--config mel2-small would be another architecture"},
+		// --init into another architecture: its domain, and the domain's KL schedule.
+		{argv: "--init mel2-tiny --config hier16-c64 -o m.safetensors", domain: "melody16", clip: 1, maxBeta: 0.2, freeNats: 256, betaRate: 0.99999},
+		{argv: "--init mel2-tiny --domain mnist -o m.safetensors", domain: "mnist", maxBeta: 1},
 		{argv: "--init mel2-tiny --encoder conv -o m.safetensors", wantErr: "has the rnn encoder; --encoder conv"},
-		{argv: "--init mel2-tiny --domain mnist -o m.safetensors", wantErr: "is a melody model; --domain says mnist"},
 		{argv: "--init mel2-tiny --resume a.safetensors -o m.safetensors", wantErr: "give one of them"},
 		{argv: "--domain mnist --time -1s -o m.safetensors", wantErr: "--time must not be negative"},
 		// Widening: mel2-tiny into mel2-meters, which reads the meter beside each step.
@@ -164,6 +165,54 @@ func TestTrainInit(t *testing.T) {
 	rec, _ := strconv.ParseFloat(rows[1][4], 64)
 	if rows[1][2] != "train" || rec > 72 { // a fresh model starts near 32·ln 90 = 144 nats; fresh Adam shakes a trained one to about 30
 		t.Fatalf("first logged row %v: not a trained model's reconstruction", rows[1])
+	}
+}
+
+// TestTrainInitPartial starts hier16-c64 from mel2-tiny: the encoder and the bar decoder
+// (mel2-tiny's names and shapes) take mel2-tiny's weights, the conductor starts as a fresh
+// model of the seed does, and the run says which is which and records where it started.
+// A model that shares no tensor with the new one is refused before any data is read.
+func TestTrainInitPartial(t *testing.T) {
+	reg := builtinDomains()
+	o, err := parseOptions(t, withDomains(newTrainCmd), strings.Fields("--init mel2-tiny --config hier16-c64 --seed 3 -o m.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	m, err := newPartial(reg, o, &errb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := reg.Open("mel2-tiny", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := reg.New("hier16-c64", 0, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := models.ParamTensors(src.Params())
+	for i, p := range m.Params() {
+		from, ok := want[p.Name]
+		if !ok {
+			from = models.ParamTensors(fresh.Params()[i : i+1])[p.Name]
+		}
+		if !slices.Equal(p.Data(), from.F32) {
+			t.Errorf("%s: not %s's values (in mel2-tiny: %v)", p.Name, map[bool]string{true: "mel2-tiny", false: "a fresh seed-3 model"}[ok], ok)
+		}
+	}
+	msg := errb.String()
+	for _, s := range []string{"20 of 26 parameters from its weights", "dec.weight_ih_l0 [1024 154]", "fresh (seed 3): conductor_init.weight [128 64] (not there)"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("stderr does not say %q:\n%s", s, msg)
+		}
+	}
+	if m.Meta.Model != "hier16-c64" || m.Meta.Init == nil || m.Meta.Init.Ref != "mel2-tiny" || m.Meta.Init.Steps != 36000 {
+		t.Errorf("meta %+v, init %+v", m.Meta, m.Meta.Init)
+	}
+	code, _, stderr := musae(t, "train", "--init", "mnist-conv", "--config", "hier16-c64", "--data", filepath.Join(t.TempDir(), "nowhere"), "-o", filepath.Join(t.TempDir(), "m.safetensors"))
+	if code != exitUsage || !strings.Contains(stderr, "--init mnist-conv (mnist-conv) shares no parameter of the same name and shape with hier16-c64") || strings.Contains(stderr, "nowhere") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
 

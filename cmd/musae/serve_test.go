@@ -154,7 +154,7 @@ func TestServeAPI(t *testing.T) {
 		{"/api/starters?model=mel2-tiny", "200", "application/json", `"name":"Ode to Joy"`},
 		{"/api/starters?model=drums2", "200", "application/json", `"lanes":[{"name":"crash","pitch":49}`},
 		{"/api/starters?model=mnist-conv", "200", "application/json", `"name":"sample 1 (seed 1, T 1)","ref":`},
-		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv, mnist-conv2, mel2-tiny, mel2-chords, mel2-meters, drums2, groove2, hier16-tiny`},
+		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv, mnist-conv2, mel2-tiny, mel2-chords, mel2-meters, drums2, groove2, hier16-c64`},
 		{"/api/starters", "404", "application/json", `no model \"\"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=1", "400", "application/json", `steps \"1\": want a number from 2 to 33`},
@@ -588,7 +588,7 @@ func TestServeConditions(t *testing.T) {
 // ships them, of its latent size, with the domain's measures.
 func TestBuiltinAttributes(t *testing.T) {
 	reg := builtinDomains()
-	want := map[string]string{"mel2-tiny": "density pitch stepwise", "hier16-tiny": "density pitch stepwise", "mel2-meters": "density pitch stepwise", "mel2-chords": "density pitch stepwise", "drums2": "density openness syncopation", "mnist-conv": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9", "mnist-conv2": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"}
+	want := map[string]string{"mel2-tiny": "density pitch stepwise", "hier16-c64": "density pitch stepwise", "mel2-meters": "density pitch stepwise", "mel2-chords": "density pitch stepwise", "drums2": "density openness syncopation", "mnist-conv": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9", "mnist-conv2": "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"}
 	for _, name := range reg.Builtin() {
 		m, err := reg.Open(name, "")
 		if err != nil {
@@ -688,7 +688,7 @@ func TestServeCommand(t *testing.T) {
 	for !strings.Contains(out.String(), "http://") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(out.String(), "(models mnist-conv, mnist-conv2, mel2-tiny, mel2-chords, mel2-meters, drums2, groove2, hier16-tiny)") {
+	if !strings.Contains(out.String(), "(models mnist-conv, mnist-conv2, mel2-tiny, mel2-chords, mel2-meters, drums2, groove2, hier16-c64)") {
 		t.Errorf("serve says %q", out.String())
 	}
 	var addr string

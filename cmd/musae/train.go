@@ -40,6 +40,7 @@ type trainOptions struct {
 
 	init      *domain.Model // the model --init names, opened by complete (widened to --config)
 	initModel string        // the model --init names, as its checkpoint names it
+	partial   bool          // --init into another architecture that does not widen it: only the tensors that match
 	batchOK   bool          // --batch was given
 }
 
@@ -63,7 +64,10 @@ mnist-conv2) or of any checkpoint, with fresh optimiser state and step count. Th
 keeps its architecture (--config, --z and --encoder may only agree with it), its domain
 and its task (a model trained with --task stays one, unless --task names another);
 the KL weight is --max-beta from the first step (--beta-rate 0), since the model has had
-its warm-up.
+its warm-up. With a --config (or --domain) of another architecture, the new model starts
+every parameter whose name and shape match from the --init model's weights and the others
+fresh (the run says which), with the domain's KL schedule; --init mel2-tiny --config
+hier16-c64 starts the encoder and the bar decoder from the 2-bar model.
 
 Defaults follow the domain: MNIST trains the plain ELBO (beta 1, no free bits, no clipping);
 melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 per step,
@@ -102,7 +106,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Task, "task", "", "the autoencoder lesson instead of a VAE: ae, denoise or superres (MNIST digits, alone); with --init, --domain, --config or --resume: "+taskHelp(reg))
 	f.IntVar(&o.Shrink, "shrink", 0, "--task superres: inputs 2 (14×14, the default) or 4 (7×7) times smaller")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
-	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser")
+	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser (with another --config: widened, or the tensors whose name and shape match)")
 	f.StringArrayVar(&o.dataDirs, "data", nil, "data folder: MNIST IDX files, or MIDI files for melodies; melodies: give it again to train on several corpora together (each split into training and validation files apart)")
 	f.StringVar(&o.Dataset, "dataset", "mnist", "mnist or fashion-mnist")
 	f.StringArrayVar(&o.tracks, "track", nil, "music: the track to read, by name or index (default: melodies merge all tracks, drums read channel 10); with several --data, once for all or once per --data in order ('' for automatic)")
@@ -245,7 +249,7 @@ func (o *trainOptions) complete(reg *domain.Registry, f *pflag.FlagSet) error {
 	if d, err := reg.Lookup(o.Domain); err == nil {
 		loss, clip = d.Info().Loss, d.Info().ClipNorm
 	}
-	if o.Init != "" {
+	if o.Init != "" && !o.partial {
 		loss.BetaRate = 0
 	}
 	set := func(name string, v *float64, def float64) {
@@ -265,32 +269,29 @@ func (o *trainOptions) complete(reg *domain.Registry, f *pflag.FlagSet) error {
 	return nil
 }
 
-// openInit opens the model --init names and checks that the flags agree with it: a
-// fine-tuned model keeps its architecture and domain.
+// openInit opens the model --init names. With a --config or --domain of another model
+// the run is a partial start (newPartial); otherwise it fine-tunes the model, which keeps
+// its architecture and domain, and --z and --encoder must agree with it.
 func (o *trainOptions) openInit(reg *domain.Registry, f *pflag.FlagSet) error {
 	m, err := reg.Open(o.Init, "")
 	if err != nil {
 		return err
 	}
-	if o.Domain != "" && o.Domain != m.Meta.Domain {
-		return usagef("--init %s is a %s model; --domain says %s", o.Init, m.Meta.Domain, o.Domain)
-	}
-	if o.Config != "" && o.Config != m.Meta.Model {
-		w, ok := m.Domain.(domain.Widener)
-		if !ok {
-			return usagef("--init %s is a %s model; --config %s would be another architecture (fine-tuning keeps the model's, or widens it to read more per step)", o.Init, m.Meta.Model, o.Config)
-		}
+	if o.Config != "" && o.Config != m.Meta.Model && (o.Domain == "" || o.Domain == m.Meta.Domain) {
 		// A model of more conditions starts from this one's function (mel2-meters or
-		// mel2-chords from mel2-tiny): its parameters, zero weights for what it reads beside them.
-		wide, err := reg.New(o.Config, m.VAE.Z, m.Meta.Encoder, o.Seed)
-		if err != nil {
-			return usagef("--config %s: %v", o.Config, err)
+		// mel2-chords from mel2-tiny): its parameters, zero weights for what it reads
+		// beside them. Another architecture takes the tensors that match (below).
+		if w, ok := m.Domain.(domain.Widener); ok {
+			wide, err := reg.New(o.Config, m.VAE.Z, m.Meta.Encoder, o.Seed)
+			if err == nil && w.Widen(wide, m) == nil {
+				wide.Meta.Steps, wide.Meta.Dataset, wide.Meta.Init = m.Meta.Steps, m.Meta.Dataset, m.Meta.Init
+				o.initModel, m = m.Meta.Model, wide
+			}
 		}
-		if err := w.Widen(wide, m); err != nil {
-			return usagef("--init %s is a %s model; --config %s would be another architecture (fine-tuning keeps the model's, or widens it to read more per step: %v)", o.Init, m.Meta.Model, o.Config, err)
-		}
-		wide.Meta.Steps, wide.Meta.Dataset, wide.Meta.Init = m.Meta.Steps, m.Meta.Dataset, m.Meta.Init
-		o.initModel, m = m.Meta.Model, wide
+	}
+	if (o.Config != "" && o.Config != m.Meta.Model) || (o.Domain != "" && o.Domain != m.Meta.Domain) {
+		o.init, o.partial = m, true // another architecture: runTrain takes what matches
+		return nil
 	}
 	if f.Changed("z") && o.Z != m.VAE.Z {
 		return usagef("--init %s has a latent of %d dimensions; --z %d would be another architecture (fine-tuning keeps the model's)", o.Init, m.VAE.Z, o.Z)
@@ -320,6 +321,34 @@ func initMeta(reg *domain.Registry, m *domain.Model, ref, from string) models.Me
 		Model: m.Meta.Model, Domain: m.Meta.Domain, Config: m.Meta.Config, Encoder: m.Meta.Encoder, Task: m.Meta.Task,
 		Init: &models.Origin{Ref: ref, Model: from, Steps: m.Meta.Steps, Dataset: m.Meta.Dataset, Init: m.Meta.Init},
 	}
+}
+
+// newPartial returns a fresh model of the architecture --config (or --domain) names, every
+// parameter whose name and shape match o.init's started from its weights; it says on
+// stderr which were taken and which not, and refuses when none match.
+func newPartial(reg *domain.Registry, o *trainOptions, stderr io.Writer) (*domain.Model, error) {
+	name := o.Config
+	if name == "" {
+		d, err := reg.Lookup(o.Domain)
+		if err != nil {
+			return nil, err
+		}
+		name = d.Info().Models[0]
+	}
+	m, err := reg.New(name, o.Z, o.Encoder, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	taken, kept := models.LoadMatching(m.Params(), models.ParamTensors(o.init.Params()))
+	if len(taken) == 0 {
+		return nil, usagef("--init %s (%s) shares no parameter of the same name and shape with %s: nothing to start from", o.Init, o.init.Meta.Model, name)
+	}
+	fmt.Fprintf(stderr, "--init %s into %s: %d of %d parameters from its weights: %s\n", o.Init, name, len(taken), len(taken)+len(kept), strings.Join(taken, ", "))
+	if len(kept) > 0 {
+		fmt.Fprintf(stderr, "fresh (seed %d): %s\n", o.Seed, strings.Join(kept, ", "))
+	}
+	m.Meta.Init = initMeta(reg, o.init, o.Init, o.init.Meta.Model).Init
+	return m, nil
 }
 
 func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout, stderr io.Writer) error {
@@ -369,6 +398,10 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 		if !o.samplingRateSet {
 			o.SamplingRate = m.Meta.SamplingRate
 		}
+	case o.partial:
+		if m, err = newPartial(reg, o, stderr); err != nil {
+			return err
+		}
 	case o.init != nil:
 		m = o.init
 		m.Meta = initMeta(reg, m, o.Init, o.initModel)
@@ -417,7 +450,7 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 	t.Config.Budget = o.Budget
 	fmt.Fprintf(stderr, "training %s on %s: %d examples, %d epochs of %d steps, batch %d\n",
 		describeModel(m), t.Meta.Dataset, t.Data.Len(), epochs, t.Data.Len()/o.Batch, o.Batch)
-	if o.init != nil && t.Validate != nil {
+	if o.init != nil && !o.partial && t.Validate != nil {
 		// The figures a fine-tuning run starts from, on the validation windows it reports.
 		v, err := t.Validate()
 		if err != nil {

@@ -29,6 +29,15 @@ func Hier16Config() HierConfig {
 	}
 }
 
+// Hier16C64Config returns hier16-c64: hier16-tiny with a conductor of 1 × LSTM 64, so
+// that its bar decoder (z 64, 1 × LSTM 256) and its encoder have mel2-tiny's parameters'
+// names and shapes, and `musae train --init mel2-tiny` starts them from its weights.
+func Hier16C64Config() HierConfig {
+	c := Hier16Config()
+	c.Name, c.ConductorHidden = "hier16-c64", []int{64}
+	return c
+}
+
 // Flat16Config returns flat16-tiny, hier16-tiny's flat baseline: the same encoder and z,
 // and one LSTM 256 decoding all 256 steps.
 func Flat16Config() HierConfig {
@@ -36,15 +45,17 @@ func Flat16Config() HierConfig {
 }
 
 // HierConfigByName returns the canonical 16-bar config called name: "hier16-tiny" or
-// "flat16-tiny".
+// "hier16-c64" or "flat16-tiny".
 func HierConfigByName(name string) (HierConfig, error) {
 	switch name {
 	case "hier16-tiny":
 		return Hier16Config(), nil
+	case "hier16-c64":
+		return Hier16C64Config(), nil
 	case "flat16-tiny":
 		return Flat16Config(), nil
 	}
-	return HierConfig{}, fmt.Errorf("%w %q (want hier16-tiny or flat16-tiny)", ErrUnknownConfig, name)
+	return HierConfig{}, fmt.Errorf("%w %q (want hier16-tiny, hier16-c64 or flat16-tiny)", ErrUnknownConfig, name)
 }
 
 // ParseHierConfig reads a HierConfig from a checkpoint's JSON, validated.

@@ -46,7 +46,7 @@ func (Domain) Heard(x domain.Example) int {
 func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, keep []bool, o domain.InfillOptions) (domain.Example, error) {
 	hd, ok := m.VAE.Dec.(*rnn.HierDecoder)
 	if !ok {
-		return domain.Example{}, domain.Inputf("%s is a flat model: infilling needs a hierarchical one (hier16-tiny), whose bars are scored one by one: %w", m.Meta.Model, domain.ErrUnsupported)
+		return domain.Example{}, domain.Inputf("%s is a flat model: infilling needs a hierarchical one (hier16-c64), whose bars are scored one by one: %w", m.Meta.Model, domain.ErrUnsupported)
 	}
 	mel, err := melody.Melody(x)
 	if err != nil {

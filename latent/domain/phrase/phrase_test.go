@@ -162,7 +162,7 @@ func TestInfill(t *testing.T) {
 // TestDecodeAndBatch decodes 16-bar phrases with both models, and refuses a 2-bar melody.
 func TestDecodeAndBatch(t *testing.T) {
 	d := Domain{}
-	for _, name := range []string{"hier16-tiny", "flat16-tiny"} {
+	for _, name := range []string{"hier16-tiny", "hier16-c64", "flat16-tiny"} {
 		m := newModel(t, name)
 		xs, err := d.Sample(m, 2, 1, rand.New(rand.NewPCG(1, 2)))
 		if err != nil {
