@@ -98,27 +98,10 @@ func decoder(m *domain.Model) (*rnn.Decoder, error) {
 }
 
 // Drums returns the beat an example holds, or an error naming it.
-func Drums(x domain.Example) (midi.Drums, error) {
-	d, ok := x.Value.(midi.Drums)
-	if !ok {
-		return nil, fmt.Errorf("drums: example %s holds a %T, not a midi.Drums", x.Source, x.Value)
-	}
-	return d, nil
-}
+func Drums(x domain.Example) (midi.Drums, error) { return domain.ValueOf[midi.Drums](x, "drums") }
 
 func beats(xs []domain.Example) ([]midi.Drums, error) {
-	ds := make([]midi.Drums, len(xs))
-	for i, x := range xs {
-		if x.Value == nil {
-			continue
-		}
-		d, err := Drums(x)
-		if err != nil {
-			return nil, err
-		}
-		ds[i] = d
-	}
-	return ds, nil
+	return domain.ValuesOf[midi.Drums](xs, "drums")
 }
 
 // Batch makes the one-hot batch of 2-bar beats the encoder reads.

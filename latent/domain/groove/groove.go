@@ -154,27 +154,10 @@ func decoder(m *domain.Model) (*rnn.GrooveDecoder, error) {
 }
 
 // Groove returns the groove an example holds, or an error naming it.
-func Groove(x domain.Example) (midi.Groove, error) {
-	g, ok := x.Value.(midi.Groove)
-	if !ok {
-		return nil, fmt.Errorf("groove: example %s holds a %T, not a midi.Groove", x.Source, x.Value)
-	}
-	return g, nil
-}
+func Groove(x domain.Example) (midi.Groove, error) { return domain.ValueOf[midi.Groove](x, "groove") }
 
 func grooves(xs []domain.Example) ([]midi.Groove, error) {
-	gs := make([]midi.Groove, len(xs))
-	for i, x := range xs {
-		if x.Value == nil {
-			continue
-		}
-		g, err := Groove(x)
-		if err != nil {
-			return nil, err
-		}
-		gs[i] = g
-	}
-	return gs, nil
+	return domain.ValuesOf[midi.Groove](xs, "groove")
 }
 
 // checked returns the grooves of xs, each of midi.WindowSteps valid steps.

@@ -139,27 +139,10 @@ func decoder(m *domain.Model) (*rnn.Decoder, error) {
 }
 
 // Melody returns the melody an example holds, or an error naming it.
-func Melody(x domain.Example) (midi.Melody, error) {
-	m, ok := x.Value.(midi.Melody)
-	if !ok {
-		return nil, fmt.Errorf("melody: example %s holds a %T, not a midi.Melody", x.Source, x.Value)
-	}
-	return m, nil
-}
+func Melody(x domain.Example) (midi.Melody, error) { return domain.ValueOf[midi.Melody](x, "melody") }
 
 func melodies(xs []domain.Example) ([]midi.Melody, error) {
-	ms := make([]midi.Melody, len(xs))
-	for i, x := range xs {
-		if x.Value == nil {
-			continue
-		}
-		m, err := Melody(x)
-		if err != nil {
-			return nil, err
-		}
-		ms[i] = m
-	}
-	return ms, nil
+	return domain.ValuesOf[midi.Melody](xs, "melody")
 }
 
 // Example wraps a melody as an example at qpm.
