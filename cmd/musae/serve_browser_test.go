@@ -134,12 +134,12 @@ func TestServeInBrowser(t *testing.T) {
 	soundURL := func() string {
 		return fmt.Sprintf("%q", evaluate[string](t, ctx, `state.sound ? state.sound.url : ""`))
 	}
-	// checkSound checks a sound of two bars at qpm, not silent, and the MIDI notes sent
+	// checkSound checks a sound of bars bars of 4/4 at qpm, not silent, and the MIDI notes sent
 	// for it: a note-on and a note-off on the view's channel for each of its notes.
-	checkSound := func(what string, s sound, qpm float64) {
+	checkSound := func(what string, s sound, qpm float64, bars int) {
 		t.Helper()
-		if want := 8 * 60 / qpm; math.Abs(s.Duration-want) > 0.01 {
-			t.Errorf("%s: %s plays %.3f s, want %.3f s (two bars at %g qpm)", what, s.Name, s.Duration, want, qpm)
+		if want := float64(4*bars) * 60 / qpm; math.Abs(s.Duration-want) > 0.01 {
+			t.Errorf("%s: %s plays %.3f s, want %.3f s (%d bars at %g qpm)", what, s.Name, s.Duration, want, bars, qpm)
 		}
 		if s.RMS < 0.005 && len(s.Notes) > 0 {
 			t.Errorf("%s: %s is silent (rms %.4f) though it has %d notes", what, s.Name, s.RMS, len(s.Notes))
@@ -216,9 +216,11 @@ func TestServeInBrowser(t *testing.T) {
 	for _, tc := range []struct {
 		model, attr, kind string
 		qpm               float64 // of its first input
+		bars              int
 	}{
-		{"mel2-tiny", "density", domain.ViewRoll, 120},
-		{"drums2", "syncopation", domain.ViewGrid, 110},
+		{"mel2-tiny", "density", domain.ViewRoll, 120, 2},
+		{"drums2", "syncopation", domain.ViewGrid, 110, 2},
+		{"hier16-c64", "density", domain.ViewRoll, 110, 16}, // a 16-bar phrase: a roll that scrolls
 	} {
 		choose(tc.model)
 		// The morph by keyboard: four presses of → move to step 5, and the view changes.
@@ -236,7 +238,7 @@ func TestServeInBrowser(t *testing.T) {
 		if s.Kind != tc.kind {
 			t.Errorf("%s: step 5 is a %s, want a %s", tc.model, s.Kind, tc.kind)
 		}
-		checkSound(tc.model+" step 5", s, tc.qpm)
+		checkSound(tc.model+" step 5", s, tc.qpm, tc.bars)
 		checkDownload(tc.model+" step 5", tc.model, s)
 
 		// The attribute slider by keyboard: each press is a release; time it to the sound.
@@ -255,7 +257,7 @@ func TestServeInBrowser(t *testing.T) {
 			do("pressing a slider key", chromedp.KeyEvent(key), until(20*time.Second, fmt.Sprintf(`window.musaeLatencies.length > %d`, n)))
 			s := lastSound(tc.model+": the slider's sound", before)
 			if k == 0 {
-				checkSound(tc.model+" "+tc.attr+" +0.25", s, tc.qpm)
+				checkSound(tc.model+" "+tc.attr+" +0.25", s, tc.qpm, tc.bars)
 			}
 		}
 		moved := evaluate[string](t, ctx, `document.getElementById("attr-label").textContent`)
@@ -276,7 +278,7 @@ func TestServeInBrowser(t *testing.T) {
 		if s.Name != "palette row 3, column 3" || s.Kind != tc.kind {
 			t.Errorf("%s: the palette cell plays %q, a %s", tc.model, s.Name, s.Kind)
 		}
-		checkSound(tc.model+" palette", s, tc.qpm)
+		checkSound(tc.model+" palette", s, tc.qpm, tc.bars)
 		checkDownload(tc.model+" palette", tc.model, s)
 		if cells := evaluate[int](t, ctx, `new Set(state.palette.map((c) => c.view.text)).size`); cells < 5 {
 			t.Errorf("%s: the palette's 25 cells hold %d distinct results", tc.model, cells)
