@@ -546,8 +546,8 @@ func writeGrooves(w io.Writer, qpm float64, gs []Groove) (err error) {
 	if qpm == 0 {
 		qpm = DefaultQPM
 	}
-	if math.IsNaN(qpm) || qpm < 4 || qpm > 1000 {
-		return fmt.Errorf("tempo %v qpm, want 4..1000", qpm)
+	if !(qpm >= MinQPM && qpm <= MaxQPM) {
+		return fmt.Errorf("tempo %v qpm, want %d..%d", qpm, MinQPM, MaxQPM)
 	}
 	for i, g := range gs {
 		if err := g.Validate(); err != nil {

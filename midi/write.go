@@ -13,6 +13,15 @@ import (
 // DefaultQPM is the tempo of written melodies when the caller has none.
 const DefaultQPM = 120
 
+// QPMOr is qpm, or DefaultQPM where qpm is 0 or less (a file or a layout that gave no
+// tempo); a tempo out of MinQPM..MaxQPM is left for the writers to refuse.
+func QPMOr(qpm float64) float64 {
+	if qpm <= 0 {
+		return DefaultQPM
+	}
+	return qpm
+}
+
 // MinQPM and MaxQPM bound the tempo of written melodies, in quarter notes a minute. A MIDI
 // tempo is 3 bytes of microseconds a quarter, so nothing slower than 3.58 qpm fits; faster
 // than 1000 qpm a 16th note lasts less than 15 ms, which is no longer a melody. Read

@@ -320,7 +320,7 @@ func runTransform(ctx context.Context, reg *domain.Registry, o *transformOptions
 	if len(ys) == 1 {
 		what = "the output"
 	}
-	fmt.Fprintf(stdout, "\nwrote %s%s: %s, at %s qpm\n", out, wav, what, strconv.FormatFloat(math.Round(qpmOf(xs[0].QPM)*100)/100, 'f', -1, 64))
+	fmt.Fprintf(stdout, "\nwrote %s%s: %s, at %s qpm\n", out, wav, what, strconv.FormatFloat(math.Round(midi.QPMOr(xs[0].QPM)*100)/100, 'f', -1, 64))
 	return nil
 }
 
@@ -332,14 +332,6 @@ func readTransformInput(t domain.Transformer, name, path string, ro domain.ReadO
 	}
 	defer f.Close()
 	return t.ReadInput(name, f, path, ro)
-}
-
-// qpmOf is the tempo music is written at: qpm, or midi.DefaultQPM when the input had none.
-func qpmOf(qpm float64) float64 {
-	if qpm <= 0 {
-		return midi.DefaultQPM
-	}
-	return qpm
 }
 
 // showBars is how many bars a transformation of a whole file prints before and after.

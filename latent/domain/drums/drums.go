@@ -237,7 +237,7 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	default:
 		return domain.Inputf("drums: cannot write %s files; write .mid", l.Format)
 	}
-	return midi.WriteDrums(w, qpmOr(l.QPM), midi.WithRests(ds)...)
+	return midi.WriteDrums(w, midi.QPMOr(l.QPM), midi.WithRests(ds)...)
 }
 
 // Audio schedules beats in sequence at qpm, a bar of rest between them, for musae's drum
@@ -247,18 +247,11 @@ func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := midi.DrumsAudio(qpmOr(qpm), midi.RenderOptions{}, midi.WithRests(ds)...)
+	a, err := midi.DrumsAudio(midi.QPMOr(qpm), midi.RenderOptions{}, midi.WithRests(ds)...)
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
-}
-
-func qpmOr(qpm float64) float64 {
-	if qpm <= 0 {
-		return midi.DefaultQPM
-	}
-	return qpm
 }
 
 // Compare counts the steps of b's beat equal to a's, of all a's steps.

@@ -240,7 +240,7 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	default:
 		return domain.Inputf("groove: cannot write %s files; write .mid", l.Format)
 	}
-	return midi.WriteGrooves(w, qpmOr(l.QPM), midi.WithRests(gs)...)
+	return midi.WriteGrooves(w, midi.QPMOr(l.QPM), midi.WithRests(gs)...)
 }
 
 // Audio schedules grooves in sequence at qpm, a bar of rest between them, for musae's
@@ -250,18 +250,11 @@ func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := midi.GrooveAudio(qpmOr(qpm), midi.RenderOptions{}, midi.WithRests(gs)...)
+	a, err := midi.GrooveAudio(midi.QPMOr(qpm), midi.RenderOptions{}, midi.WithRests(gs)...)
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
-}
-
-func qpmOr(qpm float64) float64 {
-	if qpm <= 0 {
-		return midi.DefaultQPM
-	}
-	return qpm
 }
 
 // Compare counts the steps of b whose drums hit are a's, of all a's steps (velocities and

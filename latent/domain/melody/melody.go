@@ -349,7 +349,7 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	case ".musicxml", ".abc":
 		// The score's key is the one its notes suggest (Krumhansl–Schmuckler).
 		key := midi.EstimateKey(all)
-		opt := midi.NotationOptions{Title: l.Title, QPM: qpmOr(l.QPM), Key: &key, Meters: meters, Chords: scoreChords(xs, ms, starts)}
+		opt := midi.NotationOptions{Title: l.Title, QPM: midi.QPMOr(l.QPM), Key: &key, Meters: meters, Chords: scoreChords(xs, ms, starts)}
 		var doc []byte
 		if l.Format == ".abc" {
 			doc, err = all.ABC(opt)
@@ -363,7 +363,7 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 		return err
 	}
 	// Melodies under chords get their chords in a second track, which Read estimates back.
-	opt := midi.WriteOptions{QPM: qpmOr(l.QPM), Meters: meters, Chords: scoreChords(xs, ms, starts)}
+	opt := midi.WriteOptions{QPM: midi.QPMOr(l.QPM), Meters: meters, Chords: scoreChords(xs, ms, starts)}
 	if meters == nil {
 		return midi.WriteMelodiesWith(w, opt, midi.WithRests(ms)...)
 	}
@@ -435,18 +435,11 @@ func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := midi.MelodyAudio(qpmOr(qpm), midi.RenderOptions{}, midi.WithRests(ms)...)
+	a, err := midi.MelodyAudio(midi.QPMOr(qpm), midi.RenderOptions{}, midi.WithRests(ms)...)
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
-}
-
-func qpmOr(qpm float64) float64 {
-	if qpm <= 0 {
-		return midi.DefaultQPM
-	}
-	return qpm
 }
 
 func flatten(xs [][]float32) []float32 {
