@@ -15,7 +15,10 @@
 // with no files), Transformer (a model that turns an input into an example of the
 // domain, each transformation a verb of the command line: GrooVAE's groove and drumify,
 // done by the VAE itself; a melody model's denoise and elaborate, tasks that a model is
-// trained for with TrainOptions.Task and whose Meta.Task then names it) and Conditioned
+// trained for with TrainOptions.Task and whose Meta.Task then names it; a digits
+// autoencoder's denoise and upscale, done by a network that is no VAE, a Networker's:
+// Model.Net, opened by Registry.OpenAny, while Open opens only VAEs; TransformTester, where
+// a transformation's verb measures its model itself) and Conditioned
 // (models that encode and decode under known conditions, such as a melody's meter: see
 // Conditions; a program passes them to Model.SampleUnder, DecodeUnder and DecodeEach, and
 // examples carry their own in Example.Conditions, so that decoding like an input is

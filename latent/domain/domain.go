@@ -128,6 +128,10 @@ type Layout struct {
 	// several formats (MIDI, MusicXML, ABC); "" is the first of them. Title names the
 	// work in formats that have a title. Model.WriteFile sets both from the path.
 	Format, Title string
+	// Whole says the one example is the output of a transformation of a whole file
+	// (Transform.Whole), written as a file of its own: a picture at its own size rather
+	// than in a grid's enlarged cell. Music, whose one file is whole already, ignores it.
+	Whole bool
 }
 
 // DataOptions say which data a domain's corpus or dataset verbs read.
@@ -263,7 +267,9 @@ var ErrUnsupported = errors.New("domain: not supported")
 // beat ("groove") and makes a full beat of a tapped rhythm ("drumify") with the VAE itself;
 // a melody model trained for a task (Transform.Task, TrainOptions.Task) repairs a sloppy
 // melody ("denoise") or writes a 16th-note line over quarter notes ("elaborate"), and Eval
-// of such a model measures the task.
+// of such a model measures the task; a convolutional autoencoder of digits, a network that
+// is no VAE (Transform.Net, Networker), removes the noise from a picture ("denoise") or
+// enlarges a small one ("upscale").
 type Transformer interface {
 	Domain
 	// Transforms are the transformations, in the order the command line lists them.
@@ -294,6 +300,70 @@ type Transform struct {
 	Whole bool
 	// Temperature is the verb's default: 0 decodes greedily.
 	Temperature float64
+	// Tasks are the Meta.Task of the models that do it, where a Task is done by models of
+	// other tasks than Name too, or only by those (digits: "denoise" or "ae" for denoise,
+	// "superres" for upscale); nil for Name alone.
+	Tasks []string
+	// Net says its models are networks of the domain that are no VAEs (Model.Net, trained
+	// apart from the VAEs: see Networker), so the domain's Train takes no TrainOptions.Task
+	// for it and Tasks leaves it out.
+	Net bool
+}
+
+// ModelTasks are the Meta.Task of the models that do tr: Tasks, or where none is given
+// Name for a task and "" (a VAE) otherwise.
+func (tr Transform) ModelTasks() []string {
+	switch {
+	case tr.Tasks != nil:
+		return tr.Tasks
+	case tr.Task:
+		return []string{tr.Name}
+	}
+	return []string{""}
+}
+
+// TransformTester is implemented by Transformers whose transformations' verbs measure a
+// model on held-out data themselves (musae denoise --test on digits), where the figures
+// of a task are not Eval's.
+type TransformTester interface {
+	Transformer
+	// TestTransform writes the figures of m, a model that does the transformation called
+	// name, on o's held-out examples (o.Limit of them; 0 for all), one "name value unit"
+	// per line, and returns the first n of those examples through m as rows of examples
+	// of the domain, each row named: the inputs, m's outputs, and what to compare them
+	// with (the clean examples, a baseline's outputs).
+	TestTransform(ctx context.Context, m *Model, name string, o DataOptions, n int, w io.Writer) (rows [][]Example, names []string, err error)
+}
+
+// Net is a model of a domain that is no VAE (Model.Net): a network trained to do one of
+// its domain's transformations (a digits autoencoder).
+type Net interface {
+	// Params returns its parameters, in the order its checkpoints keep them.
+	Params() []*models.Param
+	// String says what it is for people, beside its name: "denoise, 28×28 in".
+	String() string
+}
+
+// Networker is implemented by domains that have models that are no VAEs (Model.Net):
+// networks trained to do one of the domain's transformations (Transform.Net), apart from
+// the domain's VAEs and their Train (the digits' convolutional autoencoders, musae train
+// --task ae, denoise or superres). Their checkpoints name NetDomain as their domain, so
+// that the verbs of the VAEs refuse them by it: Registry.Open opens only VAEs, and
+// Registry.OpenAny opens networks too, for the transformations.
+type Networker interface {
+	Transformer
+	// Nets holds the networks built into the program, NAME.safetensors for each; nil
+	// when there are none. Their names are apart from the VAEs' (Builtin).
+	Nets() fs.FS
+	// NetDomain is the domain name the networks' checkpoints carry: "mnist-autoencoder".
+	NetDomain() string
+	// NetParams is Params for a network's checkpoint: how many parameter values the
+	// network meta describes has, from its validated config alone.
+	NetParams(meta models.Meta) (int64, error)
+	// BuildNet makes the network meta describes, its parameters to be set from the
+	// checkpoint, and returns the task it was trained for, one of a Transform's Tasks
+	// (Model.Meta.Task then says it).
+	BuildNet(meta models.Meta) (n Net, task string, err error)
 }
 
 // TransformNamed returns the transformation of d called name, if d has one.
@@ -308,13 +378,13 @@ func TransformNamed(d Domain, name string) (Transform, bool) {
 	return Transform{}, false
 }
 
-// Tasks are the names of d's transformations that need a model trained for them
-// (Transform.Task): what TrainOptions.Task takes.
+// Tasks are the names of d's transformations that need a VAE of d trained for them
+// (Transform.Task, not Transform.Net): what TrainOptions.Task takes.
 func Tasks(d Domain) []string {
 	var names []string
 	if t, ok := d.(Transformer); ok {
 		for _, tr := range t.Transforms() {
-			if tr.Task {
+			if tr.Task && !tr.Net {
 				names = append(names, tr.Name)
 			}
 		}

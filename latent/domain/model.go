@@ -15,20 +15,34 @@ import (
 	"musae/models/atomicfile"
 )
 
-// Model is a VAE of one domain, with its provenance. Its methods are not safe for
-// concurrent use: a model's layers keep scratch space.
+// Model is a VAE of one domain, with its provenance; or, opened by Registry.OpenAny, a
+// network of the domain that is no VAE (Net, VAE nil), which only the domain's
+// transformations run. Its methods are not safe for concurrent use: a model's layers keep
+// scratch space.
 type Model struct {
 	Domain Domain
 	Meta   models.Meta
 	VAE    *models.VAE
+	// Net is the network of a model that is no VAE (Networker); nil for a VAE.
+	Net Net
 }
 
 // Params returns the model's parameters in PyTorch's order.
-func (m *Model) Params() []*models.Param { return m.VAE.Params() }
+func (m *Model) Params() []*models.Param {
+	if m.VAE == nil {
+		return m.Net.Params()
+	}
+	return m.VAE.Params()
+}
 
 // String names the model for people: "mel2-tiny (melody, z 64, 736474 parameters,
-// trained 36000 steps)", with its encoder when it is not the canonical one.
+// trained 36000 steps)", with its encoder when it is not the canonical one; a network
+// that is no VAE says what it is instead of its domain and latent size ("digits-denoise
+// (denoise, 28×28 in, 4385 parameters, trained 9370 steps)").
 func (m *Model) String() string {
+	if m.VAE == nil {
+		return fmt.Sprintf("%s (%s, %d parameters, trained %d steps)", m.Meta.Model, m.Net, models.CountParams(m.Params()), m.Meta.Steps)
+	}
 	name := m.Meta.Model
 	if m.Meta.Encoder != "" {
 		name += " with the " + m.Meta.Encoder + " encoder"

@@ -127,6 +127,11 @@ func builtinNames(d Domain) []string {
 	if fsys == nil {
 		return nil
 	}
+	return safetensorsNames(fsys)
+}
+
+// safetensorsNames are the names of fsys's NAME.safetensors files.
+func safetensorsNames(fsys fs.FS) []string {
 	entries, _ := fs.ReadDir(fsys, ".")
 	var names []string
 	for _, e := range entries {
@@ -164,14 +169,24 @@ func build(d Domain, meta models.Meta, rng *rand.Rand) (*Model, error) {
 	return &Model{Domain: d, Meta: meta, VAE: vae}, nil
 }
 
-// FromCheckpoint rebuilds the model a checkpoint describes and loads its weights.
+// FromCheckpoint rebuilds the VAE a checkpoint describes and loads its weights; a
+// network that is no VAE (Networker) is refused, saying which verb runs it.
 func (r *Registry) FromCheckpoint(c *models.Checkpoint) (*Model, error) {
-	d, err := r.Lookup(c.Meta.Domain)
+	return r.fromCheckpoint(c, false)
+}
+
+// fromCheckpoint is FromCheckpoint that, with nets, opens the networks that are no VAEs
+// too.
+func (r *Registry) fromCheckpoint(c *models.Checkpoint, nets bool) (*Model, error) {
+	d, net, err := r.domainOf(c)
 	if err != nil {
-		return nil, fmt.Errorf("%s: unknown domain %q", c.Source, c.Meta.Domain)
+		return nil, err
 	}
 	if err := r.checkParams(c); err != nil {
 		return nil, err
+	}
+	if net {
+		return openNet(d.(Networker), c, nets)
 	}
 	m, err := build(d, c.Meta, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
@@ -191,24 +206,80 @@ func (r *Registry) LoadCheckpoint(path string) (*models.Checkpoint, error) {
 	return models.LoadCheckpointChecked(path, r.checkParams)
 }
 
+// openNet builds the network c holds, of d, and loads its weights; unless nets, it refuses
+// it instead, saying which verb runs it.
+func openNet(d Networker, c *models.Checkpoint, nets bool) (*Model, error) {
+	n, task, err := d.BuildNet(c.Meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Source, err)
+	}
+	if !nets {
+		verbs := []string{}
+		for _, tr := range d.Transforms() {
+			if tr.Net && slices.Contains(tr.ModelTasks(), task) {
+				verbs = append(verbs, "musae "+tr.Name)
+			}
+		}
+		return nil, Inputf("%s holds %s, a network of %s trained for %s, not a VAE: %s runs it", c.Source, c.Meta.Model, d.Info().Noun, task, OrList(verbs))
+	}
+	if err := c.Restore(n.Params()); err != nil {
+		return nil, err
+	}
+	meta := c.Meta
+	if meta.Task == "" {
+		meta.Task = task
+	}
+	return &Model{Domain: d, Meta: meta, Net: n}, nil
+}
+
+// domainOf returns the domain of c's model: the one its Meta.Domain names, or (net) the
+// Networker whose networks' checkpoints name it.
+func (r *Registry) domainOf(c *models.Checkpoint) (d Domain, net bool, err error) {
+	if d, err := r.Lookup(c.Meta.Domain); err == nil {
+		return d, false, nil
+	}
+	for _, d := range r.domains {
+		if n, ok := d.(Networker); ok && n.NetDomain() == c.Meta.Domain {
+			return d, true, nil
+		}
+	}
+	return nil, false, fmt.Errorf("%s: unknown domain %q", c.Source, c.Meta.Domain)
+}
+
 // checkParams refuses a checkpoint whose config is out of bounds or implies another number
 // of parameters than its tensors hold (it works before the tensors' values are read).
 func (r *Registry) checkParams(c *models.Checkpoint) error {
-	d, err := r.Lookup(c.Meta.Domain)
+	d, net, err := r.domainOf(c)
 	if err != nil {
-		return fmt.Errorf("%s: unknown domain %q", c.Source, c.Meta.Domain)
+		return err
 	}
-	n, err := d.Params(c.Meta)
+	var n int64
+	if net {
+		n, err = d.(Networker).NetParams(c.Meta)
+	} else {
+		n, err = d.Params(c.Meta)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Source, err)
 	}
 	return c.CheckParams(n)
 }
 
-// Open loads a model: ref is a checkpoint path, the name of a built-in model, or "" for
+// Open loads a VAE: ref is a checkpoint path, the name of a built-in model, or "" for
 // the default model of the domain called domain. With domain not "", a model of another
-// domain is refused.
+// domain is refused, and so is a network that is no VAE (see OpenAny).
 func (r *Registry) Open(ref, domain string) (*Model, error) {
+	return r.open(ref, domain, false)
+}
+
+// OpenAny is Open that opens the networks of a domain that are no VAEs too (Networker:
+// Model.Net set, VAE nil), for the verbs of the domains' transformations; ref may also
+// name a built-in network. The other verbs take a VAE: Open.
+func (r *Registry) OpenAny(ref, domain string) (*Model, error) {
+	return r.open(ref, domain, true)
+}
+
+func (r *Registry) open(ref, domain string, nets bool) (*Model, error) {
 	if ref == "" {
 		d, err := r.Lookup(domain)
 		if err != nil {
@@ -216,31 +287,71 @@ func (r *Registry) Open(ref, domain string) (*Model, error) {
 		}
 		ref = d.Info().Models[0]
 	}
-	c, err := r.checkpoint(ref)
+	c, err := r.checkpoint(ref, nets)
 	if err != nil {
 		return nil, err
 	}
-	if domain != "" && c.Meta.Domain != domain {
-		return nil, fmt.Errorf("%s holds a %s model (%s), not a %s one", c.Source, c.Meta.Domain, c.Meta.Model, domain)
+	if domain != "" {
+		d, _, err := r.domainOf(c)
+		if err != nil {
+			return nil, err
+		}
+		if d.Info().Name != domain && c.Meta.Domain != domain {
+			return nil, fmt.Errorf("%s holds a %s model (%s), not a %s one", c.Source, c.Meta.Domain, c.Meta.Model, domain)
+		}
 	}
-	return r.FromCheckpoint(c)
+	return r.fromCheckpoint(c, nets)
 }
 
-// checkpoint reads the checkpoint ref names: a built-in model, else a file.
-func (r *Registry) checkpoint(ref string) (*models.Checkpoint, error) {
+// checkpoint reads the checkpoint ref names: a built-in model or network, else a file.
+// The message for neither lists the built-in networks only where nets says they are
+// taken.
+func (r *Registry) checkpoint(ref string, nets bool) (*models.Checkpoint, error) {
 	for _, d := range r.domains {
-		if slices.Contains(builtinNames(d), ref) {
-			b, err := fs.ReadFile(d.Builtin(), ref+".safetensors")
-			if err != nil {
-				return nil, err
+		for _, fsys := range builtinFS(d) {
+			if slices.Contains(safetensorsNames(fsys), ref) {
+				b, err := fs.ReadFile(fsys, ref+".safetensors")
+				if err != nil {
+					return nil, err
+				}
+				return models.ParseCheckpoint(b, "built-in model "+ref)
 			}
-			return models.ParseCheckpoint(b, "built-in model "+ref)
 		}
 	}
 	if _, err := os.Stat(ref); err == nil || strings.ContainsAny(ref, `/\.`) {
 		return r.LoadCheckpoint(ref)
 	}
-	return nil, fmt.Errorf("no model %q: not a file, and the built-in models are %s", ref, strings.Join(r.Builtin(), ", "))
+	have := "the built-in models are " + strings.Join(r.Builtin(), ", ")
+	if n := r.BuiltinNets(); nets && len(n) > 0 {
+		have += "; the built-in networks " + strings.Join(n, ", ")
+	}
+	return nil, fmt.Errorf("no model %q: not a file, and %s", ref, have)
+}
+
+// builtinFS are the file systems of d's built-in models: its VAEs' (Builtin), and its
+// networks' (Networker.Nets).
+func builtinFS(d Domain) []fs.FS {
+	var out []fs.FS
+	if fsys := d.Builtin(); fsys != nil {
+		out = append(out, fsys)
+	}
+	if n, ok := d.(Networker); ok && n.Nets() != nil {
+		out = append(out, n.Nets())
+	}
+	return out
+}
+
+// BuiltinNets returns the names of the networks that are no VAEs built into the program
+// (Networker.Nets), sorted; OpenAny opens them.
+func (r *Registry) BuiltinNets() []string {
+	var names []string
+	for _, d := range r.domains {
+		if n, ok := d.(Networker); ok && n.Nets() != nil {
+			names = append(names, safetensorsNames(n.Nets())...)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // IsBuiltin reports whether ref names a built-in model.

@@ -125,6 +125,9 @@ func NewAE(cfg AEConfig, rng *rand.Rand) (*AE, error) {
 	return a, nil
 }
 
+// String says what the autoencoder does: "denoise, 28×28 in".
+func (a *AE) String() string { return fmt.Sprintf("%s, %d×%d in", a.Task, a.In, a.In) }
+
 // Params returns the convolutions' weights and biases, in order.
 func (a *AE) Params() []*models.Param {
 	var ps []*models.Param

@@ -95,20 +95,26 @@ func SaveAE(path string, a *AE, meta models.Meta) error {
 // other model.
 var ErrNotAE = errors.New("not an autoencoder")
 
-// aeConfigOf returns the autoencoder configuration c holds, checked against its tensors'
-// sizes.
+// aeConfigOf returns the autoencoder configuration c holds, validated.
 func aeConfigOf(c *models.Checkpoint) (AEConfig, error) {
 	if c.Meta.Domain != AEDomain {
 		return AEConfig{}, fmt.Errorf("conv: %s holds %s, a %s model: %w (train one with musae train --task)", c.Source, c.Meta.Model, c.Meta.Domain, ErrNotAE)
 	}
-	var cfg AEConfig
-	if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
-		return cfg, fmt.Errorf("conv: %s: bad autoencoder config: %w", c.Source, err)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := AEConfigOf(c.Meta)
+	if err != nil {
 		return cfg, fmt.Errorf("conv: %s: %w", c.Source, err)
 	}
 	return cfg, nil
+}
+
+// AEConfigOf returns the autoencoder configuration of a checkpoint's metadata (its
+// Config), validated.
+func AEConfigOf(meta models.Meta) (AEConfig, error) {
+	var cfg AEConfig
+	if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+		return cfg, fmt.Errorf("bad autoencoder config: %w", err)
+	}
+	return cfg, cfg.Validate()
 }
 
 // LoadAE reads the autoencoder a checkpoint file holds, refusing any other file from its
