@@ -22,9 +22,19 @@ func TestTrainTaskUsage(t *testing.T) {
 		{"elaborate", "elaborate takes one file"},
 		{"train --task ae", "say where to write the checkpoint"},
 		{"train --shrink 2 -o m.safetensors", "--shrink goes with --task superres"},
-		{"denoise", "denoise takes one picture (or --test)"},
-		{"upscale a.png --test", "--test takes no pictures"},
-		{"denoise a.png --model digits-nothing", `no such built-in autoencoder`},
+		{"denoise", "denoise takes one file (.png, .mid, .midi, .kar, .smf), or --test"},
+		{"upscale a.png --test", "--test takes no files: it reads the test set of digits"},
+		{"upscale --test --temperature 1", "unknown flag: --temperature"},
+		{"upscale a.png --wav", "unknown flag: --wav"},
+		{"denoise a.png --temperature 1", "--temperature applies to melodies, drum beats, grooves or 16-bar melodies; digits decode to their pixel probabilities"},
+		{"denoise a.png --model mel2-denoise", "a.png: denoise reads .mid, .midi, .kar or .smf files"},
+		{"denoise tune.mid --model digits-denoise", "tune.mid: denoise reads .png files"},
+		{"upscale a.png --model mel2-tiny", "--model mel2-tiny is a model of melodies; upscale takes a model of digits (digits-superres14)"},
+		{"upscale a.png --model digits-denoise", "--model digits-denoise is a model of denoise; upscale needs a model trained with --task superres (built in: digits-superres14)"},
+		{"denoise a.png --model mnist-conv", "--model mnist-conv is a VAE of digits; denoise needs a model trained with --task denoise or ae (built in: digits-denoise)"},
+		{"denoise --test --model mel2-denoise", "--test: the denoise of melodies is measured by musae eval --model mel2-denoise"},
+		{"sample --model digits-denoise", "built-in model digits-denoise holds digits-denoise, a network of digits trained for denoise, not a VAE: musae denoise runs it"},
+		{"upscale notes.txt", "notes.txt: upscale reads .png files"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			code, _, errb := musae(t, strings.Fields(tc.argv)...)
@@ -32,6 +42,16 @@ func TestTrainTaskUsage(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errb, exitUsage, tc.say)
 			}
 		})
+	}
+	// A model that is nowhere, and a picture that is not there, fail as with every verb.
+	for _, tc := range []struct{ argv, say string }{
+		{"denoise a.png --model digits-nothing", `no model "digits-nothing": not a file, and the built-in models are `},
+		{"denoise a.png --model digits-nothing", "; the built-in networks digits-ae, digits-denoise, digits-superres14, digits-superres7"},
+		{"upscale " + filepath.Join(t.TempDir(), "none.png"), "none.png: no such file"},
+	} {
+		if code, _, errb := musae(t, strings.Fields(tc.argv)...); code != exitFailure || !strings.Contains(errb, tc.say) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.argv, code, errb, exitFailure, tc.say)
+		}
 	}
 }
 
@@ -71,7 +91,7 @@ func TestLessonEndToEnd(t *testing.T) {
 	if err != nil || len(b) == 0 {
 		t.Fatalf("no denoised picture: %v", err)
 	}
-	if code, _, errb := musae(t, "upscale", noisy, "--model", ck); code != exitUsage || !strings.Contains(errb, "upscale needs a superres one") {
+	if code, _, errb := musae(t, "upscale", noisy, "--model", ck); code != exitUsage || !strings.Contains(errb, "upscale needs a model trained with --task superres") {
 		t.Errorf("upscale with a denoiser: exit %d, %s", code, errb)
 	}
 	if code, _, errb := musae(t, "sample", "--model", ck, "-o", filepath.Join(dir, "s.png")); code == 0 || !strings.Contains(errb, ck) {

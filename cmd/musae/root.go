@@ -69,8 +69,6 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newDecodeCmd(reg, nil),
 		newSimilarCmd(reg, nil),
 		newAttributeCmd(reg),
-		newRestoreCmd(reg, "denoise"),
-		newRestoreCmd(reg, "upscale"),
 		newArithCmd(reg, nil),
 		newPlotCmd(nil),
 		newScatterCmd(reg, nil),
@@ -81,7 +79,7 @@ func newRootCmd(reg *domain.Registry) *cobra.Command {
 		newInfillCmd(reg, false, nil),
 		newInfillCmd(reg, true, nil),
 	)
-	root.AddCommand(transformCmds(reg, "denoise", "upscale")...)
+	root.AddCommand(transformCmds(reg)...)
 	return root
 }
 

@@ -15,16 +15,15 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"musae/latent/domain"
 	"musae/midi"
 )
 
 // The verbs of the domains' transformations (domain.Transformer): groove and drumify with
-// GrooVAE, denoise and elaborate with a melody model trained for the task. One verb per
-// name, made here for every domain that has a transformation of that name; the file's type
-// (or --model's domain) picks the domain.
+// GrooVAE, denoise and elaborate with a melody model trained for the task, denoise and
+// upscale with a digits autoencoder. One verb per name, made here for every domain that has
+// a transformation of that name; the file's type (or --model's domain) picks the domain.
 
 type transformOptions struct {
 	Name, Model, Out string
@@ -34,6 +33,10 @@ type transformOptions struct {
 	Seed             uint64
 	WAV              bool
 	Files            []string
+	// Test measures the model on its domain's held-out data instead (TransformTester),
+	// on Limit examples of Dataset in Data, drawing N of them to Out.
+	Test, Limit, N int
+	Data, Dataset  string
 }
 
 // transformNames are the names of the transformations of the domains of reg, in the order
@@ -79,33 +82,59 @@ func transformInputs(reg *domain.Registry, name string) string {
 	return strings.Join(exts, ", ")
 }
 
-// transformCmds are the verbs of every transformation of the domains of reg, but for the
-// names that skip lists (verbs made elsewhere that run transformations too: the lesson's
-// denoise).
-func transformCmds(reg *domain.Registry, skip ...string) []*cobra.Command {
+// transformCmds are the verbs of every transformation of the domains of reg.
+func transformCmds(reg *domain.Registry) []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, name := range transformNames(reg) {
-		if !slices.Contains(skip, name) {
-			cmds = append(cmds, newTransformCmd(reg, name))
-		}
+		cmds = append(cmds, newTransformCmd(reg, name))
 	}
 	return cmds
+}
+
+// transformTesters returns the domains of reg whose transformation called name its verb
+// measures (--test), in order.
+func transformTesters(reg *domain.Registry, name string) []domain.TransformTester {
+	var out []domain.TransformTester
+	ds, _ := transformsNamed(reg, name)
+	for _, d := range ds {
+		if t, ok := d.(domain.TransformTester); ok {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func newTransformCmd(reg *domain.Registry, name string) *cobra.Command {
 	o := &transformOptions{Name: name}
 	ds, trs := transformsNamed(reg, name)
-	tr, whole := trs[0], trs[0].Whole
+	whole := trs[0].Whole
 	files := "FILE..."
 	if whole {
 		files = "FILE"
 	}
+	// Music has tracks and sound, and draws at a temperature; pictures have neither.
+	music, sampled := slices.ContainsFunc(asDomains(ds), isTimed), slices.ContainsFunc(asDomains(ds), isSampled)
+	use := name + " " + files + " [--model M]"
+	if sampled {
+		use += " [--temperature T]"
+	}
+	if music {
+		use += " [--wav]"
+	}
+	use += " [-o OUT]"
+	testers := transformTesters(reg, name)
+	if len(testers) > 0 {
+		use += " | " + name + " --test [--model M] [-o grid" + testers[0].Info().Outputs[0] + "]"
+	}
 	cmd := &cobra.Command{
-		Use:   name + " " + files + " [--model M] [--temperature T] [--wav] [-o OUT]",
-		Short: strings.ToUpper(tr.Short[:1]) + tr.Short[1:] + " (" + strings.Join(nouns(asDomains(ds), nil), ", ") + ")",
+		Use:   use,
+		Short: transformShort(ds, trs),
 		Long:  transformLong(reg, name),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
+			if o.Test != 0 {
+				return runTransformTest(cmd.Context(), reg, o, cmd.OutOrStdout())
+			}
 			if err := o.check(reg); err != nil {
 				return err
 			}
@@ -118,30 +147,63 @@ func newTransformCmd(reg *domain.Registry, name string) *cobra.Command {
 	if whole {
 		out = "INPUT-" + name + "d and INPUT's extension"
 	}
-	f.StringVarP(&o.Out, "output", "o", "", "output file (default "+out+")")
-	f.StringArrayVar(&o.Track, "track", nil, "read track `T` of the file, by name or index"+perInputHelp)
-	if !whole {
-		f.IntSliceVar(&o.Bar, "bar", nil, "start the 2-bar window at bar `N`, from 1 (0 or none: the first without a silent bar)"+perInputHelp)
+	if testers := transformTesters(reg, name); len(testers) > 0 {
+		out += "; with --test, the picture of test examples, none unless given"
 	}
-	f.BoolVar(&o.WAV, "wav", false, "also render the output to a WAV file beside it (OUT.wav)")
-	addTransformSampling(f, o)
+	f.StringVarP(&o.Out, "output", "o", "", "output file (default "+out+")")
+	if music {
+		f.StringArrayVar(&o.Track, "track", nil, "read track `T` of the file, by name or index"+perInputHelp)
+		if !whole {
+			f.IntSliceVar(&o.Bar, "bar", nil, "start the 2-bar window at bar `N`, from 1 (0 or none: the first without a silent bar)"+perInputHelp)
+		}
+		f.BoolVar(&o.WAV, "wav", false, "also render the output to a WAV file beside it (OUT.wav)")
+	}
+	seed := "random seed"
+	if sampled {
+		f.Var(&o.Temperature, "temperature", "0 decodes greedily; above 0, draw at this temperature (default: the transformation's, in the help above)")
+		seed += " of the draws (--temperature)"
+	}
+	if len(testers) > 0 {
+		noun := nouns(asDomains(testers), nil)
+		f.IntVar(&o.Test, "test", 0, "measure the model on its domain's test set instead (1: do; "+strings.Join(noun, ", ")+")")
+		f.Lookup("test").NoOptDefVal = "1"
+		f.IntVar(&o.Limit, "limit", 0, "--test: the first N test examples only (0: all)")
+		f.IntVarP(&o.N, "n", "n", 8, "--test: how many test examples to draw to -o")
+		f.StringVar(&o.Data, "data", "", "--test: the data folder (default: the dataset's usual place)")
+		f.StringVar(&o.Dataset, "dataset", "mnist", "--test, digits: mnist or fashion-mnist")
+		seed += "; with --test, of the test inputs' noise"
+	}
+	f.Uint64Var(&o.Seed, "seed", 1, seed)
 	return cmd
 }
 
-// addTransformSampling adds the flags of a transformation's draws.
-func addTransformSampling(f *pflag.FlagSet, o *transformOptions) {
-	f.Var(&o.Temperature, "temperature", "0 decodes greedily; above 0, draw at this temperature (default: the transformation's, in the help above)")
-	if f.Lookup("seed") == nil {
-		f.Uint64Var(&o.Seed, "seed", 1, "random seed of the draws (--temperature)")
-	}
-}
-
-func asDomains(ts []domain.Transformer) []domain.Domain {
+func asDomains[T domain.Domain](ts []T) []domain.Domain {
 	ds := make([]domain.Domain, len(ts))
 	for i, t := range ts {
 		ds[i] = t
 	}
 	return ds
+}
+
+// transformShort is a transformation verb's line: "Remove the noise from a digit
+// (digits); repair wrong and missing notes and sloppy timing (melodies)", the domains
+// that say the same said once: "Humanise a beat (grooves, drum beats)".
+func transformShort(ds []domain.Transformer, trs []domain.Transform) string {
+	var parts, shorts []string
+	var of [][]domain.Domain
+	for i, tr := range trs {
+		k := slices.Index(shorts, tr.Short)
+		if k < 0 {
+			shorts, of = append(shorts, tr.Short), append(of, nil)
+			k = len(shorts) - 1
+		}
+		of[k] = append(of[k], ds[i])
+	}
+	for i, short := range shorts {
+		parts = append(parts, short+" ("+strings.Join(nouns(of[i], nil), ", ")+")")
+	}
+	line := strings.Join(parts, "; ")
+	return strings.ToUpper(line[:1]) + line[1:]
 }
 
 // transformLong is the help of a transformation's verb: each domain's description, which
@@ -153,23 +215,29 @@ func transformLong(reg *domain.Registry, name string) string {
 		info := ds[i].Info()
 		models := "any VAE of " + info.Noun
 		if tr.Task {
-			models = "a model trained with musae train --task " + name
+			models = "a model trained with musae train --task " + domain.OrList(tr.ModelTasks())
 		}
-		temp := "decodes greedily"
-		if tr.Temperature > 0 {
-			temp = "draws at temperature " + strconv.FormatFloat(tr.Temperature, 'f', -1, 64)
+		temp := " and by default decodes greedily"
+		switch {
+		case !isSampled(ds[i]):
+			temp = ""
+		case tr.Temperature > 0:
+			temp = " and by default draws at temperature " + strconv.FormatFloat(tr.Temperature, 'f', -1, 64)
 		}
 		io := `Each input gives one 2-bar output, in order in one file (-o, default ` + name + info.Outputs[0] + `),
 a bar of rest between. --track and --bar pick the part of each file, once for every input
 or once per input in order.`
-		if tr.Whole {
+		switch {
+		case tr.Whole && isTimed(ds[i]):
 			io = `The whole file in gives a file as long out (-o, default INPUT-` + name + `d and INPUT's
 extension), and the verb prints the first bars before and after.`
+		case tr.Whole:
+			io = `The file in gives one out (-o, default INPUT-` + name + `d and INPUT's extension).`
 		}
 		if isTimed(ds[i]) {
 			io += " --wav renders the output to a WAV file beside it."
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s):\n\n%s\n\nIt takes %s (built in: %s) and by default %s.\n%s",
+		parts = append(parts, fmt.Sprintf("%s (%s):\n\n%s\n\nIt takes %s (built in: %s)%s.\n%s",
 			strings.ToUpper(info.Noun[:1])+info.Noun[1:], strings.Join(info.Inputs, " "), cmp.Or(tr.Long, tr.Short), models, tr.Builtin, temp, io))
 	}
 	return strings.Join(parts, "\n\n")
@@ -183,7 +251,11 @@ func (o *transformOptions) check(reg *domain.Registry) error {
 		if !trs[0].Whole {
 			what = "one file or more"
 		}
-		return usagef("%s takes %s (%s)", o.Name, what, transformInputs(reg, o.Name))
+		or := ""
+		if len(transformTesters(reg, o.Name)) > 0 {
+			or = ", or --test"
+		}
+		return usagef("%s takes %s (%s)%s", o.Name, what, transformInputs(reg, o.Name), or)
 	}
 	for _, b := range o.Bar {
 		if b < 0 {
@@ -210,13 +282,13 @@ func openTransform(reg *domain.Registry, o *transformOptions) (*domain.Model, do
 	if o.Model == "" {
 		for i, d := range ds {
 			if reads(d, o.Files) {
-				m, err := reg.Open(trs[i].Builtin, d.Info().Name)
+				m, err := reg.OpenAny(trs[i].Builtin, d.Info().Name)
 				return m, d, trs[i], err
 			}
 		}
 		return nil, nil, domain.Transform{}, usagef("%s: %s reads %s files", strings.Join(o.Files, ", "), o.Name, transformInputs(reg, o.Name))
 	}
-	m, err := reg.Open(o.Model, "")
+	m, err := reg.OpenAny(o.Model, "")
 	if err != nil {
 		return nil, nil, domain.Transform{}, err
 	}
@@ -237,16 +309,16 @@ func openTransform(reg *domain.Registry, o *transformOptions) (*domain.Model, do
 	return m, m.Domain.(domain.Transformer), tr, nil
 }
 
-// checkTransform tells whether m, opened as ref, does tr: a model trained for it where tr
-// is a task, a VAE of its domain where not.
+// checkTransform tells whether m, opened as ref, does tr: a model trained for it (or for
+// one of its ModelTasks) where tr is a task, a VAE of its domain where not.
 func checkTransform(m *domain.Model, ref string, tr domain.Transform) error {
 	switch {
-	case tr.Task && m.Meta.Task != tr.Name:
+	case tr.Task && !slices.Contains(tr.ModelTasks(), m.Meta.Task):
 		what := "a model of " + m.Meta.Task
 		if m.Meta.Task == "" {
 			what = "a VAE of " + m.Domain.Info().Noun
 		}
-		return usagef("--model %s is %s; %s needs a model trained with --task %s (built in: %s)", ref, what, tr.Name, tr.Name, tr.Builtin)
+		return usagef("--model %s is %s; %s needs a model trained with --task %s (built in: %s)", ref, what, tr.Name, domain.OrList(tr.ModelTasks()), tr.Builtin)
 	case !tr.Task && m.Meta.Task != "":
 		return usagef("--model %s is a model of %s, not a VAE of %s; %s takes a VAE (built in: %s)", ref, m.Meta.Task, m.Domain.Info().Noun, tr.Name, tr.Builtin)
 	}
@@ -264,6 +336,9 @@ func runTransform(ctx context.Context, reg *domain.Registry, o *transformOptions
 	}
 	if o.WAV && !isTimed(m.Domain) {
 		return wavError(reg, m.Domain, o.Model)
+	}
+	if err := checkDecodeTemperature(reg, m.Domain, o.Temperature.v); err != nil {
+		return err
 	}
 	out := o.Out
 	switch {
@@ -301,6 +376,9 @@ func runTransform(ctx context.Context, reg *domain.Registry, o *transformOptions
 	fmt.Fprintf(stdout, "%s by %s\n", o.Name, by)
 	for i, x := range xs {
 		fmt.Fprintf(stdout, "\nread %s: %s\n", o.Files[i], x.Where)
+		if show(m.Domain, ys[i]) == "" {
+			continue // a picture, say, which no text shows
+		}
 		if tr.Whole {
 			// A whole file is shown in part, so say how much of it changed.
 			if c, ok := m.Domain.(domain.Timed); ok {
@@ -312,15 +390,83 @@ func runTransform(ctx context.Context, reg *domain.Registry, o *transformOptions
 			fmt.Fprintf(stdout, "%s%s:\n%s", show(m.Domain, x), o.Name, show(m.Domain, ys[i]))
 		}
 	}
-	wav, err := writeTimed(ctx, m, out, ys, xs[0].QPM, o.WAV)
-	if err != nil {
-		return err
-	}
 	what := "the output of each input in order, a bar of rest between"
 	if len(ys) == 1 {
 		what = "the output"
 	}
+	if !isTimed(m.Domain) {
+		if err := m.WriteFileContext(ctx, out, ys, domain.Layout{Whole: tr.Whole}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nwrote %s: %s\n", out, what)
+		return nil
+	}
+	wav, err := writeTimed(ctx, m, out, ys, xs[0].QPM, o.WAV)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nwrote %s%s: %s, at %s qpm\n", out, wav, what, strconv.FormatFloat(math.Round(midi.QPMOr(xs[0].QPM)*100)/100, 'f', -1, 64))
+	return nil
+}
+
+// runTransformTest measures the model of the transformation o names on its domain's
+// held-out data (--test), and with -o draws -n of those examples through it in rows. The
+// model is --model's, else the built-in one of the first domain that measures it.
+func runTransformTest(ctx context.Context, reg *domain.Registry, o *transformOptions, stdout io.Writer) error {
+	testers := transformTesters(reg, o.Name)
+	switch {
+	case len(testers) == 0:
+		return usagef("--test: %s measures no model; musae eval --model M measures one", o.Name)
+	case len(o.Files) != 0:
+		return usagef("--test takes no files: it reads the test set of %s", domain.OrList(nouns(asDomains(testers), nil)))
+	case o.Temperature.set || o.WAV || len(o.Track) > 0 || len(o.Bar) > 0:
+		return usagef("--test takes none of --temperature, --wav, --track and --bar")
+	}
+	ref := o.Model
+	if ref == "" {
+		tr, _ := domain.TransformNamed(testers[0], o.Name)
+		ref = tr.Builtin
+	}
+	m, err := reg.OpenAny(ref, "")
+	if err != nil {
+		return err
+	}
+	t, ok := m.Domain.(domain.TransformTester)
+	tr, has := domain.TransformNamed(m.Domain, o.Name)
+	switch {
+	case !has:
+		return usagef("--model %s is a model of %s; %s --test takes a model of %s", ref, m.Domain.Info().Noun, o.Name, domain.OrList(nouns(asDomains(testers), nil)))
+	case !ok:
+		return usagef("--test: the %s of %s is measured by musae eval --model %s", o.Name, m.Domain.Info().Noun, ref)
+	}
+	if err := checkTransform(m, ref, tr); err != nil {
+		return err
+	}
+	if o.Out != "" {
+		if err := checkOutputExt(o.Out, m.Domain); err != nil {
+			return err
+		}
+	}
+	n := 0
+	if o.Out != "" {
+		n = max(o.N, 1)
+	}
+	fmt.Fprintf(stdout, "model %s\n", describeModel(m))
+	rows, names, err := t.TestTransform(ctx, m, o.Name, domain.DataOptions{Dir: o.Data, Dataset: o.Dataset, Limit: o.Limit, Seed: o.Seed}, n, stdout)
+	if err != nil || o.Out == "" {
+		return err
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("%s --test: %s gave no test examples to draw", o.Name, m.Domain.Info().Noun)
+	}
+	var cells []domain.Example
+	for _, r := range rows {
+		cells = append(cells, r...)
+	}
+	if err := m.WriteFileContext(ctx, o.Out, cells, domain.Layout{Rows: len(rows), Cols: len(rows[0])}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (rows: %s)\n", o.Out, strings.Join(names, ", "))
 	return nil
 }
 

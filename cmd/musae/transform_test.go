@@ -28,7 +28,7 @@ func TestTransformVerbs(t *testing.T) {
 		ds, trs := transformsNamed(reg, name)
 		for i, d := range ds {
 			// The built-in model of each does it.
-			m, err := reg.Open(trs[i].Builtin, d.Info().Name)
+			m, err := reg.OpenAny(trs[i].Builtin, d.Info().Name)
 			if err != nil {
 				t.Errorf("%s's built-in model: %v", name, err)
 			} else if err := checkTransform(m, trs[i].Builtin, trs[i]); err != nil {

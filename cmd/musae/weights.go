@@ -41,7 +41,8 @@ func runWeights(reg *domain.Registry, o *weightsOptions, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	m, err := openAnyModel(reg, o.In, c.Meta.Domain)
+	// Any model: a network that is no VAE (a digits autoencoder) has weights to ship too.
+	m, err := reg.OpenAny(o.In, c.Meta.Domain)
 	if err != nil {
 		return err
 	}

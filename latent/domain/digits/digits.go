@@ -115,7 +115,10 @@ func (Domain) Params(meta models.Meta) (int64, error) {
 	return 0, fmt.Errorf("unknown encoder %q (one of %s)", meta.Encoder, strings.Join(domain.Encoders, ", "))
 }
 
-//go:embed builtin/*.safetensors builtin/*.attributes.json
+// The built-in VAEs are builtin/mnist-*; builtin/digits-* are the lesson's networks
+// (Nets), which are no VAEs.
+//
+//go:embed builtin/mnist-*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
 // Builtin holds mnist-conv and mnist-conv2 (see builtin/README.md).
@@ -154,25 +157,39 @@ func Example(pix []float32) domain.Example { return domain.Example{Value: pix} }
 // Read reads a picture (PNG) and fits it to 28×28 as MNIST's digits are (image.FitDigit).
 // A picture has neither tracks nor bars: opt.Track or opt.Bar is refused (an InputError).
 func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Example, error) {
-	if opt.Track != "" {
-		return domain.Example{}, domain.Inputf("read %s: a picture has no tracks, so track %q cannot be read", name, opt.Track)
-	}
-	if opt.Bar != 0 {
-		return domain.Example{}, domain.Inputf("read %s: a picture has no bars, so bar %d cannot be read", name, opt.Bar)
-	}
-	img, _, err := goimage.Decode(r)
+	img, err := readPicture(r, name, opt)
 	if err != nil {
-		return domain.Example{}, fmt.Errorf("read %s: not a PNG picture: %w", name, err)
+		return domain.Example{}, err
 	}
 	return domain.Example{Value: image.FitDigit(img, Rows, Cols), Source: name, Where: "the picture fitted to 28×28"}, nil
 }
 
+// readPicture decodes the picture (PNG) of the file called name, refusing the tracks and
+// bars that opt may ask for (an InputError).
+func readPicture(r io.Reader, name string, opt domain.ReadOptions) (goimage.Image, error) {
+	if opt.Track != "" {
+		return nil, domain.Inputf("read %s: a picture has no tracks, so track %q cannot be read", name, opt.Track)
+	}
+	if opt.Bar != 0 {
+		return nil, domain.Inputf("read %s: a picture has no bars, so bar %d cannot be read", name, opt.Bar)
+	}
+	img, _, err := goimage.Decode(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: not a PNG picture: %w", name, err)
+	}
+	return img, nil
+}
+
 // Write writes pictures as a PNG grid of layout.Rows × layout.Cols cells (near-square when
-// 0), doubled in size; nil examples leave their cell black.
+// 0), doubled in size; nil examples leave their cell black. With layout.Whole, one picture
+// is written as it is, 28×28.
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	ps, err := pixels(xs)
 	if err != nil {
 		return err
+	}
+	if l.Whole && len(ps) == 1 && ps[0] != nil {
+		return image.EncodePNG(w, image.ToGray(ps[0], Rows, Cols))
 	}
 	rows, cols := l.Rows, l.Cols
 	if rows <= 0 || cols <= 0 {

@@ -12,5 +12,11 @@
 // Train trains the plain ELBO on the dynamically binarised training set.
 //
 // Besides domain.Domain, the domain is domain.Pictures (latent maps and scatter plots
-// over its labelled test set) and domain.Attributer (one attribute vector per label).
+// over its labelled test set) and domain.Attributer (one attribute vector per label). It is
+// also domain.Transformer, domain.Networker and domain.TransformTester: the autoencoder
+// lesson's convolutional autoencoders (conv.AE, trained by TrainAE; built in: Nets) remove
+// the noise from a digit (Denoise) and enlarge a small one (Upscale), and measure
+// themselves on the test digits (TestTransform, WriteAEFigures). They are networks, no
+// VAEs: their checkpoints name conv.AEDomain, domain.Registry.OpenAny opens them as a
+// domain.Model whose Net is the *conv.AE, and the VAE verbs refuse them.
 package digits
