@@ -2,6 +2,7 @@ package main
 
 import (
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ func TestTrainTaskUsage(t *testing.T) {
 		{"train --task ae --shrink 2 -o m.safetensors", "--shrink goes with --task superres only"},
 		{"train --task superres --shrink 3 -o m.safetensors", "--shrink 3: want 2 (14×14 inputs) or 4 (7×7)"},
 		{"train --task ae --z 3 -o m.safetensors", "--z is for VAEs"},
-		{"train --task denoise --domain mnist -o m.safetensors", "--task denoise: mnist models have no tasks; the lesson's digit autoencoders train with --task alone"},
+		{"train --task denoise --domain mnist -o m.safetensors", "--task denoise: mnist models have no tasks; the networks of ae, denoise or superres train with --task alone"},
 		{"train --task colour --domain melody -o m.safetensors", `--task "colour": melody models train denoise or elaborate`},
 		{"elaborate a.png", "a.png: elaborate reads .mid, .midi, .kar, .smf files"},
 		{"elaborate", "elaborate takes one file"},
@@ -223,5 +224,29 @@ func TestPrintBeside(t *testing.T) {
 	printBeside(&w, a, a, 8)
 	if want := "in     2 | C4  - |\nout    2 | C4  - |\nin     3 | D4  - |\nout    3 | D4  - |\nin     4 | E4  - |\nout    4 | E4  - |\n(bars 2–4 of 4; musae inspect reads the whole file)\n"; w.String() != want {
 		t.Errorf("printBeside same:\n%s\nwant\n%s", w.String(), want)
+	}
+}
+
+// TestTrainNetOptions: train --task alone checks the network's settings with its domain
+// (domain.NetTrainer) before the work starts, and fills in Adam's constants and the
+// command line for the checkpoint's provenance.
+func TestTrainNetOptions(t *testing.T) {
+	for _, tc := range []struct{ argv, say string }{
+		{"--task superres --shrink 3 -o m.safetensors", "--shrink 3: want 2 (14×14 inputs) or 4 (7×7)"},
+		{"--task denoise --shrink 4 -o m.safetensors", "--shrink goes with --task superres only"},
+		{"--task superres --shrink 4 -o m.safetensors", ""},
+	} {
+		var o *trainOptions
+		cmd := newTrainCmd(builtinDomains(), func(got *trainOptions) error { o = got; return nil })
+		cmd.SetArgs(strings.Fields(tc.argv))
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		switch {
+		case tc.say != "" && (err == nil || o != nil || !strings.Contains(err.Error(), tc.say)):
+			t.Errorf("%s: %v (ran: %v); want %q before the work", tc.argv, err, o != nil, tc.say)
+		case tc.say == "" && (err != nil || o.Optim.Beta1 != 0.9 || !strings.Contains(o.Command, "--shrink=4")):
+			t.Errorf("%s: %v, %+v", tc.argv, err, o)
+		}
 	}
 }

@@ -23,7 +23,7 @@ type trainOptions struct {
 	Init                        string // fine-tune: start from this model's weights
 	Data, Dataset, Track        string
 	Encoder                     string
-	Task                        string // the autoencoder lesson: ae, denoise or superres
+	Task                        string // a VAE's task, or alone a network's (domain.NetTrainer)
 	Shrink                      int    // superres: how much smaller the inputs are (2 or 4)
 	Epochs, Batch, Z, Limit     int
 	Seed                        uint64
@@ -78,13 +78,13 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 				return err
 			}
 			if o.Task != "" && !trainsVAE(cmd.Flags()) {
-				if err := o.completeTask(cmd.Flags()); err != nil {
+				if err := o.completeTask(reg, cmd.Flags()); err != nil {
 					return err
 				}
 				if runF != nil {
 					return runF(o)
 				}
-				return runTrainAE(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return runTrainNet(cmd.Context(), reg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			if o.Shrink != 0 {
 				return usagef("--shrink goes with --task superres")
@@ -103,7 +103,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.StringVar(&o.Config, "config", "", "model: "+configHelp(reg))
 	f.StringVarP(&o.Out, "output", "o", "", "checkpoint to write (required)")
 	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn: any encoder on any domain (default: "+perDomain(reg, func(i domain.Info) string { return i.Encoder + " for" })+")")
-	f.StringVar(&o.Task, "task", "", "the autoencoder lesson instead of a VAE: ae, denoise or superres (MNIST digits, alone); with --init, --domain, --config or --resume: "+taskHelp(reg))
+	f.StringVar(&o.Task, "task", "", "alone: a network that is no VAE, "+netTaskHelp(reg)+"; with --init, --domain, --config or --resume, a VAE for a task: "+taskHelp(reg))
 	f.IntVar(&o.Shrink, "shrink", 0, "--task superres: inputs 2 (14×14, the default) or 4 (7×7) times smaller")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint")
 	f.StringVar(&o.Init, "init", "", "fine-tune: start from this built-in model or checkpoint's weights, with a fresh optimiser (with another --config: widened, or the tensors whose name and shape match)")
@@ -128,8 +128,8 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	return cmd
 }
 
-// trainsVAE tells whether the command line trains a domain's model (for --task, one of
-// its tasks, domain.Tasks) rather than one of the lesson's digit autoencoders.
+// trainsVAE tells whether the command line trains a domain's VAE (for --task, one of its
+// tasks, domain.Tasks) rather than a network that is no VAE (domain.NetTrainer).
 func trainsVAE(f *pflag.FlagSet) bool {
 	return f.Changed("init") || f.Changed("domain") || f.Changed("config") || f.Changed("resume")
 }
@@ -146,11 +146,11 @@ func taskHelp(reg *domain.Registry) string {
 }
 
 // checkTask tells whether d trains task, a usage error saying what it trains otherwise.
-func checkTask(d domain.Domain, task string) error {
+func checkTask(reg *domain.Registry, d domain.Domain, task string) error {
 	names := domain.Tasks(d)
 	switch {
 	case len(names) == 0:
-		return usagef("--task %s: %s models have no tasks; the lesson's digit autoencoders train with --task alone", task, d.Info().Name)
+		return usagef("--task %s: %s models have no tasks; the networks of %s train with --task alone", task, d.Info().Name, netTasks(reg))
 	case !slices.Contains(names, task):
 		return usagef("--task %q: %s models train %s", task, d.Info().Name, strings.Join(names, " or "))
 	}
@@ -419,7 +419,7 @@ func runTrain(ctx context.Context, reg *domain.Registry, o *trainOptions, stdout
 		}
 	}
 	if o.Task != "" {
-		if err := checkTask(m.Domain, o.Task); err != nil {
+		if err := checkTask(reg, m.Domain, o.Task); err != nil {
 			return err
 		}
 		if m.Meta.Task != "" && m.Meta.Task != o.Task && o.Resume != "" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"slices"
 
 	"musae/latent"
 	"musae/models"
@@ -364,6 +365,49 @@ type Networker interface {
 	// checkpoint, and returns the task it was trained for, one of a Transform's Tasks
 	// (Model.Meta.Task then says it).
 	BuildNet(meta models.Meta) (n Net, task string, err error)
+}
+
+// NetTrainer is implemented by Networkers that train their networks themselves, apart from
+// the VAEs' models.Trainer (musae train --task ae, denoise or superres, alone: the digits'
+// autoencoders).
+type NetTrainer interface {
+	Networker
+	// NetTasks are the tasks TrainNet trains networks for (the Meta.Task of what it
+	// writes), in the order the command line lists them.
+	NetTasks() []string
+	// CheckNet tells whether TrainNet takes o's task and settings, before any data is
+	// read: an InputError saying what it takes otherwise.
+	CheckNet(o NetTrainOptions) error
+	// TrainNet trains a network for o.Task and writes its checkpoint to o.Out, also when
+	// ctx is done (the error then says so); it writes to w the checkpoint, its steps and
+	// loss, and its figures on held-out data, and notes on progress to o.Log.
+	TrainNet(ctx context.Context, o NetTrainOptions, w io.Writer) error
+}
+
+// NetTrainOptions are the settings of NetTrainer.TrainNet.
+type NetTrainOptions struct {
+	Task string // one of NetTasks
+	// Shrink is how many times smaller than its outputs a super-resolution network's
+	// inputs are; 0 for the domain's default.
+	Shrink int
+	// DataOptions are the data: Dir, Dataset, Limit (the first Limit training examples;
+	// 0 for all), Seed (the initialisation, the order, the noise and the held-out
+	// figures') and Log.
+	DataOptions
+	Epochs, Batch int
+	Optim         models.AdamConfig
+	Out           string // the checkpoint to write
+	Command       string // the command line, for the checkpoint's provenance
+}
+
+// NetTrainerFor returns the domain of ds that trains networks for task, if one does.
+func NetTrainerFor(ds []Domain, task string) (NetTrainer, bool) {
+	for _, d := range ds {
+		if t, ok := d.(NetTrainer); ok && slices.Contains(t.NetTasks(), task) {
+			return t, true
+		}
+	}
+	return nil, false
 }
 
 // TransformNamed returns the transformation of d called name, if d has one.

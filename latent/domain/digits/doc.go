@@ -14,7 +14,7 @@
 // Besides domain.Domain, the domain is domain.Pictures (latent maps and scatter plots
 // over its labelled test set) and domain.Attributer (one attribute vector per label). It is
 // also domain.Transformer, domain.Networker and domain.TransformTester: the autoencoder
-// lesson's convolutional autoencoders (conv.AE, trained by TrainAE; built in: Nets) remove
+// lesson's convolutional autoencoders (conv.AE, trained by TrainNet; built in: Nets) remove
 // the noise from a digit (Denoise) and enlarge a small one (Upscale), and measure
 // themselves on the test digits (TestTransform, WriteAEFigures). They are networks, no
 // VAEs: their checkpoints name conv.AEDomain, domain.Registry.OpenAny opens them as a

@@ -36,24 +36,23 @@ func AEConfigFor(task string, shrink int) (conv.AEConfig, error) {
 	return conv.AEConfig{}, domain.Inputf("--task %q: want %s, %s or %s", task, conv.TaskAE, conv.TaskDenoise, conv.TaskSuperRes)
 }
 
-// AETrainOptions are the settings of TrainAE.
-type AETrainOptions struct {
-	Task   string // conv.TaskAE, TaskDenoise or TaskSuperRes
-	Shrink int    // TaskSuperRes: 2 (the default, for 0) or 4; see AEConfigFor
-	// Dir, Dataset, Limit (the first Limit training images; 0 for all) and Seed (the
-	// initialisation, the order, the noise, and the test noise) of the data.
-	domain.DataOptions
-	Epochs, Batch int
-	Optim         models.AdamConfig
-	Out           string // the checkpoint to write
-	Command       string // the command line, for the checkpoint's provenance
+var _ domain.NetTrainer = Domain{}
+
+// NetTasks are the lesson's tasks: conv.TaskAE, TaskDenoise and TaskSuperRes.
+func (Domain) NetTasks() []string { return []string{conv.TaskAE, conv.TaskDenoise, conv.TaskSuperRes} }
+
+// CheckNet tells whether TrainNet takes o.Task and o.Shrink (AEConfigFor).
+func (Domain) CheckNet(o domain.NetTrainOptions) error {
+	_, err := AEConfigFor(o.Task, o.Shrink)
+	return err
 }
 
-// TrainAE trains the lesson's autoencoder for o.Task on the grey levels of o.Dataset's
-// training images, writes its checkpoint to o.Out (also when ctx is done: the error then
-// says so), and writes to w the checkpoint, the steps and the last epoch's loss, then its
-// test figures (WriteAEFigures, test noise from o.Seed); progress goes to o.Log.
-func TrainAE(ctx context.Context, o AETrainOptions, w io.Writer) error {
+// TrainNet trains the lesson's autoencoder for o.Task (AEConfigFor: o.Shrink) on the grey
+// levels of o.Dataset's training images, writes its checkpoint to o.Out (also when ctx is
+// done: the error then says so), and writes to w the checkpoint, the steps and the last
+// epoch's loss, then its test figures (WriteAEFigures, test noise from o.Seed); progress
+// goes to o.Log.
+func (Domain) TrainNet(ctx context.Context, o domain.NetTrainOptions, w io.Writer) error {
 	cfg, err := AEConfigFor(o.Task, o.Shrink)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 
 // The digits' transformations, each a verb of the command line, done by the autoencoder
 // lesson's convolutional autoencoders (conv.AE): networks that map a picture to a
-// picture, no VAEs, trained with TrainAE.
+// picture, no VAEs, trained with TrainNet.
 const (
 	Denoise = "denoise" // a noisy digit in, the clean digit out
 	Upscale = "upscale" // a 14×14 or 7×7 digit in, the 28×28 digit out
