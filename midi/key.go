@@ -201,7 +201,7 @@ func EstimateKeyWithChords(m Melody, chords []ChordSpan) Key {
 		for _, pc := range sp.Chord.PitchClasses() {
 			cw[pc] += d
 		}
-		cw[sp.Chord.Root] += d
+		cw[pcOf(sp.Chord.Root)] += d
 		total += d
 	}
 	if total == 0 {
