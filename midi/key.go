@@ -193,16 +193,22 @@ func noteWeights(m Melody) [12]float64 {
 func EstimateKeyWithChords(m Melody, chords []ChordSpan) Key {
 	var cw [12]float64
 	var total float64 // steps under a chord
+	var triads []keyTriad
 	for _, sp := range chords {
 		d := float64(sp.End - sp.Start)
 		if sp.Chord.Kind == NoChord || d <= 0 {
 			continue
 		}
-		for _, pc := range sp.Chord.PitchClasses() {
+		c := sp.Chord
+		c.Root = pcOf(c.Root)
+		for _, pc := range c.PitchClasses() {
 			cw[pc] += d
 		}
-		cw[pcOf(sp.Chord.Root)] += d
+		cw[c.Root] += d
 		total += d
+		if q := triadQuality(c); q >= 0 {
+			triads = append(triads, keyTriad{c.Root, q, d})
+		}
 	}
 	if total == 0 {
 		return EstimateKey(m) // no chord: the same test as HasChords
@@ -215,16 +221,12 @@ func EstimateKeyWithChords(m Melody, chords []ChordSpan) Key {
 	best, bestS := Key{}, math.Inf(-1)
 	for _, k := range keyCandidates {
 		var diatonic, tonic float64
-		for _, sp := range chords {
-			if sp.Chord.Kind == NoChord || sp.End <= sp.Start {
-				continue
+		for _, t := range triads {
+			if k.hasTriad(t.root, t.quality) {
+				diatonic += t.steps
 			}
-			d := float64(sp.End - sp.Start)
-			if k.hasTriad(sp.Chord) {
-				diatonic += d
-			}
-			if k.isTonic(sp.Chord) {
-				tonic += d
+			if k.isTonic(t.root, t.quality) {
+				tonic += t.steps
 			}
 		}
 		s := k.fit(hist) + diatonic/total + 0.3*tonic/total
@@ -233,6 +235,13 @@ func EstimateKeyWithChords(m Melody, chords []ChordSpan) Key {
 		}
 	}
 	return best
+}
+
+// keyTriad is a chord of EstimateKeyWithChords that has a triad: its root's pitch class,
+// the triad's quality (triadQuality) and the steps it lasts.
+type keyTriad struct {
+	root, quality int
+	steps         float64
 }
 
 // normalized is w scaled to sum to 1; all zeros stay zeros.
@@ -249,8 +258,16 @@ func normalized(w [12]float64) [12]float64 {
 	return w
 }
 
-// triadQuality is the quality of a Triad class: 0 major, 1 minor, 2 augmented, 3
-// diminished; -1 for no chord or one without a triad.
+// Triad qualities, as Chord.Triad orders its classes.
+const (
+	majorTriad = iota
+	minorTriad
+	augmentedTriad
+	diminishedTriad
+)
+
+// triadQuality is the quality of c's triad (Chord.Triad); -1 for no chord or one without
+// a triad.
 func triadQuality(c Chord) int {
 	cl, ok := c.Triad()
 	if !ok || cl == 0 {
@@ -259,35 +276,35 @@ func triadQuality(c Chord) int {
 	return (cl - 1) / 12
 }
 
-// hasTriad reports whether c's triad is one of the key's (EstimateKeyWithChords lists them).
-func (k Key) hasTriad(c Chord) bool {
-	const maj, min, dim = 0, 1, 3
-	q := triadQuality(c)
-	if q < 0 {
-		return false
-	}
-	deg := pcOf(c.Root - k.Tonic())
+// hasTriad reports whether the triad of quality q on root (a pitch class) is one of the
+// key's (EstimateKeyWithChords lists them).
+func (k Key) hasTriad(root, q int) bool {
+	deg := pcOf(root - k.Tonic())
 	if !k.Minor {
-		want, ok := map[int]int{0: maj, 2: min, 4: min, 5: maj, 7: maj, 9: min, 11: dim}[deg]
+		want, ok := map[int]int{0: majorTriad, 2: minorTriad, 4: minorTriad, 5: majorTriad, 7: majorTriad, 9: minorTriad, 11: diminishedTriad}[deg]
 		return ok && q == want
 	}
 	switch deg {
 	case 0, 5:
-		return q == min
+		return q == minorTriad
 	case 2, 11:
-		return q == dim
+		return q == diminishedTriad
 	case 3, 8, 10:
-		return q == maj
+		return q == majorTriad
 	case 7:
-		return q == maj || q == min
+		return q == majorTriad || q == minorTriad
 	}
 	return false
 }
 
-// isTonic reports whether c's triad is the key's tonic triad: C major's C, A minor's Am.
-func (k Key) isTonic(c Chord) bool {
-	q := triadQuality(c)
-	return q >= 0 && c.Root == k.Tonic() && q == map[bool]int{false: 0, true: 1}[k.Minor]
+// isTonic reports whether the triad of quality q on root is the key's tonic triad: C
+// major's C, A minor's Am.
+func (k Key) isTonic(root, q int) bool {
+	want := majorTriad
+	if k.Minor {
+		want = minorTriad
+	}
+	return root == k.Tonic() && q == want
 }
 
 // correlation is Pearson's r of x and y; 0 when either is constant.

@@ -191,6 +191,11 @@ func TestEstimateKeyWithChords(t *testing.T) {
 			t.Errorf("%s (melody of %d notes): %s, want %s", tc.chords, len(m.Notes()), got, tc.want)
 		}
 	}
+	// A root outside 0..11 is read as its pitch class.
+	g, odd := []ChordSpan{{0, 64, Chord{Root: 7, Kind: Maj}}}, []ChordSpan{{0, 64, Chord{Root: 19, Kind: Maj}}}
+	if a, b := EstimateKeyWithChords(misleading, g), EstimateKeyWithChords(misleading, odd); a != b {
+		t.Errorf("under G: %s; under a G of root 19: %s", a, b)
+	}
 	// No chord is the notes' estimate.
 	if got := EstimateKeyWithChords(misleading, []ChordSpan{{0, 64, Chord{}}}); got != EstimateKey(misleading) {
 		t.Errorf("under no chord: %s, want the notes' %s", got, EstimateKey(misleading))
