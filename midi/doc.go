@@ -246,7 +246,12 @@
 // # Keys
 //
 // File.KeySigs holds a file's key signatures. File.Key takes the first, else estimates
-// the key from the melody with EstimateKey: the Krumhansl–Schmuckler algorithm, which
-// correlates how long each pitch class sounds with Krumhansl and Kessler's profiles of
-// the 24 major and minor keys and takes the best.
+// the key, and says which it did (KeySource). From the melody alone, EstimateKey: the
+// Krumhansl–Schmuckler algorithm, which correlates how long each pitch class sounds with
+// Krumhansl and Kessler's profiles of the 24 major and minor keys and takes the best
+// (POP909's annotated key for 69.1% of its songs). Where the chords are known (a lead
+// sheet's, annotations, a chord track), EstimateKeyWithChords adds the chords' tones to
+// the notes and scores how much of the progression lies on the key's triads and on its
+// tonic (89.7% of POP909's songs): a melody over C Am F G is in C major even where its
+// notes alone lean to G.
 package midi

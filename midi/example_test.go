@@ -127,3 +127,18 @@ func Example_chords() {
 	// N N.C. [] 0 true
 	// [{0 8 C:maj} {8 16 G:maj} {16 32 A:min} {32 48 F:maj}]
 }
+
+// ExampleEstimateKeyWithChords: a melody of G, B, D, A and E, with no F, sounds in G
+// major by its notes alone; over C Am F G it is in C major.
+func ExampleEstimateKeyWithChords() {
+	m := make(midi.Melody, 4*midi.StepsPerBar)
+	for i, p := range []int{67, 71, 74, 71, 69, 64, 72, 69, 69, 72, 67, 69, 67, 71, 74, 67} {
+		m[i*midi.StepsPerQuarter] = midi.NoteOnClass(p)
+	}
+	chords, _ := midi.ParseProgression("C Am F G", midi.Meter{})
+	fmt.Println(midi.EstimateKey(m))
+	fmt.Println(midi.EstimateKeyWithChords(m, chords))
+	// Output:
+	// G major
+	// C major
+}

@@ -2,6 +2,8 @@ package midi
 
 import (
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -118,35 +120,191 @@ var (
 // signature of fewer accidentals (F# major, 6 sharps, not Gb; Eb minor, 6 flats, not D#).
 // A melody with no notes is in C major.
 func EstimateKey(m Melody) Key {
-	var hist [12]float64
-	for _, n := range m.Notes() {
-		hist[n.Pitch%12] += float64(n.End - n.Start)
-	}
+	hist := noteWeights(m)
 	best, bestR := Key{}, math.Inf(-1)
-	// Candidates in order of preference, which wins ties: major before minor, then fewer
-	// sharps or flats, then sharps.
+	for _, k := range keyCandidates {
+		if r := k.fit(hist); r > bestR {
+			best, bestR = k, r
+		}
+	}
+	return best
+}
+
+// keyCandidates are the 24 keys EstimateKey and EstimateKeyWithChords choose among, in
+// the order of preference that wins ties: major before minor, then fewer sharps or flats,
+// then sharps; F# major and Eb minor, not Gb major and D# minor.
+var keyCandidates = func() []Key {
+	var ks []Key
 	for _, minor := range []bool{false, true} {
 		for a := 0; a <= 6; a++ {
 			for i, fifths := range []int{a, -a} {
 				if a == 0 && i == 1 || fifths == -6 && !minor || fifths == 6 && minor {
-					continue // F# major and Eb minor, not Gb major and D# minor
+					continue
 				}
-				k := Key{Fifths: fifths, Minor: minor}
-				prof := majorProfile
-				if minor {
-					prof = minorProfile
-				}
-				var rot [12]float64
-				for pc := range 12 {
-					rot[pc] = prof[(pc-k.Tonic()+12)%12]
-				}
-				if r := correlation(hist[:], rot[:]); r > bestR {
-					best, bestR = k, r
-				}
+				ks = append(ks, Key{Fifths: fifths, Minor: minor})
 			}
 		}
 	}
+	return ks
+}()
+
+// fit is the correlation of pitch-class weights with the key's Krumhansl–Kessler profile.
+func (k Key) fit(hist [12]float64) float64 {
+	prof := majorProfile
+	if k.Minor {
+		prof = minorProfile
+	}
+	var rot [12]float64
+	for pc := range 12 {
+		rot[pc] = prof[pcOf(pc-k.Tonic())]
+	}
+	return correlation(hist[:], rot[:])
+}
+
+// noteWeights is how many steps each pitch class of m sounds.
+func noteWeights(m Melody) [12]float64 {
+	var hist [12]float64
+	for _, n := range m.Notes() {
+		hist[n.Pitch%12] += float64(n.End - n.Start)
+	}
+	return hist
+}
+
+// EstimateKeyWithChords estimates the key of melody m under chords (spans in steps from
+// m's start, as NotationOptions.Chords), for a lead sheet or a file whose chords are
+// known. Each of the 24 keys of EstimateKey scores the sum of three terms:
+//
+//   - the Krumhansl–Kessler correlation (as EstimateKey) of pitch-class weights that add
+//     the melody's, as shares of its sounding steps, to twice the chords', as shares of
+//     theirs: each chord's tones (its bass included) weighted by the steps it lasts, its
+//     root counted twice;
+//   - the share of the chords' steps on a triad of the key (Chord.Triad): I, ii, iii, IV,
+//     V, vi and vii° in major; i, ii°, III, iv, v or V, VI, VII and vii° in minor (natural
+//     and harmonic minor), so that a chord off the key (F under G major) counts against
+//     it as a whole, not as one pitch class of several;
+//   - 0.3 times the share of the chords' steps on the key's own tonic triad (I or i),
+//     which leans between a major key and its relative minor towards the one whose tonic
+//     the chords dwell on.
+//
+// Ties go as EstimateKey's do. The weights are those that matched POP909's annotated keys
+// best among the few tried (TestEstimateKeyPOP909: the key of 89.7% of its songs from the
+// melody and the annotated chords, 89.4% with the chords estimated from the accompaniment,
+// 69.1% from the melody alone). With no chord (none, or only NoChord) it is EstimateKey(m).
+func EstimateKeyWithChords(m Melody, chords []ChordSpan) Key {
+	var cw [12]float64
+	var total float64 // steps under a chord
+	var triads []keyTriad
+	for _, sp := range chords {
+		d := float64(sp.End - sp.Start)
+		if sp.Chord.Kind == NoChord || d <= 0 {
+			continue
+		}
+		c := sp.Chord
+		c.Root = pcOf(c.Root)
+		for _, pc := range c.PitchClasses() {
+			cw[pc] += d
+		}
+		cw[c.Root] += d
+		total += d
+		if q := triadQuality(c); q >= 0 {
+			triads = append(triads, keyTriad{c.Root, q, d})
+		}
+	}
+	if total == 0 {
+		return EstimateKey(m) // no chord: the same test as HasChords
+	}
+	hist := normalized(noteWeights(m))
+	cw = normalized(cw)
+	for i := range hist {
+		hist[i] += 2 * cw[i]
+	}
+	best, bestS := Key{}, math.Inf(-1)
+	for _, k := range keyCandidates {
+		var diatonic, tonic float64
+		for _, t := range triads {
+			if k.hasTriad(t.root, t.quality) {
+				diatonic += t.steps
+			}
+			if k.isTonic(t.root, t.quality) {
+				tonic += t.steps
+			}
+		}
+		s := k.fit(hist) + diatonic/total + 0.3*tonic/total
+		if s > bestS {
+			best, bestS = k, s
+		}
+	}
 	return best
+}
+
+// keyTriad is a chord of EstimateKeyWithChords that has a triad: its root's pitch class,
+// the triad's quality (triadQuality) and the steps it lasts.
+type keyTriad struct {
+	root, quality int
+	steps         float64
+}
+
+// normalized is w scaled to sum to 1; all zeros stay zeros.
+func normalized(w [12]float64) [12]float64 {
+	var sum float64
+	for _, x := range w {
+		sum += x
+	}
+	if sum > 0 {
+		for i := range w {
+			w[i] /= sum
+		}
+	}
+	return w
+}
+
+// Triad qualities, as Chord.Triad orders its classes.
+const (
+	majorTriad = iota
+	minorTriad
+	augmentedTriad
+	diminishedTriad
+)
+
+// triadQuality is the quality of c's triad (Chord.Triad); -1 for no chord or one without
+// a triad.
+func triadQuality(c Chord) int {
+	cl, ok := c.Triad()
+	if !ok || cl == 0 {
+		return -1
+	}
+	return (cl - 1) / 12
+}
+
+// hasTriad reports whether the triad of quality q on root (a pitch class) is one of the
+// key's (EstimateKeyWithChords lists them).
+func (k Key) hasTriad(root, q int) bool {
+	deg := pcOf(root - k.Tonic())
+	if !k.Minor {
+		want, ok := map[int]int{0: majorTriad, 2: minorTriad, 4: minorTriad, 5: majorTriad, 7: majorTriad, 9: minorTriad, 11: diminishedTriad}[deg]
+		return ok && q == want
+	}
+	switch deg {
+	case 0, 5:
+		return q == minorTriad
+	case 2, 11:
+		return q == diminishedTriad
+	case 3, 8, 10:
+		return q == majorTriad
+	case 7:
+		return q == majorTriad || q == minorTriad
+	}
+	return false
+}
+
+// isTonic reports whether the triad of quality q on root is the key's tonic triad: C
+// major's C, A minor's Am.
+func (k Key) isTonic(root, q int) bool {
+	want := majorTriad
+	if k.Minor {
+		want = minorTriad
+	}
+	return root == k.Tonic() && q == want
 }
 
 // correlation is Pearson's r of x and y; 0 when either is constant.
@@ -168,11 +326,44 @@ func correlation(x, y []float64) float64 {
 	return sxy / math.Sqrt(sxx*syy)
 }
 
-// Key is the key of the piece for notation: the file's first key signature when it has
-// one, else EstimateKey of its melody m. estimated says which.
-func (f *File) Key(m Melody) (k Key, estimated bool) {
-	if len(f.KeySigs) > 0 {
-		return f.KeySigs[0].Key, false
+// KeySource says where a key came from.
+type KeySource uint8
+
+const (
+	KeyFromFile           KeySource = iota // the file's key signature
+	KeyFromNotes                           // estimated from the melody's notes (EstimateKey)
+	KeyFromNotesAndChords                  // estimated from the notes and chords (EstimateKeyWithChords)
+)
+
+// String says where the key came from, for people: "its key signature", "estimated from
+// the notes", "estimated from the notes and chords".
+func (s KeySource) String() string {
+	switch s {
+	case KeyFromFile:
+		return "its key signature"
+	case KeyFromNotes:
+		return "estimated from the notes"
+	case KeyFromNotesAndChords:
+		return "estimated from the notes and chords"
 	}
-	return EstimateKey(m), true
+	return "KeySource(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Key is the key of the piece for notation: the file's first key signature when it has
+// one, else the key estimated from its melody m and, where they are known (annotations,
+// a chord track: in steps from m's start), the chords under it: EstimateKeyWithChords,
+// which is EstimateKey when chords hold no chord. from says which.
+func (f *File) Key(m Melody, chords []ChordSpan) (k Key, from KeySource) {
+	if len(f.KeySigs) > 0 {
+		return f.KeySigs[0].Key, KeyFromFile
+	}
+	if !HasChords(chords) {
+		return EstimateKey(m), KeyFromNotes
+	}
+	return EstimateKeyWithChords(m, chords), KeyFromNotesAndChords
+}
+
+// HasChords reports whether any of spans holds a chord (not NoChord) for a step or more.
+func HasChords(spans []ChordSpan) bool {
+	return slices.ContainsFunc(spans, func(sp ChordSpan) bool { return sp.Chord.Kind != NoChord && sp.End > sp.Start })
 }

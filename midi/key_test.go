@@ -98,12 +98,22 @@ func TestFileKey(t *testing.T) {
 	if len(f.KeySigs) != 1 || f.KeySigs[0].Key != (Key{-2, true}) {
 		t.Fatalf("key signatures %v, want G minor alone (9 sharps is malformed)", f.KeySigs)
 	}
-	if k, est := f.Key(nil); k != (Key{-2, true}) || est || k.String() != "G minor" {
-		t.Errorf("Key = %s, estimated %v", k, est)
+	cAmFG, err := ParseProgression("C Am F G", Meter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, from := f.Key(nil, cAmFG); k != (Key{-2, true}) || from != KeyFromFile || k.String() != "G minor" {
+		t.Errorf("Key = %s, %s; want G minor, its key signature (the chords do not override it)", k, from)
 	}
 	g := mustRead(t, smfBytes(480, notes))
-	if k, est := g.Key(Melody{NoteOnClass(62)}); !est || k.Tonic() != 2 {
-		t.Errorf("a file with no key signature: %s, estimated %v; want a key on D, estimated", k, est)
+	if k, from := g.Key(Melody{NoteOnClass(62)}, nil); from != KeyFromNotes || k.Tonic() != 2 {
+		t.Errorf("a file with no key signature: %s, %s; want a key on D, estimated from the notes", k, from)
+	}
+	if k, from := g.Key(Melody{NoteOnClass(62)}, cAmFG); from != KeyFromNotesAndChords || k != (Key{}) {
+		t.Errorf("a file with no key signature under C Am F G: %s, %s; want C major, estimated from the notes and chords", k, from)
+	}
+	if k, from := g.Key(Melody{NoteOnClass(62)}, []ChordSpan{{0, 16, Chord{}}}); from != KeyFromNotes || k.Tonic() != 2 {
+		t.Errorf("under no chord: %s, %s; want a key on D, estimated from the notes", k, from)
 	}
 }
 
@@ -132,5 +142,62 @@ func TestParseKey(t *testing.T) {
 		if got := a.ShiftTo(b); got != tc.shift {
 			t.Errorf("%s to %s: %d, want %d", tc.from, tc.to, got, tc.shift)
 		}
+	}
+}
+
+// TestEstimateKeyWithChords: progressions, with no melody and under melodies, land in
+// their keys; one melody's notes alone say G major, its chords C major.
+func TestEstimateKeyWithChords(t *testing.T) {
+	seq := func(durs int, pitches ...int) Melody {
+		var ns []StepNote
+		for i, p := range pitches {
+			ns = append(ns, StepNote{p, i * durs, (i + 1) * durs})
+		}
+		return fromNotes(len(pitches)*durs, ns...)
+	}
+	// Over C Am F G the notes of G major's tonic triad and E, A, with no F: the notes
+	// alone say G major (as a melody sampled over C Am F G did).
+	misleading := seq(4, 67, 71, 74, 71, 69, 64, 72, 69, 69, 72, 67, 69, 67, 71, 74, 67)
+	if k := EstimateKey(misleading); k != (Key{1, false}) {
+		t.Fatalf("the misleading melody's notes alone: %s, want G major (else the case below proves nothing)", k)
+	}
+	for _, tc := range []struct {
+		chords string
+		m      Melody
+		want   Key
+	}{
+		{"C Am F G", nil, Key{0, false}},
+		{"Am Dm E Am", nil, Key{0, true}},
+		{"F Bb C F", nil, Key{-1, false}},
+		{"D G A D", nil, Key{2, false}},
+		{"Bb Eb F Bb", nil, Key{-2, false}},
+		{"Em Am B7 Em", nil, Key{1, true}},
+		{"Cm Fm G7 Cm", nil, Key{-3, true}},
+		{"E A B7 E", nil, Key{4, false}},
+		{"Gm Cm D Gm", nil, Key{-2, true}},
+		{"C Am F G", misleading, Key{0, false}},
+		{"C F G7 C", seq(4, 60, 62, 64, 65, 67, 69, 71, 72, 67, 64, 60, 67, 65, 64, 62, 60), Key{0, false}},
+		{"Am Dm E Am", seq(4, 69, 72, 76, 74, 72, 71, 68, 69, 64, 69, 72, 71, 69, 68, 71, 69), Key{0, true}},
+	} {
+		spans, err := ParseProgression(tc.chords, Meter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := tc.m
+		if m == nil {
+			m = make(Melody, spans[len(spans)-1].End)
+		}
+		if got := EstimateKeyWithChords(m, spans); got != tc.want {
+			t.Errorf("%s (melody of %d notes): %s, want %s", tc.chords, len(m.Notes()), got, tc.want)
+		}
+	}
+	// A root outside 0..11 is read as its pitch class.
+	g, odd := []ChordSpan{{0, 64, Chord{Root: 7, Kind: Maj}}}, []ChordSpan{{0, 64, Chord{Root: 19, Kind: Maj}}}
+	if a, b := EstimateKeyWithChords(misleading, g), EstimateKeyWithChords(misleading, odd); a != b {
+		t.Errorf("under G: %s; under a G of root 19: %s", a, b)
+	}
+	// No chord is the notes' estimate.
+	if got := EstimateKeyWithChords(misleading, []ChordSpan{{0, 64, Chord{}}}); got != EstimateKey(misleading) {
+		t.Errorf("under no chord: %s, want the notes' %s", got, EstimateKey(misleading))
 	}
 }

@@ -107,3 +107,44 @@ func TestInterpolateChords(t *testing.T) {
 		t.Errorf("without --chords: exit %d, %q", code, stderr)
 	}
 }
+
+// TestSampleChordsKey: lead sheets sampled over C Am F G C Am F G have C major's signature
+// (C major or A minor) where the melodies' notes alone gave F, D and G major (seeds 3, 5,
+// 7 and 8); export and inspect of a sample take its key from its notes and its chord
+// track; --key writes the key's signature into the MIDI file, which export then keeps.
+func TestSampleChordsKey(t *testing.T) {
+	dir := t.TempDir()
+	for _, seed := range []string{"3", "5", "7", "8"} {
+		out := filepath.Join(dir, "s"+seed+".musicxml")
+		if code, _, stderr := runArgs(t, "sample", "--model", "mel2-chords", "--chords", "C Am F G C Am F G", "--seed", seed, "-n", "1", "-o", out); code != 0 {
+			t.Fatalf("seed %s: exit %d: %s", seed, code, stderr)
+		}
+		doc, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key := regexp.MustCompile(`<key>.*</key>`).FindString(string(doc)); !strings.Contains(key, "<fifths>0</fifths>") {
+			t.Errorf("seed %s: %s, want C major's signature", seed, key)
+		}
+	}
+	mid := filepath.Join(dir, "s.mid")
+	if code, _, stderr := runArgs(t, "sample", "--model", "mel2-chords", "--chords", "C Am F G C Am F G", "--seed", "5", "-n", "1", "-o", mid); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runArgs(t, "export", mid, "--format", "abc", "-o", "-")
+	if code != 0 || !regexp.MustCompile(`K:(C|Am)\n`).MatchString(stdout) || !strings.Contains(stderr, "estimated from the notes and chords estimated a beat at a time from track 1") {
+		t.Errorf("export of a sample: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runArgs(t, "inspect", mid, "--track", "0")
+	if code != 0 || !regexp.MustCompile(`key (C major|A minor) \(estimated from the notes and chords estimated a beat at a time from track 1\)`).MatchString(stdout) {
+		t.Errorf("inspect of a sample: exit %d\n%s%s", code, stdout, stderr)
+	}
+	moved := filepath.Join(dir, "gb.mid")
+	if code, _, stderr := runArgs(t, "sample", "--model", "mel2-chords", "--chords", "C Am F G", "--key", "Gb", "--seed", "3", "-n", "1", "-o", moved); code != 0 {
+		t.Fatalf("--key Gb: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr = runArgs(t, "export", moved, "--format", "abc", "-o", "-")
+	if code != 0 || !regexp.MustCompile(`K:(Gb|Ebm)\n`).MatchString(stdout) || strings.Contains(stderr, "no key signature") {
+		t.Errorf("export of a sample moved to Gb: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

@@ -369,4 +369,4 @@ func toKey(reg *domain.Registry, m *domain.Model, xs []domain.Example, key strin
 }
 
 // keyFlagHelp is --key's help.
-const keyFlagHelp = `music: move every melody to this key (D, Bm, "F# minor"; a minor melody to the relative minor of a major key), its chords with it`
+const keyFlagHelp = `music: move every melody to this key (D, Bm, "F# minor"; a minor melody to the relative minor of a major key), its chords with it, and write that key's signature`

@@ -32,8 +32,9 @@ MuseScore, Finale, Sibelius and Dorico open, or ABC notation, which abc2midi, ab
 EasyABC read. The score is in the file's own meters (3/4, 6/8, 9/8 ..., with its changes
 of meter; 4/4 when it sets none), 16ths the shortest value, with notes on the beats,
 beamed by beat and tied across bar lines; in the key of the file's key signature, else
-the key estimated from the notes (Krumhansl–Schmuckler key profiles), spelled in that key
-(flats in flat keys); at the file's first tempo, titled with the file's name. Bars count
+the key estimated from the notes (Krumhansl–Schmuckler key profiles) and, where the file
+has chords (annotations beside it as POP909's, or other tracks to estimate them from),
+from how the chords sit in each key; spelled in that key (flats in flat keys); at the file's first tempo, titled with the file's name. Bars count
 from the start of the file: a pickup the file does not pad to a whole bar shifts the bar
 lines.
 
@@ -83,7 +84,7 @@ is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard outp
 }
 
 func runExport(o *exportOptions, stdout, stderr io.Writer) error {
-	f, opt, chosen, err := melody.OpenFile(o.File, o.Track)
+	f, opt, chosen, shift, err := melody.OpenFile(o.File, o.Track)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 	}
 	title := withExt(filepath.Base(o.File), "")
 	// The score is in the file's own meters and key: its key signature, else the key
-	// estimated from the notes (Krumhansl–Schmuckler).
+	// estimated from the notes and the file's chords where it has them (melody.FileKey).
 	meters, odd := f.Meters(), ""
 	for _, mt := range meters {
 		if mt.StepsPerBar() == 0 && mt.Step < len(m) {
@@ -101,7 +102,8 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 			break
 		}
 	}
-	key, estimated := f.Key(m)
+	chords, chordsFrom := melody.FileChords(f, o.File, opt, shift)
+	key, from, how := melody.FileKey(f, m, chords, chordsFrom)
 	nopt := midi.NotationOptions{Title: title, QPM: f.QPM, Meters: meters, Key: &key}
 	var doc []byte
 	if o.Format == "abc" {
@@ -128,8 +130,8 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 	if odd != "" {
 		fmt.Fprintf(info, "note: %s is in %s, whose bar is not a whole number of 16ths; the score is written in 4/4\n", o.File, odd)
 	}
-	if estimated {
-		fmt.Fprintf(info, "note: %s has no key signature; the score is in %s, estimated from the notes\n", o.File, key)
+	if from != midi.KeyFromFile {
+		fmt.Fprintf(info, "note: %s has no key signature; the score is in %s, %s\n", o.File, key, how)
 	}
 	if o.Out == "-" {
 		return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"musae/latent/domain/melody"
 	"musae/midi"
 )
 
@@ -188,6 +189,14 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 			gridMeters[i].Num, gridMeters[i].Den = 4, 4
 		}
 	}
+	// The piece's chords, for the key of each melody: annotated beside it, else estimated
+	// from the tracks but the melody's (once: per melody, a file of many tracks would take
+	// their square).
+	var keyOpt midi.ExtractOptions
+	if mt, err := f.ChooseMelodyTrack(midi.ExtractOptions{Track: opts.Track, AllPrograms: opts.AllPrograms}); err == nil {
+		keyOpt = midi.ExtractOptions{Track: strconv.Itoa(mt.Index), ByIndex: true}
+	}
+	chords, chordsFrom := melody.FileChords(f, opts.Path, keyOpt, shifted)
 	for _, c := range choices {
 		p("\nmelody of %s\n", c.title)
 		m, err := f.Melody(c.opt)
@@ -213,11 +222,7 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 		if mws, err := f.MeterWindows(c.opt, midi.WindowBars, 1); err == nil && slices.ContainsFunc(mws, func(w midi.MeterWindow) bool { return w.Meter() != "4/4" }) {
 			windows += fmt.Sprintf("; %d windows of 2 bars of its own meter", len(mws))
 		}
-		key, estimated := f.Key(m)
-		how := "its key signature"
-		if estimated {
-			how = "estimated from the notes"
-		}
+		key, _, how := melody.FileKey(f, m, chords, chordsFrom)
 		p("  %d notes, %s–%s, %d steps; %s\n  key %s (%s)\n", len(ns), midi.PitchName(low), midi.PitchName(high), len(m), windows, key, how)
 		grid := m.GridMeters(gridMeters)
 		if opts.Bars > 0 {

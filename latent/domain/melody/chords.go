@@ -12,7 +12,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -213,6 +212,19 @@ func FileChords(f *midi.File, name string, opt midi.ExtractOptions, shift int64)
 	return spans, fmt.Sprintf("chords estimated a beat at a time from %s %s", what, strings.Join(names, ", "))
 }
 
+// FileKey is the key of the melody m of f under chords, the chords FileChords found and
+// where they came from: f's key signature, else the key estimated from m and chords
+// (midi.File.Key); and where it came from, for people: "its key signature", "estimated
+// from the notes", "estimated from the notes and chords from annotations/001/chord_midi.txt".
+func FileKey(f *midi.File, m midi.Melody, chords []midi.ChordSpan, chordsFrom string) (midi.Key, midi.KeySource, string) {
+	k, from := f.Key(m, chords)
+	how := from.String()
+	if from == midi.KeyFromNotesAndChords {
+		how = "estimated from the notes and " + chordsFrom
+	}
+	return k, from, how
+}
+
 // readChords sets the "chords" condition of x, the window of f from step start, to the
 // chords under it (FileChords), and says where they came from in x.Where; a window with
 // no chord under it gets none.
@@ -223,7 +235,7 @@ func readChords(f *midi.File, name string, opt midi.ExtractOptions, shift int64,
 	}
 	spans, from := FileChords(f, name, opt, shift)
 	in := midi.ChordsIn(spans, start, len(m))
-	if !slices.ContainsFunc(in, func(sp midi.ChordSpan) bool { return sp.Chord.Kind != midi.NoChord }) {
+	if !midi.HasChords(in) {
 		return
 	}
 	x.Conditions = x.Conditions.With(domain.Conditions{ChordsCondition: midi.FormatProgression(in, chordMeter(*x))})
@@ -236,16 +248,55 @@ func readChords(f *midi.File, name string, opt midi.ExtractOptions, shift int64,
 func scoreChords(xs []domain.Example, ms []midi.Melody, starts []int) []midi.ChordSpan {
 	var out []midi.ChordSpan
 	for i, x := range xs {
-		at := starts[i]
-		if text := x.Conditions[ChordsCondition]; text != "" {
-			if spans, err := midi.ParseProgression(text, chordMeter(x)); err == nil {
-				for _, sp := range midi.ChordsIn(spans, 0, len(ms[i])) {
-					out = append(out, midi.ChordSpan{Start: at + sp.Start, End: at + sp.End, Chord: sp.Chord})
-				}
-			}
+		for _, sp := range exampleChords(x, len(ms[i])) {
+			out = append(out, midi.ChordSpan{Start: starts[i] + sp.Start, End: starts[i] + sp.End, Chord: sp.Chord})
 		}
 	}
 	return out
+}
+
+// exampleChords are the chords of x's "chords" condition over its first steps steps, in
+// its meter; none where it has none (or one that does not parse, which decoding refused).
+func exampleChords(x domain.Example, steps int) []midi.ChordSpan {
+	text := x.Conditions[ChordsCondition]
+	if text == "" {
+		return nil
+	}
+	spans, err := midi.ParseProgression(text, chordMeter(x))
+	if err != nil {
+		return nil
+	}
+	return midi.ChordsIn(spans, 0, steps)
+}
+
+// KeyCondition is the name under which a melody carries the key it was moved to (ToKey,
+// --key) in Example.Conditions, as midi.Key.String writes it ("D major", "B minor"). No
+// model takes it (domain.Model.ConditionsOf leaves it out): Write gives it as the key
+// signature of the MIDI file and the score, where the key would otherwise be estimated.
+const KeyCondition = "key"
+
+// scoreKey is the key of melodies written one after another as all, under chords (Write's
+// sequence): the key they were moved to (KeyCondition), else the key their notes and
+// chords suggest (midi.EstimateKeyWithChords, the notes' alone without chords); given
+// says it was the first. Melodies moved to one key signature in both modes (a major and a
+// minor melody moved to D: D major, B minor) take the signature in the mode of the
+// estimate.
+func scoreKey(xs []domain.Example, all midi.Melody, chords []midi.ChordSpan) (k midi.Key, given bool) {
+	est := midi.EstimateKeyWithChords(all, chords)
+	for i, x := range xs {
+		xk, err := midi.ParseKey(x.Conditions[KeyCondition])
+		if err != nil || i > 0 && xk.Fifths != k.Fifths {
+			return est, false // not moved, or moved to different keys
+		}
+		if i > 0 && xk.Minor != k.Minor {
+			xk.Minor = est.Minor
+		}
+		k = xk
+	}
+	if len(xs) == 0 {
+		return est, false
+	}
+	return k, true
 }
 
 // evalChords is Eval for a model that reads chords: the windows of the split with their
@@ -283,10 +334,13 @@ func evalChords(ctx context.Context, m *domain.Model, dir, split, what string, o
 
 var _ domain.Keyed = Domain{}
 
-// ToKey moves each melody to key by the transposition from the key its notes suggest
-// (midi.EstimateKey) to key, from -6 to +5 semitones (midi.Key.ShiftTo: a melody in a minor
-// key goes to the relative minor of a major key asked for), an octave the other way where
-// a note would leave the piano range; its chords move with it.
+// ToKey moves each melody to key by the transposition from the key its notes and chords
+// suggest (midi.EstimateKeyWithChords; its notes' alone without chords) to key, from -6
+// to +5 semitones (midi.Key.ShiftTo: a melody in a minor key goes to the relative minor of
+// a major key asked for), an octave the other way where a note would leave the piano
+// range; its chords move with it. Each carries the key it is then in under KeyCondition
+// (key's signature in the melody's mode: B minor for a minor melody moved to D), which
+// Write writes as its key signature.
 func (Domain) ToKey(xs []domain.Example, key string) ([]domain.Example, error) {
 	k, err := midi.ParseKey(key)
 	if err != nil {
@@ -298,7 +352,8 @@ func (Domain) ToKey(xs []domain.Example, key string) ([]domain.Example, error) {
 		if err != nil {
 			return nil, err
 		}
-		d := midi.EstimateKey(m).ShiftTo(k)
+		est := midi.EstimateKeyWithChords(m, exampleChords(x, len(m)))
+		d := est.ShiftTo(k)
 		t, ok := datasets.Transpose(m, d)
 		if !ok {
 			if d > 0 {
@@ -322,6 +377,8 @@ func (Domain) ToKey(xs []domain.Example, key string) ([]domain.Example, error) {
 			}
 			out[i].Conditions = x.Conditions.With(domain.Conditions{ChordsCondition: midi.FormatProgression(spans, midi.Meter{})})
 		}
+		moved := midi.Key{Fifths: k.Fifths, Minor: est.Minor}
+		out[i].Conditions = out[i].Conditions.With(domain.Conditions{KeyCondition: moved.String()})
 	}
 	return out, nil
 }

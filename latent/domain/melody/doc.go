@@ -32,7 +32,8 @@
 //
 // Besides domain.Domain, the domain is domain.Timed (audio from musae's synthesiser, within
 // its limits), domain.Conditioned, domain.Widener (fine-tuning mel2-tiny into mel2-meters
-// or mel2-chords starts at mel2-tiny's function), domain.Keyed (sample --key), domain.Shower (the step grid in the meter),
+// or mel2-chords starts at mel2-tiny's function), domain.Keyed (sample --key: each melody carries the key it was
+// moved to, KeyCondition, which Write writes as the key signature), domain.Shower (the step grid in the meter),
 // domain.Attributer and domain.Measurer (note density, mean pitch and stepwise motion, and
 // the attribute vectors learnt from them) and domain.Transformer (denoise and elaborate:
 // tasks of whole files, each run by a model trained for it).

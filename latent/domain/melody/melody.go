@@ -264,18 +264,18 @@ func window(f *midi.File, name string, ro domain.ReadOptions) (x domain.Example,
 }
 
 // OpenFile reads the MIDI file at path whose melody is wanted and prepares it as Read
-// does (Prepare): it returns the file, the options that extract its melody, and which
-// track was chosen and why ("" when track was given or one track has notes).
-func OpenFile(path, track string) (*midi.File, midi.ExtractOptions, string, error) {
-	f, err := midi.ReadFile(path)
-	if err != nil {
-		return nil, midi.ExtractOptions{}, "", err
+// does (Prepare): it returns the file, the options that extract its melody, which track
+// was chosen and why ("" when track was given or one track has notes), and the ticks
+// Prepare moved the file by (for its chord annotations: FileChords, FileKey).
+func OpenFile(path, track string) (f *midi.File, opt midi.ExtractOptions, chosen string, shift int64, err error) {
+	if f, err = midi.ReadFile(path); err != nil {
+		return nil, midi.ExtractOptions{}, "", 0, err
 	}
-	opt, chosen, err := Prepare(f, path, track)
-	if err != nil {
-		return nil, opt, "", err
+	shift, _ = f.GridOffset()
+	if opt, chosen, err = Prepare(f, path, track); err != nil {
+		return nil, opt, "", 0, err
 	}
-	return f, opt, chosen, nil
+	return f, opt, chosen, shift, nil
 }
 
 // Prepare moves f, read from name, onto its notes' 16th grid and returns the options that
@@ -330,9 +330,11 @@ func onlyDrums(chs []int) bool {
 
 // Write writes melodies in sequence at layout.QPM (120 when 0), a bar of rest between
 // them: to one MIDI track (and their chords, where they were decoded under chords, to a
-// second), or with layout.Format ".musicxml" or ".abc" as a score titled layout.Title, in
-// the key its notes suggest (midi.EstimateKey; midi.Melody.MusicXML, midi.Melody.ABC);
-// melodies under chords make a lead sheet, their chords above the staff. Each melody is
+// second), or with layout.Format ".musicxml" or ".abc" as a score titled layout.Title
+// (midi.Melody.MusicXML, midi.Melody.ABC); melodies under chords make a lead sheet, their
+// chords above the staff. Melodies moved to a key (ToKey, KeyCondition) are written with
+// its key signature, in the MIDI file too; others' score is in the key their notes and
+// chords suggest (midi.EstimateKeyWithChords; the notes' alone without chords). Each melody is
 // in its own meter (Example.Conditions; 4/4 without): the MIDI file has a time signature
 // at the start and at each change, the score bars and beams in it, and the bar of rest
 // after a melody is a bar of its last meter.
@@ -345,11 +347,11 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 	if err != nil {
 		return err
 	}
+	chords := scoreChords(xs, ms, starts)
+	key, given := scoreKey(xs, all, chords)
 	switch l.Format {
 	case ".musicxml", ".abc":
-		// The score's key is the one its notes suggest (Krumhansl–Schmuckler).
-		key := midi.EstimateKey(all)
-		opt := midi.NotationOptions{Title: l.Title, QPM: midi.QPMOr(l.QPM), Key: &key, Meters: meters, Chords: scoreChords(xs, ms, starts)}
+		opt := midi.NotationOptions{Title: l.Title, QPM: midi.QPMOr(l.QPM), Key: &key, Meters: meters, Chords: chords}
 		var doc []byte
 		if l.Format == ".abc" {
 			doc, err = all.ABC(opt)
@@ -363,7 +365,11 @@ func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
 		return err
 	}
 	// Melodies under chords get their chords in a second track, which Read estimates back.
-	opt := midi.WriteOptions{QPM: midi.QPMOr(l.QPM), Meters: meters, Chords: scoreChords(xs, ms, starts)}
+	// An estimated key is left out: a key signature in the file would read back as given.
+	opt := midi.WriteOptions{QPM: midi.QPMOr(l.QPM), Meters: meters, Chords: chords}
+	if given {
+		opt.Key = &key
+	}
 	if meters == nil {
 		return midi.WriteMelodiesWith(w, opt, midi.WithRests(ms)...)
 	}
