@@ -62,7 +62,11 @@ type notationCase struct {
 // meterCases are melodies in meters other than 4/4 and in keys other than C major:
 // dotted rhythms, notes across bars and beats, every sharp and flat, meter changes.
 func meterCases() []notationCase {
-	keys := []*Key{nil, {-1, false}, {-2, false}, {-3, true}, {-6, true}, {2, false}, {1, true}, {7, false}, {-7, false}}
+	// Each meter is written in three keys in turn: 3/4 in C, F and Bb, 6/8 in C minor, Eb
+	// minor and D, 9/8 in E minor, C# and Cb, 12/8 in Eb, Ab and Db, 2/4 in Gb, D minor and
+	// G minor, ...
+	keys := []*Key{nil, {-1, false}, {-2, false}, {-3, true}, {-6, true}, {2, false}, {1, true}, {7, false}, {-7, false},
+		{-3, false}, {-4, false}, {-5, false}, {-6, false}, {-1, true}, {-2, true}}
 	meters := [][]Meter{
 		{{0, 3, 4}}, {{0, 6, 8}}, {{0, 9, 8}}, {{0, 12, 8}}, {{0, 2, 4}}, {{0, 2, 2}}, {{0, 3, 8}},
 		{{0, 4, 2}}, {{0, 5, 4}}, {{0, 3, 2}}, {{0, 3, 4}, {24, 2, 4}, {40, 6, 8}}, {{0, 6, 8}, {24, 9, 8}},

@@ -415,8 +415,10 @@ func TestABCRoundTrip(t *testing.T) {
 }
 
 // TestMusicXMLInMuseScore has MuseScore (Debian's musescore3) import what MusicXML writes,
-// which it checks against the MusicXML schema it carries, and play it to MIDI; the notes
-// read back from that file must be the melody's.
+// checking it against the MusicXML schema it carries, and play it to MIDI; the notes, the
+// time signatures and the key signature read back from that file must be the score's.
+// A copy of the first score with an element the schema does not allow must fail the
+// check, so that a MuseScore that stopped saying so would fail the test, not pass it.
 func TestMusicXMLInMuseScore(t *testing.T) {
 	mscore := requireTool(t, "mscore3", "musescore3")
 	dir := t.TempDir()
@@ -426,41 +428,48 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 	}
 	// Scores in 3/4, 6/8, 9/8, ..., meter changes, and flat and sharp keys.
 	cases = append(cases, meterCases()...)
-	var job []map[string]string
+	var (
+		job  []map[string]string
+		docs [][]byte
+	)
 	for i, tc := range cases {
 		doc, err := tc.m.MusicXML(tc.opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		src := filepath.Join(dir, itoa(i)+".musicxml")
-		if err := os.WriteFile(src, doc, 0o644); err != nil {
+		docs = append(docs, doc)
+		job = append(job, map[string]string{"in": filepath.Join(dir, itoa(i)+".musicxml"), "out": filepath.Join(dir, itoa(i)+".mid")})
+	}
+	invalid := bytes.Replace(docs[0], []byte("<voice>1</voice>"), []byte("<voice>1</voice><stem-length>3</stem-length>"), 1)
+	docs = append(docs, invalid)
+	job = append(job, map[string]string{"in": filepath.Join(dir, "invalid.musicxml"), "out": filepath.Join(dir, "invalid.mid")})
+	for i, doc := range docs {
+		if err := os.WriteFile(job[i]["in"], doc, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		job = append(job, map[string]string{"in": src, "out": filepath.Join(dir, itoa(i)+".mid")})
 	}
-	jobFile := filepath.Join(dir, "job.json")
-	b, _ := json.Marshal(job)
-	if err := os.WriteFile(jobFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// One MuseScore for all the files: it takes a quarter of a second to start.
-	cmd := exec.Command(mscore, "-j", jobFile)
-	cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+dir)
-	log, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("mscore3 -j: %v\n%s", err, log)
-	}
-	// MuseScore says so, and goes on, when a file fails the schema or lacks what it needs.
-	for _, line := range strings.Split(string(log), "\n") {
-		if strings.Contains(line, "not a valid MusicXML file") || strings.Contains(strings.ToLower(line), "error") {
-			t.Errorf("MuseScore: %s", line)
-		}
+	logs := museScore(t, mscore, dir, job)
+	if l := logs[len(job)-1]; !strings.Contains(l, "not a valid MusicXML file") {
+		t.Fatalf("MuseScore took a score with an element the schema does not allow, saying\n%s", l)
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			// MuseScore logs a file that fails the schema, and goes on; and an error of its
+			// importer ("Error at line 5 col 16: no instrument found for part 'P1'").
+			if strings.Contains(logs[i], "not a valid MusicXML file") || strings.Contains(strings.ToLower(logs[i]), "error") {
+				t.Errorf("MuseScore:\n%s", logs[i])
+			}
 			f, err := ReadFile(job[i]["out"])
 			if err != nil {
 				t.Fatal(err)
+			}
+			meters, _ := tc.opt.meters()
+			if ms := f.Meters(); !slices.Equal(ms, meters) {
+				t.Errorf("MuseScore wrote meters %v, want %v", ms, meters)
+			}
+			// MuseScore 3 writes the key's sharps or flats, and always major.
+			if want := tc.opt.key(); len(f.KeySigs) != 1 || f.KeySigs[0].Tick != 0 || f.KeySigs[0].Key.Fifths != want.Fifths {
+				t.Errorf("MuseScore wrote key signatures %v, want one of %d fifths at the start", f.KeySigs, want.Fifths)
 			}
 			got, err := f.Melody(ExtractOptions{})
 			want := tc.m.Notes()
@@ -474,13 +483,48 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !slices.Equal(got.Notes(), want) {
-				t.Fatalf("MuseScore played\n%swant\n%s", got, tc.m)
-			}
-			if ms := f.Meters(); tc.opt.Meters != nil && !slices.Equal(ms[:min(len(ms), len(tc.opt.Meters))], tc.opt.Meters) {
-				t.Errorf("MuseScore wrote meters %v, want %v", ms, tc.opt.Meters)
+				t.Fatalf("MuseScore played\n%swant\n%s", got.GridMeters(meters), tc.m.GridMeters(meters))
 			}
 		})
 	}
+}
+
+// museScore has one MuseScore convert each of the job's files ("in" to "out"): it takes
+// a quarter of a second to start. It returns what MuseScore logged about each file.
+func museScore(t *testing.T, mscore, dir string, job []map[string]string) []string {
+	t.Helper()
+	jobFile := filepath.Join(dir, "job.json")
+	b, _ := json.Marshal(job)
+	if err := os.WriteFile(jobFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Qt wants a runtime folder only its user may enter.
+	run := filepath.Join(dir, "xdg")
+	if err := os.Mkdir(run, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(mscore, "-j", jobFile)
+	cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+run)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mscore3 -j: %v\n%s", err, out)
+	}
+	// Each file's part of the log begins "convert <FILE>..." and ends "... success!".
+	logs := make([]string, len(job))
+	for i, j := range job {
+		from := bytes.Index(out, []byte("convert <"+j["in"]+">..."))
+		if from < 0 {
+			t.Fatalf("MuseScore said nothing of %s:\n%s", j["in"], out)
+		}
+		part := out[from:]
+		if end := bytes.Index(part, []byte("... success!")); end >= 0 {
+			part = part[:end]
+		} else {
+			t.Errorf("MuseScore did not convert %s", j["in"])
+		}
+		logs[i] = string(part)
+	}
+	return logs
 }
 
 // requireTool finds one of a program's names on PATH. Without it the test skips, unless
