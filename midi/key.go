@@ -77,14 +77,21 @@ func (k Key) abcTonic() string {
 
 // Spell writes a pitch in the key: its letter (an index into "CDEFGAB"), alteration
 // (+1 sharp, -1 flat) and octave (scientific: 4 is middle C's). Notes of the key's scale
-// take the signature's letters (E# in F# major, Cb in Gb major); others are spelled with
-// sharps in keys with sharps or none, with flats in keys with flats.
+// take the signature's letters (E# in F# major, Cb in Gb major), and in a minor key so
+// does its raised leading tone, the letter below the tonic's (C# in D minor, F# in G
+// minor, E# in F# minor; G, not F##, in G# minor); others are spelled with sharps in keys
+// with sharps or none, with flats in keys with flats.
 func (k Key) Spell(pitch int) (letter, alter, octave int) {
 	pc := ((pitch % 12) + 12) % 12
 	letter = -1
 	for l := range 7 {
 		if a := k.alter(l); (letterPC[l]+a+12)%12 == pc {
 			letter, alter = l, a
+		}
+	}
+	if t, _ := k.tonicName(); letter < 0 && k.Minor && pc == (k.Tonic()+11)%12 {
+		if l := (t + 6) % 7; k.alter(l) <= 0 {
+			letter, alter = l, k.alter(l)+1
 		}
 	}
 	for l := 0; l < 7 && letter < 0; l++ {

@@ -40,6 +40,14 @@ func TestSpell(t *testing.T) {
 		{Key{6, false}, []int{65, 66, 70}, "E#4 F#4 A#4"},
 		{Key{-6, false}, []int{71, 72, 59, 60}, "Cb5 C5 Cb4 C4"},
 		{Key{7, false}, []int{60, 72}, "B#3 B#4"},
+		// The leading tone of a minor key.
+		{Key{-1, true}, []int{61, 73, 70, 68}, "C#4 C#5 Bb4 Ab4"},
+		{Key{-2, true}, []int{66, 63, 61}, "F#4 Eb4 Db4"},
+		{Key{0, true}, []int{68, 70}, "G#4 A#4"},
+		{Key{3, true}, []int{65, 77}, "E#4 E#5"},
+		{Key{4, true}, []int{72}, "B#4"},
+		{Key{5, true}, []int{67}, "G4"},
+		{Key{-6, true}, []int{62}, "D4"},
 	} {
 		var got []string
 		for _, p := range tc.pitches {
