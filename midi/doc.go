@@ -207,7 +207,9 @@
 // four beats or more cross the middle of the bar only from the bar's start. The pieces of
 // a note are tied. Notes shorter than a quarter are beamed within their group (MusicXML
 // beams; in ABC a space ends each group). Pitches are spelled in the key (Key.Spell:
-// the scale's own letters, else sharps in sharp keys and C major, flats in flat keys).
+// the scale's own letters and a minor key's raised leading tone, else sharps in sharp
+// keys and C major, flats in flat keys), but a chromatic note that moves a semitone to
+// the next note is spelled as a step towards it (C#–D, not Db–D, in Bb major).
 // The last bar is filled with rests, and an empty melody is one bar of rest.
 //
 // # Chords

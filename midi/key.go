@@ -111,6 +111,28 @@ func (k Key) Spell(pitch int) (letter, alter, octave int) {
 	return letter, alter, (pitch-alter)/12 - 1
 }
 
+// spellTowards is Spell for a pitch that the note next is played after (-1: none). A
+// pitch off the key's scale that Spell writes as a flat, and that rises a semitone to next,
+// is written as the sharp of the letter below, and one written as a sharp that falls a
+// semitone to next as the flat of the letter above, so that a chromatic passing or
+// neighbour note reads as a step to where it goes: C#–D, not Db–D, in Bb major; Bb–A, not
+// A#–A, in G major.
+func (k Key) spellTowards(pitch, next int) (letter, alter, octave int) {
+	letter, alter, octave = k.Spell(pitch)
+	if next < 0 || alter == k.alter(letter) {
+		return letter, alter, octave
+	}
+	switch {
+	case alter == -1 && next == pitch+1:
+		letter, alter = (letter+6)%7, 1
+	case alter == 1 && next == pitch-1:
+		letter, alter = (letter+1)%7, -1
+	default:
+		return letter, alter, octave
+	}
+	return letter, alter, (pitch-alter)/12 - 1
+}
+
 // Krumhansl and Kessler's key profiles (1982): how well each scale degree, from the tonic
 // up, fits a major and a minor key, as listeners rated them.
 var (

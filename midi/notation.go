@@ -16,8 +16,8 @@ type NotationOptions struct {
 	// Meters are the time signatures by step, the first at step 0, as File.Meters gives
 	// them; nil is 4/4. Bars are laid out as Bars lays them.
 	Meters []Meter
-	// Key is the key signature, in which notes are spelled; nil is C major, spelled with
-	// sharps (and no mode written).
+	// Key is the key signature, in which notes are spelled (see Melody.MusicXML); nil is
+	// C major (and no mode written).
 	Key *Key
 	// Chords are chord symbols written above the staff (a lead sheet), in steps from the
 	// melody's start; each is written where it starts, spelled in the key (Chord.Symbol),
@@ -214,6 +214,31 @@ func beams(b Bar, ps []piece) [][2]string {
 	return out
 }
 
+// spellings are the pieces' pitches spelled in the key, each note towards the note after
+// it (Key.spellTowards), the pieces of a tied note alike; a rest's is zero.
+func spellings(pieces []piece, key Key) [][3]int {
+	out := make([][3]int, len(pieces))
+	for i := 0; i < len(pieces); {
+		if pieces[i].pitch < 0 {
+			i++
+			continue
+		}
+		end := i + 1 // after the note's last piece
+		for end < len(pieces) && pieces[end].tieStop {
+			end++
+		}
+		next := -1
+		for j := end; j < len(pieces) && next < 0; j++ {
+			next = pieces[j].pitch
+		}
+		l, a, o := key.spellTowards(pieces[i].pitch, next)
+		for ; i < end; i++ {
+			out[i] = [3]int{l, a, o}
+		}
+	}
+	return out
+}
+
 var noteTypes = map[int]struct {
 	name string
 	dot  bool
@@ -243,12 +268,14 @@ func (m Melody) layout(opt NotationOptions) (qpm float64, pieces []piece, bars [
 // "P1"), in the meters of opt (4/4 by default; a time signature in the first bar and at
 // each change) and the key signature of opt.Key (C major by default), 4 divisions to the
 // quarter (one to a step), a metronome mark and a sound tempo of opt.QPM, and a treble
-// clef, or a bass clef when most notes lie below C4. Notes are split at bar lines and into
-// written values that show the beats (see fits), tied, and beamed within each beat group
-// (a quarter; the dotted quarter of 6/8); pitches are spelled in the key (Key.Spell). The
-// last bar is filled with rests, and an empty melody gives one bar of rest. It returns an
-// error for classes out of range, a tempo that is not a positive number, and meters whose
-// bar is not a whole number of 16ths.
+// clef, or a bass clef when most notes lie below C4. Notes are split at bar lines and
+// into written values that show the beats (see fits), tied, and beamed within each beat
+// group (a quarter; the dotted quarter of 6/8); pitches are spelled in the key
+// (Key.Spell), a chromatic note that moves a semitone to the next note as a step towards
+// it (C#–D, not Db–D, in Bb major; Key.spellTowards). The last bar is filled with rests,
+// and an empty melody gives one bar of rest. It returns an error for classes out of
+// range, a tempo that is not a positive number, and meters whose bar is not a whole
+// number of 16ths.
 func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -288,6 +315,7 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 		"    </score-part>\n  </part-list>\n")
 	b.WriteString("  <part id=\"P1\">\n")
 	tempo := strconv.FormatFloat(math.Round(qpm*100)/100, 'f', -1, 64)
+	sp := spellings(pieces, key)
 	k := 0
 	for bar, br := range bars {
 		fmt.Fprintf(&b, "    <measure number=\"%d\">\n", bar+1)
@@ -317,7 +345,7 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 			case p.pitch < 0:
 				b.WriteString("        <rest/>\n")
 			default:
-				l, a, o := key.Spell(p.pitch)
+				l, a, o := sp[from+i][0], sp[from+i][1], sp[from+i][2]
 				alter := ""
 				if a != 0 {
 					alter = fmt.Sprintf("<alter>%d</alter>", a)
@@ -367,17 +395,17 @@ const abcBarsPerLine = 4
 
 // ABC writes the melody in ABC notation (2.1): a tune with X:1, the title, M: the first
 // meter (4/4 by default), L:1/16 (so that lengths count 16ths), Q:1/4= the tempo rounded
-// to a whole number, and K: the key (C by default; G, Em, Bb, F#m), then its bars, four to
-// a line, ending with |]; a change of meter is written inline ([M:3/4]) at the start of
-// its bar. Pitches are in ABC's octaves (C is C4, c is C5, c' is C6, C, is C3), spelled in
-// the key (Key.Spell); an accidental is written where a note's alteration differs from
-// the key signature's, and on every later note of that letter in the bar, naturals
-// marked =, so that the notes read right whichever way a reader carries accidentals.
-// Notes are split at bar lines and into written values that show the beats (see fits),
-// tied with -; a space ends each beam group (a quarter; the dotted quarter of 6/8); rests
-// are z; the last bar is filled with rests, and an empty melody gives one bar of rest. It
-// returns an error for classes out of range, a tempo that is not a positive number, and
-// meters whose bar is not a whole number of 16ths.
+// to a whole number, and K: the key (C by default; G, Em, Bb, F#m), then its bars, four
+// to a line, ending with |]; a change of meter is written inline ([M:3/4]) at the start
+// of its bar. Pitches are in ABC's octaves (C is C4, c is C5, c' is C6, C, is C3),
+// spelled in the key as MusicXML spells them; an accidental is written where a note's
+// alteration differs from the key signature's, and on every later note of that letter in
+// the bar, naturals marked =, so that the notes read right whichever way a reader carries
+// accidentals. Notes are split at bar lines and into written values that show the beats
+// (see fits), tied with -; a space ends each beam group (a quarter; the dotted quarter of
+// 6/8); rests are z; the last bar is filled with rests, and an empty melody gives one bar
+// of rest. It returns an error for classes out of range, a tempo that is not a positive
+// number, and meters whose bar is not a whole number of 16ths.
 func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -389,6 +417,7 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 		mode = "m"
 	}
 	fmt.Fprintf(&b, "X:1\nT:%s\nM:%s\nL:1/16\nQ:1/4=%d\nK:%s%s\n", opt.title(), bars[0].Meter, max(1, int(math.Round(qpm))), key.abcTonic(), mode)
+	sp := spellings(pieces, key)
 	k := 0
 	for bar, br := range bars {
 		if bar > 0 && br.Meter != bars[bar-1].Meter {
@@ -410,7 +439,7 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 			if p.pitch < 0 {
 				b.WriteByte('z')
 			} else {
-				l, a, o := key.Spell(p.pitch)
+				l, a, o := sp[k][0], sp[k][1], sp[k][2]
 				if a != key.alter(l) || marked[l] {
 					b.WriteString(map[int]string{-1: "_", 0: "=", 1: "^"}[a])
 					marked[l] = true

@@ -153,6 +153,41 @@ func TestMusicXMLSpelling(t *testing.T) {
 	}
 }
 
+// TestMusicXMLSpellingTowards: a chromatic note is spelled as a step to the note after
+// it, through ties and rests; one that leaps keeps the key's spelling.
+func TestMusicXMLSpellingTowards(t *testing.T) {
+	for _, tc := range []struct {
+		key  Key
+		m    Melody
+		want string // every written note, tied pieces too
+	}{
+		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 4}, StepNote{61, 4, 8}, StepNote{62, 8, 16}), "G4 C#4 D4"},
+		{Key{-2, false}, fromNotes(16, StepNote{66, 0, 4}, StepNote{67, 4, 8}, StepNote{66, 8, 12}, StepNote{69, 12, 16}), "F#4 G4 Gb4 A4"},
+		{Key{1, false}, fromNotes(16, StepNote{70, 0, 4}, StepNote{69, 4, 8}, StepNote{70, 8, 12}, StepNote{71, 12, 16}), "Bb4 A4 A#4 B4"},
+		{Key{-1, false}, fromNotes(32, StepNote{63, 12, 20}, StepNote{64, 24, 32}), "D#4 D#4 E4"},
+		{Key{}, fromNotes(16, StepNote{73, 0, 4}, StepNote{72, 4, 8}, StepNote{73, 8, 12}, StepNote{74, 12, 16}), "Db5 C5 C#5 D5"},
+		{Key{-1, true}, fromNotes(16, StepNote{61, 0, 4}, StepNote{62, 4, 8}, StepNote{61, 8, 12}, StepNote{64, 12, 16}), "C#4 D4 C#4 E4"},
+		{Key{-3, false}, fromNotes(16, StepNote{64, 0, 4}, StepNote{63, 4, 8}, StepNote{64, 8, 12}, StepNote{65, 12, 16}), "E4 Eb4 E4 F4"},
+	} {
+		doc, err := tc.m.MusicXML(NotationOptions{Key: &tc.key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := readMusicXML(t, doc)
+		var got []string
+		for _, me := range s.Part[0].Measures {
+			for _, n := range me.Notes {
+				if n.Rest == nil {
+					got = append(got, n.Step+map[int]string{-1: "b", 0: "", 1: "#"}[n.Alter]+itoa(n.Octave))
+				}
+			}
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s %v: %v, want %s", tc.key, tc.m.Notes(), got, tc.want)
+		}
+	}
+}
+
 // TestMusicXMLBeams: eighths beamed in threes in 6/8 and in twos in 3/4, 16ths with a
 // second beam, a 16th beside a dotted eighth with a hook.
 func TestMusicXMLBeams(t *testing.T) {

@@ -353,7 +353,9 @@ func TestABCText(t *testing.T) {
 		{fromNotes(16, StepNote{60, 4, 16}), "z4 C4- C8 |]"},
 		{fromNotes(16, StepNote{60, 0, 12}, StepNote{72, 12, 16}), "C12 c4 |]"},
 		{fromNotes(16, StepNote{60, 2, 8}, StepNote{62, 8, 14}), "z2C2- C4 D6z2 |]"},
-		{fromNotes(16, StepNote{60, 1, 4}, StepNote{61, 4, 7}, StepNote{60, 7, 9}), "zC3 ^C3=C- =Cz3 z4 |]"},
+		{fromNotes(16, StepNote{60, 1, 4}, StepNote{61, 4, 7}, StepNote{64, 7, 8}, StepNote{60, 8, 9}), "zC3 ^C3E =Cz3 z4 |]"},
+		// A note that falls a semitone is written as the flat of the letter above.
+		{fromNotes(16, StepNote{60, 1, 4}, StepNote{61, 4, 7}, StepNote{60, 7, 9}), "zC3 _D3C- Cz3 z4 |]"},
 		{fromNotes(32, StepNote{61, 14, 18}, StepNote{49, 18, 19}), "z12 z2^C2- | ^C2^C,z z4 z8 |]"},
 		{fromNotes(8, StepNote{21, 0, 2}, StepNote{108, 2, 4}, StepNote{59, 4, 5}), "A,,,,2c'''2 B,z3 z8 |]"},
 		{Melody{}, "z16 |]"},
