@@ -208,8 +208,9 @@
 // a note are tied. Notes shorter than a quarter are beamed within their group (MusicXML
 // beams; in ABC a space ends each group). Pitches are spelled in the key (Key.Spell:
 // the scale's own letters and a minor key's raised leading tone, else sharps in sharp
-// keys and C major, flats in flat keys), but a chromatic note that moves a semitone to
-// the next note is spelled as a step towards it (C#–D, not Db–D, in Bb major).
+// keys and C major, flats in flat keys; a major key's relative minor when the notes fit
+// it better), but a chromatic note that moves a semitone to the next note is spelled as a
+// step towards it (C#–D, not Db–D, in Bb major).
 // The last bar is filled with rests, and an empty melody is one bar of rest.
 //
 // # Chords

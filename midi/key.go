@@ -147,10 +147,7 @@ var (
 // signature of fewer accidentals (F# major, 6 sharps, not Gb; Eb minor, 6 flats, not D#).
 // A melody with no notes is in C major.
 func EstimateKey(m Melody) Key {
-	var hist [12]float64
-	for _, n := range m.Notes() {
-		hist[n.Pitch%12] += float64(n.End - n.Start)
-	}
+	hist := pitchTime(m)
 	best, bestR := Key{}, math.Inf(-1)
 	// Candidates in order of preference, which wins ties: major before minor, then fewer
 	// sharps or flats, then sharps.
@@ -161,21 +158,35 @@ func EstimateKey(m Melody) Key {
 					continue // F# major and Eb minor, not Gb major and D# minor
 				}
 				k := Key{Fifths: fifths, Minor: minor}
-				prof := majorProfile
-				if minor {
-					prof = minorProfile
-				}
-				var rot [12]float64
-				for pc := range 12 {
-					rot[pc] = prof[(pc-k.Tonic()+12)%12]
-				}
-				if r := correlation(hist[:], rot[:]); r > bestR {
+				if r := k.fit(hist); r > bestR {
 					best, bestR = k, r
 				}
 			}
 		}
 	}
 	return best
+}
+
+// pitchTime is the time each pitch class sounds in the melody, in steps.
+func pitchTime(m Melody) (hist [12]float64) {
+	for _, n := range m.Notes() {
+		hist[n.Pitch%12] += float64(n.End - n.Start)
+	}
+	return hist
+}
+
+// fit is how well the key fits the time each pitch class sounds: the correlation of hist
+// with the key's profile.
+func (k Key) fit(hist [12]float64) float64 {
+	prof := majorProfile
+	if k.Minor {
+		prof = minorProfile
+	}
+	var rot [12]float64
+	for pc := range 12 {
+		rot[pc] = prof[(pc-k.Tonic()+12)%12]
+	}
+	return correlation(hist[:], rot[:])
 }
 
 // correlation is Pearson's r of x and y; 0 when either is constant.

@@ -214,6 +214,20 @@ func beams(b Bar, ps []piece) [][2]string {
 	return out
 }
 
+// spellingKey is the key the melody's notes are spelled in: k, or the relative minor of a
+// major k when the notes fit it better (EstimateKey's profiles), as a tune in G minor
+// under the two flats of a file that says Bb major does, so that its leading tone is F#,
+// not Gb. Only major gives way: it is what a file says when it does not know the mode
+// (the key-signature event's default), while minor is said on purpose.
+func (m Melody) spellingKey(k Key) Key {
+	if minor := (Key{Fifths: k.Fifths, Minor: true}); !k.Minor {
+		if h := pitchTime(m); minor.fit(h) > k.fit(h) {
+			return minor
+		}
+	}
+	return k
+}
+
 // spellings are the pieces' pitches spelled in the key, each note towards the note after
 // it (Key.spellTowards), the pieces of a tied note alike; a rest's is zero.
 func spellings(pieces []piece, key Key) [][3]int {
@@ -271,11 +285,11 @@ func (m Melody) layout(opt NotationOptions) (qpm float64, pieces []piece, bars [
 // clef, or a bass clef when most notes lie below C4. Notes are split at bar lines and
 // into written values that show the beats (see fits), tied, and beamed within each beat
 // group (a quarter; the dotted quarter of 6/8); pitches are spelled in the key
-// (Key.Spell), a chromatic note that moves a semitone to the next note as a step towards
-// it (C#–D, not Db–D, in Bb major; Key.spellTowards). The last bar is filled with rests,
-// and an empty melody gives one bar of rest. It returns an error for classes out of
-// range, a tempo that is not a positive number, and meters whose bar is not a whole
-// number of 16ths.
+// (Key.Spell; see spellingKey for a major key whose relative minor fits), a chromatic
+// note that moves a semitone to the next note as a step towards it (C#–D, not Db–D, in Bb
+// major; Key.spellTowards). The last bar is filled with rests, and an empty melody gives
+// one bar of rest. It returns an error for classes out of range, a tempo that is not a
+// positive number, and meters whose bar is not a whole number of 16ths.
 func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -315,7 +329,8 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 		"    </score-part>\n  </part-list>\n")
 	b.WriteString("  <part id=\"P1\">\n")
 	tempo := strconv.FormatFloat(math.Round(qpm*100)/100, 'f', -1, 64)
-	sp := spellings(pieces, key)
+	spell := m.spellingKey(key)
+	sp := spellings(pieces, spell)
 	k := 0
 	for bar, br := range bars {
 		fmt.Fprintf(&b, "    <measure number=\"%d\">\n", bar+1)
@@ -336,7 +351,7 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 		bm := beams(br, pieces[from:k])
 		for i, p := range pieces[from:k] {
 			for _, c := range chordsAt(opt.Chords, br.Start+p.pos, p.dur) {
-				c.Chord.harmonyXML(&b, key, c.Start)
+				c.Chord.harmonyXML(&b, spell, c.Start)
 			}
 			b.WriteString("      <note>\n")
 			switch {
@@ -417,7 +432,8 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 		mode = "m"
 	}
 	fmt.Fprintf(&b, "X:1\nT:%s\nM:%s\nL:1/16\nQ:1/4=%d\nK:%s%s\n", opt.title(), bars[0].Meter, max(1, int(math.Round(qpm))), key.abcTonic(), mode)
-	sp := spellings(pieces, key)
+	spell := m.spellingKey(key)
+	sp := spellings(pieces, spell)
 	k := 0
 	for bar, br := range bars {
 		if bar > 0 && br.Meter != bars[bar-1].Meter {
@@ -434,7 +450,7 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 			// A chord is written on the note or rest where it starts, or on the one it
 			// starts within (ABC has no offset).
 			for _, c := range chordsAt(opt.Chords, br.Start+p.pos, p.dur) {
-				fmt.Fprintf(&b, "%q", strings.ReplaceAll(c.Chord.Symbol(key), `"`, ""))
+				fmt.Fprintf(&b, "%q", strings.ReplaceAll(c.Chord.Symbol(spell), `"`, ""))
 			}
 			if p.pitch < 0 {
 				b.WriteByte('z')

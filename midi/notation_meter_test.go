@@ -162,7 +162,9 @@ func TestMusicXMLSpellingTowards(t *testing.T) {
 		want string // every written note, tied pieces too
 	}{
 		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 4}, StepNote{61, 4, 8}, StepNote{62, 8, 16}), "G4 C#4 D4"},
-		{Key{-2, false}, fromNotes(16, StepNote{66, 0, 4}, StepNote{67, 4, 8}, StepNote{66, 8, 12}, StepNote{69, 12, 16}), "F#4 G4 Gb4 A4"},
+		{Key{-2, false}, fromNotes(16, StepNote{70, 0, 8}, StepNote{66, 8, 10}, StepNote{62, 10, 12}, StepNote{65, 12, 16}), "Bb4 Gb4 D4 F4"},
+		// A tune in G minor under the signature of Bb major: F#, its leading tone.
+		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 8}, StepNote{70, 8, 10}, StepNote{66, 10, 12}, StepNote{62, 12, 14}, StepNote{67, 14, 16}), "G4 Bb4 F#4 D4 G4"},
 		{Key{1, false}, fromNotes(16, StepNote{70, 0, 4}, StepNote{69, 4, 8}, StepNote{70, 8, 12}, StepNote{71, 12, 16}), "Bb4 A4 A#4 B4"},
 		{Key{-1, false}, fromNotes(32, StepNote{63, 12, 20}, StepNote{64, 24, 32}), "D#4 D#4 E4"},
 		{Key{}, fromNotes(16, StepNote{73, 0, 4}, StepNote{72, 4, 8}, StepNote{73, 8, 12}, StepNote{74, 12, 16}), "Db5 C5 C#5 D5"},
