@@ -207,10 +207,12 @@
 // four beats or more cross the middle of the bar only from the bar's start. The pieces of
 // a note are tied. Notes shorter than a quarter are beamed within their group (MusicXML
 // beams; in ABC a space ends each group). Pitches are spelled in the key (Key.Spell:
-// the scale's own letters and a minor key's raised leading tone, else sharps in sharp
-// keys and C major, flats in flat keys; a major key's relative minor when the notes fit
-// it better), but a chromatic note that moves a semitone to the next note is spelled as a
-// step towards it (C#–D, not Db–D, in Bb major).
+// the scale's own letters and a minor key's raised leading tone, else naturals, else the
+// black keys by their degree above the tonic: #1, b3, #4, #5 and b7 in major, b2, #3, #4,
+// #6 in minor; a major key's relative minor when the notes fit it better), but a black key
+// off the scale that moves a semitone to the next note is spelled as a step towards it
+// (C#–D, not Db–D, in Bb major). Chord symbols' roots are spelled so too (but bVI, Ab in
+// C major), their basses on the degree of their interval above the root (Bbm7/Db).
 // The last bar is filled with rests, and an empty melody is one bar of rest.
 //
 // # Chords

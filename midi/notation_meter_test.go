@@ -66,7 +66,7 @@ func meterCases() []notationCase {
 	// minor and D, 9/8 in E minor, C# and Cb, 12/8 in Eb, Ab and Db, 2/4 in Gb, D minor and
 	// G minor, ...
 	keys := []*Key{nil, {-1, false}, {-2, false}, {-3, true}, {-6, true}, {2, false}, {1, true}, {7, false}, {-7, false},
-		{-3, false}, {-4, false}, {-5, false}, {-6, false}, {-1, true}, {-2, true}}
+		{-3, false}, {-4, false}, {-5, false}, {-6, false}, {-1, true}, {-2, true}, {3, true}, {4, true}, {5, true}}
 	meters := [][]Meter{
 		{{0, 3, 4}}, {{0, 6, 8}}, {{0, 9, 8}}, {{0, 12, 8}}, {{0, 2, 4}}, {{0, 2, 2}}, {{0, 3, 8}},
 		{{0, 4, 2}}, {{0, 5, 4}}, {{0, 3, 2}}, {{0, 3, 4}, {24, 2, 4}, {40, 6, 8}}, {{0, 6, 8}, {24, 9, 8}},
@@ -133,8 +133,8 @@ func TestMusicXMLSpelling(t *testing.T) {
 		key  *Key
 		want string
 	}{
-		{nil, "A#4 D#4 F#4 E4"},
-		{&Key{-2, false}, "Bb4 Eb4 Gb4 E4"},
+		{nil, "Bb4 D#4 F#4 E4"}, // as A minor spells them, which the notes fit better than C major
+		{&Key{-2, false}, "Bb4 Eb4 F#4 E4"},
 		{&Key{2, false}, "A#4 D#4 F#4 E4"},
 		{&Key{-6, true}, "Bb4 Eb4 Gb4 E4"},
 	} {
@@ -162,14 +162,17 @@ func TestMusicXMLSpellingTowards(t *testing.T) {
 		want string // every written note, tied pieces too
 	}{
 		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 4}, StepNote{61, 4, 8}, StepNote{62, 8, 16}), "G4 C#4 D4"},
-		{Key{-2, false}, fromNotes(16, StepNote{70, 0, 8}, StepNote{66, 8, 10}, StepNote{62, 10, 12}, StepNote{65, 12, 16}), "Bb4 Gb4 D4 F4"},
-		// A tune in G minor under the signature of Bb major: F#, its leading tone.
-		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 8}, StepNote{70, 8, 10}, StepNote{66, 10, 12}, StepNote{62, 12, 14}, StepNote{67, 14, 16}), "G4 Bb4 F#4 D4 G4"},
+		{Key{-2, false}, fromNotes(16, StepNote{70, 0, 8}, StepNote{65, 8, 10}, StepNote{73, 10, 12}, StepNote{70, 12, 16}), "Bb4 F4 Db5 Bb4"},
+		// A tune in G minor under the signature of Bb major: C#, its raised fourth.
+		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 8}, StepNote{70, 8, 10}, StepNote{73, 10, 12}, StepNote{69, 12, 14}, StepNote{67, 14, 16}), "G4 Bb4 C#5 A4 G4"},
 		{Key{1, false}, fromNotes(16, StepNote{70, 0, 4}, StepNote{69, 4, 8}, StepNote{70, 8, 12}, StepNote{71, 12, 16}), "Bb4 A4 A#4 B4"},
 		{Key{-1, false}, fromNotes(32, StepNote{63, 12, 20}, StepNote{64, 24, 32}), "D#4 D#4 E4"},
 		{Key{}, fromNotes(16, StepNote{73, 0, 4}, StepNote{72, 4, 8}, StepNote{73, 8, 12}, StepNote{74, 12, 16}), "Db5 C5 C#5 D5"},
 		{Key{-1, true}, fromNotes(16, StepNote{61, 0, 4}, StepNote{62, 4, 8}, StepNote{61, 8, 12}, StepNote{64, 12, 16}), "C#4 D4 C#4 E4"},
 		{Key{-3, false}, fromNotes(16, StepNote{64, 0, 4}, StepNote{63, 4, 8}, StepNote{64, 8, 12}, StepNote{65, 12, 16}), "E4 Eb4 E4 F4"},
+		// A leading tone that no black key is keeps its letter.
+		{Key{3, true}, fromNotes(16, StepNote{66, 0, 4}, StepNote{65, 4, 8}, StepNote{64, 8, 12}, StepNote{66, 12, 16}), "F#4 E#4 E4 F#4"},
+		{Key{4, true}, fromNotes(16, StepNote{73, 0, 4}, StepNote{72, 4, 8}, StepNote{71, 8, 12}, StepNote{73, 12, 16}), "C#5 B#4 B4 C#5"},
 	} {
 		doc, err := tc.m.MusicXML(NotationOptions{Key: &tc.key})
 		if err != nil {
