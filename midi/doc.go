@@ -213,7 +213,8 @@
 // off the scale that moves a semitone to the next note is spelled as a step towards it
 // (C#–D, not Db–D, in Bb major). Chord symbols' roots are spelled so too (but bVI, Ab in
 // C major), their basses on the degree of their interval above the root (Bbm7/Db).
-// The last bar is filled with rests, and an empty melody is one bar of rest.
+// A bar of rest is one rest of the whole bar. The last bar is filled with rests, and an
+// empty melody is one bar of rest.
 //
 // # Chords
 //

@@ -74,7 +74,7 @@ func (o NotationOptions) title() string {
 
 // piece is one written note or rest: it lies within one bar, and its length is a written
 // value (16th, 8th, dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted
-// whole or breve).
+// whole or breve), or it is a rest of the whole bar, whatever the bar's length.
 type piece struct {
 	bar, pos, dur     int // bar from 0; position and length in 16th-note steps
 	pitch             int // MIDI pitch, or -1 for a rest
@@ -118,7 +118,7 @@ func fits(b Bar, pos, dur int) bool {
 
 // score lays the melody out in bars of the meters: every note or rest split at bar lines,
 // and within a bar into written values, tied where a note is split. The last bar is
-// filled with rests; an empty melody gives one bar of rest.
+// filled with rests; an empty melody gives one bar of rest. A bar of rest is one piece.
 func (m Melody) score(meters []Meter) (pieces []piece, bars []Bar, err error) {
 	if err := m.Validate(); err != nil {
 		return nil, nil, err
@@ -134,6 +134,12 @@ func (m Melody) score(meters []Meter) (pieces []piece, bars []Bar, err error) {
 			}
 			pos := s - bars[k].Start
 			left := min(end-s, bars[k].Steps-pos)
+			if pitch < 0 && pos == 0 && left == bars[k].Steps {
+				// A bar of rest is one whole-bar rest, whatever its length (9/8, 5/4).
+				pieces = append(pieces, piece{bar: k, dur: left, pitch: -1})
+				s += left
+				continue
+			}
 			for left > 0 {
 				d := 1
 				for _, v := range writtenValues {
@@ -287,9 +293,11 @@ func (m Melody) layout(opt NotationOptions) (qpm float64, pieces []piece, bars [
 // group (a quarter; the dotted quarter of 6/8); pitches are spelled in the key
 // (Key.Spell; see spellingKey for a major key whose relative minor fits), a chromatic
 // note that moves a semitone to the next note as a step towards it (C#–D, not Db–D, in Bb
-// major; Key.spellTowards). The last bar is filled with rests, and an empty melody gives
-// one bar of rest. It returns an error for classes out of range, a tempo that is not a
-// positive number, and meters whose bar is not a whole number of 16ths.
+// major; Key.spellTowards). A bar of rest is one measure rest (with no type where its
+// length is no written value, as in 9/8 and 5/4). The last bar is filled with rests, and
+// an empty melody gives one bar of rest. It returns an error for classes out of range, a
+// tempo that is not a positive number, and meters whose bar is not a whole number of
+// 16ths.
 func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -374,10 +382,14 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 			if p.tieStart {
 				b.WriteString("        <tie type=\"start\"/>\n")
 			}
-			t := noteTypes[p.dur]
-			fmt.Fprintf(&b, "        <voice>1</voice>\n        <type>%s</type>\n", t.name)
-			if t.dot {
-				b.WriteString("        <dot/>\n")
+			// A whole-bar rest of no written value (9/8, 5/4) has no type: MusicXML
+			// readers draw a measure rest as a whole rest in any meter.
+			b.WriteString("        <voice>1</voice>\n")
+			if t, ok := noteTypes[p.dur]; ok {
+				fmt.Fprintf(&b, "        <type>%s</type>\n", t.name)
+				if t.dot {
+					b.WriteString("        <dot/>\n")
+				}
 			}
 			for n, kind := range bm[i] {
 				if kind != "" {
@@ -418,9 +430,10 @@ const abcBarsPerLine = 4
 // the bar, naturals marked =, so that the notes read right whichever way a reader carries
 // accidentals. Notes are split at bar lines and into written values that show the beats
 // (see fits), tied with -; a space ends each beam group (a quarter; the dotted quarter of
-// 6/8); rests are z; the last bar is filled with rests, and an empty melody gives one bar
-// of rest. It returns an error for classes out of range, a tempo that is not a positive
-// number, and meters whose bar is not a whole number of 16ths.
+// 6/8); rests are z, a bar of rest whose length is no written value (9/8, 5/4) Z; the
+// last bar is filled with rests, and an empty melody gives one bar of rest. It returns an
+// error for classes out of range, a tempo that is not a positive number, and meters whose
+// bar is not a whole number of 16ths.
 func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -452,9 +465,13 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 			for _, c := range chordsAt(opt.Chords, br.Start+p.pos, p.dur) {
 				fmt.Fprintf(&b, "%q", strings.ReplaceAll(c.Chord.Symbol(spell), `"`, ""))
 			}
-			if p.pitch < 0 {
+			_, written := noteTypes[p.dur]
+			switch {
+			case !written:
+				b.WriteByte('Z') // a whole-bar rest of no written value (9/8, 5/4)
+			case p.pitch < 0:
 				b.WriteByte('z')
-			} else {
+			default:
 				l, a, o := sp[k][0], sp[k][1], sp[k][2]
 				if a != key.alter(l) || marked[l] {
 					b.WriteString(map[int]string{-1: "_", 0: "=", 1: "^"}[a])
@@ -462,7 +479,7 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 				}
 				b.WriteString(abcPitch(string(letters[l]), o))
 			}
-			if p.dur != 1 {
+			if written && p.dur != 1 {
 				b.WriteString(strconv.Itoa(p.dur))
 			}
 			if p.tieStart {

@@ -99,6 +99,12 @@ func meterCases() []notationCase {
 			cases = append(cases, notationCase{name + " " + string(rune('a'+j)), m, NotationOptions{Title: name, QPM: 90, Meters: ms, Key: k}})
 		}
 	}
+	// Bars of rest, as between the steps of a morph, in meters whose bar is no written
+	// value.
+	for _, ms := range [][]Meter{{{0, 9, 8}}, {{0, 5, 4}}, {{0, 6, 8}, {12, 9, 8}}} {
+		m := fromNotes(Bars(ms, 60)[2].Start+4, StepNote{67, 0, 6}, StepNote{69, 6, 12}, StepNote{71, Bars(ms, 60)[2].Start, Bars(ms, 60)[2].Start + 4})
+		cases = append(cases, notationCase{Meter(ms[0]).String() + " with a bar of rest", m, NotationOptions{Title: "rests", Meters: ms}})
+	}
 	return cases
 }
 
@@ -239,6 +245,27 @@ func TestMusicXMLBeams(t *testing.T) {
 	}
 }
 
+// TestMusicXMLBarRest: a bar of rest is one measure rest, typed where its length is a
+// written value.
+func TestMusicXMLBarRest(t *testing.T) {
+	for _, tc := range []struct {
+		meter Meter
+		typ   string
+	}{{Meter{0, 9, 8}, ""}, {Meter{0, 5, 4}, ""}, {Meter{0, 6, 8}, "half"}, {Meter{0, 4, 4}, "whole"}} {
+		spb := tc.meter.StepsPerBar()
+		m := fromNotes(2*spb+4, StepNote{60, 0, 4}, StepNote{62, 2 * spb, 2*spb + 4})
+		doc, err := m.MusicXML(NotationOptions{Meters: []Meter{tc.meter}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := readMusicXMLIn(t, doc, []Meter{tc.meter})
+		ns := s.Part[0].Measures[1].Notes
+		if len(ns) != 1 || ns[0].Rest == nil || ns[0].Rest.Measure != "yes" || ns[0].Duration != spb || ns[0].Type != tc.typ {
+			t.Errorf("%s: bar 2 is %+v, want one measure rest of type %q", tc.meter, ns, tc.typ)
+		}
+	}
+}
+
 // TestABCTextMeters pins how notes are written in other meters and keys: values on the
 // beats, spaces between beam groups, accidentals against the key signature.
 func TestABCTextMeters(t *testing.T) {
@@ -261,6 +288,10 @@ func TestABCTextMeters(t *testing.T) {
 		{fromNotes(20, StepNote{60, 0, 12}, StepNote{62, 12, 20}), NotationOptions{Meters: []Meter{{0, 3, 4}, {12, 2, 4}}}, "M:3/4", "C12 | [M:2/4] D8 |]"},
 		{fromNotes(48, StepNote{60, 0, 24}, StepNote{62, 24, 48}), NotationOptions{Meters: []Meter{{0, 12, 8}}}, "M:12/8", "C24 | D24 |]"},
 		{fromNotes(32, StepNote{60, 0, 32}), NotationOptions{Meters: []Meter{{0, 4, 2}}}, "M:4/2", "C32 |]"},
+		// A bar of rest is one rest, Z where the bar is no written value.
+		{fromNotes(36, StepNote{60, 18, 36}), NotationOptions{Meters: []Meter{{0, 9, 8}}}, "M:9/8", "Z | C12- C6 |]"},
+		{fromNotes(40, StepNote{62, 0, 20}), NotationOptions{Meters: []Meter{{0, 5, 4}}}, "M:5/4", "D16- D4 | Z |]"},
+		{fromNotes(24, StepNote{62, 12, 24}), NotationOptions{Meters: []Meter{{0, 6, 8}}}, "M:6/8", "z12 | D12 |]"},
 	} {
 		abc, err := tc.m.ABC(tc.opt)
 		if err != nil {

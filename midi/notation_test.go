@@ -131,7 +131,7 @@ type (
 		Notes []xmlNote `xml:"note"`
 	}
 	xmlNote struct {
-		Rest     *struct{}  `xml:"rest"`
+		Rest     *xmlRest   `xml:"rest"`
 		Step     string     `xml:"pitch>step"`
 		Alter    int        `xml:"pitch>alter"`
 		Octave   int        `xml:"pitch>octave"`
@@ -141,6 +141,9 @@ type (
 		Type     string     `xml:"type"`
 		Dot      []struct{} `xml:"dot"`
 		Beams    []xmlBeam  `xml:"beam"`
+	}
+	xmlRest struct {
+		Measure string `xml:"measure,attr"`
 	}
 	xmlBeam struct {
 		Number int    `xml:"number,attr"`
@@ -241,6 +244,12 @@ func readMusicXMLIn(t *testing.T, doc []byte, meters []Meter) (Melody, xmlScore)
 			v, ok := values[n.Type]
 			if len(n.Dot) == 1 {
 				v = v * 3 / 2
+			}
+			if n.Rest != nil && n.Rest.Measure == "yes" && n.Type == "" && len(n.Dot) == 0 {
+				v, ok = bars[i].Steps, true // a measure rest needs no type
+			}
+			if n.Rest != nil && (n.Rest.Measure == "yes") != (steps == bars[i].Steps) {
+				t.Fatalf("measure %d: a rest of %d steps with measure=%q", i+1, steps, n.Rest.Measure)
 			}
 			if !ok || len(n.Dot) > 1 || v != steps {
 				t.Fatalf("measure %d: a note of type %q with %d dots lasts %d steps", i+1, n.Type, len(n.Dot), steps)
