@@ -293,11 +293,10 @@ func (m Melody) layout(opt NotationOptions) (qpm float64, pieces []piece, bars [
 // group (a quarter; the dotted quarter of 6/8); pitches are spelled in the key
 // (Key.Spell; see spellingKey for a major key whose relative minor fits), a chromatic
 // note that moves a semitone to the next note as a step towards it (C#–D, not Db–D, in Bb
-// major; Key.spellTowards). A bar of rest is one measure rest (with no type where its
-// length is no written value, as in 9/8 and 5/4). The last bar is filled with rests, and
-// an empty melody gives one bar of rest. It returns an error for classes out of range, a
-// tempo that is not a positive number, and meters whose bar is not a whole number of
-// 16ths.
+// major; Key.spellTowards). A bar of rest is one measure rest, with no type (drawn as a
+// whole rest in any meter). The last bar is filled with rests, and an empty melody gives
+// one bar of rest. It returns an error for classes out of range, a tempo that is not a
+// positive number, and meters whose bar is not a whole number of 16ths.
 func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -362,8 +361,9 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 				c.Chord.harmonyXML(&b, spell, c.Start)
 			}
 			b.WriteString("      <note>\n")
+			measureRest := p.pitch < 0 && p.pos == 0 && p.dur == br.Steps
 			switch {
-			case p.pitch < 0 && p.pos == 0 && p.dur == br.Steps:
+			case measureRest:
 				b.WriteString("        <rest measure=\"yes\"/>\n")
 			case p.pitch < 0:
 				b.WriteString("        <rest/>\n")
@@ -382,10 +382,11 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 			if p.tieStart {
 				b.WriteString("        <tie type=\"start\"/>\n")
 			}
-			// A whole-bar rest of no written value (9/8, 5/4) has no type: MusicXML
-			// readers draw a measure rest as a whole rest in any meter.
+			// A measure rest has no type, so that readers draw it as a whole rest in any
+			// meter, as scores do (MuseScore draws one typed as a dotted half in 3/4 or
+			// 6/8 as a dotted half rest).
 			b.WriteString("        <voice>1</voice>\n")
-			if t, ok := noteTypes[p.dur]; ok {
+			if t := noteTypes[p.dur]; !measureRest {
 				fmt.Fprintf(&b, "        <type>%s</type>\n", t.name)
 				if t.dot {
 					b.WriteString("        <dot/>\n")
