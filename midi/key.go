@@ -2,6 +2,7 @@ package midi
 
 import (
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -128,6 +129,21 @@ func (k Key) spell(pitch int, degrees map[bool]map[int][2]int) (letter, alter, o
 	}
 	// The octave is the letter's: B#3 sounds as C4, Cb4 as B3.
 	return letter, alter, (pitch-alter)/12 - 1
+}
+
+// PitchName names a pitch in scientific pitch as the key spells it (Spell): "Bb4" in F
+// major, where the PitchName of no key says "A#4".
+func (k Key) PitchName(pitch int) string {
+	if pitch < 0 || pitch > 127 {
+		return PitchName(pitch)
+	}
+	l, a, o := k.Spell(pitch)
+	return pcName(l, a) + strconv.Itoa(o)
+}
+
+// pcName writes a letter (an index into letters) and alteration: "Bb", "F#", "C".
+func pcName(l, a int) string {
+	return string(letters[l]) + strings.Repeat("#", max(a, 0)) + strings.Repeat("b", max(-a, 0))
 }
 
 // chromaticDegrees spell the semitones above the tonic that lie off the scale, in major

@@ -64,6 +64,18 @@ func TestSpell(t *testing.T) {
 	}
 }
 
+func TestKeyPitchName(t *testing.T) {
+	for _, tc := range []struct {
+		k     Key
+		pitch int
+		want  string
+	}{{Key{-1, false}, 70, "Bb4"}, {Key{2, false}, 66, "F#4"}, {Key{-7, false}, 71, "Cb5"}, {Key{7, false}, 60, "B#3"}, {Key{}, 128, "?128"}} {
+		if got := tc.k.PitchName(tc.pitch); got != tc.want {
+			t.Errorf("%d in %s: %s, want %s", tc.pitch, tc.k, got, tc.want)
+		}
+	}
+}
+
 func joinWords(ws []string) string {
 	s := ""
 	for i, w := range ws {

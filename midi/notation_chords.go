@@ -49,11 +49,6 @@ func (k Key) spellBass(c Chord) (letter byte, alter int, name string) {
 	return letters[l], a, pcName(l, a)
 }
 
-// pcName writes a letter (an index into letters) and alteration: "Bb", "F#", "C".
-func pcName(l, a int) string {
-	return string(letters[l]) + strings.Repeat("#", max(a, 0)) + strings.Repeat("b", max(-a, 0))
-}
-
 // chordSuffix is what Chord.Plain writes after the root, and before any bass: "m7" of Am7,
 // "" of C.
 func (c Chord) chordSuffix() string {
