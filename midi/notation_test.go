@@ -426,8 +426,10 @@ func TestABCRoundTrip(t *testing.T) {
 }
 
 // TestMusicXMLInMuseScore has MuseScore (Debian's musescore3) import what MusicXML writes,
-// checking it against the MusicXML schema it carries, and play it to MIDI; the notes, the
-// time signatures and the key signature read back from that file must be the score's.
+// checking it against the MusicXML schema it carries, play it to MIDI and write it back as
+// MusicXML. The notes, the time signatures and the key signature read back from the MIDI
+// file must be the score's, and MuseScore's MusicXML must have the score's key signature,
+// spelling and beams: what it understood is what was meant.
 // A copy of the first score with an element the schema does not allow must fail the
 // check, so that a MuseScore that stopped saying so would fail the test, not pass it.
 func TestMusicXMLInMuseScore(t *testing.T) {
@@ -440,7 +442,7 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 	// Scores in 3/4, 6/8, 9/8, ..., meter changes, and flat and sharp keys.
 	cases = append(cases, meterCases()...)
 	var (
-		job  []map[string]string
+		job  []museScoreJob
 		docs [][]byte
 	)
 	for i, tc := range cases {
@@ -449,13 +451,13 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 			t.Fatal(err)
 		}
 		docs = append(docs, doc)
-		job = append(job, map[string]string{"in": filepath.Join(dir, itoa(i)+".musicxml"), "out": filepath.Join(dir, itoa(i)+".mid")})
+		job = append(job, museScoreJob{filepath.Join(dir, itoa(i)+".musicxml"), []string{filepath.Join(dir, itoa(i)+".mid"), filepath.Join(dir, itoa(i)+"-back.musicxml")}})
 	}
 	invalid := bytes.Replace(docs[0], []byte("<voice>1</voice>"), []byte("<voice>1</voice><stem-length>3</stem-length>"), 1)
 	docs = append(docs, invalid)
-	job = append(job, map[string]string{"in": filepath.Join(dir, "invalid.musicxml"), "out": filepath.Join(dir, "invalid.mid")})
+	job = append(job, museScoreJob{filepath.Join(dir, "invalid.musicxml"), []string{filepath.Join(dir, "invalid.mid")}})
 	for i, doc := range docs {
-		if err := os.WriteFile(job[i]["in"], doc, 0o644); err != nil {
+		if err := os.WriteFile(job[i].In, doc, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -470,7 +472,24 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 			if strings.Contains(logs[i], "not a valid MusicXML file") || strings.Contains(strings.ToLower(logs[i]), "error") {
 				t.Errorf("MuseScore:\n%s", logs[i])
 			}
-			f, err := ReadFile(job[i]["out"])
+			back, err := os.ReadFile(job[i].Out[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ours, theirs xmlScore
+			if err := xml.Unmarshal(docs[i], &ours); err != nil {
+				t.Fatal(err)
+			}
+			if err := xml.Unmarshal(back, &theirs); err != nil {
+				t.Fatalf("MuseScore's MusicXML: %v", err)
+			}
+			if w, g := ours.Part[0].Measures[0].Fifths, theirs.Part[0].Measures[0].Fifths; g == nil || *g != *w {
+				t.Errorf("MuseScore's MusicXML has key %v, want %d fifths", g, *w)
+			}
+			if w, g := writtenNotes(ours), writtenNotes(theirs); g != w {
+				t.Errorf("MuseScore's MusicXML has the notes and beams\n%s\nwant\n%s", g, w)
+			}
+			f, err := ReadFile(job[i].Out[0])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -500,9 +519,42 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 	}
 }
 
+// museScoreJob is one file for mscore3 -j to convert, into each of the files Out.
+type museScoreJob struct {
+	In  string   `json:"in"`
+	Out []string `json:"out"`
+}
+
+// writtenNotes lists a score's notes as written, bar by bar: each pitched note's spelling
+// (Bb4; a tie's stop marked ~) and its beams ([1begin][2hook]), rests as r. Hooks are
+// not told apart: MuseScore turns them its own way (it writes the 16th of a dotted 8th,
+// 16th and 8th in 6/8 with a forward hook, where we write the backward hook that ties it
+// to the dotted 8th).
+func writtenNotes(s xmlScore) string {
+	var b strings.Builder
+	for _, me := range s.Part[0].Measures {
+		b.WriteString("|")
+		for _, n := range me.Notes {
+			b.WriteString(" ")
+			if n.Rest != nil {
+				b.WriteString("r")
+				continue
+			}
+			if n.has(n.Tie, "stop") {
+				b.WriteString("~")
+			}
+			b.WriteString(n.Step + map[int]string{-1: "b", 0: "", 1: "#"}[n.Alter] + itoa(n.Octave))
+			for _, bm := range n.Beams {
+				b.WriteString("[" + itoa(bm.Number) + strings.TrimPrefix(strings.TrimPrefix(bm.Kind, "forward "), "backward ") + "]")
+			}
+		}
+	}
+	return b.String()
+}
+
 // museScore has one MuseScore convert each of the job's files ("in" to "out"): it takes
 // a quarter of a second to start. It returns what MuseScore logged about each file.
-func museScore(t *testing.T, mscore, dir string, job []map[string]string) []string {
+func museScore(t *testing.T, mscore, dir string, job []museScoreJob) []string {
 	t.Helper()
 	jobFile := filepath.Join(dir, "job.json")
 	b, _ := json.Marshal(job)
@@ -523,15 +575,15 @@ func museScore(t *testing.T, mscore, dir string, job []map[string]string) []stri
 	// Each file's part of the log begins "convert <FILE>..." and ends "... success!".
 	logs := make([]string, len(job))
 	for i, j := range job {
-		from := bytes.Index(out, []byte("convert <"+j["in"]+">..."))
+		from := bytes.Index(out, []byte("convert <"+j.In+">..."))
 		if from < 0 {
-			t.Fatalf("MuseScore said nothing of %s:\n%s", j["in"], out)
+			t.Fatalf("MuseScore said nothing of %s:\n%s", j.In, out)
 		}
 		part := out[from:]
 		if end := bytes.Index(part, []byte("... success!")); end >= 0 {
 			part = part[:end]
 		} else {
-			t.Errorf("MuseScore did not convert %s", j["in"])
+			t.Errorf("MuseScore did not convert %s", j.In)
 		}
 		logs[i] = string(part)
 	}
