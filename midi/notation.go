@@ -86,23 +86,25 @@ var writtenValues = []int{32, 24, 16, 12, 8, 6, 4, 3, 2, 1}
 
 // fits tells whether a piece of dur steps may start at step pos of bar b, so that the
 // score shows where the beats fall. A piece shorter than the meter's beam group (a
-// quarter in simple meters, the dotted-quarter beat of 6/8) stays within its group, where
-// it may start anywhere (16th–8th–16th, 16th–dotted 8th); a longer one starts on a
-// multiple of the group and stays within its beat (a quarter in 2/2) or, from a beat up,
-// starts on a beat, lasts whole beats in compound meters (no half note in 6/8), and in
-// meters of four beats or more (4/4, 12/8, 4/2) crosses the middle of the bar only from
-// the bar's start. So in 4/4 a note from beat 2 to the end of the bar is written as a
-// quarter tied to a half, not as a dotted half, and in 3/4 a half may follow a quarter.
+// quarter in simple meters, the dotted-quarter beat of 6/8, 3+2 eighths in 5/8: see
+// Meter.groupAt) stays within its group, where it may start anywhere (16th–8th–16th,
+// 16th–dotted 8th); a longer one starts on a group's start and stays within its beat (a
+// quarter in 2/2) or, from a beat up, starts on a beat, lasts whole beats in compound
+// meters (no half note in 6/8), and in meters of four beats or more (4/4, 12/8, 4/2)
+// crosses the middle of the bar only from the bar's start. So in 4/4 a note from beat 2
+// to the end of the bar is written as a quarter tied to a half, not as a dotted half, and
+// in 3/4 a half may follow a quarter.
 func fits(b Bar, pos, dur int) bool {
 	if pos+dur > b.Steps {
 		return false
 	}
 	mt := b.Meter
-	g, beat, spb := mt.groupSteps(), mt.BeatSteps(), mt.StepsPerBar()
+	gs, g := mt.groupAt(pos)
+	beat, spb := mt.BeatSteps(), mt.StepsPerBar()
 	switch {
 	case dur < g:
-		return pos/g == (pos+dur-1)/g
-	case pos%g != 0:
+		return pos+dur <= gs+g
+	case pos != gs:
 		return false
 	case dur < beat:
 		return pos/beat == (pos+dur-1)/beat
@@ -178,11 +180,11 @@ func (m Melody) score(meters []Meter) (pieces []piece, bars []Bar, err error) {
 // that is not beamed.
 func beams(b Bar, ps []piece) [][2]string {
 	out := make([][2]string, len(ps))
-	g := b.Meter.groupSteps()
+	group := func(i int) int { s, _ := b.Meter.groupAt(ps[i].pos); return s }
 	beamable := func(i int) bool { return i >= 0 && i < len(ps) && ps[i].pitch >= 0 && ps[i].dur < StepsPerQuarter }
 	for i := 0; i < len(ps); {
 		j := i
-		for j < len(ps) && beamable(j) && ps[j].pos/g == ps[i].pos/g {
+		for j < len(ps) && beamable(j) && group(j) == group(i) {
 			j++
 		}
 		if j-i < 2 {
@@ -453,11 +455,10 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 		if bar > 0 && br.Meter != bars[bar-1].Meter {
 			fmt.Fprintf(&b, "[M:%s] ", br.Meter)
 		}
-		g := br.Meter.groupSteps()
 		var marked [7]bool // letters written with an accidental earlier in the bar, in any octave
 		for first := true; k < len(pieces) && pieces[k].bar == bar; k++ {
 			p := pieces[k]
-			if !first && p.pos%g == 0 {
+			if gs, _ := br.Meter.groupAt(p.pos); !first && p.pos == gs {
 				b.WriteByte(' ') // a space between beam groups breaks the beams
 			}
 			first = false

@@ -70,6 +70,7 @@ func meterCases() []notationCase {
 	meters := [][]Meter{
 		{{0, 3, 4}}, {{0, 6, 8}}, {{0, 9, 8}}, {{0, 12, 8}}, {{0, 2, 4}}, {{0, 2, 2}}, {{0, 3, 8}},
 		{{0, 4, 2}}, {{0, 5, 4}}, {{0, 3, 2}}, {{0, 3, 4}, {24, 2, 4}, {40, 6, 8}}, {{0, 6, 8}, {24, 9, 8}},
+		{{0, 7, 8}}, {{0, 5, 8}},
 	}
 	rng := rand.New(rand.NewPCG(12, 8))
 	var cases []notationCase
@@ -218,6 +219,9 @@ func TestMusicXMLBeams(t *testing.T) {
 		{eighths(6), Meter{0, 3, 4}, "1b 1e 1b 1e 1b 1e"},
 		{eighths(9), Meter{0, 9, 8}, "1b 1c 1e 1b 1c 1e 1b 1c 1e"},
 		{eighths(3), Meter{0, 3, 8}, "1b 1c 1e"},
+		{eighths(7), Meter{0, 7, 8}, "1b 1c 1e 1b 1e 1b 1e"},
+		{eighths(5), Meter{0, 5, 8}, "1b 1c 1e 1b 1e"},
+		{fromNotes(14, StepNote{60, 0, 2}, StepNote{62, 2, 6}, StepNote{64, 6, 8}, StepNote{65, 8, 14}), Meter{0, 7, 8}, "- - 1b 1e -"},
 		{fromNotes(12, StepNote{60, 0, 3}, StepNote{62, 3, 4}, StepNote{64, 4, 6}, StepNote{65, 6, 7}, StepNote{67, 7, 8}, StepNote{69, 8, 12}),
 			Meter{0, 3, 4}, "1b 1e,2h< 1b 1c,2b 1e,2e -"},
 		{fromNotes(12, StepNote{60, 0, 4}, StepNote{62, 4, 6}, StepNote{64, 6, 12}), Meter{0, 6, 8}, "- - -"},
@@ -285,6 +289,8 @@ func TestABCTextMeters(t *testing.T) {
 		{fromNotes(20, StepNote{60, 0, 12}, StepNote{62, 12, 20}), NotationOptions{Meters: []Meter{{0, 3, 4}, {12, 2, 4}}}, "M:3/4", "C12 | [M:2/4] D8 |]"},
 		{fromNotes(48, StepNote{60, 0, 24}, StepNote{62, 24, 48}), NotationOptions{Meters: []Meter{{0, 12, 8}}}, "M:12/8", "C24 | D24 |]"},
 		{fromNotes(32, StepNote{60, 0, 32}), NotationOptions{Meters: []Meter{{0, 4, 2}}}, "M:4/2", "C32 |]"},
+		{fromNotes(14, StepNote{60, 0, 2}, StepNote{62, 2, 4}, StepNote{64, 4, 6}, StepNote{65, 6, 8}, StepNote{67, 8, 14}), NotationOptions{Meters: []Meter{{0, 7, 8}}}, "M:7/8", "C2D2E2 F2G2- G4 |]"},
+		{fromNotes(10, StepNote{60, 0, 2}, StepNote{62, 2, 6}, StepNote{64, 6, 10}), NotationOptions{Meters: []Meter{{0, 5, 8}}}, "M:5/8", "C2D4 E4 |]"},
 		// A bar of rest is one rest, Z where the bar is no written value.
 		{fromNotes(36, StepNote{60, 18, 36}), NotationOptions{Meters: []Meter{{0, 9, 8}}}, "M:9/8", "Z | C12- C6 |]"},
 		{fromNotes(40, StepNote{62, 0, 20}), NotationOptions{Meters: []Meter{{0, 5, 4}}}, "M:5/4", "D16- D4 | Z |]"},
