@@ -197,18 +197,25 @@
 //
 // Melody.MusicXML and Melody.ABC write a melody as a score of one part with 16th notes as
 // the smallest value, in the meters of NotationOptions (4/4 by default; a time signature
-// at each change) and its key (C major by default). Bars are laid out as Bars lays them; a
-// note or rest crossing a bar line is split there, and within a bar split into written
-// values (16th, 8th, dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted
-// whole, breve) that show where the beats fall: below the meter's beam group (a quarter
-// in simple meters, the dotted quarter of 6/8, 9/8 and 12/8, the whole bar of 3/8) a
-// value stays within its group, starting anywhere in it (16th–8th–16th, 16th–dotted 8th);
-// longer values start on a beat, last whole beats in compound meters, and in meters of
-// four beats or more cross the middle of the bar only from the bar's start. The pieces of
-// a note are tied. Notes shorter than a quarter are beamed within their group (MusicXML
-// beams; in ABC a space ends each group). Pitches are spelled in the key (Key.Spell:
-// the scale's own letters, else sharps in sharp keys and C major, flats in flat keys).
-// The last bar is filled with rests, and an empty melody is one bar of rest.
+// at each change) and its key (C major by default). Bars are laid out as Bars lays them;
+// a note or rest crossing a bar line is split there, and within a bar split into written
+// values (16th, 8th, dotted 8th, quarter, dotted quarter, half, dotted half, whole,
+// dotted whole, breve) that show where the beats fall: below the meter's beam group (a
+// quarter in simple meters, the dotted quarter of 6/8, 9/8 and 12/8, the whole bar of
+// 3/8, 3+2 eighths in 5/8 and 3+2+2 in 7/8) a value stays within its group, starting
+// anywhere in it (16th–8th–16th, 16th–dotted 8th); longer values start on a beat, last
+// whole beats in compound meters, and in meters of four beats or more cross the middle of
+// the bar only from the bar's start. The pieces of a note are tied. Notes shorter than a
+// quarter are beamed within their group (MusicXML beams; in ABC a space ends each group).
+// Pitches are spelled in the key (Key.Spell: the scale's own letters and a minor key's
+// raised leading tone, else naturals, else the black keys by their degree above the
+// tonic: #1, b3, #4, #5 and b7 in major, b2, #3, #4, #6 in minor; a major key's relative
+// minor when the notes fit it better), but a black key off the scale that moves a
+// semitone to the next note is spelled as a step towards it (C#–D, not Db–D, in Bb
+// major). Chord symbols' roots are spelled so too (but bVI, Ab in C major), their basses
+// on the degree of their interval above the root (Bbm7/Db). A bar of rest is one rest of
+// the whole bar. The last bar is filled with rests, and an empty melody is one bar of
+// rest.
 //
 // # Chords
 //

@@ -79,9 +79,19 @@ func (k Key) abcTonic() string {
 
 // Spell writes a pitch in the key: its letter (an index into "CDEFGAB"), alteration
 // (+1 sharp, -1 flat) and octave (scientific: 4 is middle C's). Notes of the key's scale
-// take the signature's letters (E# in F# major, Cb in Gb major); others are spelled with
+// take the signature's letters (E# in F# major, Cb in Gb major), and in a minor key so
+// does its raised leading tone, the letter below the tonic's (C# in D minor, F# in G
+// minor, E# in F# minor). Others are naturals where they can be; the rest, the black keys
+// off the scale, are spelled by their degree above the tonic as tonal music spells them
+// (chromaticDegrees: Bb, not A#, in C major; F# and C#, not Gb and Db, in F major; F#, not
+// Gb, in D minor), or where that would take two sharps or flats (F## in G# minor) with
 // sharps in keys with sharps or none, with flats in keys with flats.
 func (k Key) Spell(pitch int) (letter, alter, octave int) {
+	return k.spell(pitch, chromaticDegrees)
+}
+
+// spell is Spell with the black keys off the scale spelled by degrees.
+func (k Key) spell(pitch int, degrees map[bool]map[int][2]int) (letter, alter, octave int) {
 	pc := ((pitch % 12) + 12) % 12
 	letter = -1
 	for l := range 7 {
@@ -89,10 +99,26 @@ func (k Key) Spell(pitch int) (letter, alter, octave int) {
 			letter, alter = l, a
 		}
 	}
+	// byDegree spells pc as degree deg above the tonic (0 the tonic's letter), raised or
+	// lowered from the key's own by by, if that takes one accidental at most.
+	t, _ := k.tonicName()
+	byDegree := func(deg, by int) {
+		l := (t + deg) % 7
+		if a := k.alter(l) + by; letter < 0 && a >= -1 && a <= 1 && (letterPC[l]+a+12)%12 == pc {
+			letter, alter = l, a
+		}
+	}
+	off := (pc - k.Tonic() + 12) % 12
+	if k.Minor && off == 11 {
+		byDegree(6, 1)
+	}
 	for l := 0; l < 7 && letter < 0; l++ {
 		if letterPC[l] == pc {
 			letter, alter = l, 0
 		}
+	}
+	if d, ok := degrees[k.Minor][off]; ok {
+		byDegree(d[0], d[1])
 	}
 	for l := 0; l < 7 && letter < 0; l++ {
 		switch {
@@ -104,6 +130,60 @@ func (k Key) Spell(pitch int) (letter, alter, octave int) {
 	}
 	// The octave is the letter's: B#3 sounds as C4, Cb4 as B3.
 	return letter, alter, (pitch-alter)/12 - 1
+}
+
+// PitchName names a pitch in scientific pitch as the key spells it (Spell): "Bb4" in F
+// major, where the PitchName of no key says "A#4".
+func (k Key) PitchName(pitch int) string {
+	if pitch < 0 || pitch > 127 {
+		return PitchName(pitch)
+	}
+	l, a, o := k.Spell(pitch)
+	return pcName(l, a) + strconv.Itoa(o)
+}
+
+// pcName writes a letter (an index into letters) and alteration: "Bb", "F#", "C".
+func pcName(l, a int) string {
+	return string(letters[l]) + strings.Repeat("#", max(a, 0)) + strings.Repeat("b", max(-a, 0))
+}
+
+// chromaticDegrees spell the semitones above the tonic that lie off the scale, in major
+// (false) and minor (true): the degree from the tonic (0 the tonic) and whether it is
+// raised (+1) or lowered (-1) from the key's own. Major has #1, b3, #4, #5 and b7 (the
+// notes of the secondary dominants V/ii, V/V and V/vi, and of the minor third and seventh
+// borrowed from minor); minor has b2 (Neapolitan), #3, #4, #6 and #7 (the melodic minor's).
+var chromaticDegrees = map[bool]map[int][2]int{
+	false: {1: {0, 1}, 3: {2, -1}, 6: {3, 1}, 8: {4, 1}, 10: {6, -1}},
+	true:  {1: {1, -1}, 4: {2, 1}, 6: {3, 1}, 9: {5, 1}, 11: {6, 1}},
+}
+
+// spellTowards is Spell for a pitch that the note next is played after (-1: none). A
+// black key off the key's scale that Spell writes as a flat, and that rises a semitone to
+// next, is written as the sharp of the letter below, and one written as a sharp that falls
+// a semitone to next as the flat of the letter above, so that a chromatic passing or
+// neighbour note reads as a step to where it goes: C#–D, not Db–D, in Bb major; Bb–A, not
+// A#–A, in G major.
+func (k Key) spellTowards(pitch, next int) (letter, alter, octave int) {
+	letter, alter, octave = k.Spell(pitch)
+	if next < 0 || alter == k.alter(letter) || !blackKey(pitch) {
+		return letter, alter, octave
+	}
+	switch {
+	case alter == -1 && next == pitch+1:
+		letter, alter = (letter+6)%7, 1
+	case alter == 1 && next == pitch-1:
+		letter, alter = (letter+1)%7, -1
+	default:
+		return letter, alter, octave
+	}
+	return letter, alter, (pitch-alter)/12 - 1
+}
+
+// blackKey tells whether a pitch is a black key of the piano, which no letter names
+// without an accidental.
+func blackKey(pitch int) bool {
+	pc := (pitch%12 + 12) % 12
+	return pc == 1 || pc == 3 || pc == 6 || pc == 8 || pc == 10
 }
 
 // Krumhansl and Kessler's key profiles (1982): how well each scale degree, from the tonic

@@ -33,13 +33,26 @@ func TestSpell(t *testing.T) {
 		pitches []int
 		want    string
 	}{
-		{Key{}, []int{60, 61, 63, 66, 70, 71}, "C4 C#4 D#4 F#4 A#4 B4"},
-		{Key{-1, false}, []int{70, 61, 63, 64}, "Bb4 Db4 Eb4 E4"},
-		{Key{-3, true}, []int{63, 68, 70, 71, 66}, "Eb4 Ab4 Bb4 B4 Gb4"},
+		{Key{}, []int{60, 61, 63, 66, 68, 70, 71}, "C4 C#4 Eb4 F#4 G#4 Bb4 B4"},
+		{Key{-1, false}, []int{70, 61, 63, 64, 66}, "Bb4 C#4 Eb4 E4 F#4"},
+		{Key{-3, true}, []int{63, 68, 70, 71, 66, 61}, "Eb4 Ab4 Bb4 B4 F#4 Db4"},
 		{Key{1, false}, []int{66, 65, 61}, "F#4 F4 C#4"},
 		{Key{6, false}, []int{65, 66, 70}, "E#4 F#4 A#4"},
 		{Key{-6, false}, []int{71, 72, 59, 60}, "Cb5 C5 Cb4 C4"},
 		{Key{7, false}, []int{60, 72}, "B#3 B#4"},
+		// The leading tone of a minor key.
+		{Key{-1, true}, []int{61, 73, 70, 68, 66, 63}, "C#4 C#5 Bb4 G#4 F#4 Eb4"},
+		{Key{-2, true}, []int{66, 63, 61}, "F#4 Eb4 C#4"},
+		{Key{0, true}, []int{68, 70}, "G#4 Bb4"},
+		{Key{3, true}, []int{65, 77}, "E#4 E#5"},
+		{Key{4, true}, []int{72}, "B#4"},
+		{Key{5, true}, []int{67}, "G4"},
+		{Key{-6, true}, []int{62, 64}, "D4 E4"},
+		// Naturals before a degree that would write one with an accidental: C, not B#,
+		// in E major; E, not Fb, in Eb minor (above); two flats or sharps never.
+		{Key{4, false}, []int{72, 70, 62}, "C5 A#4 D4"},
+		{Key{-6, false}, []int{62, 69, 67}, "D4 A4 G4"},
+		{Key{1, false}, []int{70, 63}, "Bb4 D#4"},
 	} {
 		var got []string
 		for _, p := range tc.pitches {
@@ -47,6 +60,18 @@ func TestSpell(t *testing.T) {
 		}
 		if s := joinWords(got); s != tc.want {
 			t.Errorf("%s: %s, want %s", tc.k, s, tc.want)
+		}
+	}
+}
+
+func TestKeyPitchName(t *testing.T) {
+	for _, tc := range []struct {
+		k     Key
+		pitch int
+		want  string
+	}{{Key{-1, false}, 70, "Bb4"}, {Key{2, false}, 66, "F#4"}, {Key{-7, false}, 71, "Cb5"}, {Key{7, false}, 60, "B#3"}, {Key{}, 128, "?128"}} {
+		if got := tc.k.PitchName(tc.pitch); got != tc.want {
+			t.Errorf("%d in %s: %s, want %s", tc.pitch, tc.k, got, tc.want)
 		}
 	}
 }

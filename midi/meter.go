@@ -26,15 +26,32 @@ func (m Meter) BeatSteps() int {
 	return b
 }
 
-// groupSteps is the span within which notation beams notes shorter than it and keeps
-// them, and on whose multiples longer notes start: the beat of compound meters and of
-// meters beating in eighths or shorter, a quarter where the beat is a quarter or longer
-// (2/2 and 4/2 are beamed in quarters).
-func (m Meter) groupSteps() int {
-	if m.Compound() {
-		return m.BeatSteps()
+// groupAt is the beam group that step pos of a bar of the meter lies in, its start and
+// length in steps: notation beams notes shorter than their group within it, keeps them
+// there, and starts longer ones on a group. The groups are the beat of compound meters;
+// a quarter where the beat is a quarter or longer (2/2 and 4/2 are beamed in quarters);
+// where the beat is shorter, two beats, the first group of an odd number of beats three,
+// so that 5/8 is grouped 3+2 and 7/8 3+2+2 (a dotted quarter, then quarters), as
+// MuseScore and LilyPond group them by default.
+func (m Meter) groupAt(pos int) (start, length int) {
+	b, spb := m.BeatSteps(), m.StepsPerBar()
+	switch n := spb / max(b, 1); {
+	case m.Compound():
+		length = b
+	case b >= StepsPerQuarter:
+		length = StepsPerQuarter
+	case n < 3:
+		return 0, spb
+	case n%2 == 1:
+		if pos < 3*b {
+			return 0, 3 * b
+		}
+		length = 2 * b
+		return pos - (pos-3*b)%length, length
+	default:
+		length = 2 * b
 	}
-	return min(m.BeatSteps(), StepsPerQuarter)
+	return pos - pos%length, length
 }
 
 // Pulse is the metrical weight of a step, the signal that says where the beats fall: the

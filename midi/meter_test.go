@@ -18,36 +18,50 @@ func pulseString(ps []Pulse) string {
 }
 
 // TestMeterPulses pins where the beats fall in one bar of each meter: '|' the downbeat,
-// '+' a beat, '-' the beat's division, '.' a 16th between.
+// '+' a beat, '-' the beat's division, '.' a 16th between; and the bar's beam groups, in
+// steps.
 func TestMeterPulses(t *testing.T) {
 	for _, tc := range []struct {
-		num, den    int
-		compound    bool
-		beat, group int
-		pulses      string
+		num, den int
+		compound bool
+		beat     int
+		groups   string
+		pulses   string
 	}{
-		{4, 4, false, 4, 4, "|.-.+.-.+.-.+.-."},
-		{2, 4, false, 4, 4, "|.-.+.-."},
-		{3, 4, false, 4, 4, "|.-.+.-.+.-."},
-		{5, 4, false, 4, 4, "|.-.+.-.+.-.+.-.+.-."},
-		{2, 2, false, 8, 4, "|...-...+...-..."},
-		{3, 2, false, 8, 4, "|...-...+...-...+...-..."},
-		{4, 2, false, 8, 4, "|...-...+...-...+...-...+...-..."},
-		{6, 8, true, 6, 6, "|.-.-.+.-.-."},
-		{9, 8, true, 6, 6, "|.-.-.+.-.-.+.-.-."},
-		{12, 8, true, 6, 6, "|.-.-.+.-.-.+.-.-.+.-.-."},
-		{3, 8, true, 6, 6, "|.-.-."},
-		{5, 8, false, 2, 2, "|-+-+-+-+-"},
-		{6, 4, false, 4, 4, "|.-.+.-.+.-.+.-.+.-.+.-."},
-		{1, 4, false, 4, 4, "|.-."},
+		{4, 4, false, 4, "4 4 4 4", "|.-.+.-.+.-.+.-."},
+		{2, 4, false, 4, "4 4", "|.-.+.-."},
+		{3, 4, false, 4, "4 4 4", "|.-.+.-.+.-."},
+		{5, 4, false, 4, "4 4 4 4 4", "|.-.+.-.+.-.+.-.+.-."},
+		{2, 2, false, 8, "4 4 4 4", "|...-...+...-..."},
+		{3, 2, false, 8, "4 4 4 4 4 4", "|...-...+...-...+...-..."},
+		{4, 2, false, 8, "4 4 4 4 4 4 4 4", "|...-...+...-...+...-...+...-..."},
+		{6, 8, true, 6, "6 6", "|.-.-.+.-.-."},
+		{9, 8, true, 6, "6 6 6", "|.-.-.+.-.-.+.-.-."},
+		{12, 8, true, 6, "6 6 6 6", "|.-.-.+.-.-.+.-.-.+.-.-."},
+		{3, 8, true, 6, "6", "|.-.-."},
+		{5, 8, false, 2, "6 4", "|-+-+-+-+-"},
+		{7, 8, false, 2, "6 4 4", "|-+-+-+-+-+-+-"},
+		{11, 8, false, 2, "6 4 4 4 4", "|-+-+-+-+-+-+-+-+-+-+-"},
+		{4, 8, false, 2, "4 4", "|-+-+-+-"},
+		{2, 8, false, 2, "4", "|-+-"},
+		{1, 8, false, 2, "2", "|-"},
+		{5, 16, false, 1, "3 2", "|++++"},
+		{6, 4, false, 4, "4 4 4 4 4 4", "|.-.+.-.+.-.+.-.+.-.+.-."},
+		{1, 4, false, 4, "4", "|.-."},
 	} {
 		m := Meter{Num: tc.num, Den: tc.den}
 		var ps []Pulse
+		var gs []string
 		for i := range m.StepsPerBar() {
 			ps = append(ps, m.Pulse(i))
+			if start, n := m.groupAt(i); start == i {
+				gs = append(gs, itoa(n))
+			} else if start > i || start+n <= i {
+				t.Errorf("%s: step %d in the group of %d steps from %d", m, i, n, start)
+			}
 		}
-		if got := pulseString(ps); got != tc.pulses || m.Compound() != tc.compound || m.BeatSteps() != tc.beat || m.groupSteps() != tc.group {
-			t.Errorf("%s: pulses %s, compound %v, beat %d, group %d; want %s, %v, %d, %d", m, got, m.Compound(), m.BeatSteps(), m.groupSteps(), tc.pulses, tc.compound, tc.beat, tc.group)
+		if got := pulseString(ps); got != tc.pulses || m.Compound() != tc.compound || m.BeatSteps() != tc.beat || strings.Join(gs, " ") != tc.groups {
+			t.Errorf("%s: pulses %s, compound %v, beat %d, groups %v; want %s, %v, %d, %s", m, got, m.Compound(), m.BeatSteps(), gs, tc.pulses, tc.compound, tc.beat, tc.groups)
 		}
 	}
 	if m := (Meter{Num: 7, Den: 32}); m.BeatSteps() != 0 || m.Pulse(0) != PulseNone {

@@ -16,8 +16,8 @@ type NotationOptions struct {
 	// Meters are the time signatures by step, the first at step 0, as File.Meters gives
 	// them; nil is 4/4. Bars are laid out as Bars lays them.
 	Meters []Meter
-	// Key is the key signature, in which notes are spelled; nil is C major, spelled with
-	// sharps (and no mode written).
+	// Key is the key signature, in which notes are spelled (see Melody.MusicXML); nil is
+	// C major (and no mode written).
 	Key *Key
 	// Chords are chord symbols written above the staff (a lead sheet), in steps from the
 	// melody's start; each is written where it starts, spelled in the key (Chord.Symbol),
@@ -74,7 +74,7 @@ func (o NotationOptions) title() string {
 
 // piece is one written note or rest: it lies within one bar, and its length is a written
 // value (16th, 8th, dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted
-// whole or breve).
+// whole or breve), or it is a rest of the whole bar, whatever the bar's length.
 type piece struct {
 	bar, pos, dur     int // bar from 0; position and length in 16th-note steps
 	pitch             int // MIDI pitch, or -1 for a rest
@@ -86,23 +86,25 @@ var writtenValues = []int{32, 24, 16, 12, 8, 6, 4, 3, 2, 1}
 
 // fits tells whether a piece of dur steps may start at step pos of bar b, so that the
 // score shows where the beats fall. A piece shorter than the meter's beam group (a
-// quarter in simple meters, the dotted-quarter beat of 6/8) stays within its group, where
-// it may start anywhere (16th–8th–16th, 16th–dotted 8th); a longer one starts on a
-// multiple of the group and stays within its beat (a quarter in 2/2) or, from a beat up,
-// starts on a beat, lasts whole beats in compound meters (no half note in 6/8), and in
-// meters of four beats or more (4/4, 12/8, 4/2) crosses the middle of the bar only from
-// the bar's start. So in 4/4 a note from beat 2 to the end of the bar is written as a
-// quarter tied to a half, not as a dotted half, and in 3/4 a half may follow a quarter.
+// quarter in simple meters, the dotted-quarter beat of 6/8, 3+2 eighths in 5/8: see
+// Meter.groupAt) stays within its group, where it may start anywhere (16th–8th–16th,
+// 16th–dotted 8th); a longer one starts on a group's start and stays within its beat (a
+// quarter in 2/2) or, from a beat up, starts on a beat, lasts whole beats in compound
+// meters (no half note in 6/8), and in meters of four beats or more (4/4, 12/8, 4/2)
+// crosses the middle of the bar only from the bar's start. So in 4/4 a note from beat 2
+// to the end of the bar is written as a quarter tied to a half, not as a dotted half, and
+// in 3/4 a half may follow a quarter.
 func fits(b Bar, pos, dur int) bool {
 	if pos+dur > b.Steps {
 		return false
 	}
 	mt := b.Meter
-	g, beat, spb := mt.groupSteps(), mt.BeatSteps(), mt.StepsPerBar()
+	gs, g := mt.groupAt(pos)
+	beat, spb := mt.BeatSteps(), mt.StepsPerBar()
 	switch {
 	case dur < g:
-		return pos/g == (pos+dur-1)/g
-	case pos%g != 0:
+		return pos+dur <= gs+g
+	case pos != gs:
 		return false
 	case dur < beat:
 		return pos/beat == (pos+dur-1)/beat
@@ -118,7 +120,7 @@ func fits(b Bar, pos, dur int) bool {
 
 // score lays the melody out in bars of the meters: every note or rest split at bar lines,
 // and within a bar into written values, tied where a note is split. The last bar is
-// filled with rests; an empty melody gives one bar of rest.
+// filled with rests; an empty melody gives one bar of rest. A bar of rest is one piece.
 func (m Melody) score(meters []Meter) (pieces []piece, bars []Bar, err error) {
 	if err := m.Validate(); err != nil {
 		return nil, nil, err
@@ -134,6 +136,12 @@ func (m Melody) score(meters []Meter) (pieces []piece, bars []Bar, err error) {
 			}
 			pos := s - bars[k].Start
 			left := min(end-s, bars[k].Steps-pos)
+			if pitch < 0 && pos == 0 && left == bars[k].Steps {
+				// A bar of rest is one whole-bar rest, whatever its length (9/8, 5/4).
+				pieces = append(pieces, piece{bar: k, dur: left, pitch: -1})
+				s += left
+				continue
+			}
 			for left > 0 {
 				d := 1
 				for _, v := range writtenValues {
@@ -172,11 +180,11 @@ func (m Melody) score(meters []Meter) (pieces []piece, bars []Bar, err error) {
 // that is not beamed.
 func beams(b Bar, ps []piece) [][2]string {
 	out := make([][2]string, len(ps))
-	g := b.Meter.groupSteps()
+	group := func(i int) int { s, _ := b.Meter.groupAt(ps[i].pos); return s }
 	beamable := func(i int) bool { return i >= 0 && i < len(ps) && ps[i].pitch >= 0 && ps[i].dur < StepsPerQuarter }
 	for i := 0; i < len(ps); {
 		j := i
-		for j < len(ps) && beamable(j) && ps[j].pos/g == ps[i].pos/g {
+		for j < len(ps) && beamable(j) && group(j) == group(i) {
 			j++
 		}
 		if j-i < 2 {
@@ -214,6 +222,45 @@ func beams(b Bar, ps []piece) [][2]string {
 	return out
 }
 
+// spellingKey is the key the melody's notes are spelled in: k, or the relative minor of a
+// major k when the notes fit it better (EstimateKey's profiles), as a tune in G minor
+// under the two flats of a file that says Bb major does, so that its leading tone is F#,
+// not Gb. Only major gives way: it is what a file says when it does not know the mode
+// (the key-signature event's default), while minor is said on purpose.
+func (m Melody) spellingKey(k Key) Key {
+	if minor := (Key{Fifths: k.Fifths, Minor: true}); !k.Minor {
+		if h := noteWeights(m); minor.fit(h) > k.fit(h) {
+			return minor
+		}
+	}
+	return k
+}
+
+// spellings are the pieces' pitches spelled in the key, each note towards the note after
+// it (Key.spellTowards), the pieces of a tied note alike; a rest's is zero.
+func spellings(pieces []piece, key Key) [][3]int {
+	out := make([][3]int, len(pieces))
+	for i := 0; i < len(pieces); {
+		if pieces[i].pitch < 0 {
+			i++
+			continue
+		}
+		end := i + 1 // after the note's last piece
+		for end < len(pieces) && pieces[end].tieStop {
+			end++
+		}
+		next := -1
+		for j := end; j < len(pieces) && next < 0; j++ {
+			next = pieces[j].pitch
+		}
+		l, a, o := key.spellTowards(pieces[i].pitch, next)
+		for ; i < end; i++ {
+			out[i] = [3]int{l, a, o}
+		}
+	}
+	return out
+}
+
 var noteTypes = map[int]struct {
 	name string
 	dot  bool
@@ -243,12 +290,15 @@ func (m Melody) layout(opt NotationOptions) (qpm float64, pieces []piece, bars [
 // "P1"), in the meters of opt (4/4 by default; a time signature in the first bar and at
 // each change) and the key signature of opt.Key (C major by default), 4 divisions to the
 // quarter (one to a step), a metronome mark and a sound tempo of opt.QPM, and a treble
-// clef, or a bass clef when most notes lie below C4. Notes are split at bar lines and into
-// written values that show the beats (see fits), tied, and beamed within each beat group
-// (a quarter; the dotted quarter of 6/8); pitches are spelled in the key (Key.Spell). The
-// last bar is filled with rests, and an empty melody gives one bar of rest. It returns an
-// error for classes out of range, a tempo that is not a positive number, and meters whose
-// bar is not a whole number of 16ths.
+// clef, or a bass clef when most notes lie below C4. Notes are split at bar lines and
+// into written values that show the beats (see fits), tied, and beamed within each beat
+// group (a quarter; the dotted quarter of 6/8); pitches are spelled in the key
+// (Key.Spell; see spellingKey for a major key whose relative minor fits), a chromatic
+// note that moves a semitone to the next note as a step towards it (C#–D, not Db–D, in Bb
+// major; Key.spellTowards). A bar of rest is one measure rest, with no type (drawn as a
+// whole rest in any meter). The last bar is filled with rests, and an empty melody gives
+// one bar of rest. It returns an error for classes out of range, a tempo that is not a
+// positive number, and meters whose bar is not a whole number of 16ths.
 func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -288,6 +338,8 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 		"    </score-part>\n  </part-list>\n")
 	b.WriteString("  <part id=\"P1\">\n")
 	tempo := strconv.FormatFloat(math.Round(qpm*100)/100, 'f', -1, 64)
+	spell := m.spellingKey(key)
+	sp := spellings(pieces, spell)
 	k := 0
 	for bar, br := range bars {
 		fmt.Fprintf(&b, "    <measure number=\"%d\">\n", bar+1)
@@ -308,16 +360,17 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 		bm := beams(br, pieces[from:k])
 		for i, p := range pieces[from:k] {
 			for _, c := range chordsAt(opt.Chords, br.Start+p.pos, p.dur) {
-				c.Chord.harmonyXML(&b, key, c.Start)
+				c.Chord.harmonyXML(&b, spell, c.Start)
 			}
 			b.WriteString("      <note>\n")
+			measureRest := p.pitch < 0 && p.pos == 0 && p.dur == br.Steps
 			switch {
-			case p.pitch < 0 && p.pos == 0 && p.dur == br.Steps:
+			case measureRest:
 				b.WriteString("        <rest measure=\"yes\"/>\n")
 			case p.pitch < 0:
 				b.WriteString("        <rest/>\n")
 			default:
-				l, a, o := key.Spell(p.pitch)
+				l, a, o := sp[from+i][0], sp[from+i][1], sp[from+i][2]
 				alter := ""
 				if a != 0 {
 					alter = fmt.Sprintf("<alter>%d</alter>", a)
@@ -331,10 +384,15 @@ func (m Melody) MusicXML(opt NotationOptions) ([]byte, error) {
 			if p.tieStart {
 				b.WriteString("        <tie type=\"start\"/>\n")
 			}
-			t := noteTypes[p.dur]
-			fmt.Fprintf(&b, "        <voice>1</voice>\n        <type>%s</type>\n", t.name)
-			if t.dot {
-				b.WriteString("        <dot/>\n")
+			// A measure rest has no type, so that readers draw it as a whole rest in any
+			// meter, as scores do (MuseScore draws one typed as a dotted half in 3/4 or
+			// 6/8 as a dotted half rest).
+			b.WriteString("        <voice>1</voice>\n")
+			if t := noteTypes[p.dur]; !measureRest {
+				fmt.Fprintf(&b, "        <type>%s</type>\n", t.name)
+				if t.dot {
+					b.WriteString("        <dot/>\n")
+				}
 			}
 			for n, kind := range bm[i] {
 				if kind != "" {
@@ -367,17 +425,18 @@ const abcBarsPerLine = 4
 
 // ABC writes the melody in ABC notation (2.1): a tune with X:1, the title, M: the first
 // meter (4/4 by default), L:1/16 (so that lengths count 16ths), Q:1/4= the tempo rounded
-// to a whole number, and K: the key (C by default; G, Em, Bb, F#m), then its bars, four to
-// a line, ending with |]; a change of meter is written inline ([M:3/4]) at the start of
-// its bar. Pitches are in ABC's octaves (C is C4, c is C5, c' is C6, C, is C3), spelled in
-// the key (Key.Spell); an accidental is written where a note's alteration differs from
-// the key signature's, and on every later note of that letter in the bar, naturals
-// marked =, so that the notes read right whichever way a reader carries accidentals.
-// Notes are split at bar lines and into written values that show the beats (see fits),
-// tied with -; a space ends each beam group (a quarter; the dotted quarter of 6/8); rests
-// are z; the last bar is filled with rests, and an empty melody gives one bar of rest. It
-// returns an error for classes out of range, a tempo that is not a positive number, and
-// meters whose bar is not a whole number of 16ths.
+// to a whole number, and K: the key (C by default; G, Em, Bb, F#m), then its bars, four
+// to a line, ending with |]; a change of meter is written inline ([M:3/4]) at the start
+// of its bar. Pitches are in ABC's octaves (C is C4, c is C5, c' is C6, C, is C3),
+// spelled in the key as MusicXML spells them; an accidental is written where a note's
+// alteration differs from the key signature's, and on every later note of that letter in
+// the bar, naturals marked =, so that the notes read right whichever way a reader carries
+// accidentals. Notes are split at bar lines and into written values that show the beats
+// (see fits), tied with -; a space ends each beam group (a quarter; the dotted quarter of
+// 6/8); rests are z, a bar of rest whose length is no written value (9/8, 5/4) Z; the
+// last bar is filled with rests, and an empty melody gives one bar of rest. It returns an
+// error for classes out of range, a tempo that is not a positive number, and meters whose
+// bar is not a whole number of 16ths.
 func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 	qpm, pieces, bars, key, err := m.layout(opt)
 	if err != nil {
@@ -389,35 +448,40 @@ func (m Melody) ABC(opt NotationOptions) ([]byte, error) {
 		mode = "m"
 	}
 	fmt.Fprintf(&b, "X:1\nT:%s\nM:%s\nL:1/16\nQ:1/4=%d\nK:%s%s\n", opt.title(), bars[0].Meter, max(1, int(math.Round(qpm))), key.abcTonic(), mode)
+	spell := m.spellingKey(key)
+	sp := spellings(pieces, spell)
 	k := 0
 	for bar, br := range bars {
 		if bar > 0 && br.Meter != bars[bar-1].Meter {
 			fmt.Fprintf(&b, "[M:%s] ", br.Meter)
 		}
-		g := br.Meter.groupSteps()
 		var marked [7]bool // letters written with an accidental earlier in the bar, in any octave
 		for first := true; k < len(pieces) && pieces[k].bar == bar; k++ {
 			p := pieces[k]
-			if !first && p.pos%g == 0 {
+			if gs, _ := br.Meter.groupAt(p.pos); !first && p.pos == gs {
 				b.WriteByte(' ') // a space between beam groups breaks the beams
 			}
 			first = false
 			// A chord is written on the note or rest where it starts, or on the one it
 			// starts within (ABC has no offset).
 			for _, c := range chordsAt(opt.Chords, br.Start+p.pos, p.dur) {
-				fmt.Fprintf(&b, "%q", strings.ReplaceAll(c.Chord.Symbol(key), `"`, ""))
+				fmt.Fprintf(&b, "%q", strings.ReplaceAll(c.Chord.Symbol(spell), `"`, ""))
 			}
-			if p.pitch < 0 {
+			_, written := noteTypes[p.dur]
+			switch {
+			case !written:
+				b.WriteByte('Z') // a whole-bar rest of no written value (9/8, 5/4)
+			case p.pitch < 0:
 				b.WriteByte('z')
-			} else {
-				l, a, o := key.Spell(p.pitch)
+			default:
+				l, a, o := sp[k][0], sp[k][1], sp[k][2]
 				if a != key.alter(l) || marked[l] {
 					b.WriteString(map[int]string{-1: "_", 0: "=", 1: "^"}[a])
 					marked[l] = true
 				}
 				b.WriteString(abcPitch(string(letters[l]), o))
 			}
-			if p.dur != 1 {
+			if written && p.dur != 1 {
 				b.WriteString(strconv.Itoa(p.dur))
 			}
 			if p.tieStart {

@@ -10,11 +10,43 @@ import (
 // Chord symbols of lead sheets: NotationOptions.Chords written above the staff, as
 // MusicXML <harmony> elements and ABC's quoted chord symbols.
 
-// spellPC names pitch class pc in the key: "F#" in D major, "Gb" in Db major.
-func (k Key) spellPC(pc int) (letter byte, alter int, name string) {
-	l, a, _ := k.Spell(60 + pcOf(pc))
-	name = string(letters[l]) + strings.Repeat("#", max(a, 0)) + strings.Repeat("b", max(-a, 0))
-	return letters[l], a, name
+// chordRootDegrees are chromaticDegrees for chord roots: in major the root a minor sixth
+// above the tonic is that of bVI, borrowed from minor (Ab in C major), not the #5 that is
+// a melody's leading tone to vi (G#).
+var chordRootDegrees = map[bool]map[int][2]int{
+	false: {1: {0, 1}, 3: {2, -1}, 6: {3, 1}, 8: {5, -1}, 10: {6, -1}},
+	true:  chromaticDegrees[true],
+}
+
+// intervalDegrees are the degrees above a chord's root (0 the root's letter) that its
+// intervals are spelled on, in semitones: a minor third on the third (Db over Bb), the
+// tritone as the fifth diminished (Fb over Bb in Bbm7b5), the minor sixth as a sixth.
+var intervalDegrees = [12]int{0, 1, 1, 2, 2, 3, 4, 4, 5, 5, 6, 6}
+
+// spellRoot names the chord's root in the key (its letter, alteration, and both written):
+// "F#" in D major, "Gb" in Db major, "Bb" in C major.
+func (k Key) spellRoot(c Chord) (letter byte, alter int, name string) {
+	l, a, _ := k.spell(60+pcOf(c.Root), chordRootDegrees)
+	return letters[l], a, pcName(l, a)
+}
+
+// spellBass names the chord's bass as spellRoot names the root: on the degree above the
+// root that its interval is on (Bbm7/Db, not Bbm7/C#, in any key; the fifth of an
+// augmented chord raised, C+/G#), or as the key spells it where that would take two
+// sharps or flats.
+func (k Key) spellBass(c Chord) (letter byte, alter int, name string) {
+	rl, ra, _ := k.spell(60+pcOf(c.Root), chordRootDegrees)
+	iv := pcOf(c.Bass)
+	deg := intervalDegrees[iv]
+	if iv == 8 && c.Kind == Aug {
+		deg = 4
+	}
+	l := (rl + deg) % 7
+	a := pcOf(letterPC[rl]+ra+iv-letterPC[l]+6) - 6 // from -6 to 5
+	if a < -1 || a > 1 {
+		l, a, _ = k.Spell(60 + pcOf(c.Root+c.Bass))
+	}
+	return letters[l], a, pcName(l, a)
 }
 
 // chordSuffix is what Chord.Plain writes after the root, and before any bass: "m7" of Am7,
@@ -33,10 +65,10 @@ func (c Chord) Symbol(k Key) string {
 	if c.Kind == NoChord || int(c.Kind) >= len(kindInfo) {
 		return "N.C."
 	}
-	_, _, root := k.spellPC(c.Root)
+	_, _, root := k.spellRoot(c)
 	s := root + c.chordSuffix()
 	if c.Bass%12 != 0 {
-		_, _, bass := k.spellPC(c.Root + c.Bass)
+		_, _, bass := k.spellBass(c)
 		s += "/" + bass
 	}
 	return s
@@ -60,13 +92,13 @@ func (c Chord) harmonyXML(b *bytes.Buffer, k Key, offset int) {
 		// MusicXML wants a root even for no chord; the text says N.C.
 		b.WriteString("        <root><root-step>C</root-step></root>\n        <kind text=\"N.C.\">none</kind>\n")
 	} else {
-		l, a, _ := k.spellPC(c.Root)
+		l, a, _ := k.spellRoot(c)
 		fmt.Fprintf(b, "        <root><root-step>%c</root-step>%s</root>\n", l, alterXML("root", a))
 		b.WriteString("        <kind text=\"")
 		xml.EscapeText(b, []byte(c.chordSuffix()))
 		fmt.Fprintf(b, "\">%s</kind>\n", musicXMLKinds[c.Kind])
 		if c.Bass%12 != 0 {
-			l, a, _ := k.spellPC(c.Root + c.Bass)
+			l, a, _ := k.spellBass(c)
 			fmt.Fprintf(b, "        <bass><bass-step>%c</bass-step>%s</bass>\n", l, alterXML("bass", a))
 		}
 		// Degrees added to the kind and left out of it (C7sus4 is sus4 with a b7 added).

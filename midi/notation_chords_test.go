@@ -136,4 +136,23 @@ func TestChordSymbol(t *testing.T) {
 	if got := c.Symbol(Key{Fifths: -1}); got != "Bbm7/Db" {
 		t.Errorf("in F major: %s", got)
 	}
+	// Roots off the scale as their degrees are spelled (bIII, bVI, bVII, the #iv of
+	// V/V's bass), a bass on the degree of its interval.
+	for _, tc := range []struct {
+		chord string
+		key   Key
+		want  string
+	}{
+		{"Bb", Key{}, "Bb"}, {"Eb", Key{}, "Eb"}, {"Ab", Key{}, "Ab"}, {"D/F#", Key{}, "D/F#"},
+		{"F#dim", Key{}, "F#dim"}, {"C#m", Key{-1, true}, "C#m"}, {"Db", Key{1, false}, "C#"},
+		{"C+/G#", Key{}, "Caug/G#"}, {"E/G#", Key{-3, false}, "E/G#"}, {"Gm/A#", Key{-2, false}, "Gm/Bb"},
+	} {
+		c, err := ParseChord(tc.chord)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Symbol(tc.key); got != tc.want {
+			t.Errorf("%s in %s: %s, want %s", tc.chord, tc.key, got, tc.want)
+		}
+	}
 }

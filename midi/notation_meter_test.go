@@ -62,10 +62,15 @@ type notationCase struct {
 // meterCases are melodies in meters other than 4/4 and in keys other than C major:
 // dotted rhythms, notes across bars and beats, every sharp and flat, meter changes.
 func meterCases() []notationCase {
-	keys := []*Key{nil, {-1, false}, {-2, false}, {-3, true}, {-6, true}, {2, false}, {1, true}, {7, false}, {-7, false}}
+	// Each meter is written in three keys in turn: 3/4 in C, F and Bb, 6/8 in C minor, Eb
+	// minor and D, 9/8 in E minor, C# and Cb, 12/8 in Eb, Ab and Db, 2/4 in Gb, D minor and
+	// G minor, ...
+	keys := []*Key{nil, {-1, false}, {-2, false}, {-3, true}, {-6, true}, {2, false}, {1, true}, {7, false}, {-7, false},
+		{-3, false}, {-4, false}, {-5, false}, {-6, false}, {-1, true}, {-2, true}, {3, true}, {4, true}, {5, true}}
 	meters := [][]Meter{
 		{{0, 3, 4}}, {{0, 6, 8}}, {{0, 9, 8}}, {{0, 12, 8}}, {{0, 2, 4}}, {{0, 2, 2}}, {{0, 3, 8}},
 		{{0, 4, 2}}, {{0, 5, 4}}, {{0, 3, 2}}, {{0, 3, 4}, {24, 2, 4}, {40, 6, 8}}, {{0, 6, 8}, {24, 9, 8}},
+		{{0, 7, 8}}, {{0, 5, 8}},
 	}
 	rng := rand.New(rand.NewPCG(12, 8))
 	var cases []notationCase
@@ -94,6 +99,12 @@ func meterCases() []notationCase {
 			}
 			cases = append(cases, notationCase{name + " " + string(rune('a'+j)), m, NotationOptions{Title: name, QPM: 90, Meters: ms, Key: k}})
 		}
+	}
+	// Bars of rest, as between the steps of a morph, in meters whose bar is no written
+	// value.
+	for _, ms := range [][]Meter{{{0, 9, 8}}, {{0, 5, 4}}, {{0, 6, 8}, {12, 9, 8}}} {
+		m := fromNotes(Bars(ms, 60)[2].Start+4, StepNote{67, 0, 6}, StepNote{69, 6, 12}, StepNote{71, Bars(ms, 60)[2].Start, Bars(ms, 60)[2].Start + 4})
+		cases = append(cases, notationCase{Meter(ms[0]).String() + " with a bar of rest", m, NotationOptions{Title: "rests", Meters: ms}})
 	}
 	return cases
 }
@@ -129,8 +140,8 @@ func TestMusicXMLSpelling(t *testing.T) {
 		key  *Key
 		want string
 	}{
-		{nil, "A#4 D#4 F#4 E4"},
-		{&Key{-2, false}, "Bb4 Eb4 Gb4 E4"},
+		{nil, "Bb4 D#4 F#4 E4"}, // as A minor spells them, which the notes fit better than C major
+		{&Key{-2, false}, "Bb4 Eb4 F#4 E4"},
 		{&Key{2, false}, "A#4 D#4 F#4 E4"},
 		{&Key{-6, true}, "Bb4 Eb4 Gb4 E4"},
 	} {
@@ -145,6 +156,46 @@ func TestMusicXMLSpelling(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("key %v: %v, want %s", tc.key, got, tc.want)
+		}
+	}
+}
+
+// TestMusicXMLSpellingTowards: a chromatic note is spelled as a step to the note after
+// it, through ties and rests; one that leaps keeps the key's spelling.
+func TestMusicXMLSpellingTowards(t *testing.T) {
+	for _, tc := range []struct {
+		key  Key
+		m    Melody
+		want string // every written note, tied pieces too
+	}{
+		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 4}, StepNote{61, 4, 8}, StepNote{62, 8, 16}), "G4 C#4 D4"},
+		{Key{-2, false}, fromNotes(16, StepNote{70, 0, 8}, StepNote{65, 8, 10}, StepNote{73, 10, 12}, StepNote{70, 12, 16}), "Bb4 F4 Db5 Bb4"},
+		// A tune in G minor under the signature of Bb major: C#, its raised fourth.
+		{Key{-2, false}, fromNotes(16, StepNote{67, 0, 8}, StepNote{70, 8, 10}, StepNote{73, 10, 12}, StepNote{69, 12, 14}, StepNote{67, 14, 16}), "G4 Bb4 C#5 A4 G4"},
+		{Key{1, false}, fromNotes(16, StepNote{70, 0, 4}, StepNote{69, 4, 8}, StepNote{70, 8, 12}, StepNote{71, 12, 16}), "Bb4 A4 A#4 B4"},
+		{Key{-1, false}, fromNotes(32, StepNote{63, 12, 20}, StepNote{64, 24, 32}), "D#4 D#4 E4"},
+		{Key{}, fromNotes(16, StepNote{73, 0, 4}, StepNote{72, 4, 8}, StepNote{73, 8, 12}, StepNote{74, 12, 16}), "Db5 C5 C#5 D5"},
+		{Key{-1, true}, fromNotes(16, StepNote{61, 0, 4}, StepNote{62, 4, 8}, StepNote{61, 8, 12}, StepNote{64, 12, 16}), "C#4 D4 C#4 E4"},
+		{Key{-3, false}, fromNotes(16, StepNote{64, 0, 4}, StepNote{63, 4, 8}, StepNote{64, 8, 12}, StepNote{65, 12, 16}), "E4 Eb4 E4 F4"},
+		// A leading tone that no black key is keeps its letter.
+		{Key{3, true}, fromNotes(16, StepNote{66, 0, 4}, StepNote{65, 4, 8}, StepNote{64, 8, 12}, StepNote{66, 12, 16}), "F#4 E#4 E4 F#4"},
+		{Key{4, true}, fromNotes(16, StepNote{73, 0, 4}, StepNote{72, 4, 8}, StepNote{71, 8, 12}, StepNote{73, 12, 16}), "C#5 B#4 B4 C#5"},
+	} {
+		doc, err := tc.m.MusicXML(NotationOptions{Key: &tc.key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := readMusicXML(t, doc)
+		var got []string
+		for _, me := range s.Part[0].Measures {
+			for _, n := range me.Notes {
+				if n.Rest == nil {
+					got = append(got, n.Step+map[int]string{-1: "b", 0: "", 1: "#"}[n.Alter]+itoa(n.Octave))
+				}
+			}
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s %v: %v, want %s", tc.key, tc.m.Notes(), got, tc.want)
 		}
 	}
 }
@@ -168,6 +219,9 @@ func TestMusicXMLBeams(t *testing.T) {
 		{eighths(6), Meter{0, 3, 4}, "1b 1e 1b 1e 1b 1e"},
 		{eighths(9), Meter{0, 9, 8}, "1b 1c 1e 1b 1c 1e 1b 1c 1e"},
 		{eighths(3), Meter{0, 3, 8}, "1b 1c 1e"},
+		{eighths(7), Meter{0, 7, 8}, "1b 1c 1e 1b 1e 1b 1e"},
+		{eighths(5), Meter{0, 5, 8}, "1b 1c 1e 1b 1e"},
+		{fromNotes(14, StepNote{60, 0, 2}, StepNote{62, 2, 6}, StepNote{64, 6, 8}, StepNote{65, 8, 14}), Meter{0, 7, 8}, "- - 1b 1e -"},
 		{fromNotes(12, StepNote{60, 0, 3}, StepNote{62, 3, 4}, StepNote{64, 4, 6}, StepNote{65, 6, 7}, StepNote{67, 7, 8}, StepNote{69, 8, 12}),
 			Meter{0, 3, 4}, "1b 1e,2h< 1b 1c,2b 1e,2e -"},
 		{fromNotes(12, StepNote{60, 0, 4}, StepNote{62, 4, 6}, StepNote{64, 6, 12}), Meter{0, 6, 8}, "- - -"},
@@ -195,6 +249,24 @@ func TestMusicXMLBeams(t *testing.T) {
 	}
 }
 
+// TestMusicXMLBarRest: a bar of rest is one measure rest, with no type, which readers
+// draw as a whole rest.
+func TestMusicXMLBarRest(t *testing.T) {
+	for _, mt := range []Meter{{0, 9, 8}, {0, 5, 4}, {0, 6, 8}, {0, 3, 4}, {0, 4, 4}} {
+		spb := mt.StepsPerBar()
+		m := fromNotes(2*spb+4, StepNote{60, 0, 4}, StepNote{62, 2 * spb, 2*spb + 4})
+		doc, err := m.MusicXML(NotationOptions{Meters: []Meter{mt}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := readMusicXMLIn(t, doc, []Meter{mt})
+		ns := s.Part[0].Measures[1].Notes
+		if len(ns) != 1 || ns[0].Rest == nil || ns[0].Rest.Measure != "yes" || ns[0].Duration != spb || ns[0].Type != "" || len(ns[0].Dot) != 0 {
+			t.Errorf("%s: bar 2 is %+v, want one measure rest with no type", mt, ns)
+		}
+	}
+}
+
 // TestABCTextMeters pins how notes are written in other meters and keys: values on the
 // beats, spaces between beam groups, accidentals against the key signature.
 func TestABCTextMeters(t *testing.T) {
@@ -217,6 +289,12 @@ func TestABCTextMeters(t *testing.T) {
 		{fromNotes(20, StepNote{60, 0, 12}, StepNote{62, 12, 20}), NotationOptions{Meters: []Meter{{0, 3, 4}, {12, 2, 4}}}, "M:3/4", "C12 | [M:2/4] D8 |]"},
 		{fromNotes(48, StepNote{60, 0, 24}, StepNote{62, 24, 48}), NotationOptions{Meters: []Meter{{0, 12, 8}}}, "M:12/8", "C24 | D24 |]"},
 		{fromNotes(32, StepNote{60, 0, 32}), NotationOptions{Meters: []Meter{{0, 4, 2}}}, "M:4/2", "C32 |]"},
+		{fromNotes(14, StepNote{60, 0, 2}, StepNote{62, 2, 4}, StepNote{64, 4, 6}, StepNote{65, 6, 8}, StepNote{67, 8, 14}), NotationOptions{Meters: []Meter{{0, 7, 8}}}, "M:7/8", "C2D2E2 F2G2- G4 |]"},
+		{fromNotes(10, StepNote{60, 0, 2}, StepNote{62, 2, 6}, StepNote{64, 6, 10}), NotationOptions{Meters: []Meter{{0, 5, 8}}}, "M:5/8", "C2D4 E4 |]"},
+		// A bar of rest is one rest, Z where the bar is no written value.
+		{fromNotes(36, StepNote{60, 18, 36}), NotationOptions{Meters: []Meter{{0, 9, 8}}}, "M:9/8", "Z | C12- C6 |]"},
+		{fromNotes(40, StepNote{62, 0, 20}), NotationOptions{Meters: []Meter{{0, 5, 4}}}, "M:5/4", "D16- D4 | Z |]"},
+		{fromNotes(24, StepNote{62, 12, 24}), NotationOptions{Meters: []Meter{{0, 6, 8}}}, "M:6/8", "z12 | D12 |]"},
 	} {
 		abc, err := tc.m.ABC(tc.opt)
 		if err != nil {

@@ -131,7 +131,7 @@ type (
 		Notes []xmlNote `xml:"note"`
 	}
 	xmlNote struct {
-		Rest     *struct{}  `xml:"rest"`
+		Rest     *xmlRest   `xml:"rest"`
 		Step     string     `xml:"pitch>step"`
 		Alter    int        `xml:"pitch>alter"`
 		Octave   int        `xml:"pitch>octave"`
@@ -141,6 +141,9 @@ type (
 		Type     string     `xml:"type"`
 		Dot      []struct{} `xml:"dot"`
 		Beams    []xmlBeam  `xml:"beam"`
+	}
+	xmlRest struct {
+		Measure string `xml:"measure,attr"`
 	}
 	xmlBeam struct {
 		Number int    `xml:"number,attr"`
@@ -241,6 +244,12 @@ func readMusicXMLIn(t *testing.T, doc []byte, meters []Meter) (Melody, xmlScore)
 			v, ok := values[n.Type]
 			if len(n.Dot) == 1 {
 				v = v * 3 / 2
+			}
+			if n.Rest != nil && n.Rest.Measure == "yes" && n.Type == "" && len(n.Dot) == 0 {
+				v, ok = bars[i].Steps, true // a measure rest needs no type
+			}
+			if n.Rest != nil && (n.Rest.Measure == "yes") != (steps == bars[i].Steps) {
+				t.Fatalf("measure %d: a rest of %d steps with measure=%q", i+1, steps, n.Rest.Measure)
 			}
 			if !ok || len(n.Dot) > 1 || v != steps {
 				t.Fatalf("measure %d: a note of type %q with %d dots lasts %d steps", i+1, n.Type, len(n.Dot), steps)
@@ -353,7 +362,9 @@ func TestABCText(t *testing.T) {
 		{fromNotes(16, StepNote{60, 4, 16}), "z4 C4- C8 |]"},
 		{fromNotes(16, StepNote{60, 0, 12}, StepNote{72, 12, 16}), "C12 c4 |]"},
 		{fromNotes(16, StepNote{60, 2, 8}, StepNote{62, 8, 14}), "z2C2- C4 D6z2 |]"},
-		{fromNotes(16, StepNote{60, 1, 4}, StepNote{61, 4, 7}, StepNote{60, 7, 9}), "zC3 ^C3=C- =Cz3 z4 |]"},
+		{fromNotes(16, StepNote{60, 1, 4}, StepNote{61, 4, 7}, StepNote{64, 7, 8}, StepNote{60, 8, 9}), "zC3 ^C3E =Cz3 z4 |]"},
+		// A note that falls a semitone is written as the flat of the letter above.
+		{fromNotes(16, StepNote{60, 1, 4}, StepNote{61, 4, 7}, StepNote{60, 7, 9}), "zC3 _D3C- Cz3 z4 |]"},
 		{fromNotes(32, StepNote{61, 14, 18}, StepNote{49, 18, 19}), "z12 z2^C2- | ^C2^C,z z4 z8 |]"},
 		{fromNotes(8, StepNote{21, 0, 2}, StepNote{108, 2, 4}, StepNote{59, 4, 5}), "A,,,,2c'''2 B,z3 z8 |]"},
 		{Melody{}, "z16 |]"},
@@ -415,8 +426,12 @@ func TestABCRoundTrip(t *testing.T) {
 }
 
 // TestMusicXMLInMuseScore has MuseScore (Debian's musescore3) import what MusicXML writes,
-// which it checks against the MusicXML schema it carries, and play it to MIDI; the notes
-// read back from that file must be the melody's.
+// checking it against the MusicXML schema it carries, play it to MIDI and write it back as
+// MusicXML. The notes, the time signatures and the key signature read back from the MIDI
+// file must be the score's, and MuseScore's MusicXML must have the score's key signature,
+// spelling and beams: what it understood is what was meant.
+// A copy of the first score with an element the schema does not allow must fail the
+// check, so that a MuseScore that stopped saying so would fail the test, not pass it.
 func TestMusicXMLInMuseScore(t *testing.T) {
 	mscore := requireTool(t, "mscore3", "musescore3")
 	dir := t.TempDir()
@@ -426,41 +441,65 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 	}
 	// Scores in 3/4, 6/8, 9/8, ..., meter changes, and flat and sharp keys.
 	cases = append(cases, meterCases()...)
-	var job []map[string]string
+	var (
+		job  []museScoreJob
+		docs [][]byte
+	)
 	for i, tc := range cases {
 		doc, err := tc.m.MusicXML(tc.opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		src := filepath.Join(dir, itoa(i)+".musicxml")
-		if err := os.WriteFile(src, doc, 0o644); err != nil {
+		docs = append(docs, doc)
+		job = append(job, museScoreJob{filepath.Join(dir, itoa(i)+".musicxml"), []string{filepath.Join(dir, itoa(i)+".mid"), filepath.Join(dir, itoa(i)+"-back.musicxml")}})
+	}
+	invalid := bytes.Replace(docs[0], []byte("<voice>1</voice>"), []byte("<voice>1</voice><stem-length>3</stem-length>"), 1)
+	docs = append(docs, invalid)
+	job = append(job, museScoreJob{filepath.Join(dir, "invalid.musicxml"), []string{filepath.Join(dir, "invalid.mid")}})
+	for i, doc := range docs {
+		if err := os.WriteFile(job[i].In, doc, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		job = append(job, map[string]string{"in": src, "out": filepath.Join(dir, itoa(i)+".mid")})
 	}
-	jobFile := filepath.Join(dir, "job.json")
-	b, _ := json.Marshal(job)
-	if err := os.WriteFile(jobFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// One MuseScore for all the files: it takes a quarter of a second to start.
-	cmd := exec.Command(mscore, "-j", jobFile)
-	cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+dir)
-	log, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("mscore3 -j: %v\n%s", err, log)
-	}
-	// MuseScore says so, and goes on, when a file fails the schema or lacks what it needs.
-	for _, line := range strings.Split(string(log), "\n") {
-		if strings.Contains(line, "not a valid MusicXML file") || strings.Contains(strings.ToLower(line), "error") {
-			t.Errorf("MuseScore: %s", line)
-		}
+	logs := museScore(t, mscore, dir, job)
+	if l := logs[len(job)-1]; !strings.Contains(l, "not a valid MusicXML file") {
+		t.Fatalf("MuseScore took a score with an element the schema does not allow, saying\n%s", l)
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := ReadFile(job[i]["out"])
+			// MuseScore logs a file that fails the schema, and goes on; and an error of its
+			// importer ("Error at line 5 col 16: no instrument found for part 'P1'").
+			if strings.Contains(logs[i], "not a valid MusicXML file") || strings.Contains(strings.ToLower(logs[i]), "error") {
+				t.Errorf("MuseScore:\n%s", logs[i])
+			}
+			back, err := os.ReadFile(job[i].Out[1])
 			if err != nil {
 				t.Fatal(err)
+			}
+			var ours, theirs xmlScore
+			if err := xml.Unmarshal(docs[i], &ours); err != nil {
+				t.Fatal(err)
+			}
+			if err := xml.Unmarshal(back, &theirs); err != nil {
+				t.Fatalf("MuseScore's MusicXML: %v", err)
+			}
+			if w, g := ours.Part[0].Measures[0].Fifths, theirs.Part[0].Measures[0].Fifths; g == nil || *g != *w {
+				t.Errorf("MuseScore's MusicXML has key %v, want %d fifths", g, *w)
+			}
+			if w, g := writtenNotes(ours), writtenNotes(theirs); g != w {
+				t.Errorf("MuseScore's MusicXML has the notes and beams\n%s\nwant\n%s", g, w)
+			}
+			f, err := ReadFile(job[i].Out[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			meters, _ := tc.opt.meters()
+			if ms := f.Meters(); !slices.Equal(ms, meters) {
+				t.Errorf("MuseScore wrote meters %v, want %v", ms, meters)
+			}
+			// MuseScore 3 writes the key's sharps or flats, and always major.
+			if want := tc.opt.key(); len(f.KeySigs) != 1 || f.KeySigs[0].Tick != 0 || f.KeySigs[0].Key.Fifths != want.Fifths {
+				t.Errorf("MuseScore wrote key signatures %v, want one of %d fifths at the start", f.KeySigs, want.Fifths)
 			}
 			got, err := f.Melody(ExtractOptions{})
 			want := tc.m.Notes()
@@ -474,13 +513,81 @@ func TestMusicXMLInMuseScore(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !slices.Equal(got.Notes(), want) {
-				t.Fatalf("MuseScore played\n%swant\n%s", got, tc.m)
-			}
-			if ms := f.Meters(); tc.opt.Meters != nil && !slices.Equal(ms[:min(len(ms), len(tc.opt.Meters))], tc.opt.Meters) {
-				t.Errorf("MuseScore wrote meters %v, want %v", ms, tc.opt.Meters)
+				t.Fatalf("MuseScore played\n%swant\n%s", got.GridMeters(meters), tc.m.GridMeters(meters))
 			}
 		})
 	}
+}
+
+// museScoreJob is one file for mscore3 -j to convert, into each of the files Out.
+type museScoreJob struct {
+	In  string   `json:"in"`
+	Out []string `json:"out"`
+}
+
+// writtenNotes lists a score's notes as written, bar by bar: each pitched note's spelling
+// (Bb4; a tie's stop marked ~) and its beams ([1begin][2hook]), rests as r. Hooks are
+// not told apart: MuseScore turns them its own way (it writes the 16th of a dotted 8th,
+// 16th and 8th in 6/8 with a forward hook, where we write the backward hook that ties it
+// to the dotted 8th).
+func writtenNotes(s xmlScore) string {
+	var b strings.Builder
+	for _, me := range s.Part[0].Measures {
+		b.WriteString("|")
+		for _, n := range me.Notes {
+			b.WriteString(" ")
+			if n.Rest != nil {
+				b.WriteString("r")
+				continue
+			}
+			if n.has(n.Tie, "stop") {
+				b.WriteString("~")
+			}
+			b.WriteString(n.Step + map[int]string{-1: "b", 0: "", 1: "#"}[n.Alter] + itoa(n.Octave))
+			for _, bm := range n.Beams {
+				b.WriteString("[" + itoa(bm.Number) + strings.TrimPrefix(strings.TrimPrefix(bm.Kind, "forward "), "backward ") + "]")
+			}
+		}
+	}
+	return b.String()
+}
+
+// museScore has one MuseScore convert each of the job's files ("in" to "out"): it takes
+// a quarter of a second to start. It returns what MuseScore logged about each file.
+func museScore(t *testing.T, mscore, dir string, job []museScoreJob) []string {
+	t.Helper()
+	jobFile := filepath.Join(dir, "job.json")
+	b, _ := json.Marshal(job)
+	if err := os.WriteFile(jobFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Qt wants a runtime folder only its user may enter.
+	run := filepath.Join(dir, "xdg")
+	if err := os.Mkdir(run, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(mscore, "-j", jobFile)
+	cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+run)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mscore3 -j: %v\n%s", err, out)
+	}
+	// Each file's part of the log begins "convert <FILE>..." and ends "... success!".
+	logs := make([]string, len(job))
+	for i, j := range job {
+		from := bytes.Index(out, []byte("convert <"+j.In+">..."))
+		if from < 0 {
+			t.Fatalf("MuseScore said nothing of %s:\n%s", j.In, out)
+		}
+		part := out[from:]
+		if end := bytes.Index(part, []byte("... success!")); end >= 0 {
+			part = part[:end]
+		} else {
+			t.Errorf("MuseScore did not convert %s", j.In)
+		}
+		logs[i] = string(part)
+	}
+	return logs
 }
 
 // requireTool finds one of a program's names on PATH. Without it the test skips, unless

@@ -155,6 +155,6 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 		bars = midi.Bars([]midi.Meter{{Num: 4, Den: 4}}, max(len(m), 1))
 	}
 	fmt.Fprintf(info, "wrote %s: %s, %d bars of %s in %s, %d notes %s–%s, at %.4g qpm, from %s\n",
-		o.Out, o.Format, len(bars), strings.Join(names, ", "), key, len(ns), midi.PitchName(lo), midi.PitchName(hi), f.QPM, o.File)
+		o.Out, o.Format, len(bars), strings.Join(names, ", "), key, len(ns), key.PitchName(lo), key.PitchName(hi), f.QPM, o.File)
 	return nil
 }
