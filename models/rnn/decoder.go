@@ -40,18 +40,17 @@ type Decoder struct {
 	// HierDecoder decoding bar after bar with the same weights).
 	prepared bool
 
-	n                int
-	z                []float32 // the last NLL's latent (not owned)
-	st               []float32 // tanh(init(z)) [N, layers·2·H]
-	h0, c0           [][]float32
-	prev, tgt        []int32   // [T, N] previous and target classes (−1: none, padding)
-	ctl              []float32 // [T, N, Controls] the last NLL's controls, time-major
-	dctl, cproj      []float32 // decode's controls [T, n, Controls] and their projection [T, n, 4H]
-	rowNLL           []float64 // [T·N]
-	nll              []float64 // [N]
-	dlogits, dst, dz []float32
-	states           []*State // decode's
-	pre, tc, zproj   []float32
+	n              int
+	z              []float32  // the last NLL's latent (not owned)
+	s0             stackStart // the layers' initial state, from z
+	prev, tgt      []int32    // [T, N] previous and target classes (−1: none, padding)
+	ctl            []float32  // [T, N, Controls] the last NLL's controls, time-major
+	dctl, cproj    []float32  // decode's controls [T, n, Controls] and their projection [T, n, 4H]
+	rowNLL         []float64  // [T·N]
+	nll            []float64  // [N]
+	dlogits, dz    []float32
+	states         []*State // decode's
+	pre, tc, zproj []float32
 }
 
 // NewDecoder returns a decoder over classes categories and steps steps, with a
@@ -65,46 +64,14 @@ func NewDecoder(classes, steps, z int, hidden []int, rng *rand.Rand) *Decoder {
 func NewControlledDecoder(classes, controls, steps, z int, hidden []int, rng *rand.Rand) *Decoder {
 	h := hidden[0]
 	d := &Decoder{Classes: classes, Steps: steps, Z: z, Hidden: h, Controls: controls}
-	d.Init = models.NewDense("init", z, 2*len(hidden)*h, rng)
-	for k := range hidden {
-		in := h
-		if k == 0 {
-			in = classes + z + controls
-		}
-		d.Layers = append(d.Layers, NewLSTM("dec", fmt.Sprintf("_l%d", k), in, h, rng))
-	}
+	d.Init, d.Layers = newStack("init", "dec", z, classes+z+controls, hidden, rng)
 	d.Out = models.NewDense("out", h, classes, rng)
 	return d
 }
 
 // Params returns the parameters in PyTorch's state_dict order.
 func (d *Decoder) Params() []*models.Param {
-	ps := d.Init.Params()
-	for _, l := range d.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return append(ps, d.Out.Params()...)
-}
-
-// initialState computes tanh(init(z)) for n rows and splits it into per-layer h0 and c0.
-func (d *Decoder) initialState(z []float32, n int) {
-	H, L := d.Hidden, len(d.Layers)
-	st := d.Init.Forward(z, n)
-	d.st = models.Buf(d.st, len(st))
-	for i, v := range st {
-		d.st[i] = tanhf(v)
-	}
-	for len(d.h0) < L {
-		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
-	}
-	for k := 0; k < L; k++ {
-		d.h0[k], d.c0[k] = models.Buf(d.h0[k], n*H), models.Buf(d.c0[k], n*H)
-		for i := 0; i < n; i++ {
-			row := d.st[(i*L+k)*2*H:]
-			copy(d.h0[k][i*H:(i+1)*H], row[:H])
-			copy(d.c0[k][i*H:(i+1)*H], row[H:2*H])
-		}
-	}
+	return stackParams(d.Init, d.Layers, d.Out.Params())
 }
 
 // NLL returns −log p(x|z) per example in nats for z [N, Z], teacher-forced on b's classes.
@@ -145,7 +112,7 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 		}
 		d.scheduleInputs(z, n, b.Controls)
 	}
-	d.initialState(z, n)
+	d.s0.forward(d.Init, z, n, H, len(d.Layers))
 	for k, l := range d.Layers {
 		in := seqInput{n: n, t: T}
 		if k == 0 {
@@ -156,52 +123,22 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 		} else {
 			in.dense, in.dDense = d.Layers[k-1].outputs(), H
 		}
-		l.forward(&in, d.h0[k], d.c0[k], train)
+		l.forward(&in, d.s0.h0[k], d.s0.c0[k], train)
 	}
 	logits := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
 	d.rowNLL = growF64(d.rowNLL, T*n)
 	softmaxNLL(d.rowNLL, logits, d.tgt, d.Classes, train)
 	d.dlogits = logits // with train set, now the gradient of each row's NLL
-	d.nll = growF64(d.nll, n)
-	clear(d.nll)
-	for t := 0; t < T; t++ {
-		for i := 0; i < n; i++ {
-			d.nll[i] += d.rowNLL[t*n+i]
-		}
-	}
+	d.nll = perExample(d.nll, d.rowNLL, T, n)
 	return d.nll
 }
 
 // Backward adds the parameter gradients of the last training NLL given d loss/d nll per
 // example, and returns d loss/d z [N, Z], valid until the next call.
 func (d *Decoder) Backward(dnll []float32) []float32 {
-	n, T, H, L := d.n, d.Steps, d.Hidden, len(d.Layers)
-	C := d.Classes
-	for t := 0; t < T; t++ {
-		for i := 0; i < n; i++ {
-			row := d.dlogits[(t*n+i)*C : (t*n+i+1)*C]
-			s := dnll[i]
-			for j := range row {
-				row[j] *= s
-			}
-		}
-	}
-	dh := d.Out.Backward(d.dlogits)
-	d.dst = models.Buf(d.dst, n*L*2*H)
-	for k := L - 1; k >= 0; k-- {
-		l := d.Layers[k]
-		l.backward(dh, nil, nil, true, true)
-		dh = l.ddense
-		for i := 0; i < n; i++ {
-			row := d.dst[(i*L+k)*2*H:]
-			copy(row[:H], l.dh[i*H:(i+1)*H])
-			copy(row[H:2*H], l.dc[i*H:(i+1)*H])
-		}
-	}
-	for i, s := range d.st {
-		d.dst[i] *= 1 - s*s
-	}
-	dz := d.Init.Backward(d.dst)
+	n, T := d.n, d.Steps
+	scaleRows(d.dlogits, dnll, T, n)
+	dz := d.s0.backward(d.Init, d.Layers, d.Out.Backward(d.dlogits), n, d.Hidden, true)
 	d.dz = models.Buf(d.dz, n*d.Z)
 	copy(d.dz, dz)
 	models.AddTo(d.dz, d.Layers[0].dstatic)
@@ -291,7 +228,7 @@ func (d *Decoder) GenerateControlled(z []float32, n int, controls []float32, len
 // input. Its buffers are the decoder's, reused across calls.
 func (d *Decoder) decode(z []float32, n, steps int, controls []float32, choose func(t int, logits []float32), class func(t, i int) int32) {
 	H, G, L := d.Hidden, 4*d.Hidden, len(d.Layers)
-	d.initialState(z, n)
+	d.s0.forward(d.Init, z, n, H, L)
 	for len(d.states) < L {
 		d.states = append(d.states, &State{})
 	}
@@ -302,8 +239,8 @@ func (d *Decoder) decode(z []float32, n, steps int, controls []float32, choose f
 		}
 		s := d.states[k]
 		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
-		copy(s.H, d.h0[k])
-		copy(s.C, d.c0[k])
+		copy(s.H, d.s0.h0[k])
+		copy(s.C, d.s0.c0[k])
 		if k == 0 {
 			// z's part of the first layer's input projection, once for all steps.
 			for i := 0; i < n; i++ {
