@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"musae/datasets"
@@ -142,33 +141,11 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Drums, seed uint
 // Eval scores m on the windows of o.Dir (by default the folder m was trained on): o.Split
 // "validation" (the default: the files the folder's info.csv holds out), "train" or "all".
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which drums to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which drums to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "drums", "drums")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	if split != "validation" && split != "train" && split != "all" {
-		return domain.Inputf("--split %q: for drums, want validation, train or all", split)
-	}
-	trainedOn := false
-	if m.Meta.Data != "" {
-		a, errA := os.Stat(dir)
-		b, errB := os.Stat(m.Meta.Data)
-		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
-	}
-	track := o.Track
-	if trainedOn && track == "" {
-		track = m.Meta.Track
-	}
+	dir, split, track := data.Dir, data.Split, data.Track
 	corpus, err := datasets.LoadDrums(ctx, dir, datasets.DrumOptions{Track: track})
 	if err != nil {
 		return err

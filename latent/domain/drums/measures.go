@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"musae/datasets"
@@ -101,15 +100,12 @@ func (Domain) Describe(x domain.Example) string {
 	return strings.Join(parts, ", ")
 }
 
-// corpus loads the drums of dir with the model's own track when dir is its training data.
+// corpus loads the drums of o.Dir, with the model's own track where it is its training data.
 func corpus(ctx context.Context, m *domain.Model, o domain.DataOptions) (*datasets.DrumCorpus, string, error) {
 	if o.Dir == "" {
 		return nil, "", domain.Inputf("say where the drums are: --data DIR (for example ../shared/data/drums/groove)")
 	}
-	track := o.Track
-	if abs, err := filepath.Abs(o.Dir); err == nil && abs == m.Meta.Data && track == "" {
-		track = m.Meta.Track
-	}
+	track := m.DataTrack(o.Dir, o.Track)
 	c, err := datasets.LoadDrums(ctx, o.Dir, datasets.DrumOptions{Track: track})
 	return c, track, err
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -255,27 +254,11 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 // "validation" (the default), "train" or "all"; o.Limit windows at most, drawn across the
 // files by o.Seed.
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which drums to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which drums to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "drums", "grooves")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	if split != "validation" && split != "train" && split != "all" {
-		return domain.Inputf("--split %q: for grooves, want validation, train or all", split)
-	}
-	track := o.Track
-	if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data && track == "" {
-		track = m.Meta.Track
-	}
+	dir, split, track := data.Dir, data.Split, data.Track
 	corpus, err := datasets.LoadDrums(ctx, dir, datasets.DrumOptions{Track: track})
 	if err != nil {
 		return err

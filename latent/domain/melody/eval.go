@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -427,32 +426,13 @@ func fileMeters(corpus *datasets.MelodyCorpus, validation bool) []string {
 // "train" or "all"; with o.AnyMeter, files in every meter. It writes the figures of
 // ScoreBy, in all and by the meter of the files the windows come from.
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which melodies to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which melodies to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "melodies", "melodies")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	// The training folder by any path (relative, through a link) is the training folder.
-	trainedOn := false
-	if m.Meta.Data != "" {
-		a, errA := os.Stat(dir)
-		b, errB := os.Stat(m.Meta.Data)
-		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
-	}
+	dir, split, trainedOn := data.Dir, data.Split, data.TrainedOn
 	own := takesMeter(m)
-	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true, AnyMeter: o.AnyMeter, OwnMeter: own}
-	if trainedOn && o.Track == "" {
-		opt.Track = m.Meta.Track
-	}
+	opt := datasets.MelodyOptions{Track: data.Track, AlignGrid: true, AnyMeter: o.AnyMeter, OwnMeter: own}
 	var what string
 	switch split {
 	case "validation":
@@ -469,8 +449,6 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	case "all":
 		what = "all files"
 		opt.ValidationShare = -1
-	default:
-		return domain.Inputf("--split %q: for melodies, want validation, train or all", split)
 	}
 	if takesChords(m) {
 		return evalChords(ctx, m, dir, split, what, opt, o, w)

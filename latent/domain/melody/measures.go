@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -137,18 +136,6 @@ func (Domain) Describe(x domain.Example) string {
 	return strings.Join(parts, ", ")
 }
 
-// corpusTrack is the track to read from a corpus: the one asked for, or the model's own
-// track when the corpus is the one it was trained on.
-func corpusTrack(m *domain.Model, dir, track string) string {
-	if track != "" {
-		return track
-	}
-	if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data {
-		return m.Meta.Track
-	}
-	return ""
-}
-
 // Attributes learns one vector per measure from the training split of the MIDI files in
 // o.Dir: the mean mu of the windows in the top quarter by the measure minus that of the
 // bottom quarter.
@@ -162,7 +149,7 @@ func AttributesOf(ctx context.Context, m *domain.Model, o domain.DataOptions, cu
 	if o.Dir == "" {
 		return nil, domain.Inputf("say where the melodies are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
 	}
-	track := corpusTrack(m, o.Dir, o.Track)
+	track := m.DataTrack(o.Dir, o.Track)
 	cut.Track, cut.AlignGrid = track, true
 	var (
 		all     []domain.Example
@@ -252,7 +239,7 @@ func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.Da
 // MeasureAttributeOf is MeasureAttribute for models of other windows than 2 bars, cut as
 // cut says (see AttributesOf).
 func MeasureAttributeOf(ctx context.Context, m *domain.Model, o domain.DataOptions, cut datasets.MelodyOptions, name string, v []float32, amount float64, w io.Writer) error {
-	track := corpusTrack(m, o.Dir, o.Track)
+	track := m.DataTrack(o.Dir, o.Track)
 	cut.Track, cut.AlignGrid = track, true
 	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, cut)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"musae/datasets"
@@ -149,31 +148,11 @@ func hits(seqs [][]int32, b *models.Batch) int {
 // Eval scores m (Score) on the 16-bar windows of o.Dir (by default the folder m was
 // trained on): o.Split "validation" (the default), "train" or "all".
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which melodies to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which melodies to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "melodies", "16-bar melodies")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	track := o.Track
-	if track == "" {
-		if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data {
-			track = m.Meta.Track
-		}
-	}
-	switch split {
-	case "validation", "train", "all":
-	default:
-		return domain.Inputf("--split %q: for 16-bar melodies, want validation, train or all", split)
-	}
+	dir, split, track := data.Dir, data.Split, data.Track
 	c, err := corpus(ctx, dir, track, split == "all")
 	if err != nil {
 		return err
