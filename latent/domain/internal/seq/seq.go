@@ -1,0 +1,51 @@
+// Package seq holds what the domains of step sequences (melodies, drum beats, grooves)
+// share: their comparison, and writing and playing them in sequence.
+package seq
+
+import (
+	"io"
+
+	"musae/latent/domain"
+	"musae/midi"
+)
+
+// Same counts the steps of b equal to a's, of all a's steps.
+func Same[S ~[]E, E comparable](a, b S) (same, total int) {
+	for t, c := range a {
+		if t < len(b) && b[t] == c {
+			same++
+		}
+	}
+	return same, len(a)
+}
+
+// WriteMIDI writes the sequences of type S that xs hold with write (midi.WriteDrums,
+// midi.WriteGrooves) in sequence at l.QPM (midi.QPMOr), a bar of rest between them. It
+// refuses any format but MIDI as an input error; name, the domain's, prefixes the messages.
+func WriteMIDI[S ~[]E, E any](w io.Writer, xs []domain.Example, l domain.Layout, name string, write func(io.Writer, float64, ...S) error) error {
+	ss, err := domain.ValuesOf[S](xs, name)
+	if err != nil {
+		return err
+	}
+	switch l.Format {
+	case "", ".mid", ".midi":
+	default:
+		return domain.Inputf("%s: cannot write %s files; write .mid", name, l.Format)
+	}
+	return write(w, midi.QPMOr(l.QPM), midi.WithRests(ss)...)
+}
+
+// Audio schedules the sequences of type S that xs hold with audio (midi.DrumsAudio,
+// midi.GrooveAudio, midi.MelodyAudio) in sequence at qpm (midi.QPMOr), a bar of rest
+// between them, within its limits. name, the domain's, prefixes the messages.
+func Audio[S ~[]E, E any](xs []domain.Example, qpm float64, name string, audio func(float64, midi.RenderOptions, ...S) (*midi.Audio, error)) (domain.Sound, error) {
+	ss, err := domain.ValuesOf[S](xs, name)
+	if err != nil {
+		return nil, err
+	}
+	a, err := audio(midi.QPMOr(qpm), midi.RenderOptions{}, midi.WithRests(ss)...)
+	if err != nil {
+		return nil, err // not a nil *midi.Audio in a non-nil Sound
+	}
+	return a, nil
+}

@@ -1,0 +1,39 @@
+package seq
+
+import (
+	"bytes"
+	"testing"
+
+	"musae/latent/domain"
+	"musae/midi"
+)
+
+// TestSame: equal steps counted over a's length, a shorter b's missing steps unequal.
+func TestSame(t *testing.T) {
+	for _, c := range []struct {
+		a, b        midi.Drums
+		same, total int
+	}{
+		{midi.Drums{1, 2, 3}, midi.Drums{1, 0, 3}, 2, 3},
+		{midi.Drums{1, 2, 3}, midi.Drums{1}, 1, 3},
+		{midi.Drums{1}, midi.Drums{1, 2, 3}, 1, 1},
+		{nil, midi.Drums{1}, 0, 0},
+	} {
+		if same, total := Same(c.a, c.b); same != c.same || total != c.total {
+			t.Errorf("Same(%v, %v) = %d, %d; want %d, %d", c.a, c.b, same, total, c.same, c.total)
+		}
+	}
+}
+
+// TestWriteMIDI: MIDI is written, another format refused as an input error naming it.
+func TestWriteMIDI(t *testing.T) {
+	xs := []domain.Example{{Value: make(midi.Drums, midi.WindowSteps)}}
+	var b bytes.Buffer
+	if err := WriteMIDI(&b, xs, domain.Layout{Format: ".mid"}, "drums", midi.WriteDrums); err != nil || !bytes.HasPrefix(b.Bytes(), []byte("MThd")) {
+		t.Fatalf("%v, %q", err, b.Bytes()[:min(8, b.Len())])
+	}
+	err := WriteMIDI(&b, xs, domain.Layout{Format: ".abc"}, "drums", midi.WriteDrums)
+	if err == nil || err.Error() != "drums: cannot write .abc files; write .mid" || !domain.IsInputError(err) {
+		t.Errorf(".abc: %v", err)
+	}
+}
