@@ -12,6 +12,7 @@ import (
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
 	"musae/latent/domain/internal/seq"
 	"musae/latent/domain/melody"
 	"musae/midi"
@@ -129,20 +130,7 @@ func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *
 	if err != nil {
 		return nil, err
 	}
-	var flat []float32
-	for _, z := range zs {
-		flat = append(flat, z...)
-	}
-	seqs := dec.Generate(flat, len(zs), temperature, rng)
-	out := make([]domain.Example, len(seqs))
-	for i, s := range seqs {
-		d := make(midi.Drums, len(s))
-		for t, c := range s {
-			d[t] = int(c)
-		}
-		out[i] = domain.Example{Value: d}
-	}
-	return out, nil
+	return seq.Examples[midi.Drums](dec.Generate(pick.Flatten(zs), len(zs), temperature, rng)), nil
 }
 
 // Sample draws n latent vectors from the standard normal prior and decodes them at the

@@ -12,6 +12,7 @@ import (
 	"musae/latent"
 	"musae/latent/domain"
 	"musae/latent/domain/drums"
+	"musae/latent/domain/internal/pick"
 	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
@@ -195,11 +196,7 @@ func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *
 	if err != nil {
 		return nil, err
 	}
-	var flat []float32
-	for _, z := range zs {
-		flat = append(flat, z...)
-	}
-	return examples(dec.Generate(flat, len(zs), temperature, rng), dec.Steps), nil
+	return examples(dec.Generate(pick.Flatten(zs), len(zs), temperature, rng), dec.Steps), nil
 }
 
 // examples cuts a decoder's output [n, steps, Features] into grooves.

@@ -13,6 +13,7 @@ import (
 
 	"musae/datasets"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/rnn"
@@ -223,11 +224,8 @@ func decodeTask(dec *rnn.Decoder, mu []float32, ins []midi.Melody, how Decoding,
 		seqs = dec.Generate(mu, len(ins), 0, nil)
 	}
 	out := make([]midi.Melody, len(seqs))
-	for i, seq := range seqs {
-		out[i] = make(midi.Melody, len(seq))
-		for t, c := range seq {
-			out[i][t] = int(c)
-		}
+	for i, s := range seqs {
+		out[i] = seq.Steps[midi.Melody](s)
 	}
 	return out
 }
@@ -371,7 +369,7 @@ func ScoreExamples(ctx context.Context, m *domain.Model, xs []domain.Example, la
 				}
 			}
 			for _, ta := range tallies {
-				ta.Add(w, toMelody(greedy[i]))
+				ta.Add(w, seq.Steps[midi.Melody](greedy[i]))
 				ta.TeacherForced += tf[i]
 				ta.Sampled += hits
 			}
@@ -386,14 +384,6 @@ func ScoreExamples(ctx context.Context, m *domain.Model, xs []domain.Example, la
 	return map[string]float64{"accuracy": all.Accuracy(), "onset_accuracy": all.OnsetAccuracy(), "exact_windows": all.ExactShare(),
 		"hold_baseline": all.HoldBaseline(), "teacher_forced": all.TeacherForcedAccuracy(), "sampled": all.SampledAccuracy(),
 		"reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, by, nil
-}
-
-func toMelody(seq []int32) midi.Melody {
-	r := make(midi.Melody, len(seq))
-	for t, c := range seq {
-		r[t] = int(c)
-	}
-	return r
 }
 
 // fileMeters labels each window of the split's files with its file's meters ("6/8",

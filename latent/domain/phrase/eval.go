@@ -10,6 +10,7 @@ import (
 
 	"musae/datasets"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/rnn"
@@ -109,8 +110,8 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uin
 		tf += h
 		total += n
 		sampled += hits(dec.Generate(z, b.N, 1, rng), b)
-		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
-			score.Add(ws[i], toMelody(seq))
+		for i, s := range dec.Generate(mu, b.N, 0, nil) {
+			score.Add(ws[i], seq.Steps[midi.Melody](s))
 		}
 		r, k := m.VAE.Score(b, rng)
 		for i := range r {

@@ -1,5 +1,5 @@
 // Package seq holds what the domains of step sequences (melodies, drum beats, grooves)
-// share: their comparison, and writing and playing them in sequence.
+// share: their decoded steps, their comparison, and writing and playing them in sequence.
 package seq
 
 import (
@@ -8,6 +8,26 @@ import (
 	"musae/latent/domain"
 	"musae/midi"
 )
+
+// Steps returns the classes a decoder generated, one a step, as a domain's steps
+// (midi.Melody, midi.Drums).
+func Steps[S ~[]int](classes []int32) S {
+	s := make(S, len(classes))
+	for t, c := range classes {
+		s[t] = int(c)
+	}
+	return s
+}
+
+// Examples returns the sequences of classes a decoder generated as examples holding a
+// domain's steps (Steps).
+func Examples[S ~[]int](seqs [][]int32) []domain.Example {
+	out := make([]domain.Example, len(seqs))
+	for i, s := range seqs {
+		out[i] = domain.Example{Value: Steps[S](s)}
+	}
+	return out
+}
 
 // Same counts the steps of b equal to a's, of all a's steps.
 func Same[S ~[]E, E comparable](a, b S) (same, total int) {

@@ -25,6 +25,20 @@ func TestSame(t *testing.T) {
 	}
 }
 
+// TestExamples: each generated sequence becomes an example of the domain's steps.
+func TestExamples(t *testing.T) {
+	xs := Examples[midi.Melody]([][]int32{{60, 0, 1}, {}})
+	if len(xs) != 2 {
+		t.Fatalf("%d examples", len(xs))
+	}
+	if m, ok := xs[0].Value.(midi.Melody); !ok || len(m) != 3 || m[0] != 60 || m[1] != 0 || m[2] != 1 {
+		t.Errorf("example 1 holds %#v", xs[0].Value)
+	}
+	if m, ok := xs[1].Value.(midi.Melody); !ok || len(m) != 0 {
+		t.Errorf("example 2 holds %#v", xs[1].Value)
+	}
+}
+
 // TestWriteMIDI: MIDI is written, another format refused as an input error naming it.
 func TestWriteMIDI(t *testing.T) {
 	xs := []domain.Example{{Value: make(midi.Drums, midi.WindowSteps)}}
