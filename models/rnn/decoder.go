@@ -311,6 +311,17 @@ func (d *Decoder) scheduleInputs(z []float32, n int, controls []float32) {
 	}, func(t, i int) int32 { return d.prev[(t+1)*n+i] })
 }
 
+// Schedule returns a trainer's BeforeStep hook that anneals d's scheduled sampling by
+// MusicVAE's inverse-sigmoid schedule of rate k (> 0): before training step s, d reads the
+// true previous class with probability k/(k+exp(s/k)) and otherwise its own sample,
+// drawn with the step's rng.
+func (d *Decoder) Schedule(k float64) func(step int, rng *rand.Rand) {
+	return func(step int, rng *rand.Rand) {
+		d.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
+		d.Rng = rng
+	}
+}
+
 // start is row i's input class at step 0: Start[i], or −1 (none).
 func (d *Decoder) start(i int) int32 {
 	if d.Start == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 
@@ -58,11 +57,8 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
 		// MusicVAE's inverse-sigmoid schedule, as melodies train (cat-drums_2bar_small has
-		// rate 1000 too): teacher-forced with probability k/(k+exp(step/k)).
-		t.BeforeStep = func(step int, rng *rand.Rand) {
-			dec.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			dec.Rng = rng
-		}
+		// rate 1000 too).
+		t.BeforeStep = dec.Schedule(k)
 	}
 	valid := pick.N(corpus.Validation, evalWindows, o.Seed)
 	t.Validate = func() (map[string]float64, error) { return Score(context.Background(), m, valid, o.Seed) }

@@ -120,12 +120,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
-		// MusicVAE's inverse-sigmoid schedule: the decoder is teacher-forced with
-		// probability k/(k+exp(step/k)), and otherwise reads its own sample.
-		t.BeforeStep = func(step int, rng *rand.Rand) {
-			dec.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			dec.Rng = rng
-		}
+		t.BeforeStep = dec.Schedule(k) // MusicVAE's inverse-sigmoid schedule
 	}
 	t.Validate = func() (map[string]float64, error) {
 		s, _, err := ScoreExamples(context.Background(), m, valid, nil, o.Seed)

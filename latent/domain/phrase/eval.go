@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 
@@ -69,10 +68,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 		default:
 			return fmt.Errorf("melody16: scheduled sampling in a %T decoder", dec)
 		}
-		t.BeforeStep = func(step int, rng *rand.Rand) {
-			steps.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			steps.Rng = rng
-		}
+		t.BeforeStep = steps.Schedule(k)
 	}
 	valid := c.Validation[:min(evalWindows, len(c.Validation))]
 	t.Validate = func() (map[string]float64, error) { return Score(context.Background(), m, valid, o.Seed) }
