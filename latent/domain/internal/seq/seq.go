@@ -1,9 +1,12 @@
 // Package seq holds what the domains of step sequences (melodies, drum beats, grooves)
-// share: their decoded steps, their comparison, and writing and playing them in sequence.
+// share: their decoded steps, their comparison, their measures, and writing and playing
+// them in sequence.
 package seq
 
 import (
+	"fmt"
 	"io"
+	"strings"
 
 	"musae/latent/domain"
 	"musae/midi"
@@ -68,4 +71,48 @@ func Audio[S ~[]E, E any](xs []domain.Example, qpm float64, name string, audio f
 		return nil, err // not a nil *midi.Audio in a non-nil Sound
 	}
 	return a, nil
+}
+
+// Measure is a number that describes an example of type S (a melody, a beat), from which
+// a domain's Attributes learns a latent attribute vector of the same name.
+type Measure[S any] struct {
+	Name string
+	What string // for people, with its unit
+	// Of measures an example; ok is false where the measure is undefined for it, and
+	// such examples are left out.
+	Of func(S) (v float64, ok bool)
+	// Format shows a value for people.
+	Format func(float64) string
+}
+
+// Fixed is a Measure's Format that shows a value with so many digits after the point.
+func Fixed(digits int) func(float64) string {
+	return func(v float64) string { return fmt.Sprintf("%.*f", digits, v) }
+}
+
+// Mean returns the mean of the measure over the examples of xs where it is defined (0
+// where it is nowhere), and how many those are.
+func (ms Measure[S]) Mean(xs []S) (mean float64, n int) {
+	for _, x := range xs {
+		if v, ok := ms.Of(x); ok {
+			mean += v
+			n++
+		}
+	}
+	if n > 0 {
+		mean /= float64(n)
+	}
+	return mean, n
+}
+
+// Describe gives the measures of x that are defined for it in a line: "density 8.00,
+// pitch 64.5 (E4)"; "" where none is.
+func Describe[S any](ms []Measure[S], x S) string {
+	var parts []string
+	for _, m := range ms {
+		if v, ok := m.Of(x); ok {
+			parts = append(parts, m.Name+" "+m.Format(v))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

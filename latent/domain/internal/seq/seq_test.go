@@ -51,3 +51,28 @@ func TestWriteMIDI(t *testing.T) {
 		t.Errorf(".abc: %v", err)
 	}
 }
+
+// TestMeasure: the mean over the examples where a measure is defined, and a line of the
+// defined ones.
+func TestMeasure(t *testing.T) {
+	first := Measure[midi.Melody]{Name: "first", Of: func(m midi.Melody) (float64, bool) {
+		if len(m) == 0 {
+			return 0, false
+		}
+		return float64(m[0]), true
+	}, Format: Fixed(1)}
+	size := Measure[midi.Melody]{Name: "size", Of: func(m midi.Melody) (float64, bool) { return float64(len(m)), true }, Format: Fixed(0)}
+	if mean, n := first.Mean([]midi.Melody{{60}, {}, {63, 1}}); mean != 61.5 || n != 2 {
+		t.Errorf("Mean = %v over %d, want 61.5 over 2", mean, n)
+	}
+	if mean, n := first.Mean([]midi.Melody{{}}); mean != 0 || n != 0 {
+		t.Errorf("Mean of none = %v over %d", mean, n)
+	}
+	ms := []Measure[midi.Melody]{first, size}
+	if got := Describe(ms, midi.Melody{60, 0}); got != "first 60.0, size 2" {
+		t.Errorf("Describe = %q", got)
+	}
+	if got := Describe(ms[:1], midi.Melody{}); got != "" {
+		t.Errorf("Describe of nothing defined = %q", got)
+	}
+}
