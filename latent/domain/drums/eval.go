@@ -120,11 +120,7 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Drums, seed uint
 				}
 			}
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	n, steps := float64(len(windows)), float64(total)
 	return map[string]float64{

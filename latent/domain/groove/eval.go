@@ -176,11 +176,7 @@ func Score(ctx context.Context, m *domain.Model, gs []midi.Groove, vel int, seed
 				}
 			}
 		}
-		rec, kl := m.VAE.Score(Batch(part, Full), rng)
-		for i := range rec {
-			s.Reconstruction += rec[i]
-			s.KL += kl[i]
-		}
+		m.VAE.AddScore(Batch(part, Full), rng, &s.Reconstruction, &s.KL)
 	}
 	s.Reconstruction /= s.Examples
 	s.KL /= s.Examples

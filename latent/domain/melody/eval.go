@@ -258,11 +258,7 @@ func ScoreTask(ctx context.Context, m *domain.Model, task string, windows []midi
 			score.Add(ws[i], ins[i], out, dmgs[i])
 			base.Add(ws[i], ins[i], ins[i], dmgs[i])
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	f := score.Figures()
 	for k, v := range base.Figures() {
@@ -369,11 +365,7 @@ func ScoreExamples(ctx context.Context, m *domain.Model, xs []domain.Example, la
 				ta.Sampled += hits
 			}
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	n := float64(len(xs))
 	return map[string]float64{"accuracy": all.Accuracy(), "onset_accuracy": all.OnsetAccuracy(), "exact_windows": all.ExactShare(),

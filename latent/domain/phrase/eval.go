@@ -109,11 +109,7 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uin
 		for i, s := range dec.Generate(mu, b.N, 0, nil) {
 			score.Add(ws[i], seq.Steps[midi.Melody](s))
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	n := float64(len(windows))
 	t := float64(total)
