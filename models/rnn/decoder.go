@@ -40,17 +40,16 @@ type Decoder struct {
 	// HierDecoder decoding bar after bar with the same weights).
 	prepared bool
 
-	n              int
-	z              []float32  // the last NLL's latent (not owned)
-	s0             stackStart // the layers' initial state, from z
-	prev, tgt      []int32    // [T, N] previous and target classes (−1: none, padding)
-	ctl            []float32  // [T, N, Controls] the last NLL's controls, time-major
-	dctl, cproj    []float32  // decode's controls [T, n, Controls] and their projection [T, n, 4H]
-	rowNLL         []float64  // [T·N]
-	nll            []float64  // [N]
-	dlogits, dz    []float32
-	states         []*State // decode's
-	pre, tc, zproj []float32
+	n           int
+	z           []float32  // the last NLL's latent (not owned)
+	s0          stackStart // the layers' initial state, from z
+	prev, tgt   []int32    // [T, N] previous and target classes (−1: none, padding)
+	ctl         []float32  // [T, N, Controls] the last NLL's controls, time-major
+	dctl, cproj []float32  // decode's controls [T, n, Controls] and their projection [T, n, 4H]
+	rowNLL      []float64  // [T·N]
+	nll         []float64  // [N]
+	dlogits, dz []float32
+	run         stepper // decode's
 }
 
 // NewDecoder returns a decoder over classes categories and steps steps, with a
@@ -178,12 +177,7 @@ func (d *Decoder) GenerateFor(z []float32, b *models.Batch, temperature float64,
 // (1 to Steps; nil: all Steps). Sequence i is then lengths[i] classes long; the controls
 // past its end are not read.
 func (d *Decoder) GenerateControlled(z []float32, n int, controls []float32, lengths []int, temperature float64, rng *rand.Rand) [][]int32 {
-	if temperature < 0 || math.IsNaN(temperature) {
-		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
-	}
-	if temperature > 0 && rng == nil {
-		panic("rnn: Generate with a positive temperature needs a random source")
-	}
+	checkTemperature(temperature, rng, true)
 	if len(controls) != n*d.Steps*d.Controls {
 		panic(fmt.Sprintf("rnn: Generate of %d sequences of %d steps with %d controls given %d control values", n, d.Steps, d.Controls, len(controls)))
 	}
@@ -227,68 +221,40 @@ func (d *Decoder) GenerateControlled(z []float32, n int, controls []float32, len
 // [n, Classes] and records its choices, which class(t, i) returns as the next step's
 // input. Its buffers are the decoder's, reused across calls.
 func (d *Decoder) decode(z []float32, n, steps int, controls []float32, choose func(t int, logits []float32), class func(t, i int) int32) {
-	H, G, L := d.Hidden, 4*d.Hidden, len(d.Layers)
-	d.s0.forward(d.Init, z, n, H, L)
-	for len(d.states) < L {
-		d.states = append(d.states, &State{})
-	}
-	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
-	for k, l := range d.Layers {
-		if !d.prepared {
-			l.prepare()
-		}
-		s := d.states[k]
-		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
-		copy(s.H, d.s0.h0[k])
-		copy(s.C, d.s0.c0[k])
-		if k == 0 {
-			// z's part of the first layer's input projection, once for all steps.
-			for i := 0; i < n; i++ {
-				copy(d.zproj[i*G:(i+1)*G], l.bias)
-			}
-			l.ws.Gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[d.Classes*G:], G, 1, d.zproj, G)
-			if C := d.Controls; C > 0 {
-				// The controls' part of every step at once, time-major [steps, n, 4H].
-				d.dctl = models.Buf(d.dctl, steps*n*C)
-				for i := 0; i < n; i++ {
-					for t := 0; t < steps; t++ {
-						copy(d.dctl[(t*n+i)*C:(t*n+i+1)*C], controls[(i*d.Steps+t)*C:(i*d.Steps+t+1)*C])
-					}
-				}
-				d.cproj = models.Buf(d.cproj, steps*n*G)
-				l.ws.Gemm(false, false, steps*n, G, C, d.dctl, C, l.wihT[(d.Classes+d.Z)*G:], G, 0, d.cproj, G)
+	G := 4 * d.Hidden
+	d.s0.forward(d.Init, z, n, d.Hidden, len(d.Layers))
+	d.run.begin(d.Layers, &d.s0, z, n, d.Z, d.Classes, d.prepared)
+	l := d.Layers[0]
+	if C := d.Controls; C > 0 {
+		// The controls' part of every step at once, time-major [steps, n, 4H].
+		d.dctl = models.Buf(d.dctl, steps*n*C)
+		for i := 0; i < n; i++ {
+			for t := 0; t < steps; t++ {
+				copy(d.dctl[(t*n+i)*C:(t*n+i+1)*C], controls[(i*d.Steps+t)*C:(i*d.Steps+t+1)*C])
 			}
 		}
+		d.cproj = models.Buf(d.cproj, steps*n*G)
+		l.ws.Gemm(false, false, steps*n, G, C, d.dctl, C, l.wihT[(d.Classes+d.Z)*G:], G, 0, d.cproj, G)
 	}
-	pre := d.pre
+	pre := d.run.pre
 	for t := 0; t < steps; t++ {
-		for k, l := range d.Layers {
-			if k == 0 {
-				if d.Controls > 0 {
-					models.Add(pre, d.zproj, d.cproj[t*n*G:(t+1)*n*G])
-				} else {
-					copy(pre, d.zproj)
-				}
-				for i := 0; i < n; i++ {
-					c := int(d.start(i))
-					if t > 0 {
-						c = int(class(t-1, i))
-					}
-					// A negative class (no class to start from, or the padding of a
-					// shorter sequence in scheduled sampling) is an all-zero input, as in NLL.
-					if c >= 0 {
-						models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
-					}
-				}
-			} else {
-				for i := 0; i < n; i++ {
-					copy(pre[i*G:(i+1)*G], l.bias)
-				}
-				l.ws.Gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
-			}
-			l.stepPrepared(d.states[k], pre, d.tc)
+		if d.Controls > 0 {
+			models.Add(pre, d.run.zproj, d.cproj[t*n*G:(t+1)*n*G])
+		} else {
+			copy(pre, d.run.zproj)
 		}
-		choose(t, d.Out.Forward(d.states[L-1].H, n))
+		for i := 0; i < n; i++ {
+			c := int(d.start(i))
+			if t > 0 {
+				c = int(class(t-1, i))
+			}
+			// A negative class (no class to start from, or the padding of a shorter
+			// sequence in scheduled sampling) is an all-zero input, as in NLL.
+			if c >= 0 {
+				models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
+			}
+		}
+		choose(t, d.Out.Forward(d.run.step(d.Layers, n), n))
 	}
 }
 
@@ -328,6 +294,18 @@ func (d *Decoder) start(i int) int32 {
 		return -1
 	}
 	return d.Start[i]
+}
+
+// checkTemperature panics, on a programmer's error, where a decoder is asked to generate
+// at a negative or NaN temperature, or, where it draws (draws), at a positive one
+// without a random source.
+func checkTemperature(temperature float64, rng *rand.Rand, draws bool) {
+	if temperature < 0 || math.IsNaN(temperature) {
+		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
+	}
+	if draws && temperature > 0 && rng == nil {
+		panic("rnn: Generate with a positive temperature needs a random source")
+	}
 }
 
 func argmax(row []float32) int {

@@ -76,15 +76,14 @@ type GrooveDecoder struct {
 	Layers                  []*LSTM
 	Out                     *models.Dense
 
-	n              int
-	s0             stackStart // the layers' initial state, from z
-	prev, tgt      []float32  // [T, N, F]
-	rowNLL         []float64  // [T·N]
-	nll            []float64  // [N]
-	dout, dz       []float32
-	states         []*State
-	pre, tc, zproj []float32
-	feed           []float32
+	n         int
+	s0        stackStart // the layers' initial state, from z
+	prev, tgt []float32  // [T, N, F]
+	rowNLL    []float64  // [T·N]
+	nll       []float64  // [N]
+	dout, dz  []float32
+	run       stepper // decode's
+	feed      []float32
 }
 
 // NewGrooveDecoder returns a decoder of steps steps of drums drums, with a z-dimensional
@@ -242,12 +241,7 @@ func (d *GrooveDecoder) Generate(z []float32, n int, temperature float64, rng *r
 // as Generate draws them): the decoder predicts the velocities and offsets of those hits,
 // each step reading the given hits of the step before.
 func (d *GrooveDecoder) GenerateWithHits(z []float32, n int, hits []float32, temperature float64, rng *rand.Rand) []float32 {
-	if temperature < 0 || math.IsNaN(temperature) {
-		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
-	}
-	if temperature > 0 && rng == nil && hits == nil {
-		panic("rnn: Generate with a positive temperature needs a random source")
-	}
+	checkTemperature(temperature, rng, hits == nil)
 	T, F, D := d.Steps, d.Features(), d.Drums
 	if hits != nil && len(hits) != n*T*D {
 		panic(fmt.Sprintf("rnn: GenerateWithHits: %d hits for %d sequences of %d steps of %d drums", len(hits), n, T, D))
@@ -295,45 +289,19 @@ func (d *GrooveDecoder) activateValues(a []float32) {
 // choose sees the outputs [n, F] and records the step's values, which step(t, i) returns
 // as the next step's input for example i.
 func (d *GrooveDecoder) decode(z []float32, n int, choose func(t int, out []float32), step func(t, i int) []float32) {
-	H, G, L, F := d.Hidden, 4*d.Hidden, len(d.Layers), d.Features()
-	d.s0.forward(d.Init, z, n, H, L)
-	for len(d.states) < L {
-		d.states = append(d.states, &State{})
-	}
-	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
+	G, F := 4*d.Hidden, d.Features()
+	d.s0.forward(d.Init, z, n, d.Hidden, len(d.Layers))
+	d.run.begin(d.Layers, &d.s0, z, n, d.Z, F, false)
 	d.feed = models.Buf(d.feed, n*F)
-	for k, l := range d.Layers {
-		l.prepare()
-		s := d.states[k]
-		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
-		copy(s.H, d.s0.h0[k])
-		copy(s.C, d.s0.c0[k])
-		if k == 0 {
-			for i := 0; i < n; i++ {
-				copy(d.zproj[i*G:(i+1)*G], l.bias)
-			}
-			l.ws.Gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[F*G:], G, 1, d.zproj, G)
-		}
-	}
-	pre := d.pre
+	l, pre := d.Layers[0], d.run.pre
 	for t := 0; t < d.Steps; t++ {
-		for k, l := range d.Layers {
-			if k == 0 {
-				copy(pre, d.zproj)
-				if t > 0 {
-					for i := 0; i < n; i++ {
-						copy(d.feed[i*F:(i+1)*F], step(t-1, i))
-					}
-					l.ws.Gemm(false, false, n, G, F, d.feed, F, l.wihT, G, 1, pre, G)
-				}
-			} else {
-				for i := 0; i < n; i++ {
-					copy(pre[i*G:(i+1)*G], l.bias)
-				}
-				l.ws.Gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
+		copy(pre, d.run.zproj)
+		if t > 0 {
+			for i := 0; i < n; i++ {
+				copy(d.feed[i*F:(i+1)*F], step(t-1, i))
 			}
-			l.stepPrepared(d.states[k], pre, d.tc)
+			l.ws.Gemm(false, false, n, G, F, d.feed, F, l.wihT, G, 1, pre, G)
 		}
-		choose(t, d.Out.Forward(d.states[L-1].H, n))
+		choose(t, d.Out.Forward(d.run.step(d.Layers, n), n))
 	}
 }

@@ -3,7 +3,6 @@ package rnn
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"musae/models"
@@ -340,9 +339,7 @@ func (d *HierDecoder) Generate(z []float32, n int, temperature float64, rng *ran
 // after it reads its last class, so that the decoded bars join the kept ones. nil keep
 // keeps none.
 func (d *HierDecoder) GenerateKeeping(z []float32, n int, keep []bool, kept [][]int32, temperature float64, rng *rand.Rand) [][]int32 {
-	if temperature < 0 || math.IsNaN(temperature) {
-		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
-	}
+	checkTemperature(temperature, rng, false) // the bar decoder checks its draws
 	if keep != nil && (len(keep) != d.Bars || len(kept) != n) {
 		panic(fmt.Sprintf("rnn: GenerateKeeping with %d bars of keep for %d and %d sequences for %d", len(keep), d.Bars, len(kept), n))
 	}

@@ -118,3 +118,56 @@ func scaleRows(g, dnll []float32, T, n int) {
 		}
 	}
 }
+
+// stepper runs a stack of LSTM layers one step at a time from a stackStart, as the
+// decoders generate: the first layer's input projection at each step is z's part, made
+// once (zproj), plus what the caller adds for the step's own input; each layer above
+// reads the one below. Its buffers are reused across calls.
+type stepper struct {
+	states         []*State
+	pre, tc, zproj []float32
+}
+
+// begin readies the states of layers for n rows from s, and zproj: the first layer's
+// bias plus z [n, Z]'s part of its input projection, z's columns starting at column zcol
+// of its input. Unless prepared, it first derives the layers' one-step weights.
+func (p *stepper) begin(layers []*LSTM, s *stackStart, z []float32, n, Z, zcol int, prepared bool) {
+	H := layers[0].Hidden
+	G := 4 * H
+	for len(p.states) < len(layers) {
+		p.states = append(p.states, &State{})
+	}
+	p.pre, p.tc, p.zproj = models.Buf(p.pre, n*G), models.Buf(p.tc, n*H), models.Buf(p.zproj, n*G)
+	for k, l := range layers {
+		if !prepared {
+			l.prepare()
+		}
+		st := p.states[k]
+		st.H, st.C = models.Buf(st.H, n*H), models.Buf(st.C, n*H)
+		copy(st.H, s.h0[k])
+		copy(st.C, s.c0[k])
+		if k == 0 {
+			for i := 0; i < n; i++ {
+				copy(p.zproj[i*G:(i+1)*G], l.bias)
+			}
+			l.ws.Gemm(false, false, n, G, Z, z, Z, l.wihT[zcol*G:], G, 1, p.zproj, G)
+		}
+	}
+}
+
+// step runs one step of every layer, the first from the input projection the caller
+// made in p.pre [n, 4H], and returns the last layer's output h [n, H].
+func (p *stepper) step(layers []*LSTM, n int) []float32 {
+	pre := p.pre
+	for k, l := range layers {
+		if k > 0 {
+			H, G := l.Hidden, 4*l.Hidden
+			for i := 0; i < n; i++ {
+				copy(pre[i*G:(i+1)*G], l.bias)
+			}
+			l.ws.Gemm(false, false, n, G, H, p.states[k-1].H, H, l.wihT, G, 1, pre, G)
+		}
+		l.stepPrepared(p.states[k], pre, p.tc)
+	}
+	return p.states[len(layers)-1].H
+}
