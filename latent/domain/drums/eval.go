@@ -10,6 +10,7 @@ import (
 	"musae/datasets"
 	"musae/latent/domain"
 	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 )
@@ -142,15 +143,7 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	if err != nil {
 		return err
 	}
-	var windows []midi.Drums
-	switch split {
-	case "validation":
-		windows = corpus.Validation
-	case "train":
-		windows = corpus.Train
-	default:
-		windows = append(append(windows, corpus.Train...), corpus.Validation...)
-	}
+	windows := seq.Split(split, corpus.Train, corpus.Validation)
 	if o.Limit > 0 && o.Limit < len(windows) {
 		windows = windows[:o.Limit]
 	}

@@ -12,6 +12,7 @@ import (
 	"musae/datasets"
 	"musae/latent/domain"
 	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/rnn"
@@ -259,16 +260,7 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	if err != nil {
 		return err
 	}
-	var gs []midi.Groove
-	switch split {
-	case "validation":
-		gs = corpus.ValidationGrooves
-	case "train":
-		gs = corpus.TrainGrooves
-	default:
-		gs = append(slices.Clone(corpus.TrainGrooves), corpus.ValidationGrooves...)
-	}
-	gs = pick.N(gs, o.Limit, o.Seed)
+	gs := pick.N(seq.Split(split, corpus.TrainGrooves, corpus.ValidationGrooves), o.Limit, o.Seed)
 	if len(gs) == 0 {
 		return fmt.Errorf("%s: no 2-bar drum windows in the %s split (%d files, %d skipped)", dir, split, len(corpus.Files), len(corpus.Skipped))
 	}

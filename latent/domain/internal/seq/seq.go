@@ -6,6 +6,7 @@ package seq
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"musae/latent/domain"
@@ -71,6 +72,19 @@ func Audio[S ~[]E, E any](xs []domain.Example, qpm float64, name string, audio f
 		return nil, err // not a nil *midi.Audio in a non-nil Sound
 	}
 	return a, nil
+}
+
+// Split returns the windows of an Eval's split (domain.EvalData): the validation or the
+// training ones, or for "all" the training windows, then the validation ones, in a slice
+// of its own.
+func Split[T any](split string, train, validation []T) []T {
+	switch split {
+	case "validation":
+		return validation
+	case "train":
+		return train
+	}
+	return append(slices.Clone(train), validation...)
 }
 
 // Measure is a number that describes an example of type S (a melody, a beat), from which

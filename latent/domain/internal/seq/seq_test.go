@@ -76,3 +76,19 @@ func TestMeasure(t *testing.T) {
 		t.Errorf("Describe of nothing defined = %q", got)
 	}
 }
+
+// TestSplit: a split's windows, all of them training first, without writing into train.
+func TestSplit(t *testing.T) {
+	train, valid := make([]int, 2, 4), []int{7}
+	train[0], train[1] = 1, 2
+	if got := Split("validation", train, valid); len(got) != 1 || got[0] != 7 {
+		t.Errorf("validation: %v", got)
+	}
+	if got := Split("train", train, valid); len(got) != 2 || got[1] != 2 {
+		t.Errorf("train: %v", got)
+	}
+	got := Split("all", train, valid)
+	if len(got) != 3 || got[0] != 1 || got[2] != 7 || train[:3][2] != 0 {
+		t.Errorf("all: %v (train's spare room: %v)", got, train[:3])
+	}
+}
