@@ -42,13 +42,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	abs, _ := filepath.Abs(o.Dir)
 	t.Data = datasets.DrumSet{Windows: train}
 	t.Shape = [3]int{midi.WindowSteps, midi.NumDrumClasses, 1}
-	trainFiles := 0
-	for _, f := range corpus.Files {
-		if !f.Validation {
-			trainFiles++
-		}
-	}
-	t.Meta.Dataset = fmt.Sprintf("%s (%d training patterns of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), trainFiles, corpus.SplitFrom)
+	t.Meta.Dataset = fmt.Sprintf("%s (%d training patterns of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), corpus.TrainFiles(), corpus.SplitFrom)
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	// The per-epoch check scores up to evalWindows validation patterns, drawn across files.
 	dec, err := decoder(m)

@@ -227,13 +227,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	abs, _ := filepath.Abs(o.Dir)
 	t.Data = Set{Grooves: train}
 	t.Shape = [3]int{midi.WindowSteps, Features, 0}
-	trainFiles := 0
-	for _, f := range corpus.Files {
-		if !f.Validation {
-			trainFiles++
-		}
-	}
-	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), trainFiles, corpus.SplitFrom)
+	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), corpus.TrainFiles(), corpus.SplitFrom)
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	vel := MedianVelocity(train)
 	valid := pick.N(corpus.ValidationGrooves, evalWindows, o.Seed)
