@@ -80,7 +80,7 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 			d.Steps, d.Classes, d.Controls, b.T, b.D, b.C, b.Classes != nil))
 	}
 	b.CheckLengths()
-	n, T, H := b.N, b.T, d.Hidden
+	n, T := b.N, b.T
 	d.n, d.z = n, z
 	d.prev, d.tgt = growInt(d.prev, T*n), growInt(d.tgt, T*n)
 	for i := 0; i < n; i++ {
@@ -111,20 +111,11 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 		}
 		d.scheduleInputs(z, n, b.Controls)
 	}
-	d.s0.forward(d.Init, z, n, H, len(d.Layers))
-	for k, l := range d.Layers {
-		in := seqInput{n: n, t: T}
-		if k == 0 {
-			in.classes, in.oneHot, in.static, in.dStatic = d.prev, d.Classes, z, d.Z
-			if d.Controls > 0 {
-				in.dense, in.dDense, in.staticFirst = d.ctl, d.Controls, true
-			}
-		} else {
-			in.dense, in.dDense = d.Layers[k-1].outputs(), H
-		}
-		l.forward(&in, d.s0.h0[k], d.s0.c0[k], train)
+	in := seqInput{n: n, t: T, classes: d.prev, oneHot: d.Classes, static: z, dStatic: d.Z}
+	if d.Controls > 0 {
+		in.dense, in.dDense, in.staticFirst = d.ctl, d.Controls, true
 	}
-	logits := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
+	logits := d.Out.Forward(d.s0.run(d.Init, d.Layers, z, in, train), T*n)
 	d.rowNLL = growF64(d.rowNLL, T*n)
 	softmaxNLL(d.rowNLL, logits, d.tgt, d.Classes, train)
 	d.dlogits = logits // with train set, now the gradient of each row's NLL

@@ -134,17 +134,8 @@ func (d *GrooveDecoder) NLL(z []float32, b *models.Batch, train bool) []float64 
 			}
 		}
 	}
-	d.s0.forward(d.Init, z, n, d.Hidden, len(d.Layers))
-	for k, l := range d.Layers {
-		in := seqInput{n: n, t: T}
-		if k == 0 {
-			in.dense, in.dDense, in.static, in.dStatic = d.prev, F, z, d.Z
-		} else {
-			in.dense, in.dDense = d.Layers[k-1].outputs(), d.Hidden
-		}
-		l.forward(&in, d.s0.h0[k], d.s0.c0[k], train)
-	}
-	out := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
+	in := seqInput{n: n, t: T, dense: d.prev, dDense: F, static: z, dStatic: d.Z}
+	out := d.Out.Forward(d.s0.run(d.Init, d.Layers, z, in, train), T*n)
 	d.rowNLL = growF64(d.rowNLL, T*n)
 	d.dout = models.Buf(d.dout, len(out))
 	for r := 0; r < T*n; r++ {

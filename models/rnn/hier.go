@@ -210,23 +210,12 @@ func (d *HierDecoder) Steps() int { return d.Bars * d.BarSteps }
 // conduct runs the conductor from z [n, Z] and leaves the bar embeddings in d.emb
 // [Bars, n, H].
 func (d *HierDecoder) conduct(z []float32, n int, train bool) {
-	H, L := d.Hidden, len(d.Conductor)
 	d.n = n
-	d.s0.forward(d.Init, z, n, H, L)
 	d.none = growInt(d.none, d.Bars*n)
 	for i := range d.none {
 		d.none[i] = -1
 	}
-	for k, l := range d.Conductor {
-		in := seqInput{n: n, t: d.Bars}
-		if k == 0 {
-			in.classes, in.oneHot = d.none, 1
-		} else {
-			in.dense, in.dDense = d.Conductor[k-1].outputs(), H
-		}
-		l.forward(&in, d.s0.h0[k], d.s0.c0[k], train)
-	}
-	out := d.Conductor[L-1].outputs()
+	out := d.s0.run(d.Init, d.Conductor, z, seqInput{n: n, t: d.Bars, classes: d.none, oneHot: 1}, train)
 	d.emb = models.Buf(d.emb, len(out))
 	copy(d.emb, out)
 }

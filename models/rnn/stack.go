@@ -66,6 +66,22 @@ func (s *stackStart) forward(init *models.Dense, x []float32, n, H, L int) {
 	}
 }
 
+// run computes the start from x [n, in] (forward) and runs the layers over a sequence
+// from it, in a training pass where train is set: the first layer reads first (n rows, t
+// steps), each above the outputs of the one below. It returns the last layer's outputs
+// [t, n, H].
+func (s *stackStart) run(init *models.Dense, layers []*LSTM, x []float32, first seqInput, train bool) []float32 {
+	s.forward(init, x, first.n, layers[0].Hidden, len(layers))
+	for k, l := range layers {
+		in := first
+		if k > 0 {
+			in = seqInput{n: first.n, t: first.t, dense: layers[k-1].outputs(), dDense: layers[k-1].Hidden}
+		}
+		l.forward(&in, s.h0[k], s.c0[k], train)
+	}
+	return layers[len(layers)-1].outputs()
+}
+
 // backward runs backpropagation through the layers that started from this state, from
 // dh, d loss/d the last layer's outputs [T, n, H], down to the first, then through tanh
 // and init: it adds the parameter gradients and returns d loss/d x [n, in] (init's
