@@ -45,6 +45,17 @@ type DrumCorpus struct {
 	SplitFrom string
 }
 
+// TrainFiles is how many of the files that gave windows training learns from.
+func (c *DrumCorpus) TrainFiles() int {
+	n := 0
+	for _, f := range c.Files {
+		if !f.Validation {
+			n++
+		}
+	}
+	return n
+}
+
 // DrumFile is a file that gave windows.
 type DrumFile struct {
 	Path       string // relative to the corpus folder, with forward slashes

@@ -305,3 +305,13 @@ func (v *VAE) Score(b *Batch, rng *rand.Rand) (rec, kl []float64) {
 	}
 	return rec, kl
 }
+
+// AddScore adds the terms Score returns for b's examples to the running totals *rec and
+// *kl, example by example: what an evaluation over batches sums before it takes means.
+func (v *VAE) AddScore(b *Batch, rng *rand.Rand, rec, kl *float64) {
+	r, k := v.Score(b, rng)
+	for i := range r {
+		*rec += r[i]
+		*kl += k[i]
+	}
+}

@@ -40,18 +40,16 @@ type Decoder struct {
 	// HierDecoder decoding bar after bar with the same weights).
 	prepared bool
 
-	n                int
-	z                []float32 // the last NLL's latent (not owned)
-	st               []float32 // tanh(init(z)) [N, layers·2·H]
-	h0, c0           [][]float32
-	prev, tgt        []int32   // [T, N] previous and target classes (−1: none, padding)
-	ctl              []float32 // [T, N, Controls] the last NLL's controls, time-major
-	dctl, cproj      []float32 // decode's controls [T, n, Controls] and their projection [T, n, 4H]
-	rowNLL           []float64 // [T·N]
-	nll              []float64 // [N]
-	dlogits, dst, dz []float32
-	states           []*State // decode's
-	pre, tc, zproj   []float32
+	n           int
+	z           []float32  // the last NLL's latent (not owned)
+	s0          stackStart // the layers' initial state, from z
+	prev, tgt   []int32    // [T, N] previous and target classes (−1: none, padding)
+	ctl         []float32  // [T, N, Controls] the last NLL's controls, time-major
+	dctl, cproj []float32  // decode's controls [T, n, Controls] and their projection [T, n, 4H]
+	rowNLL      []float64  // [T·N]
+	nll         []float64  // [N]
+	dlogits, dz []float32
+	run         stepper // decode's
 }
 
 // NewDecoder returns a decoder over classes categories and steps steps, with a
@@ -65,46 +63,14 @@ func NewDecoder(classes, steps, z int, hidden []int, rng *rand.Rand) *Decoder {
 func NewControlledDecoder(classes, controls, steps, z int, hidden []int, rng *rand.Rand) *Decoder {
 	h := hidden[0]
 	d := &Decoder{Classes: classes, Steps: steps, Z: z, Hidden: h, Controls: controls}
-	d.Init = models.NewDense("init", z, 2*len(hidden)*h, rng)
-	for k := range hidden {
-		in := h
-		if k == 0 {
-			in = classes + z + controls
-		}
-		d.Layers = append(d.Layers, NewLSTM("dec", fmt.Sprintf("_l%d", k), in, h, rng))
-	}
+	d.Init, d.Layers = newStack("init", "dec", z, classes+z+controls, hidden, rng)
 	d.Out = models.NewDense("out", h, classes, rng)
 	return d
 }
 
 // Params returns the parameters in PyTorch's state_dict order.
 func (d *Decoder) Params() []*models.Param {
-	ps := d.Init.Params()
-	for _, l := range d.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return append(ps, d.Out.Params()...)
-}
-
-// initialState computes tanh(init(z)) for n rows and splits it into per-layer h0 and c0.
-func (d *Decoder) initialState(z []float32, n int) {
-	H, L := d.Hidden, len(d.Layers)
-	st := d.Init.Forward(z, n)
-	d.st = models.Buf(d.st, len(st))
-	for i, v := range st {
-		d.st[i] = tanhf(v)
-	}
-	for len(d.h0) < L {
-		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
-	}
-	for k := 0; k < L; k++ {
-		d.h0[k], d.c0[k] = models.Buf(d.h0[k], n*H), models.Buf(d.c0[k], n*H)
-		for i := 0; i < n; i++ {
-			row := d.st[(i*L+k)*2*H:]
-			copy(d.h0[k][i*H:(i+1)*H], row[:H])
-			copy(d.c0[k][i*H:(i+1)*H], row[H:2*H])
-		}
-	}
+	return stackParams(d.Init, d.Layers, d.Out.Params())
 }
 
 // NLL returns −log p(x|z) per example in nats for z [N, Z], teacher-forced on b's classes.
@@ -114,7 +80,7 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 			d.Steps, d.Classes, d.Controls, b.T, b.D, b.C, b.Classes != nil))
 	}
 	b.CheckLengths()
-	n, T, H := b.N, b.T, d.Hidden
+	n, T := b.N, b.T
 	d.n, d.z = n, z
 	d.prev, d.tgt = growInt(d.prev, T*n), growInt(d.tgt, T*n)
 	for i := 0; i < n; i++ {
@@ -145,63 +111,24 @@ func (d *Decoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 		}
 		d.scheduleInputs(z, n, b.Controls)
 	}
-	d.initialState(z, n)
-	for k, l := range d.Layers {
-		in := seqInput{n: n, t: T}
-		if k == 0 {
-			in.classes, in.oneHot, in.static, in.dStatic = d.prev, d.Classes, z, d.Z
-			if d.Controls > 0 {
-				in.dense, in.dDense, in.staticFirst = d.ctl, d.Controls, true
-			}
-		} else {
-			in.dense, in.dDense = d.Layers[k-1].outputs(), H
-		}
-		l.forward(&in, d.h0[k], d.c0[k], train)
+	in := seqInput{n: n, t: T, classes: d.prev, oneHot: d.Classes, static: z, dStatic: d.Z}
+	if d.Controls > 0 {
+		in.dense, in.dDense, in.staticFirst = d.ctl, d.Controls, true
 	}
-	logits := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
+	logits := d.Out.Forward(d.s0.run(d.Init, d.Layers, z, in, train), T*n)
 	d.rowNLL = growF64(d.rowNLL, T*n)
 	softmaxNLL(d.rowNLL, logits, d.tgt, d.Classes, train)
 	d.dlogits = logits // with train set, now the gradient of each row's NLL
-	d.nll = growF64(d.nll, n)
-	clear(d.nll)
-	for t := 0; t < T; t++ {
-		for i := 0; i < n; i++ {
-			d.nll[i] += d.rowNLL[t*n+i]
-		}
-	}
+	d.nll = perExample(d.nll, d.rowNLL, T, n)
 	return d.nll
 }
 
 // Backward adds the parameter gradients of the last training NLL given d loss/d nll per
 // example, and returns d loss/d z [N, Z], valid until the next call.
 func (d *Decoder) Backward(dnll []float32) []float32 {
-	n, T, H, L := d.n, d.Steps, d.Hidden, len(d.Layers)
-	C := d.Classes
-	for t := 0; t < T; t++ {
-		for i := 0; i < n; i++ {
-			row := d.dlogits[(t*n+i)*C : (t*n+i+1)*C]
-			s := dnll[i]
-			for j := range row {
-				row[j] *= s
-			}
-		}
-	}
-	dh := d.Out.Backward(d.dlogits)
-	d.dst = models.Buf(d.dst, n*L*2*H)
-	for k := L - 1; k >= 0; k-- {
-		l := d.Layers[k]
-		l.backward(dh, nil, nil, true, true)
-		dh = l.ddense
-		for i := 0; i < n; i++ {
-			row := d.dst[(i*L+k)*2*H:]
-			copy(row[:H], l.dh[i*H:(i+1)*H])
-			copy(row[H:2*H], l.dc[i*H:(i+1)*H])
-		}
-	}
-	for i, s := range d.st {
-		d.dst[i] *= 1 - s*s
-	}
-	dz := d.Init.Backward(d.dst)
+	n, T := d.n, d.Steps
+	scaleRows(d.dlogits, dnll, T, n)
+	dz := d.s0.backward(d.Init, d.Layers, d.Out.Backward(d.dlogits), n, d.Hidden, true)
 	d.dz = models.Buf(d.dz, n*d.Z)
 	copy(d.dz, dz)
 	models.AddTo(d.dz, d.Layers[0].dstatic)
@@ -241,12 +168,7 @@ func (d *Decoder) GenerateFor(z []float32, b *models.Batch, temperature float64,
 // (1 to Steps; nil: all Steps). Sequence i is then lengths[i] classes long; the controls
 // past its end are not read.
 func (d *Decoder) GenerateControlled(z []float32, n int, controls []float32, lengths []int, temperature float64, rng *rand.Rand) [][]int32 {
-	if temperature < 0 || math.IsNaN(temperature) {
-		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
-	}
-	if temperature > 0 && rng == nil {
-		panic("rnn: Generate with a positive temperature needs a random source")
-	}
+	checkTemperature(temperature, rng, true)
 	if len(controls) != n*d.Steps*d.Controls {
 		panic(fmt.Sprintf("rnn: Generate of %d sequences of %d steps with %d controls given %d control values", n, d.Steps, d.Controls, len(controls)))
 	}
@@ -290,68 +212,40 @@ func (d *Decoder) GenerateControlled(z []float32, n int, controls []float32, len
 // [n, Classes] and records its choices, which class(t, i) returns as the next step's
 // input. Its buffers are the decoder's, reused across calls.
 func (d *Decoder) decode(z []float32, n, steps int, controls []float32, choose func(t int, logits []float32), class func(t, i int) int32) {
-	H, G, L := d.Hidden, 4*d.Hidden, len(d.Layers)
-	d.initialState(z, n)
-	for len(d.states) < L {
-		d.states = append(d.states, &State{})
-	}
-	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
-	for k, l := range d.Layers {
-		if !d.prepared {
-			l.prepare()
-		}
-		s := d.states[k]
-		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
-		copy(s.H, d.h0[k])
-		copy(s.C, d.c0[k])
-		if k == 0 {
-			// z's part of the first layer's input projection, once for all steps.
-			for i := 0; i < n; i++ {
-				copy(d.zproj[i*G:(i+1)*G], l.bias)
-			}
-			l.ws.Gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[d.Classes*G:], G, 1, d.zproj, G)
-			if C := d.Controls; C > 0 {
-				// The controls' part of every step at once, time-major [steps, n, 4H].
-				d.dctl = models.Buf(d.dctl, steps*n*C)
-				for i := 0; i < n; i++ {
-					for t := 0; t < steps; t++ {
-						copy(d.dctl[(t*n+i)*C:(t*n+i+1)*C], controls[(i*d.Steps+t)*C:(i*d.Steps+t+1)*C])
-					}
-				}
-				d.cproj = models.Buf(d.cproj, steps*n*G)
-				l.ws.Gemm(false, false, steps*n, G, C, d.dctl, C, l.wihT[(d.Classes+d.Z)*G:], G, 0, d.cproj, G)
+	G := 4 * d.Hidden
+	d.s0.forward(d.Init, z, n, d.Hidden, len(d.Layers))
+	d.run.begin(d.Layers, &d.s0, z, n, d.Z, d.Classes, d.prepared)
+	l := d.Layers[0]
+	if C := d.Controls; C > 0 {
+		// The controls' part of every step at once, time-major [steps, n, 4H].
+		d.dctl = models.Buf(d.dctl, steps*n*C)
+		for i := 0; i < n; i++ {
+			for t := 0; t < steps; t++ {
+				copy(d.dctl[(t*n+i)*C:(t*n+i+1)*C], controls[(i*d.Steps+t)*C:(i*d.Steps+t+1)*C])
 			}
 		}
+		d.cproj = models.Buf(d.cproj, steps*n*G)
+		l.ws.Gemm(false, false, steps*n, G, C, d.dctl, C, l.wihT[(d.Classes+d.Z)*G:], G, 0, d.cproj, G)
 	}
-	pre := d.pre
+	pre := d.run.pre
 	for t := 0; t < steps; t++ {
-		for k, l := range d.Layers {
-			if k == 0 {
-				if d.Controls > 0 {
-					models.Add(pre, d.zproj, d.cproj[t*n*G:(t+1)*n*G])
-				} else {
-					copy(pre, d.zproj)
-				}
-				for i := 0; i < n; i++ {
-					c := int(d.start(i))
-					if t > 0 {
-						c = int(class(t-1, i))
-					}
-					// A negative class (no class to start from, or the padding of a
-					// shorter sequence in scheduled sampling) is an all-zero input, as in NLL.
-					if c >= 0 {
-						models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
-					}
-				}
-			} else {
-				for i := 0; i < n; i++ {
-					copy(pre[i*G:(i+1)*G], l.bias)
-				}
-				l.ws.Gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
-			}
-			l.stepPrepared(d.states[k], pre, d.tc)
+		if d.Controls > 0 {
+			models.Add(pre, d.run.zproj, d.cproj[t*n*G:(t+1)*n*G])
+		} else {
+			copy(pre, d.run.zproj)
 		}
-		choose(t, d.Out.Forward(d.states[L-1].H, n))
+		for i := 0; i < n; i++ {
+			c := int(d.start(i))
+			if t > 0 {
+				c = int(class(t-1, i))
+			}
+			// A negative class (no class to start from, or the padding of a shorter
+			// sequence in scheduled sampling) is an all-zero input, as in NLL.
+			if c >= 0 {
+				models.AddTo(pre[i*G:(i+1)*G], l.wihT[c*G:(c+1)*G])
+			}
+		}
+		choose(t, d.Out.Forward(d.run.step(d.Layers, n), n))
 	}
 }
 
@@ -374,12 +268,35 @@ func (d *Decoder) scheduleInputs(z []float32, n int, controls []float32) {
 	}, func(t, i int) int32 { return d.prev[(t+1)*n+i] })
 }
 
+// Schedule returns a trainer's BeforeStep hook that anneals d's scheduled sampling by
+// MusicVAE's inverse-sigmoid schedule of rate k (> 0): before training step s, d reads the
+// true previous class with probability k/(k+exp(s/k)) and otherwise its own sample,
+// drawn with the step's rng.
+func (d *Decoder) Schedule(k float64) func(step int, rng *rand.Rand) {
+	return func(step int, rng *rand.Rand) {
+		d.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
+		d.Rng = rng
+	}
+}
+
 // start is row i's input class at step 0: Start[i], or −1 (none).
 func (d *Decoder) start(i int) int32 {
 	if d.Start == nil {
 		return -1
 	}
 	return d.Start[i]
+}
+
+// checkTemperature panics, on a programmer's error, where a decoder is asked to generate
+// at a negative or NaN temperature, or, where it draws (draws), at a positive one
+// without a random source.
+func checkTemperature(temperature float64, rng *rand.Rand, draws bool) {
+	if temperature < 0 || math.IsNaN(temperature) {
+		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
+	}
+	if draws && temperature > 0 && rng == nil {
+		panic("rnn: Generate with a positive temperature needs a random source")
+	}
 }
 
 func argmax(row []float32) int {

@@ -76,16 +76,14 @@ type GrooveDecoder struct {
 	Layers                  []*LSTM
 	Out                     *models.Dense
 
-	n              int
-	st             []float32 // tanh(init(z)) [N, layers·2·H]
-	h0, c0         [][]float32
-	prev, tgt      []float32 // [T, N, F]
-	rowNLL         []float64 // [T·N]
-	nll            []float64 // [N]
-	dout, dst, dz  []float32
-	states         []*State
-	pre, tc, zproj []float32
-	feed           []float32
+	n         int
+	s0        stackStart // the layers' initial state, from z
+	prev, tgt []float32  // [T, N, F]
+	rowNLL    []float64  // [T·N]
+	nll       []float64  // [N]
+	dout, dz  []float32
+	run       stepper // decode's
+	feed      []float32
 }
 
 // NewGrooveDecoder returns a decoder of steps steps of drums drums, with a z-dimensional
@@ -93,14 +91,7 @@ type GrooveDecoder struct {
 func NewGrooveDecoder(drums, steps, z int, hidden []int, rng *rand.Rand) *GrooveDecoder {
 	h, f := hidden[0], 3*drums
 	d := &GrooveDecoder{Drums: drums, Steps: steps, Z: z, Hidden: h}
-	d.Init = models.NewDense("init", z, 2*len(hidden)*h, rng)
-	for k := range hidden {
-		in := h
-		if k == 0 {
-			in = f + z
-		}
-		d.Layers = append(d.Layers, NewLSTM("dec", fmt.Sprintf("_l%d", k), in, h, rng))
-	}
+	d.Init, d.Layers = newStack("init", "dec", z, f+z, hidden, rng)
 	d.Out = models.NewDense("out", h, f, rng)
 	return d
 }
@@ -110,32 +101,7 @@ func (d *GrooveDecoder) Features() int { return 3 * d.Drums }
 
 // Params returns the parameters in PyTorch's state_dict order.
 func (d *GrooveDecoder) Params() []*models.Param {
-	ps := d.Init.Params()
-	for _, l := range d.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return append(ps, d.Out.Params()...)
-}
-
-// initialState computes tanh(init(z)) for n rows and splits it into per-layer h0 and c0.
-func (d *GrooveDecoder) initialState(z []float32, n int) {
-	H, L := d.Hidden, len(d.Layers)
-	st := d.Init.Forward(z, n)
-	d.st = models.Buf(d.st, len(st))
-	for i, v := range st {
-		d.st[i] = tanhf(v)
-	}
-	for len(d.h0) < L {
-		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
-	}
-	for k := 0; k < L; k++ {
-		d.h0[k], d.c0[k] = models.Buf(d.h0[k], n*H), models.Buf(d.c0[k], n*H)
-		for i := 0; i < n; i++ {
-			row := d.st[(i*L+k)*2*H:]
-			copy(d.h0[k][i*H:(i+1)*H], row[:H])
-			copy(d.c0[k][i*H:(i+1)*H], row[H:2*H])
-		}
-	}
+	return stackParams(d.Init, d.Layers, d.Out.Params())
 }
 
 // targets returns the batch's decoder targets: b.Target where set, else b.X.
@@ -168,29 +134,14 @@ func (d *GrooveDecoder) NLL(z []float32, b *models.Batch, train bool) []float64 
 			}
 		}
 	}
-	d.initialState(z, n)
-	for k, l := range d.Layers {
-		in := seqInput{n: n, t: T}
-		if k == 0 {
-			in.dense, in.dDense, in.static, in.dStatic = d.prev, F, z, d.Z
-		} else {
-			in.dense, in.dDense = d.Layers[k-1].outputs(), d.Hidden
-		}
-		l.forward(&in, d.h0[k], d.c0[k], train)
-	}
-	out := d.Out.Forward(d.Layers[len(d.Layers)-1].outputs(), T*n)
+	in := seqInput{n: n, t: T, dense: d.prev, dDense: F, static: z, dStatic: d.Z}
+	out := d.Out.Forward(d.s0.run(d.Init, d.Layers, z, in, train), T*n)
 	d.rowNLL = growF64(d.rowNLL, T*n)
 	d.dout = models.Buf(d.dout, len(out))
 	for r := 0; r < T*n; r++ {
 		d.rowNLL[r] = grooveLoss(out[r*F:(r+1)*F], d.tgt[r*F:(r+1)*F], d.dout[r*F:(r+1)*F], d.Drums)
 	}
-	d.nll = growF64(d.nll, n)
-	clear(d.nll)
-	for t := 0; t < T; t++ {
-		for i := 0; i < n; i++ {
-			d.nll[i] += d.rowNLL[t*n+i]
-		}
-	}
+	d.nll = perExample(d.nll, d.rowNLL, T, n)
 	return d.nll
 }
 
@@ -222,32 +173,9 @@ func grooveLoss(a, y, da []float32, drums int) float64 {
 // Backward adds the parameter gradients of the last training NLL given d loss/d nll per
 // example, and returns d loss/d z [N, Z], valid until the next call.
 func (d *GrooveDecoder) Backward(dnll []float32) []float32 {
-	n, T, H, L, F := d.n, d.Steps, d.Hidden, len(d.Layers), d.Features()
-	for t := 0; t < T; t++ {
-		for i := 0; i < n; i++ {
-			row := d.dout[(t*n+i)*F : (t*n+i+1)*F]
-			s := dnll[i]
-			for j := range row {
-				row[j] *= s
-			}
-		}
-	}
-	dh := d.Out.Backward(d.dout)
-	d.dst = models.Buf(d.dst, n*L*2*H)
-	for k := L - 1; k >= 0; k-- {
-		l := d.Layers[k]
-		l.backward(dh, nil, nil, true, true)
-		dh = l.ddense
-		for i := 0; i < n; i++ {
-			row := d.dst[(i*L+k)*2*H:]
-			copy(row[:H], l.dh[i*H:(i+1)*H])
-			copy(row[H:2*H], l.dc[i*H:(i+1)*H])
-		}
-	}
-	for i, s := range d.st {
-		d.dst[i] *= 1 - s*s
-	}
-	dz := d.Init.Backward(d.dst)
+	n, T := d.n, d.Steps
+	scaleRows(d.dout, dnll, T, n)
+	dz := d.s0.backward(d.Init, d.Layers, d.Out.Backward(d.dout), n, d.Hidden, true)
 	d.dz = models.Buf(d.dz, n*d.Z)
 	copy(d.dz, dz)
 	models.AddTo(d.dz, d.Layers[0].dstatic)
@@ -304,12 +232,7 @@ func (d *GrooveDecoder) Generate(z []float32, n int, temperature float64, rng *r
 // as Generate draws them): the decoder predicts the velocities and offsets of those hits,
 // each step reading the given hits of the step before.
 func (d *GrooveDecoder) GenerateWithHits(z []float32, n int, hits []float32, temperature float64, rng *rand.Rand) []float32 {
-	if temperature < 0 || math.IsNaN(temperature) {
-		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
-	}
-	if temperature > 0 && rng == nil && hits == nil {
-		panic("rnn: Generate with a positive temperature needs a random source")
-	}
+	checkTemperature(temperature, rng, hits == nil)
 	T, F, D := d.Steps, d.Features(), d.Drums
 	if hits != nil && len(hits) != n*T*D {
 		panic(fmt.Sprintf("rnn: GenerateWithHits: %d hits for %d sequences of %d steps of %d drums", len(hits), n, T, D))
@@ -357,45 +280,19 @@ func (d *GrooveDecoder) activateValues(a []float32) {
 // choose sees the outputs [n, F] and records the step's values, which step(t, i) returns
 // as the next step's input for example i.
 func (d *GrooveDecoder) decode(z []float32, n int, choose func(t int, out []float32), step func(t, i int) []float32) {
-	H, G, L, F := d.Hidden, 4*d.Hidden, len(d.Layers), d.Features()
-	d.initialState(z, n)
-	for len(d.states) < L {
-		d.states = append(d.states, &State{})
-	}
-	d.pre, d.tc, d.zproj = models.Buf(d.pre, n*G), models.Buf(d.tc, n*H), models.Buf(d.zproj, n*G)
+	G, F := 4*d.Hidden, d.Features()
+	d.s0.forward(d.Init, z, n, d.Hidden, len(d.Layers))
+	d.run.begin(d.Layers, &d.s0, z, n, d.Z, F, false)
 	d.feed = models.Buf(d.feed, n*F)
-	for k, l := range d.Layers {
-		l.prepare()
-		s := d.states[k]
-		s.H, s.C = models.Buf(s.H, n*H), models.Buf(s.C, n*H)
-		copy(s.H, d.h0[k])
-		copy(s.C, d.c0[k])
-		if k == 0 {
-			for i := 0; i < n; i++ {
-				copy(d.zproj[i*G:(i+1)*G], l.bias)
-			}
-			l.ws.Gemm(false, false, n, G, d.Z, z, d.Z, l.wihT[F*G:], G, 1, d.zproj, G)
-		}
-	}
-	pre := d.pre
+	l, pre := d.Layers[0], d.run.pre
 	for t := 0; t < d.Steps; t++ {
-		for k, l := range d.Layers {
-			if k == 0 {
-				copy(pre, d.zproj)
-				if t > 0 {
-					for i := 0; i < n; i++ {
-						copy(d.feed[i*F:(i+1)*F], step(t-1, i))
-					}
-					l.ws.Gemm(false, false, n, G, F, d.feed, F, l.wihT, G, 1, pre, G)
-				}
-			} else {
-				for i := 0; i < n; i++ {
-					copy(pre[i*G:(i+1)*G], l.bias)
-				}
-				l.ws.Gemm(false, false, n, G, H, d.states[k-1].H, H, l.wihT, G, 1, pre, G)
+		copy(pre, d.run.zproj)
+		if t > 0 {
+			for i := 0; i < n; i++ {
+				copy(d.feed[i*F:(i+1)*F], step(t-1, i))
 			}
-			l.stepPrepared(d.states[k], pre, d.tc)
+			l.ws.Gemm(false, false, n, G, F, d.feed, F, l.wihT, G, 1, pre, G)
 		}
-		choose(t, d.Out.Forward(d.states[L-1].H, n))
+		choose(t, d.Out.Forward(d.run.step(d.Layers, n), n))
 	}
 }

@@ -3,7 +3,6 @@ package rnn
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"musae/models"
@@ -179,14 +178,13 @@ type HierDecoder struct {
 	Bar                                *Decoder
 
 	n              int
-	st             []float32 // tanh(conductor_init(z)) [N, layers·2·H]
-	h0, c0         [][]float32
-	none           []int32 // [Bars, N] of −1: the conductor's zero inputs
+	s0             stackStart // the conductor's initial state, from z
+	none           []int32    // [Bars, N] of −1: the conductor's zero inputs
 	sub            models.Batch
 	start          []int32   // [Bars·N] each bar's first input
 	emb            []float32 // [Bars, N, H] = [Bars·N, H]
 	barNLL, nll    []float64
-	dbar, dst, dz  []float32
+	dbar, dz       []float32
 	demb           []float32
 	keepRow, genIn []int32
 }
@@ -196,25 +194,14 @@ func NewHierDecoder(c HierConfig, rng *rand.Rand) *HierDecoder {
 	h := c.ConductorHidden[0]
 	bc := c.barConfig()
 	d := &HierDecoder{Bars: c.Bars, BarSteps: bc.Steps, Classes: c.Classes, Z: c.Z, Hidden: h}
-	d.Init = models.NewDense("conductor_init", c.Z, 2*len(c.ConductorHidden)*h, rng)
-	for k := range c.ConductorHidden {
-		in := h
-		if k == 0 {
-			in = 1
-		}
-		d.Conductor = append(d.Conductor, NewLSTM("conductor", fmt.Sprintf("_l%d", k), in, h, rng))
-	}
+	d.Init, d.Conductor = newStack("conductor_init", "conductor", c.Z, 1, c.ConductorHidden, rng)
 	d.Bar = NewDecoder(bc.Classes, bc.Steps, bc.Z, bc.DecoderHidden, rng)
 	return d
 }
 
 // Params returns the conductor's parameters, then the bar decoder's.
 func (d *HierDecoder) Params() []*models.Param {
-	ps := d.Init.Params()
-	for _, l := range d.Conductor {
-		ps = append(ps, l.Params()...)
-	}
-	return append(ps, d.Bar.Params()...)
+	return stackParams(d.Init, d.Conductor, d.Bar.Params())
 }
 
 // Steps is the length of the sequences, Bars·BarSteps.
@@ -223,38 +210,12 @@ func (d *HierDecoder) Steps() int { return d.Bars * d.BarSteps }
 // conduct runs the conductor from z [n, Z] and leaves the bar embeddings in d.emb
 // [Bars, n, H].
 func (d *HierDecoder) conduct(z []float32, n int, train bool) {
-	H, L := d.Hidden, len(d.Conductor)
 	d.n = n
-	st := d.Init.Forward(z, n)
-	d.st = models.Buf(d.st, len(st))
-	for i, v := range st {
-		d.st[i] = tanhf(v)
-	}
-	for len(d.h0) < L {
-		d.h0, d.c0 = append(d.h0, nil), append(d.c0, nil)
-	}
-	for k := 0; k < L; k++ {
-		d.h0[k], d.c0[k] = models.Buf(d.h0[k], n*H), models.Buf(d.c0[k], n*H)
-		for i := 0; i < n; i++ {
-			row := d.st[(i*L+k)*2*H:]
-			copy(d.h0[k][i*H:(i+1)*H], row[:H])
-			copy(d.c0[k][i*H:(i+1)*H], row[H:2*H])
-		}
-	}
 	d.none = growInt(d.none, d.Bars*n)
 	for i := range d.none {
 		d.none[i] = -1
 	}
-	for k, l := range d.Conductor {
-		in := seqInput{n: n, t: d.Bars}
-		if k == 0 {
-			in.classes, in.oneHot = d.none, 1
-		} else {
-			in.dense, in.dDense = d.Conductor[k-1].outputs(), H
-		}
-		l.forward(&in, d.h0[k], d.c0[k], train)
-	}
-	out := d.Conductor[L-1].outputs()
+	out := d.s0.run(d.Init, d.Conductor, z, seqInput{n: n, t: d.Bars, classes: d.none, oneHot: 1}, train)
 	d.emb = models.Buf(d.emb, len(out))
 	copy(d.emb, out)
 }
@@ -290,13 +251,7 @@ func (d *HierDecoder) check(b *models.Batch) {
 func (d *HierDecoder) NLL(z []float32, b *models.Batch, train bool) []float64 {
 	bars := d.BarNLL(z, b, train)
 	n := b.N
-	d.nll = growF64(d.nll, n)
-	clear(d.nll)
-	for bar := 0; bar < d.Bars; bar++ {
-		for i := 0; i < n; i++ {
-			d.nll[i] += bars[bar*n+i]
-		}
-	}
+	d.nll = perExample(d.nll, bars, d.Bars, n)
 	return d.nll
 }
 
@@ -326,26 +281,11 @@ func (d *HierDecoder) Backward(dnll []float32) []float32 {
 
 // BackwardBars is Backward given d loss/d nll per bar, [Bars, N] as BarNLL returns them.
 func (d *HierDecoder) BackwardBars(dbar []float32) []float32 {
-	n, H, L := d.n, d.Hidden, len(d.Conductor)
+	n := d.n
 	demb := d.Bar.Backward(dbar) // [Bars·N, H] = [Bars, N, H]
 	d.demb = models.Buf(d.demb, len(demb))
 	copy(d.demb, demb)
-	d.dst = models.Buf(d.dst, n*L*2*H)
-	dh := d.demb
-	for k := L - 1; k >= 0; k-- {
-		l := d.Conductor[k]
-		l.backward(dh, nil, nil, true, k > 0)
-		dh = l.ddense
-		for i := 0; i < n; i++ {
-			row := d.dst[(i*L+k)*2*H:]
-			copy(row[:H], l.dh[i*H:(i+1)*H])
-			copy(row[H:2*H], l.dc[i*H:(i+1)*H])
-		}
-	}
-	for i, s := range d.st {
-		d.dst[i] *= 1 - s*s
-	}
-	dz := d.Init.Backward(d.dst)
+	dz := d.s0.backward(d.Init, d.Conductor, d.demb, n, d.Hidden, false)
 	d.dz = models.Buf(d.dz, n*d.Z)
 	copy(d.dz, dz)
 	return d.dz
@@ -388,9 +328,7 @@ func (d *HierDecoder) Generate(z []float32, n int, temperature float64, rng *ran
 // after it reads its last class, so that the decoded bars join the kept ones. nil keep
 // keeps none.
 func (d *HierDecoder) GenerateKeeping(z []float32, n int, keep []bool, kept [][]int32, temperature float64, rng *rand.Rand) [][]int32 {
-	if temperature < 0 || math.IsNaN(temperature) {
-		panic(fmt.Sprintf("rnn: Generate with temperature %v", temperature))
-	}
+	checkTemperature(temperature, rng, false) // the bar decoder checks its draws
 	if keep != nil && (len(keep) != d.Bars || len(kept) != n) {
 		panic(fmt.Sprintf("rnn: GenerateKeeping with %d bars of keep for %d and %d sequences for %d", len(keep), d.Bars, len(kept), n))
 	}

@@ -12,6 +12,8 @@ import (
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/latent/domain/melody"
 	"musae/midi"
 	"musae/models"
@@ -128,20 +130,7 @@ func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *
 	if err != nil {
 		return nil, err
 	}
-	var flat []float32
-	for _, z := range zs {
-		flat = append(flat, z...)
-	}
-	seqs := dec.Generate(flat, len(zs), temperature, rng)
-	out := make([]domain.Example, len(seqs))
-	for i, s := range seqs {
-		d := make(midi.Drums, len(s))
-		for t, c := range s {
-			d[t] = int(c)
-		}
-		out[i] = domain.Example{Value: d}
-	}
-	return out, nil
+	return seq.Examples[midi.Drums](dec.Generate(pick.Flatten(zs), len(zs), temperature, rng)), nil
 }
 
 // Sample draws n latent vectors from the standard normal prior and decodes them at the
@@ -228,40 +217,18 @@ func trackHint(f *midi.File) string {
 // Write writes beats to one MIDI track on channel 10 in sequence at layout.QPM (120 when
 // 0), a bar of rest between them.
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
-	ds, err := beats(xs)
-	if err != nil {
-		return err
-	}
-	switch l.Format {
-	case "", ".mid", ".midi":
-	default:
-		return domain.Inputf("drums: cannot write %s files; write .mid", l.Format)
-	}
-	return midi.WriteDrums(w, midi.QPMOr(l.QPM), midi.WithRests(ds)...)
+	return seq.WriteMIDI(w, xs, l, "drums", midi.WriteDrums)
 }
 
 // Audio schedules beats in sequence at qpm, a bar of rest between them, for musae's drum
 // kit (midi.DrumsAudio), within its limits.
 func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
-	ds, err := beats(xs)
-	if err != nil {
-		return nil, err
-	}
-	a, err := midi.DrumsAudio(midi.QPMOr(qpm), midi.RenderOptions{}, midi.WithRests(ds)...)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return seq.Audio(xs, qpm, "drums", midi.DrumsAudio)
 }
 
 // Compare counts the steps of b's beat equal to a's, of all a's steps.
 func (Domain) Compare(a, b domain.Example) (same, total int) {
 	da, _ := a.Value.(midi.Drums)
 	db, _ := b.Value.(midi.Drums)
-	for t, c := range da {
-		if t < len(db) && db[t] == c {
-			same++
-		}
-	}
-	return same, len(da)
+	return seq.Same(da, db)
 }

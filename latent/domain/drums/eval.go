@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"musae/datasets"
 	"musae/latent/domain"
 	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 )
@@ -43,13 +42,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	abs, _ := filepath.Abs(o.Dir)
 	t.Data = datasets.DrumSet{Windows: train}
 	t.Shape = [3]int{midi.WindowSteps, midi.NumDrumClasses, 1}
-	trainFiles := 0
-	for _, f := range corpus.Files {
-		if !f.Validation {
-			trainFiles++
-		}
-	}
-	t.Meta.Dataset = fmt.Sprintf("%s (%d training patterns of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), trainFiles, corpus.SplitFrom)
+	t.Meta.Dataset = fmt.Sprintf("%s (%d training patterns of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), corpus.TrainFiles(), corpus.SplitFrom)
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	// The per-epoch check scores up to evalWindows validation patterns, drawn across files.
 	dec, err := decoder(m)
@@ -59,11 +52,8 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
 		// MusicVAE's inverse-sigmoid schedule, as melodies train (cat-drums_2bar_small has
-		// rate 1000 too): teacher-forced with probability k/(k+exp(step/k)).
-		t.BeforeStep = func(step int, rng *rand.Rand) {
-			dec.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			dec.Rng = rng
-		}
+		// rate 1000 too).
+		t.BeforeStep = dec.Schedule(k)
 	}
 	valid := pick.N(corpus.Validation, evalWindows, o.Seed)
 	t.Validate = func() (map[string]float64, error) { return Score(context.Background(), m, valid, o.Seed) }
@@ -125,11 +115,7 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Drums, seed uint
 				}
 			}
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	n, steps := float64(len(windows)), float64(total)
 	return map[string]float64{
@@ -142,46 +128,16 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Drums, seed uint
 // Eval scores m on the windows of o.Dir (by default the folder m was trained on): o.Split
 // "validation" (the default: the files the folder's info.csv holds out), "train" or "all".
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which drums to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which drums to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "drums", "drums")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	if split != "validation" && split != "train" && split != "all" {
-		return domain.Inputf("--split %q: for drums, want validation, train or all", split)
-	}
-	trainedOn := false
-	if m.Meta.Data != "" {
-		a, errA := os.Stat(dir)
-		b, errB := os.Stat(m.Meta.Data)
-		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
-	}
-	track := o.Track
-	if trainedOn && track == "" {
-		track = m.Meta.Track
-	}
+	dir, split, track := data.Dir, data.Split, data.Track
 	corpus, err := datasets.LoadDrums(ctx, dir, datasets.DrumOptions{Track: track})
 	if err != nil {
 		return err
 	}
-	var windows []midi.Drums
-	switch split {
-	case "validation":
-		windows = corpus.Validation
-	case "train":
-		windows = corpus.Train
-	default:
-		windows = append(append(windows, corpus.Train...), corpus.Validation...)
-	}
+	windows := seq.Split(split, corpus.Train, corpus.Validation)
 	if o.Limit > 0 && o.Limit < len(windows) {
 		windows = windows[:o.Limit]
 	}

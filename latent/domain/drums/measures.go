@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
 	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/latent/domain/melody"
 	"musae/midi"
 )
@@ -22,22 +21,16 @@ var (
 
 // Measure is a number that describes a beat, from which Attributes learns a latent
 // attribute vector of the same name.
-type Measure struct {
-	Name string
-	What string // for people, with its unit
-	// Of measures a beat; ok is false where the measure is undefined (no hits, or no
-	// hi-hat for openness), and such beats are left out.
-	Of func(midi.Drums) (v float64, ok bool)
-}
+type Measure = seq.Measure[midi.Drums]
 
 // Measures are the measures Attributes learns vectors for, in a fixed order: density
-// (hits per window), syncopation (share of hits off the 8th-note grid) and openness
-// (share of hi-hat hits that are open).
+// (hits per window), syncopation (share of hits off the 8th-note grid; undefined without
+// hits) and openness (share of hi-hat hits that are open; undefined without hi-hat).
 func Measures() []Measure {
 	return []Measure{
-		{"density", "hits per window, all drums", func(d midi.Drums) (float64, bool) { return float64(d.NumHits()), true }},
-		{"syncopation", "share of hits on the 2nd and 4th 16th of a beat", Syncopation},
-		{"openness", "share of hi-hat hits that are open", Openness},
+		{Name: "density", What: "hits per window, all drums", Of: func(d midi.Drums) (float64, bool) { return float64(d.NumHits()), true }, Format: seq.Fixed(1)},
+		{Name: "syncopation", What: "share of hits on the 2nd and 4th 16th of a beat", Of: Syncopation, Format: seq.Fixed(3)},
+		{Name: "openness", What: "share of hi-hat hits that are open", Of: Openness, Format: seq.Fixed(3)},
 	}
 }
 
@@ -79,37 +72,21 @@ func Openness(d midi.Drums) (float64, bool) {
 	return float64(open) / float64(all), true
 }
 
-func format(name string, v float64) string {
-	if name == "density" {
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.3f", v)
-}
-
 // Describe gives a beat's measures in a line: "density 24.0, syncopation 0.125, ...".
 func (Domain) Describe(x domain.Example) string {
 	d, err := Drums(x)
 	if err != nil {
 		return err.Error()
 	}
-	var parts []string
-	for _, ms := range Measures() {
-		if v, ok := ms.Of(d); ok {
-			parts = append(parts, ms.Name+" "+format(ms.Name, v))
-		}
-	}
-	return strings.Join(parts, ", ")
+	return seq.Describe(Measures(), d)
 }
 
-// corpus loads the drums of dir with the model's own track when dir is its training data.
+// corpus loads the drums of o.Dir, with the model's own track where it is its training data.
 func corpus(ctx context.Context, m *domain.Model, o domain.DataOptions) (*datasets.DrumCorpus, string, error) {
 	if o.Dir == "" {
 		return nil, "", domain.Inputf("say where the drums are: --data DIR (for example ../shared/data/drums/groove)")
 	}
-	track := o.Track
-	if abs, err := filepath.Abs(o.Dir); err == nil && abs == m.Meta.Data && track == "" {
-		track = m.Meta.Track
-	}
+	track := m.DataTrack(o.Dir, o.Track)
 	c, err := datasets.LoadDrums(ctx, o.Dir, datasets.DrumOptions{Track: track})
 	return c, track, err
 }
@@ -155,8 +132,8 @@ func (Domain) Attributes(ctx context.Context, m *domain.Model, o domain.DataOpti
 		}
 		v, _ := attrs.Vector(ms.Name)
 		fmt.Fprintf(w, "%-11s %s: top quarter %s to %s (%d beats) minus bottom quarter %s to %s (%d beats); |v| %.3f\n",
-			ms.Name, ms.What, format(ms.Name, values[top[0]]), format(ms.Name, values[top[len(top)-1]]), len(top),
-			format(ms.Name, values[bottom[0]]), format(ms.Name, values[bottom[len(bottom)-1]]), len(bottom), latent.Norm(v))
+			ms.Name, ms.What, ms.Format(values[top[0]]), ms.Format(values[top[len(top)-1]]), len(top),
+			ms.Format(values[bottom[0]]), ms.Format(values[bottom[len(bottom)-1]]), len(bottom), latent.Norm(v))
 	}
 	return attrs, nil
 }
@@ -202,25 +179,14 @@ func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.Da
 	col := fmt.Sprintf("z = mu %+g·%s", amount, name)
 	fmt.Fprintf(w, "\n%-50s  %-8s  %-8s  %-24s  %s\n", "measure (mean over the beats)", "input", "z = mu", col, "change")
 	for _, ms := range Measures() {
-		mean := func(ds []midi.Drums) (float64, int) {
-			var s float64
-			n := 0
-			for _, d := range ds {
-				if v, ok := ms.Of(d); ok {
-					s += v
-					n++
-				}
-			}
-			return s / float64(max(n, 1)), n
-		}
-		a, _ := mean(windows)
-		b, nb := mean(before)
-		cv, nc := mean(after)
+		a, _ := ms.Mean(windows)
+		b, nb := ms.Mean(before)
+		cv, nc := ms.Mean(after)
 		change := "-"
 		if nb > 0 && nc > 0 {
 			change = fmt.Sprintf("%+.3f", cv-b)
 		}
-		fmt.Fprintf(w, "%-50s  %-8s  %-8s  %-24s  %s\n", ms.What, format(ms.Name, a), format(ms.Name, b), format(ms.Name, cv), change)
+		fmt.Fprintf(w, "%-50s  %-8s  %-8s  %-24s  %s\n", ms.What, ms.Format(a), ms.Format(b), ms.Format(cv), change)
 	}
 	return nil
 }

@@ -6,13 +6,13 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"musae/datasets"
 	"musae/latent/domain"
 	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/rnn"
@@ -177,11 +177,7 @@ func Score(ctx context.Context, m *domain.Model, gs []midi.Groove, vel int, seed
 				}
 			}
 		}
-		rec, kl := m.VAE.Score(Batch(part, Full), rng)
-		for i := range rec {
-			s.Reconstruction += rec[i]
-			s.KL += kl[i]
-		}
+		m.VAE.AddScore(Batch(part, Full), rng, &s.Reconstruction, &s.KL)
 	}
 	s.Reconstruction /= s.Examples
 	s.KL /= s.Examples
@@ -231,13 +227,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	abs, _ := filepath.Abs(o.Dir)
 	t.Data = Set{Grooves: train}
 	t.Shape = [3]int{midi.WindowSteps, Features, 0}
-	trainFiles := 0
-	for _, f := range corpus.Files {
-		if !f.Validation {
-			trainFiles++
-		}
-	}
-	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), trainFiles, corpus.SplitFrom)
+	t.Meta.Dataset = fmt.Sprintf("%s (%d training windows of 2 bars from %d training files, split by %s)", filepath.Base(abs), len(train), corpus.TrainFiles(), corpus.SplitFrom)
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	vel := MedianVelocity(train)
 	valid := pick.N(corpus.ValidationGrooves, evalWindows, o.Seed)
@@ -255,41 +245,16 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 // "validation" (the default), "train" or "all"; o.Limit windows at most, drawn across the
 // files by o.Seed.
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which drums to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which drums to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "drums", "grooves")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	if split != "validation" && split != "train" && split != "all" {
-		return domain.Inputf("--split %q: for grooves, want validation, train or all", split)
-	}
-	track := o.Track
-	if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data && track == "" {
-		track = m.Meta.Track
-	}
+	dir, split, track := data.Dir, data.Split, data.Track
 	corpus, err := datasets.LoadDrums(ctx, dir, datasets.DrumOptions{Track: track})
 	if err != nil {
 		return err
 	}
-	var gs []midi.Groove
-	switch split {
-	case "validation":
-		gs = corpus.ValidationGrooves
-	case "train":
-		gs = corpus.TrainGrooves
-	default:
-		gs = append(slices.Clone(corpus.TrainGrooves), corpus.ValidationGrooves...)
-	}
-	gs = pick.N(gs, o.Limit, o.Seed)
+	gs := pick.N(seq.Split(split, corpus.TrainGrooves, corpus.ValidationGrooves), o.Limit, o.Seed)
 	if len(gs) == 0 {
 		return fmt.Errorf("%s: no 2-bar drum windows in the %s split (%d files, %d skipped)", dir, split, len(corpus.Files), len(corpus.Skipped))
 	}

@@ -12,6 +12,8 @@ import (
 	"musae/latent"
 	"musae/latent/domain"
 	"musae/latent/domain/drums"
+	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/conv"
@@ -194,11 +196,7 @@ func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *
 	if err != nil {
 		return nil, err
 	}
-	var flat []float32
-	for _, z := range zs {
-		flat = append(flat, z...)
-	}
-	return examples(dec.Generate(flat, len(zs), temperature, rng), dec.Steps), nil
+	return examples(dec.Generate(pick.Flatten(zs), len(zs), temperature, rng), dec.Steps), nil
 }
 
 // examples cuts a decoder's output [n, steps, Features] into grooves.
@@ -231,30 +229,13 @@ func (Domain) Read(r io.Reader, name string, opt domain.ReadOptions) (domain.Exa
 // Write writes grooves to one MIDI track on channel 10 in sequence at layout.QPM (120 when
 // 0), a bar of rest between them, each hit at its velocity and offset.
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
-	gs, err := grooves(xs)
-	if err != nil {
-		return err
-	}
-	switch l.Format {
-	case "", ".mid", ".midi":
-	default:
-		return domain.Inputf("groove: cannot write %s files; write .mid", l.Format)
-	}
-	return midi.WriteGrooves(w, midi.QPMOr(l.QPM), midi.WithRests(gs)...)
+	return seq.WriteMIDI(w, xs, l, "groove", midi.WriteGrooves)
 }
 
 // Audio schedules grooves in sequence at qpm, a bar of rest between them, for musae's
 // drum kit, within its limits.
 func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
-	gs, err := grooves(xs)
-	if err != nil {
-		return nil, err
-	}
-	a, err := midi.GrooveAudio(midi.QPMOr(qpm), midi.RenderOptions{}, midi.WithRests(gs)...)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return seq.Audio(xs, qpm, "groove", midi.GrooveAudio)
 }
 
 // Compare counts the steps of b whose drums hit are a's, of all a's steps (velocities and
@@ -262,11 +243,5 @@ func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 func (Domain) Compare(a, b domain.Example) (same, total int) {
 	ga, _ := a.Value.(midi.Groove)
 	gb, _ := b.Value.(midi.Groove)
-	da, db := ga.Drums(), gb.Drums()
-	for t, c := range da {
-		if t < len(db) && db[t] == c {
-			same++
-		}
-	}
-	return same, len(da)
+	return seq.Same(ga.Drums(), gb.Drums())
 }

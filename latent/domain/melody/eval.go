@@ -7,13 +7,13 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"musae/datasets"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/rnn"
@@ -120,12 +120,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
-		// MusicVAE's inverse-sigmoid schedule: the decoder is teacher-forced with
-		// probability k/(k+exp(step/k)), and otherwise reads its own sample.
-		t.BeforeStep = func(step int, rng *rand.Rand) {
-			dec.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			dec.Rng = rng
-		}
+		t.BeforeStep = dec.Schedule(k) // MusicVAE's inverse-sigmoid schedule
 	}
 	t.Validate = func() (map[string]float64, error) {
 		s, _, err := ScoreExamples(context.Background(), m, valid, nil, o.Seed)
@@ -224,11 +219,8 @@ func decodeTask(dec *rnn.Decoder, mu []float32, ins []midi.Melody, how Decoding,
 		seqs = dec.Generate(mu, len(ins), 0, nil)
 	}
 	out := make([]midi.Melody, len(seqs))
-	for i, seq := range seqs {
-		out[i] = make(midi.Melody, len(seq))
-		for t, c := range seq {
-			out[i][t] = int(c)
-		}
+	for i, s := range seqs {
+		out[i] = seq.Steps[midi.Melody](s)
 	}
 	return out
 }
@@ -266,11 +258,7 @@ func ScoreTask(ctx context.Context, m *domain.Model, task string, windows []midi
 			score.Add(ws[i], ins[i], out, dmgs[i])
 			base.Add(ws[i], ins[i], ins[i], dmgs[i])
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	f := score.Figures()
 	for k, v := range base.Figures() {
@@ -372,29 +360,17 @@ func ScoreExamples(ctx context.Context, m *domain.Model, xs []domain.Example, la
 				}
 			}
 			for _, ta := range tallies {
-				ta.Add(w, toMelody(greedy[i]))
+				ta.Add(w, seq.Steps[midi.Melody](greedy[i]))
 				ta.TeacherForced += tf[i]
 				ta.Sampled += hits
 			}
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	n := float64(len(xs))
 	return map[string]float64{"accuracy": all.Accuracy(), "onset_accuracy": all.OnsetAccuracy(), "exact_windows": all.ExactShare(),
 		"hold_baseline": all.HoldBaseline(), "teacher_forced": all.TeacherForcedAccuracy(), "sampled": all.SampledAccuracy(),
 		"reconstruction": rec / n, "kl": kl / n, "loss": (rec + kl) / n}, by, nil
-}
-
-func toMelody(seq []int32) midi.Melody {
-	r := make(midi.Melody, len(seq))
-	for t, c := range seq {
-		r[t] = int(c)
-	}
-	return r
 }
 
 // fileMeters labels each window of the split's files with its file's meters ("6/8",
@@ -427,32 +403,13 @@ func fileMeters(corpus *datasets.MelodyCorpus, validation bool) []string {
 // "train" or "all"; with o.AnyMeter, files in every meter. It writes the figures of
 // ScoreBy, in all and by the meter of the files the windows come from.
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which melodies to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which melodies to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "melodies", "melodies")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	// The training folder by any path (relative, through a link) is the training folder.
-	trainedOn := false
-	if m.Meta.Data != "" {
-		a, errA := os.Stat(dir)
-		b, errB := os.Stat(m.Meta.Data)
-		trainedOn = errA == nil && errB == nil && os.SameFile(a, b)
-	}
+	dir, split, trainedOn := data.Dir, data.Split, data.TrainedOn
 	own := takesMeter(m)
-	opt := datasets.MelodyOptions{Track: o.Track, AlignGrid: true, AnyMeter: o.AnyMeter, OwnMeter: own}
-	if trainedOn && o.Track == "" {
-		opt.Track = m.Meta.Track
-	}
+	opt := datasets.MelodyOptions{Track: data.Track, AlignGrid: true, AnyMeter: o.AnyMeter, OwnMeter: own}
 	var what string
 	switch split {
 	case "validation":
@@ -469,8 +426,6 @@ func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w
 	case "all":
 		what = "all files"
 		opt.ValidationShare = -1
-	default:
-		return domain.Inputf("--split %q: for melodies, want validation, train or all", split)
 	}
 	if takesChords(m) {
 		return evalChords(ctx, m, dir, split, what, opt, o, w)

@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
 	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 )
 
@@ -22,23 +21,16 @@ var (
 
 // Measure is a number that describes a melody window, from which Attributes learns a
 // latent attribute vector of the same name.
-type Measure struct {
-	Name string
-	What string // for people, with its unit
-	// Of measures a melody; ok is false where the measure is undefined (no notes, or
-	// fewer than two for an interval measure), and such melodies are left out.
-	Of func(midi.Melody) (v float64, ok bool)
-	// Format shows a value for people.
-	Format func(float64) string
-}
+type Measure = seq.Measure[midi.Melody]
 
 // Measures are the measures Attributes learns vectors for, in a fixed order: density
-// (notes per window), pitch (mean pitch) and stepwise (share of stepwise intervals).
+// (notes per window), pitch (mean pitch; undefined without notes) and stepwise (share of
+// stepwise intervals; undefined with fewer than two notes).
 func Measures() []Measure {
 	return []Measure{
-		{"density", "notes per window", func(m midi.Melody) (float64, bool) { return NoteDensity(m), true }, func(v float64) string { return fmt.Sprintf("%.2f", v) }},
-		{"pitch", "mean pitch", MeanPitch, FormatPitch},
-		{"stepwise", "share of stepwise intervals (1–2 semitones)", StepwiseShare, func(v float64) string { return fmt.Sprintf("%.3f", v) }},
+		{Name: "density", What: "notes per window", Of: func(m midi.Melody) (float64, bool) { return NoteDensity(m), true }, Format: seq.Fixed(2)},
+		{Name: "pitch", What: "mean pitch", Of: MeanPitch, Format: FormatPitch},
+		{Name: "stepwise", What: "share of stepwise intervals (1–2 semitones)", Of: StepwiseShare, Format: seq.Fixed(3)},
 	}
 }
 
@@ -104,49 +96,16 @@ func Quartiles(values []float64, ok []bool) (bottom, top []int) {
 	return idx[:q], idx[len(idx)-q:]
 }
 
-// measureMean returns the mean of a measure over melodies where it is defined, and how
-// many those are.
-func measureMean(ms Measure, mels []midi.Melody) (mean float64, n int) {
-	for _, m := range mels {
-		if v, ok := ms.Of(m); ok {
-			mean += v
-			n++
-		}
-	}
-	if n > 0 {
-		mean /= float64(n)
-	}
-	return mean, n
-}
-
 // Describe gives a melody's measures in a line: "density 8.00, pitch 64.5 (E4), ...".
 func (Domain) Describe(x domain.Example) string {
 	m, err := Melody(x)
 	if err != nil {
 		return err.Error()
 	}
-	var parts []string
-	for _, ms := range Measures() {
-		if v, ok := ms.Of(m); ok {
-			parts = append(parts, ms.Name+" "+ms.Format(v))
-		}
+	if s := seq.Describe(Measures(), m); s != "" {
+		return s
 	}
-	if len(parts) == 0 {
-		return "no notes"
-	}
-	return strings.Join(parts, ", ")
-}
-
-// corpusTrack is the track to read from a corpus: the one asked for, or the model's own
-// track when the corpus is the one it was trained on.
-func corpusTrack(m *domain.Model, dir, track string) string {
-	if track != "" {
-		return track
-	}
-	if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data {
-		return m.Meta.Track
-	}
-	return ""
+	return "no notes"
 }
 
 // Attributes learns one vector per measure from the training split of the MIDI files in
@@ -162,7 +121,7 @@ func AttributesOf(ctx context.Context, m *domain.Model, o domain.DataOptions, cu
 	if o.Dir == "" {
 		return nil, domain.Inputf("say where the melodies are: --data DIR (for example ../shared/data/melodies/pop909 with --track MELODY)")
 	}
-	track := corpusTrack(m, o.Dir, o.Track)
+	track := m.DataTrack(o.Dir, o.Track)
 	cut.Track, cut.AlignGrid = track, true
 	var (
 		all     []domain.Example
@@ -252,7 +211,7 @@ func (Domain) MeasureAttribute(ctx context.Context, m *domain.Model, o domain.Da
 // MeasureAttributeOf is MeasureAttribute for models of other windows than 2 bars, cut as
 // cut says (see AttributesOf).
 func MeasureAttributeOf(ctx context.Context, m *domain.Model, o domain.DataOptions, cut datasets.MelodyOptions, name string, v []float32, amount float64, w io.Writer) error {
-	track := corpusTrack(m, o.Dir, o.Track)
+	track := m.DataTrack(o.Dir, o.Track)
 	cut.Track, cut.AlignGrid = track, true
 	corpus, err := datasets.LoadMelodiesContext(ctx, o.Dir, cut)
 	if err != nil {
@@ -286,9 +245,9 @@ func MeasureAttributeOf(ctx context.Context, m *domain.Model, o domain.DataOptio
 	fmt.Fprintf(w, "\n%-44s  %-12s  %-12s  %-20s  %s\n", "measure (mean over the windows)", "input", "z = mu", col, "change")
 	partial := false
 	for _, ms := range Measures() {
-		a, na := measureMean(ms, windows)
-		b, nb := measureMean(ms, before)
-		c, nc := measureMean(ms, after)
+		a, na := ms.Mean(windows)
+		b, nb := ms.Mean(before)
+		c, nc := ms.Mean(after)
 		cell := func(v float64, n int) string {
 			if n == 0 {
 				return "-"

@@ -14,6 +14,8 @@ import (
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/conv"
@@ -186,16 +188,7 @@ func (d Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng
 	if err != nil {
 		return nil, err
 	}
-	seqs := dec.Generate(flatten(zs), len(zs), temperature, rng)
-	out := make([]domain.Example, len(seqs))
-	for i, s := range seqs {
-		mel := make(midi.Melody, len(s))
-		for t, c := range s {
-			mel[t] = int(c)
-		}
-		out[i] = domain.Example{Value: mel}
-	}
-	return out, nil
+	return seq.Examples[midi.Melody](dec.Generate(pick.Flatten(zs), len(zs), temperature, rng)), nil
 }
 
 // Sample draws n latent vectors from the standard normal prior and decodes them at the
@@ -446,14 +439,6 @@ func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
 		return nil, err
 	}
 	return a, nil
-}
-
-func flatten(xs [][]float32) []float32 {
-	var out []float32
-	for _, x := range xs {
-		out = append(out, x...)
-	}
-	return out
 }
 
 // Compare counts the steps of b's melody equal to a's, of all a's steps.

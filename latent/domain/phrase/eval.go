@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"musae/datasets"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/seq"
 	"musae/midi"
 	"musae/models"
 	"musae/models/rnn"
@@ -69,10 +68,7 @@ func (Domain) Train(t *models.Trainer, m *domain.Model, o domain.TrainOptions) e
 		default:
 			return fmt.Errorf("melody16: scheduled sampling in a %T decoder", dec)
 		}
-		t.BeforeStep = func(step int, rng *rand.Rand) {
-			steps.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			steps.Rng = rng
-		}
+		t.BeforeStep = steps.Schedule(k)
 	}
 	valid := c.Validation[:min(evalWindows, len(c.Validation))]
 	t.Validate = func() (map[string]float64, error) { return Score(context.Background(), m, valid, o.Seed) }
@@ -110,14 +106,10 @@ func Score(ctx context.Context, m *domain.Model, windows []midi.Melody, seed uin
 		tf += h
 		total += n
 		sampled += hits(dec.Generate(z, b.N, 1, rng), b)
-		for i, seq := range dec.Generate(mu, b.N, 0, nil) {
-			score.Add(ws[i], toMelody(seq))
+		for i, s := range dec.Generate(mu, b.N, 0, nil) {
+			score.Add(ws[i], seq.Steps[midi.Melody](s))
 		}
-		r, k := m.VAE.Score(b, rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(b, rng, &rec, &kl)
 	}
 	n := float64(len(windows))
 	t := float64(total)
@@ -149,31 +141,11 @@ func hits(seqs [][]int32, b *models.Batch) int {
 // Eval scores m (Score) on the 16-bar windows of o.Dir (by default the folder m was
 // trained on): o.Split "validation" (the default), "train" or "all".
 func (Domain) Eval(ctx context.Context, m *domain.Model, o domain.DataOptions, w io.Writer) error {
-	dir := o.Dir
-	if dir == "" {
-		if m.Meta.Data == "" {
-			return domain.Inputf("say which melodies to score: --data DIR")
-		}
-		if _, err := os.Stat(m.Meta.Data); err != nil {
-			return domain.Inputf("%s was trained on %s, which is not here; say which melodies to score: --data DIR", m.Meta.Model, m.Meta.Data)
-		}
-		dir = m.Meta.Data
+	data, err := m.EvalData(o, "melodies", "16-bar melodies")
+	if err != nil {
+		return err
 	}
-	split := o.Split
-	if split == "" {
-		split = "validation"
-	}
-	track := o.Track
-	if track == "" {
-		if abs, err := filepath.Abs(dir); err == nil && abs == m.Meta.Data {
-			track = m.Meta.Track
-		}
-	}
-	switch split {
-	case "validation", "train", "all":
-	default:
-		return domain.Inputf("--split %q: for 16-bar melodies, want validation, train or all", split)
-	}
+	dir, split, track := data.Dir, data.Split, data.Track
 	c, err := corpus(ctx, dir, track, split == "all")
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"musae/datasets"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/seq"
 	"musae/latent/domain/melody"
 	"musae/midi"
 	"musae/models"
@@ -99,12 +100,12 @@ func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, kee
 	fmt.Fprintf(log, "musae: latent search, %d steps: kept bars %.2f → %.2f nats (%.3f → %.3f per step), |z|²/2 included\n",
 		steps, before, after, before/per, after/per)
 
-	seq := make([]int32, Steps)
+	given := make([]int32, Steps)
 	for t, c := range mel {
-		seq[t] = int32(c)
+		given[t] = int32(c)
 	}
-	out := hd.GenerateKeeping(z, 1, keep, [][]int32{seq}, o.Temperature, o.Rng)
-	return domain.Example{Value: toMelody(out[0]).Canonical(), QPM: x.QPM}, nil
+	out := hd.GenerateKeeping(z, 1, keep, [][]int32{given}, o.Temperature, o.Rng)
+	return domain.Example{Value: seq.Steps[midi.Melody](out[0]).Canonical(), QPM: x.QPM}, nil
 }
 
 // searchZ moves z [Z] in place by Adam steps towards the minimum of

@@ -14,6 +14,8 @@ import (
 	"musae/datasets"
 	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
+	"musae/latent/domain/internal/seq"
 	"musae/latent/domain/melody"
 	"musae/midi"
 	"musae/models"
@@ -153,31 +155,7 @@ func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *
 	if err != nil {
 		return nil, err
 	}
-	return toExamples(dec.Generate(flatten(zs), len(zs), temperature, rng)), nil
-}
-
-func toExamples(seqs [][]int32) []domain.Example {
-	out := make([]domain.Example, len(seqs))
-	for i, s := range seqs {
-		out[i] = domain.Example{Value: toMelody(s)}
-	}
-	return out
-}
-
-func toMelody(s []int32) midi.Melody {
-	mel := make(midi.Melody, len(s))
-	for t, c := range s {
-		mel[t] = int(c)
-	}
-	return mel
-}
-
-func flatten(xs [][]float32) []float32 {
-	var out []float32
-	for _, x := range xs {
-		out = append(out, x...)
-	}
-	return out
+	return seq.Examples[midi.Melody](dec.Generate(pick.Flatten(zs), len(zs), temperature, rng)), nil
 }
 
 // Sample draws n latent vectors from the standard normal prior and decodes them at the

@@ -1,4 +1,5 @@
-// Package pick draws subsets of examples and gathers vectors, for the domain packages.
+// Package pick draws subsets of examples and gathers vectors into sets and batches, for
+// the domain packages.
 package pick
 
 import (
@@ -27,6 +28,15 @@ func Gather(zs [][]float32, idx []int) [][]float32 {
 	out := make([][]float32, len(idx))
 	for i, k := range idx {
 		out[i] = zs[k]
+	}
+	return out
+}
+
+// Flatten lays vectors end to end, as a batch of them that a decoder reads.
+func Flatten(zs [][]float32) []float32 {
+	var out []float32
+	for _, z := range zs {
+		out = append(out, z...)
 	}
 	return out
 }
