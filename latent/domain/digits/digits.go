@@ -16,6 +16,7 @@ import (
 	"musae/image"
 	"musae/latent"
 	"musae/latent/domain"
+	"musae/latent/domain/internal/pick"
 	"musae/models"
 	"musae/models/conv"
 	"musae/models/rnn"
@@ -206,7 +207,7 @@ func (Domain) Batch(xs []domain.Example) (*models.Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	im := &datasets.Images{N: len(ps), Rows: Rows, Cols: Cols, Pixels: flatten(ps)}
+	im := &datasets.Images{N: len(ps), Rows: Rows, Cols: Cols, Pixels: pick.Flatten(ps)}
 	return datasets.ImageBatch(im, 0, len(ps)), nil
 }
 
@@ -224,7 +225,7 @@ func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, _ *ra
 	if len(zs) == 0 {
 		return out, nil
 	}
-	logits := dec.Logits(flatten(zs), len(zs))
+	logits := dec.Logits(pick.Flatten(zs), len(zs))
 	px := len(logits) / len(zs)
 	for i := range out {
 		p := make([]float32, px)
@@ -240,12 +241,4 @@ func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, _ *ra
 // them to pixel probabilities.
 func (d Domain) Sample(m *domain.Model, n int, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
 	return d.Decode(m, latent.SamplePrior(n, m.VAE.Z, temperature, rng), 0, nil)
-}
-
-func flatten(xs [][]float32) []float32 {
-	var out []float32
-	for _, x := range xs {
-		out = append(out, x...)
-	}
-	return out
 }

@@ -33,11 +33,7 @@ func Score(ctx context.Context, m *domain.Model, im *datasets.Images, seed uint6
 			return 0, 0, err
 		}
 		to := min(from+domain.BatchSize, im.N)
-		r, k := m.VAE.Score(datasets.ImageBatch(im, from, to), rng)
-		for i := range r {
-			rec += r[i]
-			kl += k[i]
-		}
+		m.VAE.AddScore(datasets.ImageBatch(im, from, to), rng, &rec, &kl)
 	}
 	return rec / float64(im.N), kl / float64(im.N), nil
 }

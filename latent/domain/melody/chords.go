@@ -9,8 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,10 +66,7 @@ func trainChords(t *models.Trainer, m *domain.Model, o domain.TrainOptions) erro
 	t.Meta.Data, t.Meta.Track = abs, o.Track
 	t.Meta.SamplingRate = o.SamplingRate
 	if k := o.SamplingRate; k > 0 {
-		t.BeforeStep = func(step int, rng *rand.Rand) {
-			dec.SampleProb = 1 - k/(k+math.Exp(math.Min(float64(step)/k, 700)))
-			dec.Rng = rng
-		}
+		t.BeforeStep = dec.Schedule(k) // MusicVAE's inverse-sigmoid schedule
 	}
 	n := min(evalWindows, len(corpus.Validation))
 	valid, validChords := corpus.Validation[:n], corpus.ValidationChords[:n]

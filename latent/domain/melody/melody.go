@@ -430,27 +430,14 @@ func (Domain) Show(x domain.Example) string {
 // Audio schedules melodies in sequence at qpm, a bar of rest between them, for musae's
 // synthesiser (midi.MelodyAudio), within its limits (midi.DefaultMaxSeconds).
 func (Domain) Audio(xs []domain.Example, qpm float64) (domain.Sound, error) {
-	ms, err := melodies(xs)
-	if err != nil {
-		return nil, err
-	}
-	a, err := midi.MelodyAudio(midi.QPMOr(qpm), midi.RenderOptions{}, midi.WithRests(ms)...)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return seq.Audio(xs, qpm, "melody", midi.MelodyAudio)
 }
 
 // Compare counts the steps of b's melody equal to a's, of all a's steps.
 func (Domain) Compare(a, b domain.Example) (same, total int) {
 	ma, _ := a.Value.(midi.Melody)
 	mb, _ := b.Value.(midi.Melody)
-	for t, c := range ma {
-		if t < len(mb) && mb[t] == c {
-			same++
-		}
-	}
-	return same, len(ma)
+	return seq.Same(ma, mb)
 }
 
 var _ domain.Transformer = Domain{}
