@@ -212,8 +212,8 @@ func TestAttributeBuiltinVectors(t *testing.T) {
 	if !strings.Contains(out, "z = mu + 2·density") {
 		t.Errorf("apply with the built-in vectors said:\n%s", out)
 	}
-	if code, _, errb := musae(t, "attribute", "apply", tune, "--name", "loudness"); code != exitUsage || !strings.Contains(errb, `the built-in attributes of mel2-tiny has no attribute "loudness"; it has density, pitch, stepwise`) {
-		t.Errorf("an attribute mel2-tiny lacks: exit %d, %s", code, errb)
+	if code, _, errb := musae(t, "attribute", "apply", tune, "--name", "loudness"); code != exitUsage || !strings.Contains(errb, `the built-in attributes of mel2-meters has no attribute "loudness"; it has density, pitch, stepwise`) {
+		t.Errorf("an attribute mel2-meters lacks: exit %d, %s", code, errb)
 	}
 	// --attrs given is read, not replaced by the built-in vectors.
 	if code, _, errb := musae(t, "attribute", "apply", tune, "--name", "density", "--attrs", "attrs.json"); code == exitOK || !strings.Contains(errb, "open attrs.json: no such file") {

@@ -158,7 +158,7 @@ func TestInputOfAnotherDomain(t *testing.T) {
 		hint string // "" for none
 	}{
 		{[]string{"interpolate", beat, tune}, "it holds drum beats: --domain drums or --model drums2 reads it"},
-		{[]string{"interpolate", tune, beat, "--domain", "drums"}, "it holds melodies: --domain melody or --model mel2-tiny reads it"},
+		{[]string{"interpolate", tune, beat, "--domain", "drums"}, "it holds melodies: --domain melody or --model mel2-meters reads it"},
 		{[]string{"interpolate", empty, tune}, ""},
 	} {
 		code, _, errb := musae(t, append(tc.argv, "-o", filepath.Join(dir, "m.mid"))...)

@@ -48,7 +48,7 @@ temperature 0, or sampled at --temperature T with --seed. -o OUT.musicxml or OUT
 writes the steps as a score instead. Across meters the rule is: every step decodes in the
 first input's meter (A's; --meter gives another), so a waltz morphed with a jig is a waltz
 ending near the jig's tune, and the steps' MIDI file and score are in that meter. A model
-of every meter (mel2-meters) reads each input in its own meter (two bars: 24 sixteenths
+of every meter (mel2-meters, the default) reads each input in its own meter (two bars: 24 sixteenths
 of 3/4 or 6/8, 36 of 9/8; the bars that fill 32 of 4/4, 2/2, 2/4 or 4/2); a model of 4/4
 windows (mel2-tiny) refuses an input in 3/4, 6/8 or another meter, naming it. --bars 16
 morphs whole 16-bar phrases with the 16-bar model

@@ -208,8 +208,8 @@ func TestServeInBrowser(t *testing.T) {
 		until(5*time.Second, `document.getElementById("midi-out").options.length === 2`),
 		js(`document.getElementById("midi-out").value = "test-port"`),
 	)
-	if got := evaluate[string](t, ctx, `document.body.dataset.model`); got != "mel2-tiny" {
-		t.Errorf("the page opens on %s, want the first model that plays, mel2-tiny", got)
+	if got := evaluate[string](t, ctx, `document.body.dataset.model`); got != "mel2-meters" {
+		t.Errorf("the page opens on %s, want the first model that plays, mel2-meters", got)
 	}
 
 	var latencies []float64

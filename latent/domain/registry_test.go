@@ -31,7 +31,7 @@ func TestRegistry(t *testing.T) {
 	if d, err := reg.ForModel("mel2-small"); err != nil || d.Info().Name != "melody" {
 		t.Errorf("ForModel(mel2-small) = %v, %v", d, err)
 	}
-	if _, err := reg.ForModel("mel2-huge"); err == nil || !strings.Contains(err.Error(), "one of mnist-conv, mnist-conv2, mel2-tiny, mel2-small") {
+	if _, err := reg.ForModel("mel2-huge"); err == nil || !strings.Contains(err.Error(), "one of mnist-conv, mnist-conv2, mel2-meters, mel2-tiny, mel2-small") {
 		t.Errorf("ForModel(mel2-huge): %v", err)
 	}
 	if _, err := reg.Lookup("drums"); err == nil || !strings.Contains(err.Error(), `no domain "drums" (one of mnist, melody)`) {
@@ -42,7 +42,7 @@ func TestRegistry(t *testing.T) {
 func TestRegistryOpen(t *testing.T) {
 	reg := domain.NewRegistry(digits.New(), melody.New())
 	m, err := reg.Open("", "melody")
-	if err != nil || m.Meta.Model != "mel2-tiny" || m.Domain.Info().Name != "melody" {
+	if err != nil || m.Meta.Model != "mel2-meters" || m.Domain.Info().Name != "melody" {
 		t.Fatalf("the melody default: %v, %v", m, err)
 	}
 	if _, err := reg.Open("mnist-conv", "melody"); err == nil || !strings.Contains(err.Error(), "holds a mnist model (mnist-conv), not a melody one") {

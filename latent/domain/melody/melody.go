@@ -40,7 +40,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "melodies",
 		Kind:           "music",
-		Models:         []string{"mel2-tiny", "mel2-small", "mel2-meters", "mel2-chords"},
+		Models:         []string{"mel2-meters", "mel2-tiny", "mel2-small", "mel2-chords"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
