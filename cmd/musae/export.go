@@ -16,6 +16,7 @@ import (
 // exportOptions has no --seed: writing notation draws no random numbers.
 type exportOptions struct {
 	File, Track, Format, Out string
+	Chords                   bool // a lead sheet: the file's chords as chord symbols
 }
 
 // exportFormats maps each --format to the extension of its files.
@@ -38,12 +39,17 @@ from how the chords sit in each key; spelled in that key (flats in flat keys); a
 from the start of the file: a pickup the file does not pad to a whole bar shifts the bar
 lines.
 
+--chords writes a lead sheet: the file's chords as chord symbols above the staff (MusicXML
+<harmony>, ABC "Am"), from POP909-style annotations beside the file, else estimated a beat
+at a time from the notes of its other tracks (as inspect --chords shows them).
+
 Without --track, a file with notes in several tracks gives the melody of the track named
 as a melody (MELODY, Lead, Vocal, Voice), else of the track with the most notes sounding
 alone in C3–C6, and export says which. The format follows from the extension of -o when --format is not given. The default output
 is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard output.`,
 		Example: `  musae export samples/sample-01.mid --format abc -o -
-  musae export pop909/001.mid --track MELODY --format musicxml`,
+  musae export pop909/001.mid --track MELODY --format musicxml
+  musae export pop909/001.mid --track MELODY --chords -o 001.abc   # a lead sheet`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("export takes one MIDI file, got %d arguments", len(args))
@@ -80,6 +86,7 @@ is FILE.musicxml or FILE.abc in the current folder; -o - writes to standard outp
 	f.StringVar(&o.Format, "format", "", "musicxml or abc (default: from the extension of -o)")
 	f.StringVarP(&o.Track, "track", "t", "", "the track that holds the melody, by name or index")
 	f.StringVarP(&o.Out, "output", "o", "", "output file, or - for standard output (default: FILE.musicxml or FILE.abc)")
+	f.BoolVar(&o.Chords, "chords", false, "a lead sheet: write the file's chords (annotations beside it, else estimated from its other tracks) above the staff")
 	return cmd
 }
 
@@ -105,6 +112,12 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 	chords, chordsFrom := melody.FileChords(f, o.File, opt, shift)
 	key, from, how := melody.FileKey(f, m, chords, chordsFrom)
 	nopt := midi.NotationOptions{Title: title, QPM: f.QPM, Meters: meters, Key: &key}
+	if o.Chords {
+		if !midi.HasChords(chords) {
+			return usagef("%s: --chords: the file has no chords: no annotations beside it (as POP909's annotations/NNN/chord_midi.txt) and no other track with notes to estimate them from", o.File)
+		}
+		nopt.Chords = chords
+	}
 	var doc []byte
 	if o.Format == "abc" {
 		doc, err = m.ABC(nopt)
@@ -129,6 +142,9 @@ func runExport(o *exportOptions, stdout, stderr io.Writer) error {
 	}
 	if odd != "" {
 		fmt.Fprintf(info, "note: %s is in %s, whose bar is not a whole number of 16ths; the score is written in 4/4\n", o.File, odd)
+	}
+	if o.Chords {
+		fmt.Fprintf(info, "note: the chord symbols are the %s\n", chordsFrom)
 	}
 	if from != midi.KeyFromFile {
 		fmt.Fprintf(info, "note: %s has no key signature; the score is in %s, %s\n", o.File, key, how)
