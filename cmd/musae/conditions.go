@@ -116,3 +116,29 @@ func inputConditions(m *domain.Model, xs []domain.Example, given domain.Conditio
 	}
 	return out
 }
+
+// domainOfConditions is the one domain of the registry that takes every condition given
+// (sample --meter 6/8 samples melodies), or "" when none or several do.
+func domainOfConditions(reg *domain.Registry, given domain.Conditions) string {
+	if len(given) == 0 {
+		return ""
+	}
+	var found []string
+	for _, d := range reg.Domains() {
+		cd, ok := d.(domain.Conditioned)
+		if !ok {
+			continue
+		}
+		takes := true
+		for name := range given {
+			takes = takes && slices.ContainsFunc(cd.Conditions(), func(c domain.Condition) bool { return c.Name == name })
+		}
+		if takes {
+			found = append(found, d.Info().Name)
+		}
+	}
+	if len(found) != 1 {
+		return ""
+	}
+	return found[0]
+}

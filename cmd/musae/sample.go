@@ -64,6 +64,9 @@ Interrupted, sample stops within a batch and leaves only complete files.`, maxSa
 			if err := checkDomain(reg, o.Domain); err != nil {
 				return err
 			}
+			if o.Domain == "" && o.Model == "" {
+				o.Domain = domainOfConditions(reg, o.Cond)
+			}
 			if o.N < 0 || cmd.Flags().Changed("n") && o.N == 0 {
 				return usagef("-n must be positive")
 			}
@@ -77,7 +80,7 @@ Interrupted, sample stops within a batch and leaves only complete files.`, maxSa
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model when omitted"))
+	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model, or from a condition only one domain takes (--meter), when omitted"))
 	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the domain's built-in model)")
 	f.StringVarP(&o.Out, "output", "o", "", "output: a PNG for pictures (default samples.png); a folder (default samples) or one .mid file for music")
 	f.IntVarP(&o.N, "n", "n", 0, "how many (default "+strings.Join(counts, "; ")+")")

@@ -159,3 +159,23 @@ func TestBenchSeed(t *testing.T) {
 		t.Errorf("bench said:\n%s", out)
 	}
 }
+
+// TestSampleDomainOfConditions samples melodies when a condition only they take is given
+// without --domain or --model: the default melody model, in the meter asked for.
+func TestSampleDomainOfConditions(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "jig.mid")
+	say := mustMusae(t, "sample", "--meter", "6/8", "-n", "1", "-o", out)
+	if !strings.Contains(say, "from mel2-meters") {
+		t.Errorf("sample --meter 6/8 said %q", say)
+	}
+	f, err := midi.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := f.Meters(); len(ms) == 0 || ms[0].String() != "6/8" {
+		t.Errorf("%s is in %v, want 6/8", out, ms)
+	}
+	if code, _, errb := musae(t, "sample", "-n", "1"); code != exitUsage || !strings.Contains(errb, "say which domain") {
+		t.Errorf("sample with no domain, model or condition: exit %d, %s", code, errb)
+	}
+}
