@@ -54,11 +54,16 @@ func TestSampleChords(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "chords estimated a beat at a time from track 1") {
 		t.Errorf("reconstructing a sample under its own chords: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// With no --model, --chords picks the built-in model that takes them.
+	if code, stdout, stderr := runArgs(t, "sample", "--chords", "C Am F G", "-n", "1", "-o", filepath.Join(dir, "d.mid")); code != 0 || !strings.Contains(stdout, "from mel2-chords") {
+		t.Errorf("sample --chords with no --model: exit %d\n%s%s", code, stdout, stderr)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--model", "mel2-chords"}, "mel2-chords needs --chords"},
+		{[]string{"--chords", "C", "--meter", "3/4"}, "mel2-meters takes no --chords"},
 		{[]string{"--model", "mel2-chords", "--chords", "C Hm"}, `--chords "C Hm"`},
 		{[]string{"--model", "mel2-chords", "--chords", "@" + filepath.Join(dir, "none.txt")}, "none.txt"},
 		{[]string{"--model", "mel2-tiny", "--chords", "C"}, "mel2-tiny takes no --chords"},

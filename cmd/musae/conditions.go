@@ -142,3 +142,31 @@ func domainOfConditions(reg *domain.Registry, given domain.Conditions) string {
 	}
 	return found[0]
 }
+
+// modelForConditions is the built-in model a verb given no --model decodes with when
+// conditions are given: the first of the domain's models (Info.Models, the default first)
+// that is built in and takes every condition given (sample --chords "C Am F G" uses
+// mel2-chords), or "" (the domain's default) when none does or none is given.
+func modelForConditions(reg *domain.Registry, domainName string, given domain.Conditions) string {
+	d, err := reg.Lookup(domainName)
+	if err != nil || len(given) == 0 {
+		return ""
+	}
+	for _, name := range d.Info().Models {
+		if !reg.IsBuiltin(name) {
+			continue
+		}
+		m, err := reg.Open(name, domainName)
+		if err != nil {
+			continue
+		}
+		takes := true
+		for k := range given {
+			takes = takes && slices.ContainsFunc(m.Takes(), func(c domain.Condition) bool { return c.Name == k })
+		}
+		if takes {
+			return name
+		}
+	}
+	return ""
+}

@@ -116,6 +116,9 @@ given once per input, '' or 0 leaving that input's choice automatic:
 }
 
 func runInterpolate(ctx context.Context, reg *domain.Registry, o *interpolateOptions, stdout io.Writer) error {
+	if o.Model == "" {
+		o.Model = modelForConditions(reg, o.Domain, o.Cond)
+	}
 	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err

@@ -81,7 +81,7 @@ Interrupted, sample stops within a batch and leaves only complete files.`, maxSa
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Domain, "domain", "", domainFlagHelp(reg, "follows from --model, or from a condition only one domain takes (--meter), when omitted"))
-	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the domain's built-in model)")
+	f.StringVar(&o.Model, "model", "", "checkpoint path or built-in model name (default: the domain's built-in model; given conditions, the first built-in one that takes them: --chords, mel2-chords)")
 	f.StringVarP(&o.Out, "output", "o", "", "output: a PNG for pictures (default samples.png); a folder (default samples) or one .mid file for music")
 	f.IntVarP(&o.N, "n", "n", 0, "how many (default "+strings.Join(counts, "; ")+")")
 	f.Var(&o.Temperature, "temperature", strings.Join(temps, "; "))
@@ -104,6 +104,9 @@ func sampleLimit(d domain.Domain, single bool) (int, string) {
 }
 
 func runSample(ctx context.Context, reg *domain.Registry, o *sampleOptions, stdout io.Writer) error {
+	if o.Model == "" {
+		o.Model = modelForConditions(reg, o.Domain, o.Cond)
+	}
 	m, err := openModel(reg, o.Model, o.Domain)
 	if err != nil {
 		return err
