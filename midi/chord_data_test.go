@@ -55,11 +55,12 @@ func (a chordAgreement) String() string {
 		pct(a.root, a.steps), a.triadSteps, pct(a.triad, a.triadSteps), pct(a.pcs, a.steps), a.steps)
 }
 
-// pop909Chords reads song n of POP909 with its annotated chords and the chords estimated
-// from its PIANO and BRIDGE tracks, per step, on the grid AlignToGrid puts it on.
-func pop909Chords(t *testing.T, n int, seg int) (ann, est []Chord) {
+// pop909Song reads song n of POP909 ("001" …) and its annotated chords in steps, on the
+// grid AlignToGrid puts the file on: the annotations sit on the notes' own grid
+// (TestPOP909ChordsOnGrid), so both are aligned.
+func pop909Song(t *testing.T, n int) (id string, f *File, spans []ChordSpan) {
 	t.Helper()
-	id := fmt.Sprintf("%03d", n)
+	id = fmt.Sprintf("%03d", n)
 	f, err := ReadFile(filepath.Join(pop909, id+".mid"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,14 +69,20 @@ func pop909Chords(t *testing.T, n int, seg int) (ann, est []Chord) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id, f, f.StepChords(lab, f.AlignToGrid())
+}
+
+// pop909Chords reads song n of POP909 with its annotated chords and the chords estimated
+// from its PIANO and BRIDGE tracks, per step, on the grid AlignToGrid puts it on.
+func pop909Chords(t *testing.T, n int, seg int) (ann, est []Chord) {
+	t.Helper()
+	id, f, spans := pop909Song(t, n)
 	var tracks []int
 	for _, name := range []string{"PIANO", "BRIDGE"} {
 		if i, err := f.TrackIndex(name); err == nil {
 			tracks = append(tracks, i)
 		}
 	}
-	// The annotations sit on the notes' own grid (TestPOP909ChordsOnGrid): align both.
-	spans := f.StepChords(lab, f.AlignToGrid())
 	if len(spans) == 0 {
 		t.Fatalf("%s: no chords on the grid", id)
 	}

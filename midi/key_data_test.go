@@ -1,7 +1,6 @@
 package midi
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -72,17 +71,7 @@ func TestEstimateKeyPOP909(t *testing.T) {
 		}
 	}
 	for i := 1; i <= songs; i++ {
-		id := fmt.Sprintf("%03d", i)
-		f, err := ReadFile(filepath.Join(pop909, id+".mid"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		lab, err := ReadChordLabFile(filepath.Join(pop909, "annotations", id, "chord_midi.txt"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The annotations sit on the notes' own grid (TestPOP909ChordsOnGrid): align both.
-		spans := f.StepChords(lab, f.AlignToGrid())
+		id, f, spans := pop909Song(t, i)
 		m, err := f.Melody(ExtractOptions{Track: "MELODY"})
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
