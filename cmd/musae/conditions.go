@@ -129,11 +129,7 @@ func domainOfConditions(reg *domain.Registry, given domain.Conditions) string {
 		if !ok {
 			continue
 		}
-		takes := true
-		for name := range given {
-			takes = takes && slices.ContainsFunc(cd.Conditions(), func(c domain.Condition) bool { return c.Name == name })
-		}
-		if takes {
+		if takesAll(cd.Conditions(), given) {
 			found = append(found, d.Info().Name)
 		}
 	}
@@ -160,13 +156,19 @@ func modelForConditions(reg *domain.Registry, domainName string, given domain.Co
 		if err != nil {
 			continue
 		}
-		takes := true
-		for k := range given {
-			takes = takes && slices.ContainsFunc(m.Takes(), func(c domain.Condition) bool { return c.Name == k })
-		}
-		if takes {
+		if takesAll(m.Takes(), given) {
 			return name
 		}
 	}
 	return ""
+}
+
+// takesAll reports whether cs names every condition given.
+func takesAll(cs []domain.Condition, given domain.Conditions) bool {
+	for name := range given {
+		if !slices.ContainsFunc(cs, func(c domain.Condition) bool { return c.Name == name }) {
+			return false
+		}
+	}
+	return true
 }
