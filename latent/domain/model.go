@@ -224,20 +224,36 @@ func (m *Model) WriteFileContext(ctx context.Context, path string, xs []Example,
 	if l.Title == "" {
 		l.Title = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	return WriteFile(path, func(w io.Writer) error { return m.Domain.Write(ctxWriter{ctx, w}, xs, l) })
+	return WriteFile(path, func(w io.Writer) error {
+		cw := &ctxWriter{ctx: ctx, w: w}
+		if err := m.Domain.Write(cw, xs, l); err != nil {
+			return err
+		}
+		// A writer that drops its io.Writer's error (gomidi's SMF writer does) returns nil
+		// for a file cut short: what ctxWriter refused still fails the file.
+		return cw.err
+	})
 }
 
-// ctxWriter fails every write once its context is done.
+// ctxWriter fails every write once its context is done, and remembers the first failure.
 type ctxWriter struct {
 	ctx context.Context
 	w   io.Writer
+	err error
 }
 
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+func (c *ctxWriter) Write(p []byte) (int, error) {
+	if c.err == nil {
+		c.err = c.ctx.Err()
 	}
-	return c.w.Write(p)
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // WriteFile writes path with write so that an interrupted or killed write leaves neither

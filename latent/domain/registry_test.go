@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,4 +168,44 @@ func TestBuiltinAttributes(t *testing.T) {
 	if _, err := broken.BuiltinAttributes("mel2-tiny"); err == nil || !strings.Contains(err.Error(), "built-in attributes of mel2-tiny") {
 		t.Errorf("a broken attributes file: %v", err)
 	}
+}
+
+// TestWriteFileContextCancelled writes melodies under a context that is done after the
+// first write (the header): the SMF writer (gomidi's) drops its writer's later errors and
+// returns nil, but no file cut short may be left.
+func TestWriteFileContextCancelled(t *testing.T) {
+	reg := domain.NewRegistry(melody.New())
+	m, err := reg.Open("mel2-tiny", "melody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs, err := m.Sample(2, 0.5, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"x.mid", "x.abc"} {
+		for after := range 3 {
+			path := filepath.Join(t.TempDir(), name)
+			ctx := &doneAfter{Context: context.Background(), n: after}
+			err := m.WriteFileContext(ctx, path, xs, domain.Layout{})
+			_, statErr := os.Stat(path)
+			// Done while it was writing, it fails and leaves nothing; else it writes the file.
+			if done := ctx.n < 0; done != (err != nil) || (err == nil) != (statErr == nil) {
+				t.Errorf("%s, done after %d writes: %v, and the file: %v", name, after, err, statErr)
+			}
+		}
+	}
+}
+
+// doneAfter is a context that is done (Canceled) once Err has been asked n times.
+type doneAfter struct {
+	context.Context
+	n int
+}
+
+func (c *doneAfter) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
 }
