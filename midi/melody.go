@@ -136,15 +136,20 @@ func (m Melody) Grid(stepsPerBar int) string {
 // GridMeters renders the melody as Grid does with the bars of each meter (File.Meters),
 // numbering bars through and marking each change of meter; beats of compound meters
 // (6/8, 9/8, 12/8) are dotted quarters. A meter whose bar is not a whole number of steps
-// is drawn in bars of 16 steps.
-func (m Melody) GridMeters(meters []Meter) string {
+// is drawn in bars of 16 steps. Notes are spelled in the melody's estimated key
+// (EstimateKey): Bb4 in F major, A#4 in B major.
+func (m Melody) GridMeters(meters []Meter) string { return m.GridKey(meters, EstimateKey(m)) }
+
+// GridKey is GridMeters with the notes spelled in key k (Key.PitchName), for a caller
+// that knows the key better than the notes alone tell it, as from a file's chords.
+func (m Melody) GridKey(meters []Meter, k Key) string {
 	var b strings.Builder
 	sounding := false
 	bar := 1
-	for k, mt := range meters {
+	for j, mt := range meters {
 		from, to := max(mt.Step, 0), len(m)
-		if k+1 < len(meters) {
-			to = min(meters[k+1].Step, len(m))
+		if j+1 < len(meters) {
+			to = min(meters[j+1].Step, len(m))
 		}
 		if from >= to {
 			continue
@@ -175,7 +180,7 @@ func (m Melody) GridMeters(meters []Meter) string {
 			cell := "."
 			switch p, on := ClassPitch(m[i]); {
 			case on:
-				cell, sounding = PitchName(p), true
+				cell, sounding = k.PitchName(p), true
 			case m[i] == NoteOff:
 				sounding = false
 			case m[i] == NoEvent && sounding:

@@ -56,7 +56,7 @@ func TestMelodyNotesAndCanonical(t *testing.T) {
 func TestGrid(t *testing.T) {
 	m := mel(t, "C4", "-", "-", "-", "E4", "-", "x", ".", "G#4", ".", ".", ".", "x", ".", ".", ".", "A0")
 	want := "" +
-		"   1 | C4  -   -   -    E4  -   .   .    G#4 -   -   -    .   .   .   .   |\n" +
+		"   1 | C4  -   -   -    E4  -   .   .    Ab4 -   -   -    .   .   .   .   |\n" + // in F minor
 		"   2 | A0  |\n"
 	if got := m.String(); got != want {
 		t.Errorf("String =\n%s\nwant\n%s", got, want)
@@ -66,6 +66,24 @@ func TestGrid(t *testing.T) {
 	}
 	if got := (Melody{95}).String(); !strings.Contains(got, "?") {
 		t.Errorf("an invalid class shows as %q, want ?", got)
+	}
+}
+
+// TestGridSpelling: the grid names notes as the melody's key spells them, or as the key
+// given to GridKey does (the helper mel reads sharps only).
+func TestGridSpelling(t *testing.T) {
+	four := []Meter{{Num: 4, Den: 4}}
+	f := mel(t, "F4", "-", "-", "-", "A4", "-", "-", "-", "A#4", "-", "-", "-", "C5", "-", "-", "-",
+		"A#4", "-", "-", "-", "A4", "-", "-", "-", "G4", "-", "-", "-", "F4", "-", "-", "-")
+	if got := f.GridMeters(four); !strings.Contains(got, "Bb4") || strings.Contains(got, "A#4") {
+		t.Errorf("an F major line:\n%s\nwant Bb4, not A#4", got)
+	}
+	b := mel(t, "B4", "-", "D#5", "-", "F#5", "-", "A#4", "-", "B4", "-", "-", "-")
+	if got := b.GridMeters(four); !strings.Contains(got, "A#4") || !strings.Contains(got, "D#5") {
+		t.Errorf("a B major line:\n%s\nwant A#4 and D#5", got)
+	}
+	if got := f.GridKey(four, Key{Fifths: 5}); !strings.Contains(got, "A#4") {
+		t.Errorf("the F major line spelled in B major (GridKey):\n%s\nwant A#4", got)
 	}
 }
 

@@ -223,8 +223,8 @@ func runInspect(_ context.Context, opts *inspectOptions, w io.Writer) error {
 			windows += fmt.Sprintf("; %d windows of 2 bars of its own meter", len(mws))
 		}
 		key, _, how := melody.FileKey(f, m, chords, chordsFrom)
-		p("  %d notes, %s–%s, %d steps; %s\n  key %s (%s)\n", len(ns), midi.PitchName(low), midi.PitchName(high), len(m), windows, key, how)
-		grid := m.GridMeters(gridMeters)
+		p("  %d notes, %s–%s, %d steps; %s\n  key %s (%s)\n", len(ns), key.PitchName(low), key.PitchName(high), len(m), windows, key, how)
+		grid := m.GridKey(gridMeters, key)
 		if opts.Bars > 0 {
 			grid = firstBars(grid, opts.Bars)
 		}

@@ -14,8 +14,8 @@ var (
 )
 
 // View shows a melody as a piano roll in its meter (its meter condition: 4/4 where it has
-// none) on MIDI channel 1, its notes at the velocity Write gives them. A window whose meter
-// changes is drawn in bars of its first meter.
+// none) on MIDI channel 1, its notes at the velocity Write gives them and named in its
+// estimated key. A window whose meter changes is drawn in bars of its first meter.
 func (Domain) View(x domain.Example) (domain.View, error) {
 	m, err := Melody(x)
 	if err != nil {
@@ -30,8 +30,9 @@ func (Domain) View(x domain.Example) (domain.View, error) {
 		StepsPerQuarter: midi.StepsPerQuarter, StepsPerBar: meters[0].StepsPerBar(), Meter: meters[0].String(),
 	}
 	var names []string
+	key := midi.EstimateKey(m) // names spelled in the melody's key: Bb4 in F, not A#4
 	for _, n := range m.Notes() {
-		name := midi.PitchName(n.Pitch)
+		name := key.PitchName(n.Pitch)
 		names = append(names, name)
 		v.Notes = append(v.Notes, domain.ViewNote{Pitch: n.Pitch, Name: name, Start: n.Start, End: n.End, Velocity: midi.WriteVelocity})
 	}
