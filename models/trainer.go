@@ -167,6 +167,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if c.BatchSize <= 0 {
 		return Result{}, fmt.Errorf("models: resume from %s: its trainer state has batch size %d", t.Resume.Source, c.BatchSize)
 	}
+	if err := c.Loss.Check(); err != nil { // a resumed run's too: its checkpoint may be crafted
+		return Result{}, err
+	}
 	perEpoch := n / c.BatchSize
 	if perEpoch == 0 {
 		return Result{}, fmt.Errorf("models: train: %d examples are fewer than one batch of %d", n, c.BatchSize)
@@ -276,7 +279,12 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			ZeroGrads(params)
 			beta := c.Loss.Beta(pos.Step)
 			lr := opt.LR()
-			terms := t.VAE.Step(b, beta, c.Loss.FreeNats, rng)
+			var terms Terms
+			if c.Loss.IW > 1 {
+				terms = t.VAE.IWStep(b, c.Loss.IW, rng)
+			} else {
+				terms = t.VAE.Step(b, beta, c.Loss.FreeNats, rng)
+			}
 			if math.IsNaN(terms.Loss) || math.IsInf(terms.Loss, 0) {
 				finish()
 				return res, fmt.Errorf("models: train: the loss became %v at step %d; lower the learning rate (the last good checkpoint is %s, if one was written)", terms.Loss, pos.Step, c.Out)

@@ -192,6 +192,9 @@ type VAE struct {
 	BeforeDecode func(b *Batch)
 
 	eps, z, dmu, dlv, dnll []float32
+	mu, lv                 []float32 // IWStep's copies of the encoder's outputs
+	logw                   []float64 // IWStep's log-weights
+	rep                    *Batch    // IWStep's batch of each example repeated k times
 }
 
 // Params returns the encoder's parameters, then the decoder's.
@@ -201,11 +204,25 @@ func (v *VAE) Params() []*Param {
 	return ps
 }
 
-// Loss holds the KL weighting: loss = rec + beta·max(KL − FreeNats, 0).
+// Loss holds the KL weighting: loss = rec + beta·max(KL − FreeNats, 0); or, with IW above
+// 1, the importance-weighted bound of IW samples (VAE.IWStep), which has no KL weight.
 type Loss struct {
 	FreeNats float64
 	MaxBeta  float64
 	BetaRate float64 // beta = (1 − BetaRate^step)·MaxBeta; 0 keeps beta at MaxBeta
+	IW       int     `json:",omitempty"` // samples of z per example for IWStep; 0 or 1: Step
+}
+
+// Check reports a loss that cannot be trained: the importance-weighted bound with a KL
+// weight or free nats, which it does not have.
+func (l Loss) Check() error {
+	switch {
+	case l.IW < 0:
+		return fmt.Errorf("models: %d importance samples, want 0 (the ELBO) or more", l.IW)
+	case l.IW > 1 && (l.MaxBeta != 1 || l.BetaRate != 0 || l.FreeNats != 0):
+		return fmt.Errorf("models: the importance-weighted bound (%d samples) has no KL weight: it needs beta 1 from the first step and no free nats, not max beta %g, rate %g, %g free nats", l.IW, l.MaxBeta, l.BetaRate, l.FreeNats)
+	}
+	return nil
 }
 
 // Beta returns the KL weight at a training step (MusicVAE's schedule).

@@ -52,6 +52,11 @@ func TestTrainOptions(t *testing.T) {
 		{argv: "--init mel2-tiny --encoder conv -o m.safetensors", wantErr: "has the rnn encoder; --encoder conv"},
 		{argv: "--init mel2-tiny --resume a.safetensors -o m.safetensors", wantErr: "give one of them"},
 		{argv: "--domain mnist --time -1s -o m.safetensors", wantErr: "--time must not be negative"},
+		// The importance-weighted bound: no KL weight, so no warm-up and no free nats.
+		{argv: "--domain mnist --iw 5 -o m.safetensors", domain: "mnist", maxBeta: 1},
+		{argv: "--domain mnist --iw 5 --beta-rate 0.999 -o m.safetensors", wantErr: "--iw 5: the importance-weighted bound (5 samples) has no KL weight"},
+		{argv: "--domain melody --iw 5 -o m.safetensors", wantErr: "not max beta 0.2"},
+		{argv: "--domain mnist --iw -1 -o m.safetensors", wantErr: "-1 importance samples"},
 		// Widening: mel2-tiny into mel2-meters, which reads the meter beside each step.
 		{argv: "--init mel2-tiny --config mel2-meters -o m.safetensors", domain: "melody", clip: 1, maxBeta: 0.2, freeNats: 48},
 		{argv: "--domain melody --data a --data b --track X --track Y --track Z -o m.safetensors", wantErr: "3 --track for 2 --data"},

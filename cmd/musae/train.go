@@ -122,6 +122,7 @@ melodies train with MusicVAE's settings (max beta 0.2 reached at rate 0.99999 pe
 	f.Float64Var(&o.Loss.MaxBeta, "max-beta", 0, "KL weight reached by the schedule (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.MaxBeta) })+")")
 	f.Float64Var(&o.Loss.BetaRate, "beta-rate", 0, "beta = (1 - rate^step)·max-beta; 0 = constant (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.BetaRate) })+", 0 with --init)")
 	f.Float64Var(&o.Loss.FreeNats, "free-nats", 0, "KL nats per example not penalised (default: "+perDomain(reg, func(i domain.Info) string { return fmt.Sprint(i.Loss.FreeNats) })+")")
+	f.IntVar(&o.Loss.IW, "iw", 0, "train the importance-weighted bound (IWAE) with this many samples of z per example instead of the ELBO (0); no KL weight: beta 1 from the first step, no free nats")
 	f.Float64Var(&o.SamplingRate, "sampling-rate", 0, "melodies: scheduled sampling, MusicVAE's inverse-sigmoid schedule with this rate (1000 in MusicVAE's 2-bar models); 0 = always teacher forcing")
 	f.DurationVar(&o.SaveEvery, "save-every", 5*time.Minute, "also checkpoint this often (0: only at epoch ends)")
 	f.DurationVar(&o.Budget, "time", 0, "stop after this much training, validating and checkpointing (0: no limit)")
@@ -262,6 +263,12 @@ func (o *trainOptions) complete(reg *domain.Registry, f *pflag.FlagSet) error {
 	set("max-beta", &o.Loss.MaxBeta, loss.MaxBeta)
 	set("beta-rate", &o.Loss.BetaRate, loss.BetaRate)
 	set("free-nats", &o.Loss.FreeNats, loss.FreeNats)
+	if o.Loss.IW > 1 && !f.Changed("beta-rate") {
+		o.Loss.BetaRate = 0 // the bound has no KL weight to warm up
+	}
+	if err := o.Loss.Check(); err != nil {
+		return usagef("--iw %d: %v", o.Loss.IW, strings.TrimPrefix(err.Error(), "models: "))
+	}
 	o.Optim.Beta1, o.Optim.Beta2, o.Optim.Eps = 0.9, 0.999, 1e-8
 	parts := []string{"musae train"}
 	f.Visit(func(fl *pflag.Flag) { parts = append(parts, "--"+fl.Name+"="+fl.Value.String()) })
