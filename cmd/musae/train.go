@@ -59,8 +59,8 @@ when you press Ctrl-C; the log (OUT.log.csv) and the loss curves (OUT.loss.png) 
 --epochs unless a new one is given. --time stops a run after so much wall time, with a
 checkpoint that --resume continues.
 
---init fine-tunes: it starts from the weights of a built-in model (mel2-tiny, mnist-conv,
-mnist-conv2) or of any checkpoint, with fresh optimiser state and step count. The model
+--init fine-tunes: it starts from the weights of a built-in model (mel2-tiny, mnist-conv32,
+mnist-conv, mnist-conv2) or of any checkpoint, with fresh optimiser state and step count. The model
 keeps its architecture (--config, --z and --encoder may only agree with it), its domain
 and its task (a model trained with --task stays one, unless --task names another);
 the KL weight is --max-beta from the first step (--beta-rate 0), since the model has had
@@ -167,7 +167,7 @@ func perDomain(reg *domain.Registry, value func(domain.Info) string) string {
 	return strings.Join(parts, ", ")
 }
 
-// configHelp lists each domain's canonical models: "mnist-conv, mnist-conv2 (mnist); ...".
+// configHelp lists each domain's canonical models: "mnist-conv32, mnist-conv, mnist-conv2 (mnist); ...".
 func configHelp(reg *domain.Registry) string {
 	var parts []string
 	for _, d := range reg.Domains() {

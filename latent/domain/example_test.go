@@ -69,7 +69,7 @@ func ExampleRegistry_Open() {
 	fmt.Println(reg.ForFile("tune.MID").Info().Noun)
 	// Output:
 	// mnist-conv2 mnist 2
-	// [mnist melody] [mel2-chords mel2-denoise mel2-elaborate mel2-meters mel2-tiny mnist-conv mnist-conv2]
+	// [mnist melody] [mel2-chords mel2-denoise mel2-elaborate mel2-meters mel2-tiny mnist-conv mnist-conv2 mnist-conv32]
 	// melodies
 }
 

@@ -33,7 +33,7 @@ func TestRegistry(t *testing.T) {
 	if d, err := reg.ForModel("mel2-small"); err != nil || d.Info().Name != "melody" {
 		t.Errorf("ForModel(mel2-small) = %v, %v", d, err)
 	}
-	if _, err := reg.ForModel("mel2-huge"); err == nil || !strings.Contains(err.Error(), "one of mnist-conv, mnist-conv2, mel2-meters, mel2-tiny, mel2-small") {
+	if _, err := reg.ForModel("mel2-huge"); err == nil || !strings.Contains(err.Error(), "one of mnist-conv32, mnist-conv, mnist-conv2, mel2-meters, mel2-tiny, mel2-small") {
 		t.Errorf("ForModel(mel2-huge): %v", err)
 	}
 	if _, err := reg.Lookup("drums"); err == nil || !strings.Contains(err.Error(), `no domain "drums" (one of mnist, melody)`) {

@@ -1,10 +1,11 @@
 // Package conv is musae's convolutional encoder and decoder: the canonical mnist-conv
-// (z = 16) and mnist-conv2 (z = 2) models of torch_reference.py's ConvVAE, built from
-// hand-written layers (Conv2D, MaxPool2, Upsample2, with models.Dense for the linear
-// layers) with hand-written backward passes; and SeqEncoder, a one-dimensional
-// convolutional encoder over time for melodies (or any sequence of one-hot steps), which
-// pairs with models/rnn's decoder as the recurrent encoder does. Each encoder and decoder
-// stands alone: the image Decoder takes z from any encoder.
+// (z = 16), mnist-conv32 (z = 32) and mnist-conv2 (z = 2) models of torch_reference.py's
+// ConvVAE (mnist-conv32 is its --z 32), built from hand-written layers (Conv2D, MaxPool2,
+// Upsample2, with models.Dense for the linear layers) with hand-written backward passes;
+// and SeqEncoder, a one-dimensional convolutional encoder over time for melodies (or any
+// sequence of one-hot steps), which pairs with models/rnn's decoder as the recurrent
+// encoder does. Each encoder and decoder stands alone: the image Decoder takes z from any
+// encoder.
 //
 // Invariants:
 //   - Tensors between layers are float32 NCHW ([examples, channels, height, width],

@@ -32,16 +32,19 @@ type Config struct {
 // DefaultConfig returns mnist-conv: the convolutional MNIST VAE with 16 latent dimensions.
 func DefaultConfig() Config { return Config{Name: "mnist-conv", Z: 16} }
 
-// ConfigByName returns the configuration of a canonical model: mnist-conv (z = 16) or
-// mnist-conv2 (z = 2, for the two-dimensional manifold picture).
+// ConfigByName returns the configuration of a canonical model: mnist-conv (z = 16),
+// mnist-conv32 (z = 32, the better likelihood) or mnist-conv2 (z = 2, for the
+// two-dimensional manifold picture).
 func ConfigByName(name string) (Config, error) {
 	switch name {
 	case "mnist-conv":
 		return DefaultConfig(), nil
+	case "mnist-conv32":
+		return Config{Name: name, Z: 32}, nil
 	case "mnist-conv2":
 		return Config{Name: name, Z: 2}, nil
 	}
-	return Config{}, fmt.Errorf("conv: unknown model %q (want mnist-conv or mnist-conv2)", name)
+	return Config{}, fmt.Errorf("conv: unknown model %q (want mnist-conv, mnist-conv32 or mnist-conv2)", name)
 }
 
 // MaxZ is the largest latent size a Config or SeqConfig may ask for: far above any model

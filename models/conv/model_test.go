@@ -18,6 +18,7 @@ func TestConfigs(t *testing.T) {
 		err  bool
 	}{
 		{"mnist-conv", 16, false},
+		{"mnist-conv32", 32, false},
 		{"mnist-conv2", 2, false},
 		{"mel2-tiny", 0, true},
 	} {

@@ -47,7 +47,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "digits",
 		Kind:           "pictures",
-		Models:         []string{"mnist-conv", "mnist-conv2"},
+		Models:         []string{"mnist-conv32", "mnist-conv", "mnist-conv2"},
 		Encoder:        "conv",
 		Inputs:         []string{".png"},
 		Outputs:        []string{".png"},
@@ -122,7 +122,7 @@ func (Domain) Params(meta models.Meta) (int64, error) {
 //go:embed builtin/mnist-*.safetensors builtin/*.attributes.json
 var builtin embed.FS
 
-// Builtin holds mnist-conv and mnist-conv2 (see builtin/README.md).
+// Builtin holds mnist-conv32, mnist-conv and mnist-conv2 (see builtin/README.md).
 func (Domain) Builtin() fs.FS {
 	sub, _ := fs.Sub(builtin, "builtin")
 	return sub

@@ -5,8 +5,8 @@
 // background and 1 for ink (datasets.Images' convention). Read fits any picture to it as
 // MNIST's digits were made (image.FitDigit); Decode gives the Bernoulli decoder's pixel
 // probabilities, which take no temperature; Write lays pictures out in a PNG grid, doubled
-// in size. The canonical models are mnist-conv (z 16) and mnist-conv2 (z 2, for the 2-D
-// manifold), both built in; Eval reports the negative ELBO and the importance-weighted
+// in size. The canonical models are mnist-conv32 (z 32, the default), mnist-conv (z 16)
+// and mnist-conv2 (z 2, for the 2-D manifold), all built in; Eval reports the negative ELBO and the importance-weighted
 // −log p(x) on the test (or training) set binarised by Bernoulli draws, dynamic and fixed
 // (datasets.BinarizeSet), as the literature does, and the old thresholded figure labelled;
 // Train trains the plain ELBO on the dynamically binarised training set.

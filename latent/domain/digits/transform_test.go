@@ -23,8 +23,8 @@ import (
 // opens each, of its task, and Open refuses it naming the verb that runs it.
 func TestNets(t *testing.T) {
 	reg := domain.NewRegistry(digits.New())
-	if got := strings.Join(reg.Builtin(), " "); got != "mnist-conv mnist-conv2" {
-		t.Errorf("built-in VAEs %s; want mnist-conv mnist-conv2", got)
+	if got := strings.Join(reg.Builtin(), " "); got != "mnist-conv mnist-conv2 mnist-conv32" {
+		t.Errorf("built-in VAEs %s; want mnist-conv mnist-conv2 mnist-conv32", got)
 	}
 	want := map[string]string{"digits-ae": "ae", "digits-denoise": "denoise", "digits-superres14": "superres", "digits-superres7": "superres"}
 	if got := reg.BuiltinNets(); len(got) != len(want) {
