@@ -1,0 +1,127 @@
+package phrase
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"musae/latent/domain"
+	"musae/midi"
+)
+
+var pop909 = filepath.Join("..", "..", "..", "..", "shared", "data", "melodies", "pop909")
+
+// seams measures how bars 5–12 of 16-bar phrases join bars 1–4 and 13–16 and whether they
+// keep the key those bars are in.
+type seams struct {
+	jumps, joins    float64 // Σ |semitones| across the two seams, and how many seams had notes on both sides
+	inKey, newNotes int     // onsets of bars 5–12 in the key signature of bars 1–4 and 13–16, and all of them
+	silent, phrases int     // phrases whose bars 5–12 hold no onset, and all phrases
+}
+
+// add scores phrase p, with the key taken from its kept bars (those outside 5–12).
+func (s *seams) add(p midi.Melody) {
+	const S = midi.StepsPerBar
+	from, to := 4*S, 12*S
+	kept := append(midi.Melody(nil), p...)
+	for t := from; t < to; t++ {
+		kept[t] = midi.NoEvent
+	}
+	kept[from] = midi.NoteOff
+	key := midi.EstimateKey(kept.Canonical())
+	tonic := ((7*key.Fifths)%12 + 12) % 12 // the major tonic of the signature
+	var before, first, last, after = -1, -1, -1, -1
+	for _, n := range p.Notes() {
+		switch {
+		case n.Start < from:
+			before = n.Pitch
+		case n.Start < to:
+			if first < 0 {
+				first = n.Pitch
+			}
+			last = n.Pitch
+			s.newNotes++
+			if (0xAB5>>((n.Pitch-tonic+120)%12))&1 == 1 { // bits 0, 2, 4, 5, 7, 9, 11: the major scale
+				s.inKey++
+			}
+		case after < 0:
+			after = n.Pitch
+		}
+	}
+	s.phrases++
+	if first < 0 {
+		s.silent++
+		return
+	}
+	for _, j := range [][2]int{{before, first}, {last, after}} {
+		if j[0] >= 0 && j[1] >= 0 {
+			s.jumps += math.Abs(float64(j[1] - j[0]))
+			s.joins++
+		}
+	}
+}
+
+func (s seams) jump() float64       { return s.jumps / s.joins }
+func (s seams) inKeyShare() float64 { return float64(s.inKey) / float64(s.newNotes) }
+
+// TestInfillFigures infills bars 5–12 of POP909 validation phrases with the built-in
+// hier16-c64, keeping bars 1–4 and 13–16, and measures the seams (the interval from the last
+// kept note to the first new one, and from the last new one to the next kept one) and the
+// share of new notes in the kept bars' key signature, beside the phrase's own bars 5–12 and
+// beside bars 5–12 of another phrase spliced in. The figures are in README.md's 16-bar section:
+//
+//	go test ./latent/domain/phrase -run TestInfillFigures -v
+func TestInfillFigures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("infills 40 phrases")
+	}
+	if _, err := os.Stat(pop909); err != nil {
+		t.Skipf("POP909 is not here: %v", err)
+	}
+	c, err := corpus(context.Background(), pop909, "MELODY", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := domain.Open("hier16-c64", Domain{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := make([]bool, Bars)
+	for _, b := range []int{0, 1, 2, 3, 12, 13, 14, 15} {
+		keep[b] = true
+	}
+	const n = 40
+	v := c.Validation
+	rng := rand.New(rand.NewPCG(1, 2))
+	var own, infilled, spliced seams
+	for i := range n {
+		w := v[i*len(v)/n]
+		out, err := Domain{}.Infill(context.Background(), m, domain.Example{Value: w}, keep, domain.InfillOptions{Temperature: 0.7, Rng: rng})
+		if err != nil {
+			t.Fatal(err)
+		}
+		own.add(w)
+		infilled.add(out.Value.(midi.Melody))
+		other := v[(i*len(v)/n+len(v)/2)%len(v)]
+		s := append(midi.Melody(nil), w...)
+		copy(s[4*midi.StepsPerBar:12*midi.StepsPerBar], other[4*midi.StepsPerBar:12*midi.StepsPerBar])
+		spliced.add(s.Canonical())
+	}
+	for _, r := range []struct {
+		name string
+		s    seams
+	}{{"infilled (hier16-c64, T 0.7)", infilled}, {"the phrase's own bars", own}, {"another phrase's bars spliced in", spliced}} {
+		t.Logf("%s: seams %.2f semitones on average (%.0f seams), %.1f%% of %d new notes in the key, %d of %d silent",
+			r.name, r.s.jump(), r.s.joins, 100*r.s.inKeyShare(), r.s.newNotes, r.s.silent, r.s.phrases)
+	}
+	if infilled.silent > n/4 {
+		t.Errorf("%d of %d infilled phrases have silent bars 5–12", infilled.silent, n)
+	}
+	if !(infilled.jump() < spliced.jump()) || !(infilled.inKeyShare() > spliced.inKeyShare()) {
+		t.Errorf("infill joins no better than a splice: seams %.2f against %.2f semitones, %.1f%% against %.1f%% in the key",
+			infilled.jump(), spliced.jump(), 100*infilled.inKeyShare(), 100*spliced.inKeyShare())
+	}
+}
