@@ -125,3 +125,92 @@ func TestInfillFigures(t *testing.T) {
 			infilled.jump(), spliced.jump(), 100*infilled.inKeyShare(), 100*spliced.inKeyShare())
 	}
 }
+
+// structure measures 16-bar phrases for the long-term structure a hierarchical decoder is
+// for: bars that repeat an earlier bar note for note, and notes in the phrase's own key.
+type structure struct {
+	repeats, bars   int // bars with notes equal to an earlier bar with notes, and bars with notes
+	inKey, notes    int // onsets in the key signature estimated from the phrase, and all onsets
+	phrases, silent int // phrases, and bars without an onset
+}
+
+func (s *structure) add(p midi.Melody) {
+	const S = midi.StepsPerBar
+	key := midi.EstimateKey(p)
+	tonic := ((7*key.Fifths)%12 + 12) % 12
+	seen := map[string]bool{}
+	for b := range Bars {
+		bar := p[b*S : (b+1)*S]
+		onsets := 0
+		for _, c := range bar {
+			if pitch, on := midi.ClassPitch(c); on {
+				onsets++
+				if (0xAB5>>((pitch-tonic+120)%12))&1 == 1 {
+					s.inKey++
+				}
+			}
+		}
+		s.notes += onsets
+		if onsets == 0 {
+			s.silent++
+			continue
+		}
+		s.bars++
+		if seen[bar.String()] {
+			s.repeats++
+		}
+		seen[bar.String()] = true
+	}
+	s.phrases++
+}
+
+// TestPhraseStructureFigures samples 200 phrases from the built-in hier16-c64 at
+// temperatures 1 and 0.5 and measures their structure beside 200 POP909 validation phrases (README.md's
+// 16-bar section):
+//
+//	go test ./latent/domain/phrase -run TestPhraseStructureFigures -v
+func TestPhraseStructureFigures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("samples 200 phrases")
+	}
+	if _, err := os.Stat(pop909); err != nil {
+		t.Skipf("POP909 is not here: %v", err)
+	}
+	c, err := corpus(context.Background(), pop909, "MELODY", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := domain.Open("hier16-c64", Domain{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	var data, samples, cool structure
+	for i := range n {
+		data.add(c.Validation[i*len(c.Validation)/n])
+	}
+	for _, r := range []struct {
+		s *structure
+		t float64
+	}{{&samples, 1}, {&cool, 0.5}} {
+		xs, err := m.Sample(n, r.t, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range xs {
+			r.s.add(x.Value.(midi.Melody))
+		}
+	}
+	for _, r := range []struct {
+		name string
+		s    structure
+	}{{"hier16-c64 samples at T 1", samples}, {"hier16-c64 samples at T 0.5", cool}, {"POP909 validation phrases", data}} {
+		t.Logf("%s: %.1f%% of bars with notes repeat an earlier bar note for note; %.1f%% of %d notes in the phrase's key; %.1f notes and %.1f silent bars a phrase",
+			r.name, 100*float64(r.s.repeats)/float64(r.s.bars), 100*float64(r.s.inKey)/float64(r.s.notes), r.s.notes,
+			float64(r.s.notes)/float64(r.s.phrases), float64(r.s.silent)/float64(r.s.phrases))
+	}
+	// A melody of pitches drawn at random fits its best key at about two in three notes (0.65).
+	if share := float64(samples.inKey) / float64(samples.notes); samples.notes < n*Bars || share < 0.85 {
+		t.Errorf("samples at T 1: %d notes, %.1f%% in their key; want a note a bar or more, and 85%% or more in the key", samples.notes, 100*share)
+	}
+}
