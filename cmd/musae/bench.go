@@ -30,7 +30,7 @@ func newBenchCmd(reg *domain.Registry) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench MODEL [--batch 64] [--seconds 10]",
 		Short: "Time a training step (forward, backward, Adam) on random data, as torch_reference.py bench does",
-		Long: `Time one training step of a canonical model (mnist-conv, mnist-conv2, mel2-tiny, mel2-small)
+		Long: `Time one training step of a canonical model (` + configHelp(reg) + `)
 on random data, printing the same lines as ../shared/bench/torch_reference.py bench, so that
 the two compare line by line. Run both in one session on the same machine, interleaved.`,
 		Args: cobra.ExactArgs(1),
