@@ -203,7 +203,7 @@ func TestEval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"examples 36 windows of 16 bars", "tf_accuracy 0.", "sampled_accuracy 0.", "hold_baseline 0.", "exact_windows 0.", "kl "} {
+		for _, want := range []string{"examples 36 windows of 16 bars", "tf_accuracy 0.", "sampled_accuracy 0.", "sampled_by_quarter 0.", "hold_baseline 0.", "exact_windows 0.", "kl "} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%s: no %q in\n%s", name, want, out.String())
 			}
@@ -214,6 +214,10 @@ func TestEval(t *testing.T) {
 		}
 		if math.Abs(s["loss"]-s["reconstruction"]-s["kl"]) > 1e-9 || s["kl"] < 0 || s["tf_accuracy"] < 0 || s["tf_accuracy"] > 1 {
 			t.Errorf("%s: %v", name, s)
+		}
+		q := (s["sampled_bars_1_4"] + s["sampled_bars_5_8"] + s["sampled_bars_9_12"] + s["sampled_bars_13_16"]) / 4
+		if math.Abs(q-s["sampled_accuracy"]) > 1e-9 {
+			t.Errorf("%s: the quarters' sampled figures average %v, the whole %v", name, q, s["sampled_accuracy"])
 		}
 	}
 }
