@@ -33,6 +33,10 @@ type Batch struct {
 	C        int       // control features per step; 0 for none
 	Controls []float32 // [N, T, C]; nil when C is 0
 	Lengths  []int     // [N] steps of each example, 1 to T; nil when every example has T
+	// BarLengths, for a decoder that writes bar by bar (rnn.HierDecoder), holds the steps
+	// of each bar of each example, [N, bars] in order, summing to the example's length:
+	// bars of different meters differ in length. nil: every bar has the decoder's own.
+	BarLengths []int
 }
 
 // NewBatch returns a zeroed batch; classes adds room for class indices.

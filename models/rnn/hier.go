@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"musae/models"
 )
@@ -93,7 +94,8 @@ func (c HierConfig) Validate() error {
 	return nil
 }
 
-// barConfig is the Config of the bar decoder: Steps/Bars steps, z the embedding.
+// barConfig is the Config of the bar decoder: Steps/Bars steps (the longest bar), z the
+// embedding, the controls of the whole.
 func (c HierConfig) barConfig() Config {
 	b := c.Config
 	b.Steps, b.Z = c.Steps/c.Bars, c.ConductorHidden[0]
@@ -182,6 +184,8 @@ type HierDecoder struct {
 	none           []int32    // [Bars, N] of −1: the conductor's zero inputs
 	sub            models.Batch
 	start          []int32   // [Bars·N] each bar's first input
+	subLen         []int     // [Bars·N] each bar's steps, where bars differ
+	subCtl         []float32 // [Bars·N, BarSteps, Controls]
 	emb            []float32 // [Bars, N, H] = [Bars·N, H]
 	barNLL, nll    []float64
 	dbar, dz       []float32
@@ -195,7 +199,7 @@ func NewHierDecoder(c HierConfig, rng *rand.Rand) *HierDecoder {
 	bc := c.barConfig()
 	d := &HierDecoder{Bars: c.Bars, BarSteps: bc.Steps, Classes: c.Classes, Z: c.Z, Hidden: h}
 	d.Init, d.Conductor = newStack("conductor_init", "conductor", c.Z, 1, c.ConductorHidden, rng)
-	d.Bar = NewDecoder(bc.Classes, bc.Steps, bc.Z, bc.DecoderHidden, rng)
+	d.Bar = NewControlledDecoder(bc.Classes, bc.Controls, bc.Steps, bc.Z, bc.DecoderHidden, rng)
 	return d
 }
 
@@ -220,30 +224,104 @@ func (d *HierDecoder) conduct(z []float32, n int, train bool) {
 	copy(d.emb, out)
 }
 
-// barBatch lays b's classes out as the bar decoder's batch, row bar·N + i for bar bar of
-// example i, with each row's first input the class before it.
+// barLen is the steps of bar bar of example i of a batch with bar lengths lens
+// (models.Batch.BarLengths; nil: every bar BarSteps).
+func (d *HierDecoder) barLen(lens []int, i, bar int) int {
+	if lens == nil {
+		return d.BarSteps
+	}
+	return lens[i*d.Bars+bar]
+}
+
+// barBatch lays b's classes (and controls) out as the bar decoder's batch, row bar·N + i
+// for bar bar of example i, with each row's first input the class before it. Where b's
+// bars differ in length, each row holds its bar's steps from the start, the rest padding.
 func (d *HierDecoder) barBatch(b *models.Batch) *models.Batch {
-	n, S, T := b.N, d.BarSteps, b.T
-	d.sub.N, d.sub.T, d.sub.D = d.Bars*n, S, d.Classes
-	d.sub.Classes = growInt(d.sub.Classes, d.Bars*n*S)
-	d.start = growInt(d.start, d.Bars*n)
-	for bar := 0; bar < d.Bars; bar++ {
-		for i := 0; i < n; i++ {
-			r := bar*n + i
-			copy(d.sub.Classes[r*S:(r+1)*S], b.Classes[i*T+bar*S:i*T+(bar+1)*S])
+	n, S, T, C := b.N, d.BarSteps, b.T, d.Bar.Controls
+	R := d.Bars * n
+	d.sub.N, d.sub.T, d.sub.D, d.sub.C = R, S, d.Classes, C
+	d.sub.Classes = growInt(d.sub.Classes, R*S)
+	d.sub.Lengths, d.sub.Controls = nil, nil
+	if b.BarLengths != nil {
+		d.subLen = slices.Grow(d.subLen[:0], R)[:R]
+		d.sub.Lengths = d.subLen
+	}
+	if C > 0 {
+		d.subCtl = models.Buf(d.subCtl, R*S*C)
+		clear(d.subCtl)
+		d.sub.Controls = d.subCtl
+	}
+	d.start = growInt(d.start, R)
+	for i := 0; i < n; i++ {
+		at := i * T // where bar bar of example i starts in b
+		for bar := 0; bar < d.Bars; bar++ {
+			r, l := bar*n+i, d.barLen(b.BarLengths, i, bar)
+			row := d.sub.Classes[r*S : (r+1)*S]
+			copy(row, b.Classes[at:at+l])
+			for t := l; t < S; t++ {
+				row[t] = -1
+			}
+			if d.sub.Lengths != nil {
+				d.sub.Lengths[r] = l
+			}
+			if C > 0 {
+				copy(d.subCtl[r*S*C:(r*S+l)*C], b.Controls[at*C:(at+l)*C])
+			}
 			d.start[r] = -1
 			if bar > 0 {
-				d.start[r] = b.Classes[i*T+bar*S-1]
+				d.start[r] = b.Classes[at-1]
 			}
+			at += l
 		}
 	}
 	return &d.sub
 }
 
 func (d *HierDecoder) check(b *models.Batch) {
-	if b.Classes == nil || b.T != d.Steps() || b.D != d.Classes {
-		panic(fmt.Sprintf("rnn: hierarchical decoder of %d steps of %d classes given a batch of %d steps of %d features (classes set: %v)",
-			d.Steps(), d.Classes, b.T, b.D, b.Classes != nil))
+	if b.Classes == nil || b.T != d.Steps() || b.D != d.Classes || b.C != d.Bar.Controls {
+		panic(fmt.Sprintf("rnn: hierarchical decoder of %d steps of %d classes and %d controls given a batch of %d steps of %d features and %d controls (classes set: %v)",
+			d.Steps(), d.Classes, d.Bar.Controls, b.T, b.D, b.C, b.Classes != nil))
+	}
+	d.checkLayout(b.N, b)
+}
+
+// checkLayout panics, on a programmer's error, where layout (nil: bars of BarSteps, no
+// controls) does not describe n sequences for d: its bar lengths must be 1 to BarSteps
+// each and sum to each example's length, and its controls must be there if d reads any.
+func (d *HierDecoder) checkLayout(n int, layout *models.Batch) {
+	if layout == nil {
+		if d.Bar.Controls > 0 {
+			panic("rnn: a hierarchical decoder that reads controls needs them (GenerateFor)")
+		}
+		return
+	}
+	layout.CheckLengths()
+	if layout.N != n || layout.T != d.Steps() || layout.C != d.Bar.Controls || len(layout.Controls) != n*layout.T*layout.C {
+		panic(fmt.Sprintf("rnn: hierarchical decoder of %d steps and %d controls given a layout of %d sequences of %d steps with %d of %d control values for %d sequences",
+			d.Steps(), d.Bar.Controls, layout.N, layout.T, len(layout.Controls), layout.C, n))
+	}
+	lens := layout.BarLengths
+	if lens == nil {
+		if layout.Ragged() {
+			panic("rnn: a hierarchical decoder given shorter sequences without their bar lengths")
+		}
+		return
+	}
+	if len(lens) != n*d.Bars {
+		panic(fmt.Sprintf("rnn: hierarchical decoder of %d bars given %d bar lengths for %d sequences", d.Bars, len(lens), n))
+	}
+	for i := 0; i < n; i++ {
+		sum := 0
+		for bar := 0; bar < d.Bars; bar++ {
+			l := lens[i*d.Bars+bar]
+			if l < 1 || l > d.BarSteps {
+				panic(fmt.Sprintf("rnn: sequence %d bar %d of %d steps, want 1 to %d", i, bar, l, d.BarSteps))
+			}
+			sum += l
+		}
+		if sum != layout.Len(i) {
+			panic(fmt.Sprintf("rnn: sequence %d of %d steps in bars of %d", i, layout.Len(i), sum))
+		}
 	}
 }
 
@@ -302,17 +380,17 @@ func (d *HierDecoder) TeacherForcedAccuracy(z []float32, b *models.Batch) (hits,
 	return d.Bar.TeacherForcedAccuracy(d.emb, sub)
 }
 
-// Accuracy decodes mu [N, Z] greedily and returns how many of b's steps it gets right and
-// how many steps there are.
+// Accuracy decodes mu [N, Z] greedily in b's layout and returns how many of b's steps it
+// gets right and how many steps there are.
 func (d *HierDecoder) Accuracy(mu []float32, b *models.Batch) (hits, total int) {
-	for i, seq := range d.Generate(mu, b.N, 0, nil) {
+	for i, seq := range d.GenerateFor(mu, b, 0, nil) {
 		for t, c := range seq {
 			if c == b.Classes[i*b.T+t] {
 				hits++
 			}
 		}
 	}
-	return hits, b.N * b.T
+	return hits, b.Steps()
 }
 
 // Generate decodes n sequences of Bars·BarSteps classes from z [n, Z]: the conductor
@@ -320,23 +398,48 @@ func (d *HierDecoder) Accuracy(mu []float32, b *models.Batch) (hits, total int) 
 // embedding, reading the last class of the bar before at its first step. Temperature 0
 // is greedy; otherwise classes are drawn with rng.
 func (d *HierDecoder) Generate(z []float32, n int, temperature float64, rng *rand.Rand) [][]int32 {
-	return d.GenerateKeeping(z, n, nil, nil, temperature, rng)
+	return d.GenerateKeeping(z, n, nil, nil, nil, temperature, rng)
 }
 
-// GenerateKeeping is Generate with some bars given: where keep[bar] is set, bar bar of
-// every sequence is kept[i]'s (kept [n][Bars·BarSteps]) instead of decoded, and the bar
-// after it reads its last class, so that the decoded bars join the kept ones. nil keep
-// keeps none.
-func (d *HierDecoder) GenerateKeeping(z []float32, n int, keep []bool, kept [][]int32, temperature float64, rng *rand.Rand) [][]int32 {
+// GenerateFor is Generate in b's layout: its controls and bar lengths (its classes are
+// not read), what reconstructing b decodes.
+func (d *HierDecoder) GenerateFor(z []float32, b *models.Batch, temperature float64, rng *rand.Rand) [][]int32 {
+	return d.GenerateKeeping(z, b.N, b, nil, nil, temperature, rng)
+}
+
+// GenerateKeeping is Generate in layout's controls and bar lengths (nil: bars of BarSteps
+// and no controls, for a decoder that reads none) with some bars given: where keep[bar]
+// is set, bar bar of every sequence is kept[i]'s (laid out as the output, in the same
+// bars) instead of decoded, and the bar after it reads its last class, so that the
+// decoded bars join the kept ones. nil keep keeps none. Sequence i is as long as its bars.
+func (d *HierDecoder) GenerateKeeping(z []float32, n int, layout *models.Batch, keep []bool, kept [][]int32, temperature float64, rng *rand.Rand) [][]int32 {
 	checkTemperature(temperature, rng, false) // the bar decoder checks its draws
+	d.checkLayout(n, layout)
 	if keep != nil && (len(keep) != d.Bars || len(kept) != n) {
 		panic(fmt.Sprintf("rnn: GenerateKeeping with %d bars of keep for %d and %d sequences for %d", len(keep), d.Bars, len(kept), n))
 	}
-	T, S, H := d.Steps(), d.BarSteps, d.Hidden
+	T, S, H, C := d.Steps(), d.BarSteps, d.Hidden, d.Bar.Controls
+	var lens []int
+	if layout != nil {
+		lens = layout.BarLengths
+	}
 	out := make([][]int32, n)
 	flat := make([]int32, n*T)
+	at := make([]int, n) // where each sequence's next bar starts
 	for i := range out {
-		out[i] = flat[i*T : (i+1)*T]
+		l := T
+		if layout != nil {
+			l = layout.Len(i)
+		}
+		out[i] = flat[i*T : i*T+l]
+	}
+	var barLens []int
+	var ctl []float32
+	if lens != nil {
+		barLens = make([]int, n)
+	}
+	if C > 0 {
+		ctl = make([]float32, n*S*C)
 	}
 	d.conduct(z, n, false)
 	emb := append([]float32(nil), d.emb...)
@@ -345,19 +448,29 @@ func (d *HierDecoder) GenerateKeeping(z []float32, n int, keep []bool, kept [][]
 	for bar := 0; bar < d.Bars; bar++ {
 		if keep != nil && keep[bar] {
 			for i := range out {
-				copy(out[i][bar*S:(bar+1)*S], kept[i][bar*S:(bar+1)*S])
+				l := d.barLen(lens, i, bar)
+				copy(out[i][at[i]:at[i]+l], kept[i][at[i]:at[i]+l])
+				at[i] += l
 			}
 			continue
 		}
 		for i := range out {
+			l := d.barLen(lens, i, bar)
 			d.genIn[i] = -1
 			if bar > 0 {
-				d.genIn[i] = out[i][bar*S-1]
+				d.genIn[i] = out[i][at[i]-1]
+			}
+			if barLens != nil {
+				barLens[i] = l
+			}
+			if C > 0 {
+				clear(ctl[i*S*C : (i+1)*S*C])
+				copy(ctl[i*S*C:], layout.Controls[(i*T+at[i])*C:(i*T+at[i]+l)*C])
 			}
 		}
 		d.Bar.Start = d.genIn
-		for i, seq := range d.Bar.Generate(emb[bar*n*H:(bar+1)*n*H], n, temperature, rng) {
-			copy(out[i][bar*S:(bar+1)*S], seq)
+		for i, seq := range d.Bar.GenerateControlled(emb[bar*n*H:(bar+1)*n*H], n, ctl, barLens, temperature, rng) {
+			at[i] += copy(out[i][at[i]:], seq)
 		}
 		d.Bar.prepared = true // the weights stay as they are for the other bars
 	}

@@ -191,7 +191,7 @@ func TestHierGenerate(t *testing.T) {
 	for i := range none {
 		none[i] = make([]int32, c.Steps)
 	}
-	if again := d.GenerateKeeping(z, n, make([]bool, c.Bars), none, 0, nil); !slices.EqualFunc(again, seqs, slices.Equal) {
+	if again := d.GenerateKeeping(z, n, nil, make([]bool, c.Bars), none, 0, nil); !slices.EqualFunc(again, seqs, slices.Equal) {
 		t.Errorf("keeping no bar: %v, Generate %v", again, seqs)
 	}
 	kept := make([][]int32, n)
@@ -203,7 +203,7 @@ func TestHierGenerate(t *testing.T) {
 	}
 	keep := []bool{true, false, true}
 	S := c.Steps / c.Bars
-	out := d.GenerateKeeping(z, n, keep, kept, 0, nil)
+	out := d.GenerateKeeping(z, n, nil, keep, kept, 0, nil)
 	for i := range out {
 		for bar, k := range keep {
 			if k && !slices.Equal(out[i][bar*S:(bar+1)*S], kept[i][bar*S:(bar+1)*S]) {

@@ -104,7 +104,7 @@ func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, kee
 	for t, c := range mel {
 		given[t] = int32(c)
 	}
-	out := hd.GenerateKeeping(z, 1, keep, [][]int32{given}, o.Temperature, o.Rng)
+	out := hd.GenerateKeeping(z, 1, nil, keep, [][]int32{given}, o.Temperature, o.Rng)
 	return domain.Example{Value: seq.Steps[midi.Melody](out[0]).Canonical(), QPM: x.QPM}, nil
 }
 
