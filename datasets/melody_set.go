@@ -31,6 +31,10 @@ type MelodySet struct {
 	// Fill then serves windows of any length up to the batch's T, with their meters as
 	// controls (midi.MeterControls) and their lengths, for a model of every meter.
 	Meters [][]midi.Meter
+	// Bars, with Meters, says the windows are phrases of Bars bars (midi.PhraseBars): Fill
+	// also writes each one's bar lengths (models.Batch.BarLengths), for a model that
+	// decodes bar by bar.
+	Bars int
 }
 
 // Len returns the number of windows.
@@ -42,6 +46,9 @@ func (s MelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
 	classes := make([]int32, b.T)
 	if s.Meters != nil {
 		b.SetControls(midi.NumMeterControls)
+	}
+	if s.Meters != nil && s.Bars > 0 {
+		b.BarLengths = slices.Grow(b.BarLengths[:0], len(idx)*s.Bars)[:0]
 	}
 	for i, k := range idx {
 		w := s.Windows[k]
@@ -57,10 +64,30 @@ func (s MelodySet) Fill(b *models.Batch, idx []int, rng *rand.Rand) {
 			b.SetClasses(i, classes[:len(w)])
 			midi.MeterControls(b.ExampleControls(i), s.Meters[k], len(w))
 			b.SetLength(i, len(w))
+			if s.Bars > 0 {
+				b.BarLengths = append(b.BarLengths, PhraseBarLengths(s.Meters[k], len(w), s.Bars)...)
+			}
 			continue
 		}
 		b.SetClasses(i, classes)
 	}
+}
+
+// PhraseBarLengths is the steps of each of the bars bars of a phrase of steps steps with
+// the given meters (midi.PhraseBars), what a model that decodes bar by bar reads. It panics
+// where they do not make bars bars that fill the phrase, a programmer's error: the phrases
+// of midi.File.PhraseWindows always do.
+func PhraseBarLengths(meters []midi.Meter, steps, bars int) []int {
+	bs := midi.PhraseBars(meters, steps)
+	out := make([]int, 0, bars)
+	sum := 0
+	for _, b := range bs {
+		out, sum = append(out, b.Steps), sum+b.Steps
+	}
+	if len(out) != bars || sum != steps {
+		panic(fmt.Sprintf("datasets: a phrase of %d steps in %v has bars of %v, not %d bars", steps, meters, out, bars))
+	}
+	return out
 }
 
 // MelodyBatch returns windows as one batch, unchanged (for evaluation). All windows must

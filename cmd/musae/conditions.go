@@ -117,26 +117,18 @@ func inputConditions(m *domain.Model, xs []domain.Example, given domain.Conditio
 	return out
 }
 
-// domainOfConditions is the one domain of the registry that takes every condition given
-// (sample --meter 6/8 samples melodies), or "" when none or several do.
+// domainOfConditions is the first domain of the registry that takes every condition given
+// (sample --meter 6/8 samples 2-bar melodies, before 16-bar ones), or "" when none does.
 func domainOfConditions(reg *domain.Registry, given domain.Conditions) string {
 	if len(given) == 0 {
 		return ""
 	}
-	var found []string
 	for _, d := range reg.Domains() {
-		cd, ok := d.(domain.Conditioned)
-		if !ok {
-			continue
-		}
-		if takesAll(cd.Conditions(), given) {
-			found = append(found, d.Info().Name)
+		if cd, ok := d.(domain.Conditioned); ok && takesAll(cd.Conditions(), given) {
+			return d.Info().Name
 		}
 	}
-	if len(found) != 1 {
-		return ""
-	}
-	return found[0]
+	return ""
 }
 
 // modelForConditions is the built-in model a verb given no --model decodes with when

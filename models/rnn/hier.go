@@ -38,24 +38,36 @@ func Hier16C64Config() HierConfig {
 	return c
 }
 
+// Hier16MetersConfig returns hier16-meters: hier16-c64 for 16-bar phrases of every meter
+// (midi.PhraseBars), each bar up to 24 steps (a bar of 12/8), 384 steps in all, reading the
+// meter's 7 control features per step as mel2-meters does, so that its encoder and bar
+// decoder have mel2-meters' tensors and `musae train --init mel2-meters` starts them.
+func Hier16MetersConfig() HierConfig {
+	c := Hier16C64Config()
+	c.Name, c.Steps, c.Controls, c.Conditions = "hier16-meters", 16*24, MeterControls, []string{"meter"}
+	return c
+}
+
 // Flat16Config returns flat16-tiny, hier16-tiny's flat baseline: the same encoder and z,
 // and one LSTM 256 decoding all 256 steps.
 func Flat16Config() HierConfig {
 	return HierConfig{Config: Config{Name: "flat16-tiny", Classes: 90, Steps: 256, EncoderHidden: 128, DecoderHidden: []int{256}, Z: 64}}
 }
 
-// HierConfigByName returns the canonical 16-bar config called name: "hier16-tiny" or
-// "hier16-c64" or "flat16-tiny".
+// HierConfigByName returns the canonical 16-bar config called name: "hier16-tiny",
+// "hier16-c64", "hier16-meters" or "flat16-tiny".
 func HierConfigByName(name string) (HierConfig, error) {
 	switch name {
 	case "hier16-tiny":
 		return Hier16Config(), nil
 	case "hier16-c64":
 		return Hier16C64Config(), nil
+	case "hier16-meters":
+		return Hier16MetersConfig(), nil
 	case "flat16-tiny":
 		return Flat16Config(), nil
 	}
-	return HierConfig{}, fmt.Errorf("%w %q (want hier16-tiny, hier16-c64 or flat16-tiny)", ErrUnknownConfig, name)
+	return HierConfig{}, fmt.Errorf("%w %q (want hier16-tiny, hier16-c64, hier16-meters or flat16-tiny)", ErrUnknownConfig, name)
 }
 
 // ParseHierConfig reads a HierConfig from a checkpoint's JSON, validated.
@@ -132,9 +144,9 @@ func NewHier(c HierConfig, rng *rand.Rand) (*HierModel, error) {
 	}
 	c.DecoderHidden = append([]int(nil), c.DecoderHidden...)
 	c.ConductorHidden = append([]int(nil), c.ConductorHidden...)
-	m := &HierModel{HierConfig: c, Enc: NewEncoder(c.Classes, c.EncoderHidden, c.Z, rng)}
+	m := &HierModel{HierConfig: c, Enc: NewControlledEncoder(c.Classes, c.Controls, c.EncoderHidden, c.Z, rng)}
 	if c.Bars == 0 {
-		m.Dec = NewDecoder(c.Classes, c.Steps, c.Z, c.DecoderHidden, rng)
+		m.Dec = NewControlledDecoder(c.Classes, c.Controls, c.Steps, c.Z, c.DecoderHidden, rng)
 	} else {
 		m.Dec = NewHierDecoder(c, rng)
 	}
@@ -154,6 +166,9 @@ type Sequencer interface {
 	models.Decoder
 	// Generate decodes n sequences from z [n, Z] (see Decoder.Generate).
 	Generate(z []float32, n int, temperature float64, rng *rand.Rand) [][]int32
+	// GenerateFor decodes in a batch's layout: its controls and lengths (its classes are
+	// not read).
+	GenerateFor(z []float32, b *models.Batch, temperature float64, rng *rand.Rand) [][]int32
 	// TeacherForcedAccuracy counts the steps whose most likely class, given the true
 	// classes before, is the true one (see Decoder.TeacherForcedAccuracy).
 	TeacherForcedAccuracy(z []float32, b *models.Batch) (hits, total int)

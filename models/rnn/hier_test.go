@@ -288,18 +288,46 @@ func TestLSTMGorgonia256(t *testing.T) {
 
 // TestHierParams checks that DecoderParams counts what NewHier allocates.
 func TestHierParams(t *testing.T) {
-	for _, c := range []HierConfig{Hier16Config(), Flat16Config(), tinyHier(2, 2)} {
+	for _, c := range []HierConfig{Hier16Config(), Hier16MetersConfig(), Flat16Config(), tinyHier(2, 2)} {
 		m, err := NewHier(c, rand.New(rand.NewPCG(1, 1)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got int64
+		var got, enc int64
 		for _, p := range m.Dec.Params() {
 			got += int64(len(p.Data()))
+		}
+		for _, p := range m.Enc.Params() {
+			enc += int64(len(p.Data()))
 		}
 		if want := c.DecoderParams(); got != want {
 			t.Errorf("%s: decoder has %d values, DecoderParams says %d", c.Name, got, want)
 		}
+		if want := c.EncoderParams(); enc != want {
+			t.Errorf("%s: encoder has %d values, EncoderParams says %d", c.Name, enc, want)
+		}
+	}
+	// hier16-meters' encoder and bar decoder are mel2-meters' shapes, for --init.
+	meters, err := New(MetersConfig(), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes := map[string][]int{}
+	for _, p := range meters.Params() {
+		shapes[p.Name] = p.Shape()
+	}
+	h, err := NewHier(Hier16MetersConfig(), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := 0
+	for _, p := range h.Params() {
+		if s, ok := shapes[p.Name]; ok && slices.Equal(s, p.Shape()) {
+			same++
+		}
+	}
+	if same != len(shapes) {
+		t.Errorf("hier16-meters has %d of mel2-meters' %d tensors by name and shape", same, len(shapes))
 	}
 	bad := Hier16Config()
 	bad.Bars = 15

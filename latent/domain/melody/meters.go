@@ -57,6 +57,20 @@ func MeterText(meters []midi.Meter) string {
 // window's meters and its length in steps (midi.OwnWindowSpan: the bars of the first
 // meter's window, laid out through the changes). An error says what is wrong with it.
 func ParseMeter(s string) ([]midi.Meter, int, error) {
+	meters, err := ParseMeters(s)
+	if err != nil {
+		return nil, 0, err
+	}
+	bars, steps := midi.OwnWindowSpan(meters)
+	if bars == nil {
+		return nil, 0, fmt.Errorf("meter %q: its bars make no window of at most %d sixteenths (a bar must be a whole number of them)", s, midi.MaxOwnWindowSteps)
+	}
+	return meters, steps, nil
+}
+
+// ParseMeters reads the meter condition's text (MeterText's) into its meters, by step,
+// whatever window they make. An error says what is wrong with it.
+func ParseMeters(s string) ([]midi.Meter, error) {
 	var meters []midi.Meter
 	for i, part := range strings.Split(strings.TrimSpace(s), "+") {
 		at := 0
@@ -64,7 +78,7 @@ func ParseMeter(s string) ([]midi.Meter, int, error) {
 			p, step, ok := strings.Cut(part, "@")
 			n, err := strconv.Atoi(step)
 			if !ok || err != nil || n <= meters[len(meters)-1].Step {
-				return nil, 0, fmt.Errorf("meter %q: a later meter is written M@STEP, STEP the 16th it starts at, after the one before", s)
+				return nil, fmt.Errorf("meter %q: a later meter is written M@STEP, STEP the 16th it starts at, after the one before", s)
 			}
 			part, at = p, n
 		}
@@ -72,15 +86,11 @@ func ParseMeter(s string) ([]midi.Meter, int, error) {
 		n, err1 := strconv.Atoi(num)
 		d, err2 := strconv.Atoi(den)
 		if !ok || err1 != nil || err2 != nil || n < 1 || n > 64 || d < 1 || d > 64 || d&(d-1) != 0 {
-			return nil, 0, fmt.Errorf("meter %q: want a time signature such as 3/4 or 6/8 (a beat count over 1, 2, 4, 8, 16, 32 or 64)", s)
+			return nil, fmt.Errorf("meter %q: want a time signature such as 3/4 or 6/8 (a beat count over 1, 2, 4, 8, 16, 32 or 64)", s)
 		}
 		meters = append(meters, midi.Meter{Step: at, Num: n, Den: d})
 	}
-	bars, steps := midi.OwnWindowSpan(meters)
-	if bars == nil {
-		return nil, 0, fmt.Errorf("meter %q: its bars make no window of at most %d sixteenths (a bar must be a whole number of them)", s, midi.MaxOwnWindowSteps)
-	}
-	return meters, steps, nil
+	return meters, nil
 }
 
 // meterOf returns the meters and the text of an example's meter condition (4/4 when it has

@@ -6,10 +6,8 @@ import (
 	"io"
 	"math"
 
-	"musae/datasets"
 	"musae/latent/domain"
 	"musae/latent/domain/internal/seq"
-	"musae/latent/domain/melody"
 	"musae/midi"
 	"musae/models"
 	"musae/models/rnn"
@@ -23,11 +21,11 @@ func (Domain) Bars() int { return Bars }
 
 // Heard is how many bars from the start of x hold music.
 func (Domain) Heard(x domain.Example) int {
-	m, err := melody.Melody(x)
+	l, m, err := exampleLayout(x)
 	if err != nil {
 		return 0
 	}
-	return heard(m)
+	return heard(m, l)
 }
 
 // Infill writes the bars of x where keep is false anew, keeping the others, with a
@@ -49,17 +47,18 @@ func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, kee
 	if !ok {
 		return domain.Example{}, domain.Inputf("%s is a flat model: infilling needs a hierarchical one (hier16-c64), whose bars are scored one by one: %w", m.Meta.Model, domain.ErrUnsupported)
 	}
-	mel, err := melody.Melody(x)
+	l, mel, err := exampleLayout(x)
 	if err != nil {
 		return domain.Example{}, err
 	}
-	if len(mel) != Steps || len(keep) != Bars {
-		return domain.Example{}, fmt.Errorf("melody16: infill of %d steps keeping %d bars, want %d and %d", len(mel), len(keep), Steps, Bars)
+	if len(keep) != Bars {
+		return domain.Example{}, fmt.Errorf("melody16: infill keeping %d bars, want %d", len(keep), Bars)
 	}
-	kept := 0
-	for _, k := range keep {
+	kept, keptSteps := 0, 0
+	for bar, k := range keep {
 		if k {
 			kept++
+			keptSteps += l.bars[bar].Steps
 		}
 	}
 	if kept == 0 || kept == Bars {
@@ -79,14 +78,17 @@ func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, kee
 		if k {
 			continue
 		}
-		s := blank[bar*midi.StepsPerBar : (bar+1)*midi.StepsPerBar]
+		s := blank[l.bars[bar].Start : l.bars[bar].Start+l.bars[bar].Steps]
 		for t := range s {
 			s[t] = midi.NoEvent
 		}
 		s[0] = midi.NoteOff
 	}
 	blank = blank.Canonical()
-	b := datasets.MelodyBatch([]midi.Melody{blank})
+	b, err := Domain{}.BatchFor(m, []domain.Example{{Value: blank, Source: x.Source, Where: x.Where, Conditions: x.Conditions}})
+	if err != nil {
+		return domain.Example{}, err
+	}
 	mu, _ := m.VAE.Enc.Encode(b, false)
 	z := append([]float32(nil), mu...)
 
@@ -96,16 +98,16 @@ func (Domain) Infill(ctx context.Context, m *domain.Model, x domain.Example, kee
 	if err != nil {
 		return domain.Example{}, err
 	}
-	per := float64(kept * midi.StepsPerBar)
+	per := float64(keptSteps)
 	fmt.Fprintf(log, "musae: latent search, %d steps: kept bars %.2f → %.2f nats (%.3f → %.3f per step), |z|²/2 included\n",
 		steps, before, after, before/per, after/per)
 
-	given := make([]int32, Steps)
+	given := make([]int32, len(mel))
 	for t, c := range mel {
 		given[t] = int32(c)
 	}
-	out := hd.GenerateKeeping(z, 1, nil, keep, [][]int32{given}, o.Temperature, o.Rng)
-	return domain.Example{Value: seq.Steps[midi.Melody](out[0]).Canonical(), QPM: x.QPM}, nil
+	out := hd.GenerateKeeping(z, 1, b, keep, [][]int32{given}, o.Temperature, o.Rng)
+	return domain.Example{Value: seq.Steps[midi.Melody](out[0]).Canonical(), QPM: x.QPM, Conditions: x.Conditions}, nil
 }
 
 // searchZ moves z [Z] in place by Adam steps towards the minimum of

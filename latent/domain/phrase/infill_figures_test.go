@@ -97,7 +97,7 @@ func TestInfillFigures(t *testing.T) {
 	if _, err := os.Stat(pop909); err != nil {
 		t.Skipf("POP909 is not here: %v", err)
 	}
-	c, err := corpus(context.Background(), pop909, "MELODY", false)
+	c, err := corpus(context.Background(), pop909, "MELODY", false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestPhraseStructureFigures(t *testing.T) {
 	if _, err := os.Stat(pop909); err != nil {
 		t.Skipf("POP909 is not here: %v", err)
 	}
-	c, err := corpus(context.Background(), pop909, "MELODY", false)
+	c, err := corpus(context.Background(), pop909, "MELODY", false, false)
 	if err != nil {
 		t.Fatal(err)
 	}

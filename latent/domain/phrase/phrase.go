@@ -51,7 +51,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "16-bar melodies",
 		Kind:           "music",
-		Models:         []string{"hier16-c64", "hier16-tiny", "flat16-tiny"},
+		Models:         []string{"hier16-c64", "hier16-meters", "hier16-tiny", "flat16-tiny"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
@@ -63,6 +63,7 @@ func (Domain) Info() domain.Info {
 		TemperatureUse: "sampling temperature for melodies (default 0.5)",
 		Loss:           models.Loss{MaxBeta: 0.2, BetaRate: 0.99999, FreeNats: 256},
 		ClipNorm:       1,
+		Corpora:        true,
 	}
 }
 
@@ -133,6 +134,8 @@ func (Domain) Batch(xs []domain.Example) (*models.Batch, error) {
 	return datasets.MelodyBatch(ms), nil
 }
 
+// phrases returns the melodies of xs, which must be phrases of 16 bars of 4/4 (for the
+// batch of a model of 4/4 phrases).
 func phrases(xs []domain.Example) ([]midi.Melody, error) {
 	ms := make([]midi.Melody, len(xs))
 	for i, x := range xs {
@@ -149,8 +152,12 @@ func phrases(xs []domain.Example) ([]midi.Melody, error) {
 }
 
 // Decode decodes latent vectors to 16-bar melodies: greedily at temperature 0, else
-// sampling each step's class at the temperature with rng.
-func (Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+// sampling each step's class at the temperature with rng; a model of every meter decodes
+// them in 4/4 (DecodeUnder decodes in another).
+func (d Domain) Decode(m *domain.Model, zs [][]float32, temperature float64, rng *rand.Rand) ([]domain.Example, error) {
+	if takesMeter(m) {
+		return d.DecodeUnder(m, zs, make([]domain.Conditions, len(zs)), temperature, rng)
+	}
 	dec, err := sequencer(m)
 	if err != nil {
 		return nil, err
@@ -164,11 +171,12 @@ func (d Domain) Sample(m *domain.Model, n int, temperature float64, rng *rand.Ra
 	return d.Decode(m, latent.SamplePrior(n, m.VAE.Z, 1, rng), temperature, rng)
 }
 
-// Read reads the 16-bar phrase of a MIDI file: from the bar opt.Bar (from 1, in the
-// piece's own meter), or, when opt.Bar is 0, the first 16-bar window that has notes and no
-// silent bar (as training cuts them). A piece with no such window (a motif of a few bars)
-// is read from its first bar and padded with rests to 16 bars; Where says so. Tracks are
-// chosen as the 2-bar melody domain chooses them (melody.Prepare).
+// Read reads the 16-bar phrase of a MIDI file, in its own meter (midi.PhraseBars; the
+// example carries the meter): from the bar opt.Bar (from 1), or, when opt.Bar is 0, the
+// first 16-bar window that has notes and no silent bar (as training cuts them). A piece
+// with no such window (a motif of a few bars) is read from its first bar and padded with
+// rests to 16 bars; Where says so. Tracks are chosen as the 2-bar melody domain chooses
+// them (melody.Prepare). Whether a model reads the meter is BatchFor's to say.
 func (Domain) Read(r io.Reader, name string, ro domain.ReadOptions) (domain.Example, error) {
 	f, err := midi.ReadNamed(r, name)
 	if err != nil {
@@ -189,9 +197,13 @@ func (Domain) Read(r io.Reader, name string, ro domain.ReadOptions) (domain.Exam
 	}()
 	bar := ro.Bar
 	if bar <= 0 {
-		ws, err := f.Windows(opt, Bars, 1)
+		ws, err := f.PhraseWindows(opt, Bars, 1)
 		if err == nil {
-			x.Value, x.Where = ws[0], "the first 16-bar window with notes"
+			x.Value, x.Where = ws[0].Melody, "the first 16-bar window with notes"
+			x.Conditions = domain.Conditions{melody.MeterCondition: melody.MeterText(ws[0].Meters)}
+			if m := ws[0].Meter(); m != "4/4" {
+				x.Where += " (" + m + ")"
+			}
 			return x, nil
 		}
 		if !errors.Is(err, midi.ErrNoMelody) {
@@ -199,7 +211,7 @@ func (Domain) Read(r io.Reader, name string, ro domain.ReadOptions) (domain.Exam
 		}
 		bar = 1
 	}
-	w, err := f.StepsWindowAt(opt, bar, Steps)
+	w, err := f.PhraseWindowAt(opt, bar, Bars)
 	if errors.Is(err, midi.ErrNoBar) {
 		return x, domain.Inputf("%s: --%s", name, strings.TrimPrefix(err.Error(), midi.ErrNoBar.Error()+": "))
 	}
@@ -215,15 +227,20 @@ func (Domain) Read(r io.Reader, name string, ro domain.ReadOptions) (domain.Exam
 		}
 	}
 	x.Value, x.Where = w.Melody, w.Span()
-	if n := heard(w.Melody); n < Bars {
+	x.Conditions = domain.Conditions{melody.MeterCondition: melody.MeterText(w.Meters)}
+	l, err := layoutOf(melody.MeterText(w.Meters))
+	if err != nil {
+		return x, fmt.Errorf("%s: %w", name, err)
+	}
+	if n := heard(w.Melody, l); n < Bars {
 		x.Where += fmt.Sprintf(" (music in the first %d, rests after)", n)
 	}
 	return x, nil
 }
 
-// heard is how many bars of m from its start hold music: bars up to the last that has a
-// note sounding in it.
-func heard(m midi.Melody) int {
+// heard is how many bars of m (laid out as l) from its start hold music: bars up to the
+// last that has a note sounding in it.
+func heard(m midi.Melody, l layout) int {
 	last := -1
 	sounding := false
 	for t, c := range m {
@@ -237,14 +254,24 @@ func heard(m midi.Melody) int {
 			last = t
 		}
 	}
-	return (last + midi.StepsPerBar) / midi.StepsPerBar
+	if last < 0 {
+		return 0
+	}
+	for i, b := range l.bars {
+		if last < b.Start+b.Steps {
+			return i + 1
+		}
+	}
+	return len(l.bars)
 }
 
 // Write writes phrases as the melody domain writes melodies: in sequence, a bar of rest
-// between them, to MIDI, MusicXML or ABC.
+// between them, each in its meter, to MIDI, MusicXML or ABC.
 func (Domain) Write(w io.Writer, xs []domain.Example, l domain.Layout) error {
-	if _, err := phrases(nonNil(xs)); err != nil {
-		return err
+	for _, x := range nonNil(xs) {
+		if _, _, err := exampleLayout(x); err != nil {
+			return err
+		}
 	}
 	return melody.Domain{}.Write(w, xs, l)
 }

@@ -208,7 +208,7 @@ func TestEval(t *testing.T) {
 				t.Errorf("%s: no %q in\n%s", name, want, out.String())
 			}
 		}
-		s, err := Score(context.Background(), m, []midi.Melody{tune(16), tune(16)}, 1)
+		s, err := Score(context.Background(), m, []midi.Melody{tune(16), tune(16)}, nil, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
