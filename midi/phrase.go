@@ -105,7 +105,9 @@ func PhraseWindowsOf(m Melody, meters []Meter, bars, hopBars int) []MeterWindow 
 		if slices.ContainsFunc(span, func(b Bar) bool { return b.Steps > MaxPhraseBarSteps }) {
 			continue
 		}
-		if w, ok := windowOfBars(m, snd, span, true); ok {
+		// A window whose last bar a change of meter cuts short says no meter of its
+		// own that lays it out (it ends before the change): left out.
+		if w, ok := windowOfBars(m, snd, span, true); ok && sameSteps(PhraseBars(w.Meters, len(w.Melody)), span) {
 			w.Bars = len(Bars(w.Meters, len(w.Melody)))
 			ws = append(ws, w)
 		}
@@ -148,7 +150,15 @@ func (f *File) PhraseWindowAt(opt ExtractOptions, bar, bars int) (MeterWindow, e
 	if len(w.Melody) != steps {
 		return MeterWindow{}, fmt.Errorf("midi: the %d bars from bar %d run into a meter whose bar is not a whole number of 16ths", bars, bar)
 	}
+	if !sameSteps(PhraseBars(w.Meters, steps), span) {
+		return MeterWindow{}, fmt.Errorf("midi: the %d bars from bar %d end in a bar that a change of meter cuts short: start a bar earlier or later", bars, bar)
+	}
 	return w, nil
+}
+
+// sameSteps tells whether two lists of bars have the same lengths, bar by bar.
+func sameSteps(a, b []Bar) bool {
+	return slices.EqualFunc(a, b, func(x, y Bar) bool { return x.Steps == y.Steps })
 }
 
 // meterNames lists the distinct meters for messages: "3/4, 2/4".

@@ -125,3 +125,25 @@ func TestPhraseWindows(t *testing.T) {
 		t.Errorf("a phrase of 4/2: error %v, want one naming 4/2", err)
 	}
 }
+
+// TestPhraseCutShort: a window whose last bar a change of meter cuts short is left out,
+// since its own meters would lay it out as whole bars.
+func TestPhraseCutShort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	m := randomMelody(rng, 600)
+	for k := range m {
+		if k%4 == 0 {
+			m[k] = NoteOnClass(60 + k%12)
+		}
+	}
+	// 4/4 for 16 bars and 12 steps, then 3/4.
+	meters := []Meter{{0, 4, 4}, {16*16 + 12, 3, 4}}
+	for _, w := range PhraseWindowsOf(m, meters, 16, 1) {
+		if got := PhraseBars(w.Meters, len(w.Melody)); len(got) != 16 || got[15].Start+got[15].Steps != len(w.Melody) {
+			t.Fatalf("window at %d of %d steps in %s: its meters lay out %d bars", w.Start, len(w.Melody), w.Meter(), len(got))
+		}
+		if w.Start == 16 {
+			t.Errorf("the window of bars 2–17 (the last cut short to 12 steps) was kept")
+		}
+	}
+}
