@@ -41,8 +41,8 @@ type MelodyOptions struct {
 	// elsewhere: 24 steps in 3/4 and 6/8, 36 in 9/8, 48 in 12/8), instead of 2 bars of 4/4,
 	// and records each window's meters in MelodyCorpus.TrainMeters and ValidationMeters.
 	// AnyMeter is then ignored. These windows are not cached yet: every file is read.
-	// With Bars, the windows are phrases of Bars bars of the file's meter instead
-	// (midi.File.PhraseWindows: 16 bars of 3/4 are 192 steps, of 2/4 or 4/4 256).
+	// With Bars other than 2, the windows are phrases of Bars bars of the file's meter
+	// instead (midi.File.PhraseWindows: 16 bars of 3/4 are 192 steps, of 2/4 or 4/4 256).
 	OwnMeter bool
 	// Bars is the length of the windows in bars of 16 steps, cut with a hop of one bar;
 	// 0 means midi.WindowBars (2). MusicVAE's 16-bar models read 16.
@@ -278,7 +278,7 @@ func extractMelodyFile(fi melodyFileInfo, opt MelodyOptions) melodyEntry {
 		if opt.OwnMeter {
 			xopt.AnyMeter = false
 			var mws []midi.MeterWindow
-			if opt.Bars > 0 {
+			if opt.bars() != midi.WindowBars {
 				mws, err = f.PhraseWindows(xopt, opt.Bars, 1)
 			} else {
 				mws, err = f.OwnWindows(xopt, 1)

@@ -201,9 +201,9 @@ func (c *MelodyCorpus) Stats() MelodyStats {
 // skipKind shortens a skip reason to its kind, for counting.
 func skipKind(reason string) string {
 	for _, k := range [][2]string{
-		{"in a meter that divides 4/4", "no 2-bar window: not in 4/4, 2/2, 2/4 or 1/4"},
-		{"is not a whole number of 16ths", "no 2-bar window: a bar is not a whole number of 16ths"},
-		{"without a silent bar", "no 2-bar window without a silent bar"},
+		{"in a meter that divides 4/4", "no window: not in 4/4, 2/2, 2/4 or 1/4"},
+		{"is not a whole number of 16ths", "no window: a bar is not a whole number of 16ths (or too long)"},
+		{"without a silent bar", "no window without a silent bar"},
 		{"no such track", "no such track"},
 		{"has no notes", "no notes"},
 		{"is usable", "no usable notes (drums, programs outside 0–31, outside A0–C8)"},

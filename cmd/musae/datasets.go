@@ -91,9 +91,6 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 			if opts.Bars < 1 || opts.Bars > 64 {
 				return usagef("--bars %d: want a window of 1 to 64 bars", opts.Bars)
 			}
-			if opts.OwnMeter && opts.Bars != midi.WindowBars {
-				return usagef("--own-meter cuts the windows of the models of every meter (2 bars); --bars %d is for models of 4/4 only", opts.Bars)
-			}
 			if export && opts.Output == "" {
 				return usagef("export needs -o FILE.safetensors")
 			}
@@ -110,7 +107,7 @@ so a second run reads only files that changed. POP909 needs --track MELODY, and 
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "folder of the window cache (default: the user cache folder/musae)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "read every file, and neither read nor write the cache")
 	f.IntVar(&opts.Bars, "bars", midi.WindowBars, "window length in bars (16 for the 16-bar models: MusicVAE's 16-bar windows, hop 1 bar)")
-	f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut the windows of a model of every meter from each file, in its own meter (2 bars of 3/4, 6/8, 9/8 ...; 32 sixteenths of 4/4, 2/4, 4/2; not cached yet): stats counts them by meter, export pads them and adds their lengths, pulses and meters")
+	f.BoolVar(&opts.OwnMeter, "own-meter", false, "cut the windows of a model of every meter from each file, in its own meter (2 bars of 3/4, 6/8, 9/8 ...; 32 sixteenths of 4/4, 2/4, 4/2; with --bars 16, 16 bars of its meter, bars of 2/4 in pairs; not cached yet): stats counts them by meter, export pads them and adds their lengths, pulses and meters")
 	if export {
 		f.StringVarP(&opts.Output, "output", "o", "", "the safetensors file to write")
 	} else {
@@ -149,8 +146,12 @@ func runDatasetsStats(ctx context.Context, opts *datasetsOptions, stdout, stderr
 	p("files         %d MIDI files: %d gave windows (%d train, %d validation), %d skipped\n",
 		s.Files+s.Skipped, s.Files, s.TrainFiles, s.ValidationFiles, s.Skipped)
 	if opts.OwnMeter {
-		p("windows       %d train, %d validation (each file's own meter: 2 bars, or the bars that fill 32 sixteenths; on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
-			s.Train, s.Validation, s.Duplicates)
+		what := "2 bars, or the bars that fill 32 sixteenths"
+		if opts.Bars != midi.WindowBars {
+			what = fmt.Sprintf("%d bars, those of 2/4 and 1/4 taken as bars of 4/4", opts.Bars)
+		}
+		p("windows       %d train, %d validation (each file's own meter: %s; on 16ths, hop 1 bar; %d repeats within a file dropped)\n",
+			s.Train, s.Validation, what, s.Duplicates)
 		meters := make([]string, 0, len(s.Meters))
 		for m := range s.Meters {
 			meters = append(meters, m)
