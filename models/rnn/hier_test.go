@@ -107,6 +107,41 @@ func TestHierGradientsFullSize(t *testing.T) {
 	}
 }
 
+// TestHierMetersGradientsFullSize is TestHierGradientsFullSize for hier16-meters at full
+// size, on phrases of 16 bars of 3/4 and of 12/8 (bars of 12 and 24 of its 24 steps, the
+// meter's controls): the encoder and decoder read the controls, the bars their lengths.
+func TestHierMetersGradientsFullSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full size")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	c := Hier16MetersConfig()
+	m, err := NewHier(c, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lens := [][]int{make([]int, 16), make([]int, 16)}
+	for bar := range 16 {
+		lens[0][bar], lens[1][bar] = 12, 24
+	}
+	b := meterBatch(rng, c, lens)
+	v := m.VAE()
+	noise := func() *rand.Rand { return rand.New(rand.NewPCG(3, 3)) }
+	const beta, free = 0.5, 1
+	loss := func() float64 {
+		rec, kl := v.Score(b, noise())
+		var s float64
+		for i := range rec {
+			s += rec[i] + beta*max(kl[i]-free, 0)
+		}
+		return s / float64(len(rec))
+	}
+	backward := func() { v.Step(b, beta, free, noise()) }
+	if err := models.GradCheck(m.Params(), loss, backward, 4, 1e-2, 8e-2, rng); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestHierMatchesComposition rebuilds the hierarchical NLL from independent parts: the
 // conductor stepped with LSTM.Next on zero inputs from tanh(conductor_init(z)), then each
 // bar scored by a Decoder of its own from that bar's embedding, its first input the true
