@@ -415,12 +415,7 @@ func (f *File) OwnWindows(opt ExtractOptions, hopBars int) ([]MeterWindow, error
 		return nil, fmt.Errorf("midi: windows with a hop of %d bars", hopBars)
 	}
 	meters := f.Meters()
-	var odd []string
-	for _, mt := range meters {
-		if s := mt.String(); mt.Step < len(m) && OwnWindowBars(mt) == 0 && !slices.Contains(odd, s) {
-			odd = append(odd, s)
-		}
-	}
+	odd := oddMeters(meters, len(m), func(mt Meter) bool { return OwnWindowBars(mt) == 0 })
 	ws := OwnWindowsOf(m, meters, hopBars)
 	if len(ws) == 0 {
 		if len(odd) > 0 {
@@ -437,14 +432,7 @@ func OwnWindowsOf(m Melody, meters []Meter, hopBars int) []MeterWindow {
 	if hopBars <= 0 || len(meters) == 0 {
 		return nil
 	}
-	// The melody ends in a whole bar; in 2/4 and 1/4, as File.Windows has it, a whole bar
-	// of 4/4.
-	steps := len(m)
-	if last := meters[len(meters)-1]; ownHop(last) > 1 {
-		n := last.StepsPerBar() * ownHop(last)
-		steps = (steps + n - 1) / n * n
-	}
-	bs := Bars(meters, steps)
+	bs := Bars(meters, wholeBarSteps(len(m), meters))
 	snd := sounding(m)
 	var ws []MeterWindow
 	for i := 0; i < len(bs); i += hopBars * ownHop(bs[i].Meter) {
@@ -457,6 +445,28 @@ func OwnWindowsOf(m Melody, meters []Meter, hopBars int) []MeterWindow {
 		}
 	}
 	return ws
+}
+
+// wholeBarSteps is the length of a melody of steps steps with the given meters taken to
+// its last bar's end: in 2/4 and 1/4, as File.Windows has it, to a whole bar of 4/4.
+func wholeBarSteps(steps int, meters []Meter) int {
+	if last := meters[len(meters)-1]; ownHop(last) > 1 {
+		n := last.StepsPerBar() * ownHop(last)
+		steps = (steps + n - 1) / n * n
+	}
+	return steps
+}
+
+// oddMeters lists, once each, the meters that start within the first steps steps and that
+// give no window (none says so), for the error of a piece that gives none.
+func oddMeters(meters []Meter, steps int, none func(Meter) bool) []string {
+	var odd []string
+	for _, mt := range meters {
+		if s := mt.String(); mt.Step < steps && none(mt) && !slices.Contains(odd, s) {
+			odd = append(odd, s)
+		}
+	}
+	return odd
 }
 
 // ownHop is how many bars of the meter one hop of OwnWindowsOf moves: the bars that fill a

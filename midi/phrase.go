@@ -70,12 +70,10 @@ func (f *File) PhraseWindows(opt ExtractOptions, bars, hopBars int) ([]MeterWind
 		return nil, fmt.Errorf("midi: windows of %d bars with a hop of %d bars", bars, hopBars)
 	}
 	meters := f.Meters()
-	var odd []string
-	for _, mt := range meters {
-		if spb := mt.StepsPerBar(); mt.Step < len(m) && (spb == 0 || spb > MaxPhraseBarSteps) && !slices.Contains(odd, mt.String()) {
-			odd = append(odd, mt.String())
-		}
-	}
+	odd := oddMeters(meters, len(m), func(mt Meter) bool {
+		spb := mt.StepsPerBar()
+		return spb == 0 || spb > MaxPhraseBarSteps
+	})
 	ws := PhraseWindowsOf(m, meters, bars, hopBars)
 	if len(ws) == 0 {
 		if len(odd) > 0 {
@@ -92,12 +90,7 @@ func PhraseWindowsOf(m Melody, meters []Meter, bars, hopBars int) []MeterWindow 
 	if bars <= 0 || hopBars <= 0 || len(meters) == 0 {
 		return nil
 	}
-	steps := len(m)
-	if last := meters[len(meters)-1]; ownHop(last) > 1 {
-		n := last.StepsPerBar() * ownHop(last)
-		steps = (steps + n - 1) / n * n
-	}
-	bs := PhraseBars(meters, steps)
+	bs := PhraseBars(meters, wholeBarSteps(len(m), meters))
 	snd := sounding(m)
 	var ws []MeterWindow
 	for i := 0; i+bars <= len(bs); i += hopBars {
