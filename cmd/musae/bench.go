@@ -23,6 +23,7 @@ type benchOptions struct {
 	Seconds float64
 	Encoder string
 	Seed    uint64
+	Cond    domain.Conditions
 }
 
 func newBenchCmd(reg *domain.Registry) *cobra.Command {
@@ -32,7 +33,10 @@ func newBenchCmd(reg *domain.Registry) *cobra.Command {
 		Short: "Time a training step (forward, backward, Adam) on random data, as torch_reference.py bench does",
 		Long: `Time one training step of a canonical model (` + configHelp(reg) + `)
 on random data, printing the same lines as ../shared/bench/torch_reference.py bench, so that
-the two compare line by line. Run both in one session on the same machine, interleaved.`,
+the two compare line by line. Run both in one session on the same machine, interleaved.
+A model that takes conditions (mel2-meters, hier16-meters, mel2-chords) steps instead on
+its own samples under the conditions given (--meter 6/8, --chords "C G"; default:
+each condition's default, 4/4), which the peer has no twin of.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Model = args[0]
@@ -51,6 +55,7 @@ the two compare line by line. Run both in one session on the same machine, inter
 	f.Float64Var(&o.Seconds, "seconds", 10, "how long to time steps")
 	f.StringVar(&o.Encoder, "encoder", "", "conv or rnn (default: the model's own)")
 	f.Uint64Var(&o.Seed, "seed", 0, "random seed of the initial weights and the random data")
+	addConditionFlags(f, reg, &o.Cond, "")
 	return cmd
 }
 
@@ -64,7 +69,9 @@ func runBench(ctx context.Context, reg *domain.Registry, o *benchOptions, stdout
 	opt := models.NewAdam(params, models.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 	data := make([]*models.Batch, 8)
 	for i := range data {
-		data[i] = randomBatch(m.Domain.Info().Shape, o.Batch, rng)
+		if data[i], err = benchBatch(m, o.Batch, o.Cond, rng); err != nil {
+			return fmt.Errorf("bench %s: %w", o.Model, err)
+		}
 	}
 	step := func(i int) {
 		models.ZeroGrads(params)
@@ -101,6 +108,21 @@ func runBench(ctx context.Context, reg *domain.Registry, o *benchOptions, stdout
 	fmt.Fprintf(stdout, "peak_rss %.0f MiB\n", float64(ru.Maxrss)/1024)
 	fmt.Fprintf(stdout, "alloc_per_step %.3f MiB\n", float64(ms.TotalAlloc-alloc0)/float64(len(times))/(1<<20))
 	return nil
+}
+
+// benchBatch returns a batch of n examples for m: random data of the domain's shape
+// (randomBatch), or, for a model that takes conditions (a meter, chords), whose encoder
+// reads them beside the notes, n of its own samples at temperature 1 under cond (nil:
+// the defaults), in the batch its encoder reads.
+func benchBatch(m *domain.Model, n int, cond domain.Conditions, rng *rand.Rand) (*models.Batch, error) {
+	if len(m.Takes()) == 0 && len(cond) == 0 {
+		return randomBatch(m.Domain.Info().Shape, n, rng), nil
+	}
+	xs, err := m.SampleUnder(n, cond, 1, rng)
+	if err != nil {
+		return nil, err
+	}
+	return m.Batch(xs)
 }
 
 // randomBatch returns a batch of random data of a domain's shape, like the PyTorch peer's:

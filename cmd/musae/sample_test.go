@@ -160,6 +160,22 @@ func TestBenchSeed(t *testing.T) {
 	}
 }
 
+// TestBenchEveryModel steps every canonical model once or more, those that take conditions
+// on their own samples under them (a meter, chords), and refuses a condition a model does
+// not take.
+func TestBenchEveryModel(t *testing.T) {
+	extra := map[string][]string{"mel2-chords": {"--chords", "C G"}, "hier16-meters": {"--meter", "6/8"}}
+	for _, name := range builtinDomains().Models() {
+		argv := append([]string{"bench", name, "--seconds", "0.001", "--batch", "2"}, extra[name]...)
+		if out := mustMusae(t, argv...); !strings.Contains(out, "model "+name+"\n") || !strings.Contains(out, "examples_per_second") {
+			t.Errorf("%v said:\n%s", argv, out)
+		}
+	}
+	if code, _, errb := musae(t, "bench", "mel2-tiny", "--meter", "3/4", "--seconds", "0.001"); code == 0 || !strings.Contains(errb, "mel2-tiny takes no --meter") {
+		t.Errorf("bench mel2-tiny --meter 3/4: exit %d, %q", code, errb)
+	}
+}
+
 // TestSampleDomainOfConditions samples melodies when a condition only they take is given
 // without --domain or --model: the default melody model, in the meter asked for.
 func TestSampleDomainOfConditions(t *testing.T) {

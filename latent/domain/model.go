@@ -131,7 +131,7 @@ func (m *Model) EncodeUnder(ctx context.Context, xs []Example, given Conditions)
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		b, err := m.batch(xs[from:min(from+BatchSize, len(xs))])
+		b, err := m.Batch(xs[from:min(from+BatchSize, len(xs))])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -144,9 +144,9 @@ func (m *Model) EncodeUnder(ctx context.Context, xs []Example, given Conditions)
 	return mu, logvar, nil
 }
 
-// batch is the batch m's encoder reads of xs: Conditioned.BatchFor where the domain is
-// conditioned, Batch otherwise.
-func (m *Model) batch(xs []Example) (*models.Batch, error) {
+// Batch is the batch m's encoder reads of xs, each under the conditions it carries:
+// Conditioned.BatchFor where the domain is conditioned, Domain.Batch otherwise.
+func (m *Model) Batch(xs []Example) (*models.Batch, error) {
 	if cd, ok := m.Domain.(Conditioned); ok {
 		return cd.BatchFor(m, xs)
 	}
