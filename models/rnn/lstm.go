@@ -321,6 +321,8 @@ func (l *LSTM) backward(dhs, dhT, dcT []float32, wantState, wantInput bool) {
 				}
 				cellBackward(g[i*G:(i+1)*G], tc[r:r+H], cp[r:r+H], dho, l.dh[r:r+H], l.dc[r:r+H])
 			}
+			flushTiny(g[lo*G : hi*G])
+			flushTiny(l.dc[lo*H : hi*H])
 			if t > 0 || wantState {
 				ws.GemmPacked(false, hi-lo, g[lo*G:], G, &l.whh, 0, l.dh[lo*H:], H, true)
 			}
@@ -503,5 +505,19 @@ func (l *LSTM) stepPrepared(s *State, pre, tc []float32) {
 	for i := 0; i < n; i++ {
 		r := i * H
 		cellForward(pre[i*G:(i+1)*G], s.C[r:r+H], s.C[r:r+H], tc[r:r+H], s.H[r:r+H])
+	}
+}
+
+// flushTiny zeroes the values of x below 2⁻¹⁰⁰ in magnitude. Gradients that flow back
+// through hundreds of steps of an LSTM shrink geometrically into float32's subnormal range,
+// where every multiply-add that touches them takes a slow microcode path (a 16-bar
+// encoder's backward pass ran 10 times slower on fresh weights); values that small add
+// nothing a float32 weight can hold, so they are dropped before the next step's matrix
+// products read them.
+func flushTiny(x []float32) {
+	for i, v := range x {
+		if math.Float32bits(v)&0x7f800000 < 27<<23 {
+			x[i] = 0
+		}
 	}
 }
