@@ -48,7 +48,7 @@ decodes the phrase bar by bar from it with the kept bars forced: each new bar st
 the last note of the bar before it, and the whole phrase comes from one z, so the new bars
 lead into the kept ones after them. Decoding is greedy at temperature 0, or sampled at
 --temperature T with --seed. It needs a model whose bars are decoded one by one (a
-hierarchical one: hier16-c64, the default).`
+hierarchical one: hier16-meters, the default, in every meter; hier16-c64 in 4/4).`
 	if cont {
 		use, short, long = "continue FILE [--bars 16] [-o OUT]",
 			"Continue a motif: keep its bars and write the rest of the phrase",

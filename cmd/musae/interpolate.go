@@ -51,8 +51,8 @@ ending near the jig's tune, and the steps' MIDI file and score are in that meter
 of every meter (mel2-meters, the default) reads each input in its own meter (two bars: 24 sixteenths
 of 3/4 or 6/8, 36 of 9/8; the bars that fill 32 of 4/4, 2/2, 2/4 or 4/2); a model of 4/4
 windows (mel2-tiny) refuses an input in 3/4, 6/8 or another meter, naming it. --bars 16
-morphs whole 16-bar phrases with the 16-bar model
-(hier16-c64).
+morphs whole 16-bar phrases with the 16-bar model of every meter
+(hier16-meters; --model hier16-c64 for the one of 4/4 phrases).
 Digits: a PNG strip, or with four inputs and --grid RxC a grid whose corners are the inputs
 (top-left, top-right, bottom-left, bottom-right); for melodies the grid is a MIDI palette,
 row after row.

@@ -183,15 +183,16 @@ func TestServeInBrowser(t *testing.T) {
 			t.Errorf("%s: the MIDI download holds %s; the page shows %d notes", what, v.Text, len(s.Notes))
 		}
 	}
-	// choose picks a model from the menu and waits for the page to settle.
-	choose := func(model string) {
+	// choose picks a model from the menu and waits for the page to settle; the field for
+	// conditions shows for a model that takes them (conditioned) and for no other.
+	choose := func(model string, conditioned bool) {
 		t.Helper()
 		do("choosing "+model,
 			js(`(() => { const m = document.getElementById("model"); m.value = "`+model+`"; m.dispatchEvent(new Event("change")); })()`),
 			until(30*time.Second, `document.body.dataset.model === "`+model+`" && document.body.dataset.state === "ready"`),
 		)
-		if !evaluate[bool](t, ctx, `document.getElementById("conditions").hidden`) {
-			t.Errorf("%s takes no conditions, but the page shows a field for them", model)
+		if hidden := evaluate[bool](t, ctx, `document.getElementById("conditions").hidden`); hidden == conditioned {
+			t.Errorf("%s: conditions taken %v, the field for them hidden %v", model, conditioned, hidden)
 		}
 	}
 	pixels := func(id string) string {
@@ -217,12 +218,13 @@ func TestServeInBrowser(t *testing.T) {
 		model, attr, kind string
 		qpm               float64 // of its first input
 		bars              int
+		conditioned       bool
 	}{
-		{"mel2-tiny", "density", domain.ViewRoll, 120, 2},
-		{"drums2", "syncopation", domain.ViewGrid, 110, 2},
-		{"hier16-c64", "density", domain.ViewRoll, 110, 16}, // a 16-bar phrase: a roll that scrolls
+		{"mel2-tiny", "density", domain.ViewRoll, 120, 2, false},
+		{"drums2", "syncopation", domain.ViewGrid, 110, 2, false},
+		{"hier16-meters", "density", domain.ViewRoll, 110, 16, true}, // a 16-bar phrase in its meter: a roll that scrolls
 	} {
-		choose(tc.model)
+		choose(tc.model, tc.conditioned)
 		// The morph by keyboard: four presses of → move to step 5, and the view changes.
 		first := pixels("morph-view")
 		do(tc.model+": moving the morph slider", chromedp.Focus(chromedp.ID("slider")))
@@ -294,7 +296,7 @@ func TestServeInBrowser(t *testing.T) {
 	}
 
 	// Digits: pictures in the morph and palette, and the latent map by keyboard.
-	choose("mnist-conv2")
+	choose("mnist-conv2", false)
 	if kind := evaluate[string](t, ctx, `state.palette[0].view.kind`); kind != domain.ViewPicture {
 		t.Errorf("mnist-conv2's palette shows %s, want pictures", kind)
 	}
@@ -317,7 +319,7 @@ func TestServeInBrowser(t *testing.T) {
 	if got := evaluate[string](t, ctx, `document.getElementById("map-label").textContent`); !strings.HasPrefix(got, "z = (-") || evaluate[string](t, ctx, `state.current.view.kind`) != domain.ViewPicture {
 		t.Errorf("one cell left of the map's centre decodes %q", got)
 	}
-	choose("mnist-conv")
+	choose("mnist-conv", false)
 	if !evaluate[bool](t, ctx, `document.getElementById("map").hidden`) {
 		t.Error("mnist-conv, of a 16-D latent, shows a latent map")
 	}
@@ -352,7 +354,7 @@ func TestServeInBrowser(t *testing.T) {
 	}
 
 	// Every control is labelled, and reachable by the keyboard.
-	choose("mel2-tiny")
+	choose("mel2-tiny", false)
 	if bad := evaluate[[]string](t, ctx, `[...document.querySelectorAll("input, select, button, canvas, img, a")].filter((el) => el.offsetParent !== null || el.closest(".player")).filter((el) => {
 		const name = (el.labels && el.labels.length && el.labels[0].textContent.trim()) || el.getAttribute("aria-label") || el.getAttribute("alt") || (el.tagName !== "CANVAS" && el.tagName !== "IMG" && el.textContent.trim());
 		const reachable = el.tagName === "CANVAS" || el.tabIndex >= 0;

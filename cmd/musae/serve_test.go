@@ -154,7 +154,7 @@ func TestServeAPI(t *testing.T) {
 		{"/api/starters?model=mel2-tiny", "200", "application/json", `"name":"Ode to Joy"`},
 		{"/api/starters?model=drums2", "200", "application/json", `"lanes":[{"name":"crash","pitch":49}`},
 		{"/api/starters?model=mnist-conv", "200", "application/json", `"name":"sample 1 (seed 1, T 1)","ref":`},
-		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv32, mnist-conv, mnist-conv2, mel2-meters, mel2-chords, mel2-tiny, drums2, groove2, hier16-c64`},
+		{"/api/starters?model=nope", "404", "application/json", `no model \"nope\": this page serves mnist-conv32, mnist-conv, mnist-conv2, mel2-meters, mel2-chords, mel2-tiny, drums2, groove2, hier16-meters, hier16-c64`},
 		{"/api/starters", "404", "application/json", `no model \"\"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=3", "200", "application/json", `"name":"step 3 of 3"`},
 		{"/api/interpolate?model=mel2-tiny&a=" + a + "&b=" + b + "&steps=1", "400", "application/json", `steps \"1\": want a number from 2 to 33`},
@@ -565,7 +565,7 @@ func TestServeConditions(t *testing.T) {
 	var ms []modelJSON
 	json.Unmarshal(body, &ms)
 	for _, m := range ms {
-		if want := m.ID == "mel2-chords" || m.ID == "mel2-meters"; (len(m.Conditions) == 1) != want {
+		if want := m.ID == "mel2-chords" || m.ID == "mel2-meters" || m.ID == "hier16-meters"; (len(m.Conditions) == 1) != want {
 			t.Errorf("%s takes conditions %v", m.ID, m.Conditions)
 		}
 	}
@@ -589,7 +589,7 @@ func TestServeConditions(t *testing.T) {
 func TestBuiltinAttributes(t *testing.T) {
 	reg := builtinDomains()
 	const melody, digit = "density pitch stepwise", "digit0 digit1 digit2 digit3 digit4 digit5 digit6 digit7 digit8 digit9"
-	want := map[string]string{"mel2-tiny": melody, "hier16-c64": melody, "mel2-meters": melody, "mel2-chords": melody, "drums2": "density openness syncopation", "mnist-conv32": digit, "mnist-conv": digit, "mnist-conv2": digit}
+	want := map[string]string{"mel2-tiny": melody, "hier16-c64": melody, "hier16-meters": melody, "mel2-meters": melody, "mel2-chords": melody, "drums2": "density openness syncopation", "mnist-conv32": digit, "mnist-conv": digit, "mnist-conv2": digit}
 	for _, name := range reg.Builtin() {
 		m, err := reg.Open(name, "")
 		if err != nil {
@@ -689,7 +689,7 @@ func TestServeCommand(t *testing.T) {
 	for !strings.Contains(out.String(), "http://") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(out.String(), "(models mnist-conv32, mnist-conv, mnist-conv2, mel2-meters, mel2-chords, mel2-tiny, drums2, groove2, hier16-c64)") {
+	if !strings.Contains(out.String(), "(models mnist-conv32, mnist-conv, mnist-conv2, mel2-meters, mel2-chords, mel2-tiny, drums2, groove2, hier16-meters, hier16-c64)") {
 		t.Errorf("serve says %q", out.String())
 	}
 	var addr string

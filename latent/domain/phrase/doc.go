@@ -6,8 +6,9 @@
 // hier16-c64, the same with a conductor of 64 units, whose encoder and bar decoder have
 // mel2-tiny's shapes (so `musae train --init mel2-tiny --config hier16-c64` starts them
 // from its weights); flat16-tiny, their flat baseline; all three of 4/4 phrases. And
-// hier16-meters, hier16-c64 for phrases of every meter: bars of up to 24 steps each
-// decoded at its own length, the meter's controls beside every step, mel2-meters' shapes.
+// hier16-meters (the default), hier16-c64 for phrases of every meter: bars of up to 24
+// steps each decoded at its own length, the meter's controls beside every step,
+// mel2-meters' shapes.
 //
 // An Example's Value is a midi.Melody of its 16 bars' steps (256 in 4/4, 192 in 3/4), its
 // meter the melody domain's meter condition. Eval reports MusicVAE's Table 1 protocol

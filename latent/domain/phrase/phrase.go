@@ -51,7 +51,7 @@ func (Domain) Info() domain.Info {
 		Name:           Name,
 		Noun:           "16-bar melodies",
 		Kind:           "music",
-		Models:         []string{"hier16-c64", "hier16-meters", "hier16-tiny", "flat16-tiny"},
+		Models:         []string{"hier16-meters", "hier16-c64", "hier16-tiny", "flat16-tiny"},
 		Encoder:        "rnn",
 		Inputs:         []string{".mid", ".midi", ".kar", ".smf"},
 		Outputs:        []string{".mid", ".midi", ".musicxml", ".abc"},
@@ -110,7 +110,8 @@ func (Domain) Params(meta models.Meta) (int64, error) {
 //go:embed builtin
 var builtin embed.FS
 
-// Builtin holds hier16-c64 (see builtin/README.md for how it was trained).
+// Builtin holds hier16-meters, the default, and hier16-c64 (see builtin/README.md for how
+// each was trained).
 func (Domain) Builtin() fs.FS {
 	sub, _ := fs.Sub(builtin, "builtin")
 	return sub
