@@ -511,7 +511,7 @@ func (l *LSTM) stepPrepared(s *State, pre, tc []float32) {
 // flushTiny zeroes the values of x below 2⁻¹⁰⁰ in magnitude. Gradients that flow back
 // through hundreds of steps of an LSTM shrink geometrically into float32's subnormal range,
 // where every multiply-add that touches them takes a slow microcode path (a 16-bar
-// encoder's backward pass ran 10 times slower on fresh weights); values that small add
+// encoder's training step ran 5 times slower on fresh weights); values that small add
 // nothing a float32 weight can hold, so they are dropped before the next step's matrix
 // products read them.
 func flushTiny(x []float32) {
